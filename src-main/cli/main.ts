@@ -1,0 +1,39 @@
+/**
+ * The command line: another front door onto the same engine, data and (later) store services.
+ * Each command returns its exit code; nothing here calls process.exit, so tests can run commands
+ * in-process.
+ */
+import { trainCommand } from './train'
+
+export interface Command {
+  summary: string
+  run(args: string[]): Promise<number>
+}
+
+const commands: Record<string, Command> = {
+  train: trainCommand,
+}
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`)
+  return ['usage: fa-lab <command> [options]', '', 'commands:', ...lines, '', 'fa-lab <command> --help for its options'].join('\n')
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage())
+    return name ? 0 : 2
+  }
+  const command = commands[name]
+  if (!command) {
+    console.error(`fa-lab: unknown command '${name}'\n\n${usage()}`)
+    return 2
+  }
+  try {
+    return await command.run(rest)
+  } catch (error) {
+    console.error(`fa-lab ${name}: ${error instanceof Error ? error.message : String(error)}`)
+    return 1
+  }
+}

@@ -1,0 +1,82 @@
+import { ConfigError, parseRunConfig } from '../../src-shared/config'
+import { loadDataset } from '../data/load'
+import { train } from '../engine/train'
+import { dataHome } from '../lib/paths'
+import { parseOptions, readJsonFile } from './args'
+import type { Command } from './main'
+
+const help = `usage: fa-lab train --config run.json [--json] [--backend auto|tensorflow|wasm|cpu]
+
+Trains one run and reports every evaluation. With --json: one JSON object per line,
+{"step": N, "metrics": {...}} for each evaluation, then
+{"final": {...}, "backend": "...", "steps": N, "status": "completed|diverged|cancelled", ...}.
+Exit code: 0 completed, 2 invalid config or usage, 3 diverged, 130 cancelled (Ctrl-C).`
+
+function formatMetrics(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .map(([name, value]) => `${name} ${Number(value.toPrecision(4))}`)
+    .join('  ')
+}
+
+export const trainCommand: Command = {
+  summary: 'train one run from a JSON config',
+  async run(args) {
+    const { values } = parseOptions(args, {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean', default: false },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    })
+    if (values.help) {
+      console.log(help)
+      return 0
+    }
+    if (!values.config) {
+      console.error(`fa-lab train: --config is required\n\n${help}`)
+      return 2
+    }
+    const raw = await readJsonFile(values.config)
+    if (values.backend && raw && typeof raw === 'object') (raw as Record<string, unknown>).backend = values.backend
+    let config
+    try {
+      config = parseRunConfig(raw)
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(`${values.config}: ${error.message}`)
+        return 2
+      }
+      throw error
+    }
+
+    let interrupted = false
+    const onSigint = () => {
+      interrupted = true
+    }
+    process.on('SIGINT', onSigint)
+    try {
+      const data = await loadDataset(config, { dataDir: dataHome() })
+      const json = values.json
+      const result = await train(config, data, {
+        shouldStop: () => interrupted,
+        onEvaluation: ({ step, metrics }) => {
+          if (json) console.log(JSON.stringify({ step, metrics }))
+          else console.log(`step ${String(step).padStart(String(config.steps).length)}/${config.steps}  ${formatMetrics(metrics)}`)
+        },
+      })
+      const summary = {
+        final: result.final,
+        backend: result.backend,
+        steps: result.steps,
+        status: result.status,
+        durationMs: Math.round(result.durationMs),
+        ...(result.message ? { message: result.message } : {}),
+        dataset: data.identity.fingerprint,
+      }
+      if (json) console.log(JSON.stringify(summary))
+      else console.log(`${result.status} after ${result.steps} steps on ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s${result.message ? `: ${result.message}` : ''}`)
+      return result.status === 'completed' ? 0 : result.status === 'diverged' ? 3 : 130
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
+  },
+}

@@ -1,0 +1,182 @@
+/**
+ * Run configuration: the one typed record that describes a training run, stored whole with it.
+ * Shared by every process; imports nothing but zod.
+ */
+import { z } from 'zod'
+
+export const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
+export const rules = ['bp', 'fa', 'dfa', 'sign'] as const
+export const losses = ['mse', 'cross-entropy'] as const
+export const backends = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
+
+export const Activation = z.enum(activations)
+export type Activation = z.infer<typeof Activation>
+export type RuleKind = (typeof rules)[number]
+export type LossKind = (typeof losses)[number]
+export type BackendChoice = (typeof backends)[number]
+
+const positiveInt = z.int().positive()
+
+export const SyntheticData = z.strictObject({
+  kind: z.literal('synthetic'),
+  /** Number of training samples; inputs x ~ N(0, I_d). */
+  n: positiveInt,
+  /** Input dimension d. */
+  inputDim: positiveInt,
+  /** `linear`: y = Xθ, θ ~ N(0, I_d). `two-layer`: y = (1/√p_t) ψ(X W_tᵀ) β_tᵀ, N(0,1) weights. */
+  teacher: z.enum(['linear', 'two-layer']).default('linear'),
+  teacherWidth: positiveInt.default(200),
+  teacherActivation: Activation.default('relu'),
+  /** Standard deviation of Gaussian noise added to the training targets (not the test targets). */
+  labelNoise: z.number().min(0).default(0),
+  /** Held-out test samples drawn from the same distribution; 0 means no test set. */
+  testN: z.int().min(0).default(0),
+})
+
+/** Where image data comes from: the bundled sample, the lab's download cache, or a folder of IDX files. */
+export const ImageSource = z.union([
+  z.enum(['bundled', 'download']),
+  z.strictObject({ dir: z.string().min(1) }),
+])
+export type ImageSource = z.infer<typeof ImageSource>
+
+export const ImageData = z.strictObject({
+  kind: z.enum(['mnist', 'fashion-mnist']),
+  source: ImageSource.default('bundled'),
+  /** `standard`: (x − 0.1307) / 0.3081 on [0,1] pixels; `unit`: [0,1]; `none`: raw 0..255. */
+  normalize: z.enum(['standard', 'unit', 'none']).default('standard'),
+  /** Use only the first trainSize training samples after the seeded shuffle. */
+  trainSize: positiveInt.optional(),
+  testSize: positiveInt.optional(),
+  /** Keep only these digits, relabelled 0..k−1 in the given order. */
+  classes: z
+    .array(z.int().min(0).max(9))
+    .min(2)
+    .refine((c) => new Set(c).size === c.length, 'classes must not repeat')
+    .optional(),
+  /** For the bundled source: how many of its 10,000 digits become the training set. */
+  bundledTrainSplit: positiveInt.max(9999).default(8000),
+})
+
+export const DataConfig = z.discriminatedUnion('kind', [SyntheticData, ImageData])
+export type DataConfig = z.infer<typeof DataConfig>
+export type SyntheticDataConfig = z.infer<typeof SyntheticData>
+export type ImageDataConfig = z.infer<typeof ImageData>
+
+export const TwoLayerModel = z.strictObject({
+  kind: z.literal('two-layer'),
+  /** Hidden width p. */
+  hidden: positiveInt,
+  activation: Activation.default('relu'),
+  outputs: positiveInt.default(1),
+})
+
+export const MlpModel = z.strictObject({
+  kind: z.literal('mlp'),
+  /** Hidden layer widths, input to output; the input and output widths come from the data. */
+  hidden: z.array(positiveInt).min(1),
+  activation: Activation.default('relu'),
+  outputs: positiveInt.default(1),
+  bias: z.boolean().default(true),
+  /**
+   * `standard`: W ~ N(0,1) with the layer output scaled by 1/√fan-in (as the two-layer model's
+   * output layer); `glorot`: N(0, 2/(fan-in+fan-out)); `he`: N(0, 2/fan-in).
+   */
+  init: z.enum(['standard', 'glorot', 'he']).default('he'),
+})
+
+export const ModelConfig = z.discriminatedUnion('kind', [TwoLayerModel, MlpModel])
+export type ModelConfig = z.infer<typeof ModelConfig>
+
+export const Optimizer = z.strictObject({
+  learningRate: z.number().positive(),
+  /** Samples per step; 0 means the full training set every step (gradient descent). */
+  batchSize: z.int().min(0).default(0),
+  momentum: z.number().min(0).lt(1).default(0),
+})
+
+export const Regularization = z.strictObject({
+  /** λ: adds λ·β to the output layer's weight update (Song et al.'s regularised FA). */
+  outputL2: z.number().min(0).default(0),
+  /** Adds weightDecay·W_l to every layer's weight update. */
+  weightDecay: z.number().min(0).default(0),
+  /** Probability of dropping a hidden unit during training (inverted dropout). */
+  dropout: z.number().min(0).lt(1).default(0),
+})
+
+export const RunConfig = z
+  .strictObject({
+    name: z.string().optional(),
+    seed: z.int().default(0),
+    data: DataConfig,
+    model: ModelConfig,
+    rule: z.enum(rules),
+    /** Sign-symmetry only: `unit` feeds back sign(W); `random` uses fixed random magnitudes. */
+    feedbackMagnitude: z.enum(['unit', 'random']).default('unit'),
+    loss: z.enum(losses).default('mse'),
+    optimizer: Optimizer,
+    regularization: Regularization.prefault({}),
+    /** Number of parameter updates. */
+    steps: positiveInt,
+    /** Measures are logged at step 0, every evalEvery steps, and at the last step. */
+    evalEvery: positiveInt.default(100),
+    /** Training samples used for the signal and gradient alignment measures. */
+    evalSamples: positiveInt.default(1000),
+    backend: z.enum(backends).default('auto'),
+  })
+  .superRefine((config, ctx) => {
+    const { data, model, loss } = config
+    if (loss === 'cross-entropy' && model.outputs < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'outputs'],
+        message: 'cross-entropy needs at least 2 outputs (softmax over outputs)',
+      })
+    }
+    if (data.kind === 'synthetic' && loss === 'cross-entropy') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loss'],
+        message: 'synthetic data is a regression task: use mse',
+      })
+    }
+    if (data.kind !== 'synthetic') {
+      const classes = data.classes?.length ?? 10
+      const ok = model.outputs === classes || (classes === 2 && model.outputs === 1 && loss === 'mse')
+      if (!ok) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model', 'outputs'],
+          message: `must equal the number of classes (${classes})${classes === 2 ? ', or 1 with mse for ±1 targets' : ''}`,
+        })
+      }
+    }
+  })
+
+export type RunConfig = z.infer<typeof RunConfig>
+export type RunConfigInput = z.input<typeof RunConfig>
+
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: { path: string; message: string }[],
+    what = 'run config',
+  ) {
+    super(`Invalid ${what}:\n` + issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n'))
+    this.name = 'ConfigError'
+  }
+}
+
+/** Formats zod issues as `path: message` pairs, the path dotted (`optimizer.learningRate`). */
+export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }))
+}
+
+/** Validates and fills defaults; throws ConfigError naming every bad field. */
+export function parseRunConfig(input: unknown): RunConfig {
+  const result = RunConfig.safeParse(input)
+  if (!result.success) throw new ConfigError(describeIssues(result.error))
+  return result.data
+}
