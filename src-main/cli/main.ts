@@ -3,6 +3,7 @@
  * Each command returns its exit code; nothing here calls process.exit, so tests can run commands
  * in-process.
  */
+import { datasetsCommand } from './datasets'
 import { trainCommand } from './train'
 
 export interface Command {
@@ -12,6 +13,7 @@ export interface Command {
 
 const commands: Record<string, Command> = {
   train: trainCommand,
+  datasets: datasetsCommand,
 }
 
 export function usage(): string {

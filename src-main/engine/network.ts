@@ -136,9 +136,9 @@ export interface ForwardPass {
 }
 
 function affine(layer: Layer, h: tf.Tensor2D, W: tf.Tensor2D = layer.W as tf.Tensor2D): tf.Tensor2D {
-  let a = tf.matMul(h, W)
-  if (layer.scale !== 1) a = tf.mul(a, layer.scale)
-  if (layer.b) a = tf.add(a, layer.b)
+  let a = tf.matMul<tf.Tensor2D>(h, W)
+  if (layer.scale !== 1) a = tf.mul<tf.Tensor2D>(a, layer.scale)
+  if (layer.b) a = tf.add<tf.Tensor2D>(a, layer.b)
   return a
 }
 
@@ -164,7 +164,7 @@ export function forward(
     preActivations.push(a)
     activations.push(act)
     masks.push(mask)
-    h = mask ? tf.mul(act, mask) : act
+    h = mask ? tf.mul<tf.Tensor2D>(act, mask) : act
     inputs.push(h)
   }
   return { inputs, preActivations, activations, masks, output: affine(net.layers[last], h) }
@@ -190,11 +190,11 @@ export function lossAndError(kind: LossKind, output: tf.Tensor2D, target: tf.Ten
   const [n, k] = output.shape
   if (kind === 'mse') {
     const diff = tf.sub(output, target)
-    return { loss: tf.mean(tf.square(diff)), error: tf.mul(diff, 2 / (n * k)) }
+    return { loss: tf.mean(tf.square(diff)), error: tf.mul<tf.Tensor2D>(diff, 2 / (n * k)) }
   }
   const logProbabilities = tf.logSoftmax(output)
   const loss = tf.div(tf.neg(tf.sum(tf.mul(target, logProbabilities))), n) as tf.Scalar
-  return { loss, error: tf.div(tf.sub(tf.exp(logProbabilities), target), n) }
+  return { loss, error: tf.div<tf.Tensor2D>(tf.sub(tf.exp(logProbabilities), target), n) }
 }
 
 /** Loss only. */
@@ -229,8 +229,8 @@ export function backward(net: Network, pass: ForwardPass, outputError: tf.Tensor
   let delta = outputError
   for (let l = L - 1; l >= 0; l--) {
     const layer = net.layers[l]
-    let grad = tf.matMul(pass.inputs[l], delta, true, false)
-    if (layer.scale !== 1) grad = tf.mul(grad, layer.scale)
+    let grad = tf.matMul<tf.Tensor2D>(pass.inputs[l], delta, true, false)
+    if (layer.scale !== 1) grad = tf.mul<tf.Tensor2D>(grad, layer.scale)
     dW[l] = grad
     db[l] = layer.b ? tf.sum(delta, 0) : null
     if (l === 0) break
@@ -238,9 +238,9 @@ export function backward(net: Network, pass: ForwardPass, outputError: tf.Tensor
     const epsilon = signal(hidden, delta, outputError)
     signals[hidden] = epsilon
     const mask = pass.masks[hidden]
-    const gated = mask ? tf.mul(epsilon, mask) : epsilon
+    const gated = mask ? tf.mul<tf.Tensor2D>(epsilon, mask) : epsilon
     const derivative = activationDerivative(net.spec.activation, pass.preActivations[hidden], pass.activations[hidden])
-    delta = derivative ? tf.mul(gated, derivative) : gated
+    delta = derivative ? tf.mul<tf.Tensor2D>(gated, derivative) : gated
   }
   return { dW, db, signals }
 }
@@ -249,7 +249,7 @@ export function backward(net: Network, pass: ForwardPass, outputError: tf.Tensor
 export function backpropSignal(net: Network): FeedbackSignal {
   return (hidden, deltaAbove) => {
     const above = net.layers[hidden + 1]
-    const eps = tf.matMul(deltaAbove, above.W as tf.Tensor2D, false, true)
-    return above.scale !== 1 ? tf.mul(eps, above.scale) : eps
+    const eps = tf.matMul<tf.Tensor2D>(deltaAbove, above.W as tf.Tensor2D, false, true)
+    return above.scale !== 1 ? tf.mul<tf.Tensor2D>(eps, above.scale) : eps
   }
 }

@@ -44,12 +44,12 @@ export function createRule(kind: RuleKind, net: Network, seed: number, magnitude
 
   const scaleAbove = (hidden: number) => net.layers[hidden + 1].scale
   const project = (source: tf.Tensor2D, B: tf.Tensor2D, scale: number) => {
-    const eps = tf.matMul(source, B, false, true)
-    return scale !== 1 ? tf.mul(eps, scale) : eps
+    const eps = tf.matMul<tf.Tensor2D>(source, B, false, true)
+    return scale !== 1 ? tf.mul<tf.Tensor2D>(eps, scale) : eps
   }
   const signMatrix = (hidden: number): tf.Tensor2D => {
     const signs = tf.sign(net.layers[hidden + 1].W) as tf.Tensor2D
-    return magnitude === 'random' ? tf.mul(signs, fixed[hidden]) : signs
+    return magnitude === 'random' ? tf.mul<tf.Tensor2D>(signs, fixed[hidden]) : signs
   }
 
   let signal: FeedbackSignal

@@ -139,9 +139,10 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
   const initialForward = net.layers.map((_, i) => (i < L - 1 ? tf.keep(effectiveForward(i)) : null))
   const velocity =
     momentum > 0
-      ? net.layers.map((layer) =>
-          tf.tidy(() => ({ W: tf.variable(tf.zerosLike(layer.W)), b: layer.b ? tf.variable(tf.zerosLike(layer.b)) : null })),
-        )
+      ? net.layers.map((layer) => ({
+          W: tf.tidy(() => tf.variable(tf.zerosLike(layer.W))),
+          b: layer.b ? tf.tidy(() => tf.variable(tf.zerosLike(layer.b!))) : null,
+        }))
       : null
 
   const shuffle = createRng(config.seed, 'shuffle')
@@ -153,7 +154,7 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
   function effectiveForward(hidden: number): tf.Tensor2D {
     return tf.tidy(() => {
       let product = net.layers[hidden + 1].W as tf.Tensor2D
-      if (config.rule === 'dfa') for (let l = hidden + 2; l < L; l++) product = tf.matMul(product, net.layers[l].W as tf.Tensor2D)
+      if (config.rule === 'dfa') for (let l = hidden + 2; l < L; l++) product = tf.matMul<tf.Tensor2D>(product, net.layers[l].W as tf.Tensor2D)
       return tf.clone(product)
     })
   }

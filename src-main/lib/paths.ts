@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export function labHome(): string {
   const override = process.env.FA_LAB_HOME
@@ -22,4 +23,12 @@ export function labHome(): string {
 /** Downloaded and imported datasets. */
 export function dataHome(): string {
   return join(labHome(), 'data')
+}
+
+/**
+ * The project's resources folder (presets, bundled data). Two levels up from this module both in
+ * the sources (src-main/lib) and in the electron-vite build (out/main); FA_LAB_RESOURCES overrides.
+ */
+export function resourcesDir(): string {
+  return process.env.FA_LAB_RESOURCES ?? fileURLToPath(new URL('../../resources', import.meta.url))
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Debian packages the test suite reads: Fashion-MNIST IDX files (data tests) and Chromium (the
+# end-to-end tests). Installs what is missing when run as root; otherwise says what to install.
+set -euo pipefail
+packages=(dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+  echo "The tests need these Debian packages, and this machine has no apt-get: ${missing[*]}" >&2
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The tests need: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing Debian packages for the tests: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q "${missing[@]}" >/dev/null
