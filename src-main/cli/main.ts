@@ -3,7 +3,10 @@
  * Each command returns its exit code; nothing here calls process.exit, so tests can run commands
  * in-process.
  */
+import { UsageError } from './args'
 import { datasetsCommand } from './datasets'
+import { runCommand } from './run'
+import { exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, runsCommand } from './store-commands'
 import { trainCommand } from './train'
 
 export interface Command {
@@ -14,6 +17,12 @@ export interface Command {
 const commands: Record<string, Command> = {
   train: trainCommand,
   datasets: datasetsCommand,
+  run: runCommand,
+  runs: runsCommand,
+  metrics: metricsCommand,
+  merge: mergeCommand,
+  'export-runs': exportRunsCommand,
+  'import-runs': importRunsCommand,
 }
 
 export function usage(): string {
@@ -36,6 +45,6 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest)
   } catch (error) {
     console.error(`fa-lab ${name}: ${error instanceof Error ? error.message : String(error)}`)
-    return 1
+    return error instanceof UsageError ? 2 : 1
   }
 }

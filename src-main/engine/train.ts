@@ -54,9 +54,14 @@ export interface Artifact {
 }
 
 export interface TrainHooks {
+  /** Called once the backend is up and the session built, before the first evaluation. */
+  onStart?(info: { backend: BackendName }): void
   onEvaluation?(evaluation: Evaluation): void | Promise<void>
   /** Polled between steps; true cancels the run. */
   shouldStop?(): boolean
+  /** Called with the step count at most every `progressIntervalMs` (default 200 ms). */
+  onProgress?(step: number, totalSteps: number): void
+  progressIntervalMs?: number
   keepArtifacts?: boolean
 }
 
@@ -315,8 +320,11 @@ function countCorrect(output: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
 export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks = {}): Promise<TrainResult> {
   const backend = await initBackend(config.backend)
   const session = createSession(config, data)
+  hooks.onStart?.({ backend })
   const started = performance.now()
   let lastYield = started
+  let lastProgress = started
+  const progressInterval = hooks.progressIntervalMs ?? 200
   let final: Metrics = {}
   let status: TrainStatus = 'completed'
   let message: string | undefined
@@ -343,6 +351,10 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
       }
       step++
       if (step % config.evalEvery === 0 || step === config.steps) await report()
+      if (hooks.onProgress && performance.now() - lastProgress >= progressInterval) {
+        hooks.onProgress(step, config.steps)
+        lastProgress = performance.now()
+      }
       if (performance.now() - lastYield > 50) {
         // Let cancellation and progress messages through when training runs in a worker.
         await new Promise((resolve) => setImmediate(resolve))

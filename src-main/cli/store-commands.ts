@@ -1,0 +1,114 @@
+import { openStore } from '../store/store'
+import { exportRuns, importRuns } from '../store/transfer'
+import { parseOptions, UsageError } from './args'
+import type { Command } from './main'
+
+function needDb(db: string | undefined, usage: string): string {
+  if (!db) throw new UsageError(`--db is required\n\nusage: ${usage}`)
+  return db
+}
+
+function parseIds(text: string | undefined, usage: string): number[] {
+  const ids = (text ?? '').split(',').filter(Boolean).map(Number)
+  if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id < 1)) throw new UsageError(`--runs takes run ids like 1,2,5\n\nusage: ${usage}`)
+  return ids
+}
+
+export const runsCommand: Command = {
+  summary: 'list the runs of a lab file',
+  async run(args) {
+    const usage = 'fa-lab runs --db lab.sqlite [--experiment ID] [--json]'
+    const { values } = parseOptions(args, { db: { type: 'string' }, experiment: { type: 'string' }, json: { type: 'boolean', default: false } })
+    const store = openStore(needDb(values.db, usage), { mustExist: true })
+    try {
+      const runs = store.listRuns(values.experiment ? { experimentId: Number(values.experiment) } : {})
+      if (values.json) console.log(JSON.stringify(runs))
+      else
+        for (const r of runs)
+          console.log(
+            `${String(r.id).padStart(5)}  ${r.status.padEnd(11)} ${r.rule.padEnd(5)} seed ${String(r.seed).padEnd(4)} ${(r.backend ?? '-').padEnd(10)} ${r.stepsDone}/${r.totalSteps}  ${r.name ?? ''}`,
+          )
+    } finally {
+      store.close()
+    }
+    return 0
+  },
+}
+
+export const metricsCommand: Command = {
+  summary: 'print the metric series of a run',
+  async run(args) {
+    const usage = 'fa-lab metrics --db lab.sqlite --run ID [--name MEASURE] [--json]'
+    const { values } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } })
+    const runId = Number(values.run)
+    if (!Number.isInteger(runId)) throw new UsageError(`--run ID is required\n\nusage: ${usage}`)
+    const store = openStore(needDb(values.db, usage), { mustExist: true })
+    try {
+      if (!store.getRun(runId)) throw new Error(`no run with id ${runId} in ${values.db}`)
+      const names = values.name ? [values.name] : store.metricNames(runId)
+      const series = Object.fromEntries(
+        names.map((name) => {
+          const s = store.metricSeries(runId, name)
+          return [name, { steps: Array.from(s.steps), values: Array.from(s.values), wallTimesMs: Array.from(s.wallTimesMs) }]
+        }),
+      )
+      if (values.json) console.log(JSON.stringify({ runId, series }))
+      else for (const [name, s] of Object.entries(series)) console.log(`${name}: ${s.steps.map((step, i) => `${step}:${Number(s.values[i].toPrecision(5))}`).join(' ')}`)
+    } finally {
+      store.close()
+    }
+    return 0
+  },
+}
+
+export const mergeCommand: Command = {
+  summary: 'merge shard lab files into one, without duplicates',
+  async run(args) {
+    const usage = 'fa-lab merge --db lab.sqlite shard-*.sqlite'
+    const { values, positionals } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } }, true)
+    if (positionals.length === 0) throw new UsageError(`name the shard files to merge\n\nusage: ${usage}`)
+    const store = openStore(needDb(values.db, usage))
+    try {
+      const results = positionals.map((file) => ({ file, ...importRuns(store, file) }))
+      if (values.json) console.log(JSON.stringify(results))
+      else for (const r of results) console.log(`${r.file}: ${r.runsAdded} runs added, ${r.runsSkipped} already present`)
+    } finally {
+      store.close()
+    }
+    return 0
+  },
+}
+
+export const exportRunsCommand: Command = {
+  summary: 'write chosen runs to a portable lab file',
+  async run(args) {
+    const usage = 'fa-lab export-runs --db lab.sqlite --runs 1,2,3 --out runs.falab'
+    const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' } })
+    if (!values.out) throw new UsageError(`--out is required\n\nusage: ${usage}`)
+    const store = openStore(needDb(values.db, usage), { mustExist: true })
+    try {
+      const result = exportRuns(store, parseIds(values.runs, usage), values.out)
+      console.log(`${values.out}: ${result.runsAdded} runs exported`)
+    } finally {
+      store.close()
+    }
+    return 0
+  },
+}
+
+export const importRunsCommand: Command = {
+  summary: 'import the runs of a portable lab file',
+  async run(args) {
+    const usage = 'fa-lab import-runs --db lab.sqlite runs.falab'
+    const { values, positionals } = parseOptions(args, { db: { type: 'string' } }, true)
+    if (positionals.length !== 1) throw new UsageError(`name one file to import\n\nusage: ${usage}`)
+    const store = openStore(needDb(values.db, usage))
+    try {
+      const result = importRuns(store, positionals[0])
+      console.log(`${positionals[0]}: ${result.runsAdded} runs imported, ${result.runsSkipped} already present`)
+    } finally {
+      store.close()
+    }
+    return 0
+  },
+}

@@ -1,0 +1,13 @@
+/** Messages between the runner (parent) and a training worker. */
+import type { RunConfig } from '../../src-shared/config'
+import type { Artifact, Evaluation, TrainStatus } from '../engine/train'
+
+export type ToWorker = { type: 'start'; runId: number; config: RunConfig; dataDir?: string } | { type: 'cancel'; runId: number }
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'started'; runId: number; backend: string; dataset: { fingerprint: string } & Record<string, unknown> }
+  | { type: 'evaluation'; runId: number; evaluation: Evaluation }
+  | { type: 'progress'; runId: number; step: number; totalSteps: number }
+  | { type: 'finished'; runId: number; status: TrainStatus; steps: number; durationMs: number; message?: string; final: Record<string, number>; artifacts: Artifact[] }
+  | { type: 'failed'; runId: number; message: string }

@@ -1,0 +1,344 @@
+/**
+ * The runner: a pool of training worker threads fed from a queue of stored runs. The thread that
+ * owns the runner (Electron main, the CLI, the browser-mode server) only moves messages and writes
+ * batched metrics; training never happens on it.
+ */
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { parseRunConfig } from '../../src-shared/config'
+import type { Evaluation } from '../engine/train'
+import type { RunStatus, Store } from '../store/store'
+import type { FromWorker, ToWorker } from './messages'
+
+export interface RunProgress {
+  runId: number
+  experimentId: number | null
+  status: RunStatus
+  step: number
+  totalSteps: number
+  /** The latest evaluation's measures, when there has been one. */
+  metrics?: Record<string, number>
+  /** Runs finished / all runs handed to the runner since it was last idle. */
+  runsDone: number
+  runsTotal: number
+  /** Estimated milliseconds until the queue is done, once there is a rate to go by. */
+  etaMs: number | null
+}
+
+export interface RunFinished {
+  runId: number
+  experimentId: number | null
+  status: RunStatus
+  error: string | null
+  finalMetrics: Record<string, number> | null
+}
+
+export interface RunnerOptions {
+  store: Store
+  /** Worker threads; defaults to the number of cores. */
+  workers?: number
+  dataDir?: string
+  /** How often buffered evaluations are committed. */
+  flushIntervalMs?: number
+  /** Minimum time between two progress events of one run. */
+  progressIntervalMs?: number
+  /** Old-generation heap limit of each worker, in MiB. */
+  memoryLimitMb?: number
+  /** How long a cancelled run may take to stop before its worker is terminated. */
+  cancelGraceMs?: number
+  /** The worker script (the build passes its bundled worker). */
+  workerUrl?: URL
+}
+
+interface Slot {
+  worker: Worker
+  runId: number | null
+  ready: Promise<void>
+}
+
+interface Active {
+  runId: number
+  experimentId: number | null
+  slot: Slot
+  step: number
+  totalSteps: number
+  buffer: Evaluation[]
+  metrics?: Record<string, number>
+  lastEventAt: number
+  cancelTimer?: NodeJS.Timeout
+}
+
+type Listener<T> = (event: T) => void
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism())
+}
+
+export function createRunner(options: RunnerOptions) {
+  const { store } = options
+  const workerCount = Math.max(1, options.workers ?? defaultWorkerCount())
+  const flushInterval = options.flushIntervalMs ?? 500
+  const progressInterval = options.progressIntervalMs ?? 200
+  const cancelGrace = options.cancelGraceMs ?? 1000
+  const workerUrl = options.workerUrl ?? new URL('./worker-entry.mjs', import.meta.url)
+
+  const slots: Slot[] = []
+  const queue: number[] = []
+  const active = new Map<number, Active>()
+  const progressListeners = new Set<Listener<RunProgress>>()
+  const finishedListeners = new Set<Listener<RunFinished>>()
+  let idleWaiters: (() => void)[] = []
+  let runsDone = 0
+  let runsTotal = 0
+  let batchStarted = 0
+  let stepsDoneInBatch = 0
+  let stepsTotalInBatch = 0
+  let closed = false
+
+  const flushTimer = setInterval(flushAll, flushInterval)
+  flushTimer.unref()
+
+  function spawn(): Slot {
+    const worker = new Worker(workerUrl, {
+      resourceLimits: options.memoryLimitMb ? { maxOldGenerationSizeMb: options.memoryLimitMb } : undefined,
+    })
+    let resolveReady!: () => void
+    const slot: Slot = { worker, runId: null, ready: new Promise((r) => (resolveReady = r)) }
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') resolveReady()
+      else handle(message)
+    })
+    worker.on('error', (error) => workerDied(slot, describeWorkerError(error)))
+    worker.on('exit', (code) => {
+      if (!closed && slots.includes(slot)) workerDied(slot, `the training worker exited with code ${code}`)
+    })
+    return slot
+  }
+
+  function describeWorkerError(error: Error): string {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ERR_WORKER_OUT_OF_MEMORY') return `ran out of memory (worker heap limit ${options.memoryLimitMb ?? 'default'} MiB)`
+    return error.message
+  }
+
+  function workerDied(slot: Slot, message: string): void {
+    const index = slots.indexOf(slot)
+    if (index < 0) return
+    slots.splice(index, 1)
+    void slot.worker.terminate()
+    const runId = slot.runId
+    if (runId !== null) {
+      const run = active.get(runId)
+      const cancelling = run?.cancelTimer !== undefined
+      finish(runId, cancelling ? 'cancelled' : 'failed', cancelling ? null : message, null)
+    }
+    dispatch()
+  }
+
+  function emitProgress(run: Active, status: RunStatus = 'running', force = false): void {
+    const now = performance.now()
+    if (!force && now - run.lastEventAt < progressInterval) return
+    run.lastEventAt = now
+    const event: RunProgress = {
+      runId: run.runId,
+      experimentId: run.experimentId,
+      status,
+      step: run.step,
+      totalSteps: run.totalSteps,
+      metrics: run.metrics,
+      runsDone,
+      runsTotal,
+      etaMs: estimateRemaining(),
+    }
+    progressListeners.forEach((l) => l(event))
+  }
+
+  function estimateRemaining(): number | null {
+    const current = stepsDoneInBatch + [...active.values()].reduce((n, r) => n + r.step, 0)
+    if (current === 0) return null
+    const elapsed = performance.now() - batchStarted
+    return (elapsed * (stepsTotalInBatch - current)) / current
+  }
+
+  function flush(run: Active): void {
+    if (run.buffer.length === 0) return
+    store.appendMetrics(run.runId, run.buffer)
+    run.buffer = []
+  }
+
+  function flushAll(): void {
+    for (const run of active.values()) flush(run)
+  }
+
+  function handle(message: FromWorker): void {
+    if (message.type === 'ready') return
+    const run = active.get(message.runId)
+    if (!run) return
+    switch (message.type) {
+      case 'started':
+        store.markRunning(run.runId, message.backend, message.dataset)
+        emitProgress(run, 'running', true)
+        break
+      case 'evaluation':
+        run.buffer.push(message.evaluation)
+        run.step = message.evaluation.step
+        run.metrics = message.evaluation.metrics
+        emitProgress(run)
+        break
+      case 'progress':
+        run.step = message.step
+        emitProgress(run)
+        break
+      case 'finished':
+        flush(run)
+        if (message.artifacts.length) store.saveArtifacts(run.runId, message.artifacts)
+        run.step = message.steps
+        finish(run.runId, message.status, message.message ?? null, message.final, message.durationMs)
+        break
+      case 'failed':
+        finish(run.runId, 'failed', message.message, null)
+        break
+    }
+  }
+
+  function finish(runId: number, status: RunStatus, error: string | null, finalMetrics: Record<string, number> | null, durationMs?: number): void {
+    const run = active.get(runId)
+    if (run) {
+      flush(run)
+      clearTimeout(run.cancelTimer)
+      active.delete(runId)
+      if (run.slot.runId === runId) run.slot.runId = null
+      stepsDoneInBatch += run.step
+    }
+    const record = store.getRun(runId)
+    store.finishRun(runId, {
+      status,
+      durationMs: durationMs ?? (record?.startedAt ? Date.now() - Date.parse(record.startedAt) : undefined),
+      stepsDone: run?.step ?? record?.stepsDone ?? 0,
+      error,
+      finalMetrics,
+    })
+    runsDone++
+    if (run) emitProgress(run, status, true)
+    const event: RunFinished = { runId, experimentId: record?.experimentId ?? null, status, error, finalMetrics }
+    finishedListeners.forEach((l) => l(event))
+    dispatch()
+  }
+
+  function dispatch(): void {
+    if (closed) return
+    while (queue.length > 0) {
+      let slot = slots.find((s) => s.runId === null)
+      if (!slot && slots.length < workerCount) {
+        slot = spawn()
+        slots.push(slot)
+      }
+      if (!slot) break
+      const runId = queue.shift()!
+      const record = store.getRun(runId)
+      if (!record || record.status !== 'queued') continue
+      let config
+      try {
+        config = parseRunConfig(record.config)
+      } catch (error) {
+        store.finishRun(runId, { status: 'failed', stepsDone: 0, error: (error as Error).message })
+        runsDone++
+        continue
+      }
+      slot.runId = runId
+      active.set(runId, { runId, experimentId: record.experimentId, slot, step: 0, totalSteps: config.steps, buffer: [], lastEventAt: 0 })
+      const message: ToWorker = { type: 'start', runId, config, dataDir: options.dataDir }
+      const target = slot
+      void target.ready.then(() => {
+        if (target.runId === runId) target.worker.postMessage(message)
+      })
+    }
+    if (queue.length === 0 && active.size === 0) {
+      const waiters = idleWaiters
+      idleWaiters = []
+      waiters.forEach((w) => w())
+    }
+  }
+
+  return {
+    workerCount,
+
+    /** Queues stored runs (status `queued`) for training, in order. */
+    enqueue(runIds: number[]): void {
+      if (closed) throw new Error('the runner is closed')
+      if (queue.length === 0 && active.size === 0) {
+        runsDone = 0
+        runsTotal = 0
+        stepsDoneInBatch = 0
+        stepsTotalInBatch = 0
+        batchStarted = performance.now()
+      }
+      for (const id of runIds) {
+        const record = store.getRun(id)
+        if (!record) throw new Error(`no run with id ${id}`)
+        queue.push(id)
+        runsTotal++
+        stepsTotalInBatch += record.totalSteps
+      }
+      dispatch()
+    },
+
+    /** Cancels a queued or running run; a running one stops within `cancelGraceMs`. */
+    cancelRun(runId: number): void {
+      const queued = queue.indexOf(runId)
+      if (queued >= 0) {
+        queue.splice(queued, 1)
+        store.finishRun(runId, { status: 'cancelled', stepsDone: 0, error: 'cancelled before it started' })
+        runsDone++
+        dispatch()
+        return
+      }
+      const run = active.get(runId)
+      if (!run || run.cancelTimer) return
+      const message: ToWorker = { type: 'cancel', runId }
+      run.slot.worker.postMessage(message)
+      run.cancelTimer = setTimeout(() => workerDied(run.slot, 'cancelled'), cancelGrace)
+    },
+
+    cancelExperiment(experimentId: number): void {
+      const ids = [...queue, ...active.keys()].filter((id) => store.getRun(id)?.experimentId === experimentId)
+      ids.forEach((id) => this.cancelRun(id))
+    },
+
+    cancelAll(): void {
+      ;[...queue, ...active.keys()].forEach((id) => this.cancelRun(id))
+    },
+
+    onProgress(listener: Listener<RunProgress>): () => void {
+      progressListeners.add(listener)
+      return () => progressListeners.delete(listener)
+    },
+
+    onRunFinished(listener: Listener<RunFinished>): () => void {
+      finishedListeners.add(listener)
+      return () => finishedListeners.delete(listener)
+    },
+
+    /** Resolves when nothing is queued or running. */
+    whenIdle(): Promise<void> {
+      if (queue.length === 0 && active.size === 0) return Promise.resolve()
+      return new Promise((resolve) => idleWaiters.push(resolve))
+    },
+
+    /** Ids of runs queued or training now. */
+    pending(): number[] {
+      return [...active.keys(), ...queue]
+    },
+
+    /** Stops the workers; runs still training are left `running` for the store to mark interrupted. */
+    async close(): Promise<void> {
+      closed = true
+      clearInterval(flushTimer)
+      flushAll()
+      await Promise.all(slots.map((s) => s.worker.terminate()))
+      slots.length = 0
+    },
+  }
+}
+
+export type Runner = ReturnType<typeof createRunner>

@@ -1,0 +1,42 @@
+/**
+ * A training worker thread: trains one run at a time on its own tfjs instance and reports
+ * evaluations and progress to the runner. It never touches the store.
+ */
+import { parentPort } from 'node:worker_threads'
+import { loadDataset } from '../data/load'
+import { train } from '../engine/train'
+import type { FromWorker, ToWorker } from './messages'
+
+const port = parentPort
+if (!port) throw new Error('worker.ts runs only as a worker thread')
+
+const cancelled = new Set<number>()
+const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
+
+async function start(runId: number, config: Extract<ToWorker, { type: 'start' }>['config'], dataDir?: string): Promise<void> {
+  try {
+    const data = await loadDataset(config, { dataDir })
+    const result = await train(config, data, {
+      keepArtifacts: true,
+      onStart: ({ backend }) => send({ type: 'started', runId, backend, dataset: { ...data.identity } }),
+      shouldStop: () => cancelled.has(runId),
+      onProgress: (step, totalSteps) => send({ type: 'progress', runId, step, totalSteps }),
+      onEvaluation: (evaluation) => send({ type: 'evaluation', runId, evaluation }),
+    })
+    const artifacts = result.artifacts ?? []
+    send(
+      { type: 'finished', runId, status: result.status, steps: result.steps, durationMs: result.durationMs, message: result.message, final: result.final, artifacts },
+      artifacts.map((a) => a.values.buffer as ArrayBuffer),
+    )
+  } catch (error) {
+    send({ type: 'failed', runId, message: error instanceof Error ? error.message : String(error) })
+  } finally {
+    cancelled.delete(runId)
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') cancelled.add(message.runId)
+  else void start(message.runId, message.config, message.dataDir)
+})
+send({ type: 'ready' })

@@ -1,0 +1,99 @@
+/**
+ * Schema versions, keyed on PRAGMA user_version, and the lab's file signature in
+ * PRAGMA application_id. Migrations run in one transaction each; a file from a newer lab or
+ * from another application is refused before anything is written.
+ */
+import type Database from 'better-sqlite3'
+
+/** 'FALB' */
+export const applicationId = 0x46414c42
+
+export class StoreFormatError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StoreFormatError'
+  }
+}
+
+export const migrations: string[] = [
+  // 1: experiments, runs, metric chunks, artifacts
+  `CREATE TABLE experiments (
+     id INTEGER PRIMARY KEY,
+     uid TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     description TEXT NOT NULL DEFAULT '',
+     definition TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE runs (
+     id INTEGER PRIMARY KEY,
+     uid TEXT NOT NULL UNIQUE,
+     experiment_id INTEGER REFERENCES experiments(id) ON DELETE SET NULL,
+     sweep_index INTEGER,
+     name TEXT,
+     config TEXT NOT NULL,
+     seed INTEGER NOT NULL,
+     rule TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','cancelled','diverged','interrupted')),
+     backend TEXT,
+     dataset TEXT,
+     dataset_fingerprint TEXT,
+     queued_at TEXT NOT NULL,
+     started_at TEXT,
+     ended_at TEXT,
+     duration_ms REAL,
+     steps_done INTEGER NOT NULL DEFAULT 0,
+     total_steps INTEGER NOT NULL,
+     error TEXT,
+     final_metrics TEXT
+   );
+   CREATE INDEX runs_experiment ON runs(experiment_id);
+   CREATE INDEX runs_status ON runs(status);
+   CREATE TABLE metric_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+   CREATE TABLE metric_chunks (
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     name_id INTEGER NOT NULL REFERENCES metric_names(id),
+     first_step REAL NOT NULL,
+     steps BLOB NOT NULL,
+     vals BLOB NOT NULL,
+     walls BLOB NOT NULL,
+     PRIMARY KEY (run_id, name_id, first_step)
+   ) WITHOUT ROWID;
+   CREATE TABLE artifacts (
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     name TEXT NOT NULL,
+     shape TEXT NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (run_id, name)
+   );`,
+  // 2: notes, tags, and a trash for undoable deletes
+  `ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+   ALTER TABLE runs ADD COLUMN deleted_at TEXT;
+   CREATE TABLE tags (
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     tag TEXT NOT NULL,
+     PRIMARY KEY (run_id, tag)
+   );`,
+]
+
+export const schemaVersion = migrations.length
+
+/** Brings `db` to `target` (the current version unless a test asks for an older one). */
+export function migrate(db: Database.Database, path: string, target = schemaVersion): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  const app = db.pragma('application_id', { simple: true }) as number
+  const tables = (db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number }).n
+  if (app !== applicationId && (tables > 0 || version > 0)) {
+    throw new StoreFormatError(`${path} is not an FA Lab file (it is a SQLite database of another application); the lab left it untouched`)
+  }
+  if (version > schemaVersion) {
+    throw new StoreFormatError(`${path} was written by a newer FA Lab (schema ${version}; this one knows up to ${schemaVersion}); update the lab to open it`)
+  }
+  for (let v = version; v < target; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v])
+      db.pragma(`application_id = ${applicationId}`)
+      db.pragma(`user_version = ${v + 1}`)
+    })()
+  }
+}
