@@ -80,7 +80,29 @@ export interface RunFilter {
 }
 
 const toBlob = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
-const fromBlob = (b: Buffer) => new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
+
+interface ChunkRow {
+  steps: Buffer
+  vals: Buffer
+  walls: Buffer
+}
+
+/** Concatenates chunk blobs (float64, in step order) with one copy per value. */
+function concatChunks(rows: ChunkRow[]): { steps: Float64Array; values: Float64Array; wallTimesMs: Float64Array } {
+  const bytes = rows.reduce((n, r) => n + r.steps.byteLength, 0)
+  const steps = new Float64Array(bytes / 8)
+  const values = new Float64Array(bytes / 8)
+  const wallTimesMs = new Float64Array(bytes / 8)
+  const views = [steps, values, wallTimesMs].map((a) => new Uint8Array(a.buffer))
+  let offset = 0
+  for (const row of rows) {
+    views[0].set(row.steps, offset)
+    views[1].set(row.vals, offset)
+    views[2].set(row.walls, offset)
+    offset += row.steps.byteLength
+  }
+  return { steps, values, wallTimesMs }
+}
 const now = () => new Date().toISOString()
 
 interface RunRow {
@@ -157,6 +179,7 @@ export function openStore(path: string, options: OpenOptions = {}) {
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? false })
     db.pragma('busy_timeout = 5000')
+    db.pragma('mmap_size = 268435456')
     if (!options.readonly) migrate(db, path)
   } catch (error) {
     db!?.close()
@@ -185,6 +208,8 @@ export function openStore(path: string, options: OpenOptions = {}) {
     insertName: db.prepare(`INSERT INTO metric_names (name) VALUES (?)`),
     insertChunk: db.prepare(`INSERT INTO metric_chunks (run_id, name_id, first_step, steps, vals, walls) VALUES (?, ?, ?, ?, ?, ?)`),
     chunks: db.prepare(`SELECT steps, vals, walls FROM metric_chunks WHERE run_id = ? AND name_id = ? ORDER BY first_step`),
+    chunkCounts: db.prepare(`SELECT name_id, count(*) AS n FROM metric_chunks WHERE run_id = ? GROUP BY name_id`),
+    deleteChunks: db.prepare(`DELETE FROM metric_chunks WHERE run_id = ? AND name_id = ?`),
     runMetricNames: db.prepare(`SELECT DISTINCT n.name FROM metric_chunks c JOIN metric_names n ON n.id = c.name_id WHERE c.run_id = ? ORDER BY n.name`),
     insertArtifact: db.prepare(`INSERT OR REPLACE INTO artifacts (run_id, name, shape, data) VALUES (?, ?, ?, ?)`),
     artifacts: db.prepare(`SELECT name, shape, data FROM artifacts WHERE run_id = ? ORDER BY name`),
@@ -208,7 +233,23 @@ export function openStore(path: string, options: OpenOptions = {}) {
     return id
   }
 
-  if (!options.readonly) statements.interrupt.run(now())
+  /** Replaces a run's chunks by one chunk per measure (a finished run's series no longer grow). */
+  function compact(runId: number): void {
+    const groups = statements.chunkCounts.all(runId) as { name_id: number; n: number }[]
+    for (const { name_id: nameId } of groups.filter((g) => g.n > 1)) {
+      const merged = concatChunks(statements.chunks.all(runId, nameId) as ChunkRow[])
+      statements.deleteChunks.run(runId, nameId)
+      statements.insertChunk.run(runId, nameId, merged.steps[0], toBlob(merged.steps), toBlob(merged.values), toBlob(merged.wallTimesMs))
+    }
+  }
+
+  if (!options.readonly) {
+    const left = db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[]
+    db.transaction(() => {
+      statements.interrupt.run(now())
+      left.forEach((r) => compact(r.id))
+    })()
+  }
 
   const store = {
     path,
@@ -279,8 +320,12 @@ export function openStore(path: string, options: OpenOptions = {}) {
       })()
     },
 
+    /** Records how a run ended and compacts its metric chunks into one per measure. */
     finishRun(runId: number, result: { status: RunStatus; durationMs?: number; stepsDone: number; error?: string | null; finalMetrics?: Record<string, number> | null }): void {
-      statements.finish.run(result.status, now(), result.durationMs ?? null, result.stepsDone, result.error ?? null, result.finalMetrics ? JSON.stringify(result.finalMetrics) : null, runId)
+      db.transaction(() => {
+        statements.finish.run(result.status, now(), result.durationMs ?? null, result.stepsDone, result.error ?? null, result.finalMetrics ? JSON.stringify(result.finalMetrics) : null, runId)
+        compact(runId)
+      })()
     },
 
     saveArtifacts(runId: number, artifacts: ArtifactRecord[]): void {
@@ -330,18 +375,8 @@ export function openStore(path: string, options: OpenOptions = {}) {
     /** One measure of one run, in step order. */
     metricSeries(runId: number, name: string): MetricSeries {
       const id = (statements.nameId.get(name) as { id: number } | undefined)?.id
-      const rows = id === undefined ? [] : (statements.chunks.all(runId, id) as { steps: Buffer; vals: Buffer; walls: Buffer }[])
-      const total = rows.reduce((n, r) => n + r.steps.byteLength / 8, 0)
-      const out = { runId, name, steps: new Float64Array(total), values: new Float64Array(total), wallTimesMs: new Float64Array(total) }
-      let offset = 0
-      for (const row of rows) {
-        const steps = fromBlob(row.steps)
-        out.steps.set(steps, offset)
-        out.values.set(fromBlob(row.vals), offset)
-        out.wallTimesMs.set(fromBlob(row.walls), offset)
-        offset += steps.length
-      }
-      return out
+      const rows = id === undefined ? [] : (statements.chunks.all(runId, id) as ChunkRow[])
+      return { runId, name, ...concatChunks(rows) }
     },
 
     /** One measure of many runs (for a chart). */

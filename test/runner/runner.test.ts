@@ -1,0 +1,122 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRunner, type RunProgress, type Runner } from '../../src-main/runner/runner'
+import { queueExperiment } from '../../src-main/services/experiments'
+import { openStore, type Store } from '../../src-main/store/store'
+
+const dir = mkdtempSync(join(tmpdir(), 'fa-lab-runner-'))
+let n = 0
+const base = {
+  seed: 1,
+  data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'two-layer' },
+  model: { kind: 'two-layer', hidden: 200, activation: 'relu', outputs: 1 },
+  rule: 'fa',
+  optimizer: { learningRate: 0.01 },
+  regularization: { outputL2: 0.1 },
+  steps: 600,
+  evalEvery: 50,
+}
+
+let open: { store: Store; runner: Runner }[] = []
+function setup(workers: number, extra: Partial<Parameters<typeof createRunner>[0]> = {}) {
+  const store = openStore(join(dir, `lab-${++n}.sqlite`))
+  const runner = createRunner({ store, workers, ...extra })
+  open.push({ store, runner })
+  return { store, runner }
+}
+afterEach(async () => {
+  for (const { store, runner } of open) {
+    await runner.close()
+    store.close()
+  }
+  open = []
+})
+
+describe('runner', () => {
+  it('trains a sweep in workers, stores every evaluation, and reports bounded-rate progress', async () => {
+    const { store, runner } = setup(2, { progressIntervalMs: 100 })
+    const { runIds } = queueExperiment(store, { name: 'lambda', base, grid: { 'regularization.outputL2': [0, 0.2], seed: [1, 2] } })
+    const events: (RunProgress & { at: number })[] = []
+    runner.onProgress((p) => events.push({ ...p, at: performance.now() }))
+    runner.enqueue(runIds)
+    await runner.whenIdle()
+    const runs = store.listRuns({ ids: runIds })
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed'])
+    for (const run of runs) {
+      expect(run.backend).toMatch(/tensorflow|wasm|cpu/)
+      expect(run.datasetFingerprint).toHaveLength(64)
+      expect(run.finalMetrics?.weightAlignment).toBeTypeOf('number')
+      const series = store.metricSeries(run.id, 'weightAlignment')
+      expect(Array.from(series.steps)).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600])
+      expect(series.values.at(-1)).toBe(run.finalMetrics!.weightAlignment)
+      expect(store.artifacts(run.id).map((a) => a.name)).toEqual(['B1', 'W1', 'W2'])
+    }
+    // λ = 0.2 aligns more than λ = 0 for the same seed (the paper's effect, through the whole stack)
+    expect(runs[2].finalMetrics!.weightAlignment).toBeGreaterThan(runs[0].finalMetrics!.weightAlignment)
+    const last = events.at(-1)!
+    expect(last).toMatchObject({ runsDone: 4, runsTotal: 4 })
+    expect(events.some((e) => e.status === 'running' && e.etaMs !== null && e.step > 0)).toBe(true)
+    for (const id of runIds) {
+      const running = events.filter((e) => e.runId === id && e.status === 'running')
+      for (let i = 2; i < running.length; i++) expect(running[i].at - running[i - 1].at).toBeGreaterThanOrEqual(99)
+    }
+  })
+
+  it('two workers finish a sweep in clearly less wall time than one', async () => {
+    const timeSweep = async (workers: number) => {
+      const { store, runner } = setup(workers)
+      const { runIds } = queueExperiment(store, { name: 'speed', base: { ...base, steps: 1000, evalEvery: 500 }, grid: { seed: [1, 2, 3, 4] } })
+      const start = performance.now()
+      runner.enqueue(runIds)
+      await runner.whenIdle()
+      return performance.now() - start
+    }
+    const one = await timeSweep(1)
+    const two = await timeSweep(2)
+    console.log(`sweep of 4 runs: 1 worker ${one.toFixed(0)} ms, 2 workers ${two.toFixed(0)} ms, ratio ${(two / one).toFixed(2)}`)
+    expect(two / one).toBeLessThan(0.8)
+  })
+
+  it('cancels a running run within a second, and queued runs at once', async () => {
+    const { store, runner } = setup(1)
+    const { runIds } = queueExperiment(store, { name: 'long', base: { ...base, steps: 200000, evalEvery: 1000 }, grid: { seed: [1, 2] } })
+    runner.enqueue(runIds)
+    await new Promise<void>((resolve) => {
+      const off = runner.onProgress((p) => {
+        if (p.runId === runIds[0] && p.step > 100) {
+          off()
+          resolve()
+        }
+      })
+    })
+    const start = performance.now()
+    runner.cancelExperiment(store.getRun(runIds[0])!.experimentId!)
+    await runner.whenIdle()
+    expect(performance.now() - start).toBeLessThan(1000)
+    const [first, second] = store.listRuns({ ids: runIds })
+    expect(first.status).toBe('cancelled')
+    expect(first.stepsDone).toBeGreaterThan(100)
+    expect(second).toMatchObject({ status: 'cancelled', error: 'cancelled before it started' })
+  })
+
+  it('a run that fails or runs out of memory is marked failed with its message; the others go on', async () => {
+    // 24 MiB: enough for a small synthetic run, far too little to parse the bundled digits (at 48 MiB that run
+    // squeezes through, slowed by garbage collection)
+    const { store, runner } = setup(2, { memoryLimitMb: 24 })
+    const mnist = { ...base, model: { ...base.model, outputs: 10 }, loss: 'cross-entropy', steps: 100 }
+    const missing = queueExperiment(store, { name: 'missing data', base: { ...mnist, data: { kind: 'mnist', source: { dir: join(dir, 'no-such-folder') } } } }).runIds
+    // parsing the bundled digits' 21 MB of JSON needs far more heap than the limit allows
+    const huge = queueExperiment(store, { name: 'too big', base: { ...mnist, data: { kind: 'mnist', source: 'bundled' } } }).runIds
+    const fine = queueExperiment(store, { name: 'fine', base: { ...base, steps: 100 }, grid: { seed: [1, 2] } }).runIds
+    runner.enqueue([...missing, ...huge, ...fine])
+    await runner.whenIdle()
+    const [a, b, c, d] = store.listRuns({ ids: [...missing, ...huge, ...fine] })
+    expect(a.status).toBe('failed')
+    expect(a.error).toMatch(/no-such-folder: no such folder/)
+    expect(b.status).toBe('failed')
+    expect(b.error).toMatch(/ran out of memory \(worker heap limit \d+ MiB\)/)
+    expect([c.status, d.status]).toEqual(['completed', 'completed'])
+  })
+})

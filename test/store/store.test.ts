@@ -1,0 +1,172 @@
+import Database from 'better-sqlite3'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { migrate, schemaVersion } from '../../src-main/store/schema'
+import { openStore, StoreFormatError } from '../../src-main/store/store'
+import { exportRuns, importRuns } from '../../src-main/store/transfer'
+
+const dir = mkdtempSync(join(tmpdir(), 'fa-lab-store-'))
+let counter = 0
+const fresh = () => join(dir, `lab-${++counter}.sqlite`)
+const config = (seed = 1, steps = 100) => ({ seed, rule: 'fa', steps, data: { kind: 'synthetic' } })
+
+function fillRun(store: ReturnType<typeof openStore>, points: number, perFlush = 1000) {
+  const [id] = store.queueRuns([{ config: config() }])
+  store.markRunning(id, 'wasm', { fingerprint: 'abc', kind: 'synthetic' })
+  for (let start = 0; start < points; start += perFlush) {
+    const batch = []
+    for (let s = start; s < Math.min(points, start + perFlush); s++) batch.push({ step: s, metrics: { trainLoss: 1 / (s + 1), weightAlignment: Math.sin(s) }, wallTimeMs: s * 0.5 })
+    store.appendMetrics(id, batch)
+  }
+  return id
+}
+
+describe('run store', () => {
+  it('keeps the status lifecycle and every field of a run', () => {
+    const store = openStore(fresh())
+    const experimentId = store.createExperiment({ name: 'e', definition: { grid: {} } })
+    const [id] = store.queueRuns([{ config: { ...config(), name: 'first' }, experimentId, sweepIndex: 0 }])
+    expect(store.getRun(id)).toMatchObject({ status: 'queued', seed: 1, rule: 'fa', totalSteps: 100, name: 'first', experimentId, sweepIndex: 0 })
+    store.markRunning(id, 'wasm', { fingerprint: 'f00', kind: 'synthetic' })
+    store.appendMetrics(id, [{ step: 0, metrics: { trainLoss: 2 }, wallTimeMs: 1 }, { step: 50, metrics: { trainLoss: 1 }, wallTimeMs: 2 }])
+    store.finishRun(id, { status: 'completed', durationMs: 1234, stepsDone: 100, finalMetrics: { trainLoss: 1 } })
+    const run = store.getRun(id)!
+    expect(run).toMatchObject({ status: 'completed', backend: 'wasm', datasetFingerprint: 'f00', durationMs: 1234, stepsDone: 100, finalMetrics: { trainLoss: 1 } })
+    expect(run.startedAt && run.endedAt).toBeTruthy()
+    expect(Array.from(store.metricSeries(id, 'trainLoss').values)).toEqual([2, 1])
+    store.close()
+  })
+
+  it('marks runs left running by a killed process as interrupted on reopen, keeping committed metrics', () => {
+    const path = fresh()
+    const store = openStore(path)
+    const id = fillRun(store, 30)
+    store.close()
+    const reopened = openStore(path)
+    expect(reopened.getRun(id)).toMatchObject({ status: 'interrupted', stepsDone: 29 })
+    expect(reopened.getRun(id)!.error).toMatch(/stopped \(killed or crashed\)/)
+    expect(reopened.metricSeries(id, 'trainLoss').steps.length).toBe(30)
+    reopened.close()
+  })
+
+  it('compacts a finished run to one chunk per measure, keeping every point', () => {
+    const store = openStore(fresh())
+    const id = fillRun(store, 1000, 7)
+    const before = store.metricSeries(id, 'trainLoss')
+    store.finishRun(id, { status: 'completed', stepsDone: 999 })
+    const after = store.metricSeries(id, 'trainLoss')
+    expect(Buffer.from(after.values.buffer).equals(Buffer.from(before.values.buffer))).toBe(true)
+    expect(Array.from(after.steps.slice(0, 3))).toEqual([0, 1, 2])
+    expect(store.db.prepare('SELECT count(*) AS n FROM metric_chunks WHERE run_id = ?').get(id)).toEqual({ n: 2 })
+    store.close()
+  })
+
+  it('reads one metric of 50 runs × 30,000 points in well under 100 ms', () => {
+    const store = openStore(fresh())
+    const ids: number[] = []
+    store.db.transaction(() => {
+      for (let r = 0; r < 50; r++) {
+        const id = fillRun(store, 30_000, 250) // many small flushes, as a fast run writes them
+        store.finishRun(id, { status: 'completed', stepsDone: 30_000 })
+        ids.push(id)
+      }
+    })()
+    const timings: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now()
+      const series = store.metricSeriesMany(ids, 'weightAlignment')
+      timings.push(performance.now() - start)
+      expect(series.every((s) => s.values.length === 30_000)).toBe(true)
+    }
+    timings.sort((a, b) => a - b)
+    console.log(`metric read, 50 runs × 30,000 points: median ${timings[2].toFixed(1)} ms`)
+    expect(timings[2]).toBeLessThan(100)
+    store.close()
+  })
+
+  it('tags, notes, and delete with undo', () => {
+    const store = openStore(fresh())
+    const [a, b] = store.queueRuns([{ config: config(1) }, { config: config(2) }])
+    store.setTags(a, ['paper', 'fig2', 'paper'])
+    store.setNote(a, 'looks good')
+    expect(store.getRun(a)).toMatchObject({ tags: ['fig2', 'paper'], note: 'looks good' })
+    store.deleteRuns([a])
+    expect(store.listRuns().map((r) => r.id)).toEqual([b])
+    store.restoreRuns([a])
+    expect(store.listRuns().map((r) => r.id)).toEqual([a, b])
+    store.deleteRuns([b])
+    expect(store.purgeDeleted()).toBe(1)
+    expect(store.listRuns({ includeDeleted: true }).map((r) => r.id)).toEqual([a])
+    store.close()
+  })
+
+  it('migrates a file from schema 1, keeping its runs and metrics', () => {
+    const path = fresh()
+    const old = new Database(path)
+    migrate(old, path, 1)
+    old.prepare(`INSERT INTO runs (uid, config, seed, rule, status, queued_at, total_steps) VALUES ('u1', '{}', 3, 'bp', 'completed', 'then', 10)`).run()
+    expect(old.pragma('user_version', { simple: true })).toBe(1)
+    old.close()
+    const store = openStore(path)
+    expect(store.db.pragma('user_version', { simple: true })).toBe(schemaVersion)
+    expect(store.getRun(1)).toMatchObject({ uid: 'u1', seed: 3, rule: 'bp', status: 'completed', note: '', tags: [] })
+    store.close()
+  })
+
+  it('refuses a non-lab SQLite file, a non-SQLite file and a newer lab, leaving them untouched', () => {
+    const foreign = fresh()
+    const other = new Database(foreign)
+    other.exec('CREATE TABLE customers (id INTEGER)')
+    other.close()
+    expect(() => openStore(foreign)).toThrow(StoreFormatError)
+    expect(() => openStore(foreign)).toThrow(/is not an FA Lab file \(it is a SQLite database of another application\)/)
+    const check = new Database(foreign)
+    expect(check.prepare(`SELECT name FROM sqlite_master`).all()).toEqual([{ name: 'customers' }])
+    check.close()
+
+    const text = fresh()
+    writeFileSync(text, 'hello, this is not a database at all'.repeat(50))
+    expect(() => openStore(text)).toThrow(/is not an FA Lab file \(not SQLite\)/)
+
+    const newer = fresh()
+    openStore(newer).close()
+    const bump = new Database(newer)
+    bump.pragma(`user_version = ${schemaVersion + 1}`)
+    bump.close()
+    expect(() => openStore(newer)).toThrow(/written by a newer FA Lab/)
+    expect(() => openStore(join(dir, 'absent.sqlite'), { mustExist: true })).toThrow(/no such lab file/)
+  })
+
+  it('export and import round-trip runs with byte-identical metric series, and skip duplicates', () => {
+    const source = openStore(fresh())
+    const experimentId = source.createExperiment({ name: 'sweep', definition: { base: {} } })
+    const id = fillRun(source, 2500, 700)
+    source.db.prepare('UPDATE runs SET experiment_id = ? WHERE id = ?').run(experimentId, id)
+    source.saveArtifacts(id, [{ name: 'W1', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6]) }])
+    source.setTags(id, ['keep'])
+    source.finishRun(id, { status: 'completed', stepsDone: 2499, finalMetrics: { trainLoss: 0.1 } })
+    const out = join(dir, 'export.falab')
+    expect(exportRuns(source, [id], out)).toMatchObject({ runsAdded: 1, experimentsAdded: 1 })
+    expect(() => exportRuns(source, [id], out)).toThrow(/already exists/)
+
+    const target = openStore(fresh())
+    expect(importRuns(target, out)).toMatchObject({ runsAdded: 1, runsSkipped: 0 })
+    expect(importRuns(target, out)).toMatchObject({ runsAdded: 0, runsSkipped: 1 })
+    const [copy] = target.listRuns()
+    const original = source.getRun(id)!
+    expect({ ...copy, id: 0, experimentId: 0 }).toEqual({ ...original, id: 0, experimentId: 0 })
+    for (const name of ['trainLoss', 'weightAlignment']) {
+      const a = source.metricSeries(id, name)
+      const b = target.metricSeries(copy.id, name)
+      expect(Buffer.from(b.values.buffer).equals(Buffer.from(a.values.buffer))).toBe(true)
+      expect(Buffer.from(b.steps.buffer).equals(Buffer.from(a.steps.buffer))).toBe(true)
+      expect(Buffer.from(b.wallTimesMs.buffer).equals(Buffer.from(a.wallTimesMs.buffer))).toBe(true)
+    }
+    expect(Array.from(target.artifacts(copy.id)[0].values)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(target.getExperiment(copy.experimentId!)!.uid).toBe(source.getExperiment(experimentId)!.uid)
+    source.close()
+    target.close()
+  })
+})
