@@ -1,5 +1,5 @@
 import { ConfigError } from '../../src-shared/config'
-import { singleRunExperiment } from '../../src-shared/experiment'
+import { expandExperiment, singleRunExperiment } from '../../src-shared/experiment'
 import { createRunner, defaultWorkerCount, type RunProgress } from '../runner/runner'
 import { parseShard, queueExperiment } from '../services/experiments'
 import { openStore } from '../store/store'
@@ -44,18 +44,20 @@ export const runCommand: Command = {
     const input = await readJsonFile(file)
     const definition = input && typeof input === 'object' && 'base' in input ? input : singleRunExperiment(input as never, file)
 
-    const store = openStore(values.db)
-    let queued
+    let shard
     try {
-      queued = queueExperiment(store, definition, parseShard(values.shard))
+      // Validate before touching the lab file: an invalid experiment stores (and creates) nothing.
+      expandExperiment(definition)
+      shard = parseShard(values.shard)
     } catch (error) {
-      store.close()
       if (error instanceof ConfigError) {
         console.error(`${file}: ${error.message}`)
         return 2
       }
       throw error
     }
+    const store = openStore(values.db)
+    const queued = queueExperiment(store, definition, shard)
     const { runIds, experimentId } = queued
     const json = values.json
     const tty = process.stderr.isTTY && !json
