@@ -6,6 +6,8 @@ export default defineConfig({
     exclude: ['test/e2e/**', 'node_modules/**'],
     environment: 'node',
     pool: 'forks',
+    // One file at a time: several tests measure wall time or use both cores themselves.
+    fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],

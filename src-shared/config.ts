@@ -7,7 +7,7 @@ import { z } from 'zod'
 export const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
 export const rules = ['bp', 'fa', 'dfa', 'sign'] as const
 export const losses = ['mse', 'cross-entropy'] as const
-export const backends = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
+export const backends = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const
 
 export const Activation = z.enum(activations)
 export type Activation = z.infer<typeof Activation>

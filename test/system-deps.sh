@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the test suite reads: Fashion-MNIST IDX files (data tests) and Chromium (the
-# end-to-end tests). Installs what is missing when run as root; otherwise says what to install.
+# Debian packages the test suite needs: Fashion-MNIST IDX files (data tests) and OpenBLAS headers
+# for the BLAS addon (built right after by npm test's pretest). Installs what is missing when run
+# as root; otherwise says what to install.
 set -euo pipefail
-packages=(dataset-fashion-mnist)
+packages=(dataset-fashion-mnist libopenblas-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

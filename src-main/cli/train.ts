@@ -1,5 +1,6 @@
 import { ConfigError, parseRunConfig } from '../../src-shared/config'
 import { loadDataset } from '../data/load'
+import { fallbackReasons } from '../engine/tf'
 import { train } from '../engine/train'
 import { dataHome } from '../lib/paths'
 import { parseOptions, readJsonFile } from './args'
@@ -63,6 +64,8 @@ export const trainCommand: Command = {
           else console.log(`step ${String(step).padStart(String(config.steps).length)}/${config.steps}  ${formatMetrics(metrics)}`)
         },
       })
+      const fellBackFrom = config.backend === 'auto' && !process.env.FA_LAB_BACKEND ? fallbackReasons(result.backend) : []
+      if (!json) for (const f of fellBackFrom) console.error(`note: not using the ${f.name} backend: ${f.reason}`)
       const summary = {
         final: result.final,
         backend: result.backend,
@@ -71,6 +74,7 @@ export const trainCommand: Command = {
         durationMs: Math.round(result.durationMs),
         ...(result.message ? { message: result.message } : {}),
         dataset: data.identity.fingerprint,
+        ...(fellBackFrom.length ? { fallbacks: fellBackFrom } : {}),
       }
       if (json) console.log(JSON.stringify(summary))
       else console.log(`${result.status} after ${result.steps} steps on ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s${result.message ? `: ${result.message}` : ''}`)

@@ -6,16 +6,17 @@
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-wasm'
-import type { BackendChoice } from '../../src-shared/config'
+import { backends, type BackendChoice } from '../../src-shared/config'
 
 export { tf }
 
 // PROD silences tfjs's console banner suggesting tfjs-node (the lab reports its backend itself)
 // and skips debug-only checks.
 tf.env().set('PROD', true)
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
+/** `blas` is tfjs-wasm with its matrix products done by the machine's BLAS (engine/blas.ts). */
+export type BackendName = 'tensorflow' | 'blas' | 'wasm' | 'cpu'
 
-const preference: BackendName[] = ['tensorflow', 'wasm', 'cpu']
+const preference: BackendName[] = ['tensorflow', 'blas', 'wasm', 'cpu']
 const failures = new Map<BackendName, string>()
 let nodeBindingTried = false
 
@@ -33,6 +34,21 @@ async function loadNodeBinding(): Promise<void> {
 
 async function trySetBackend(name: BackendName): Promise<boolean> {
   if (name === 'tensorflow') await loadNodeBinding()
+  if (failures.has(name)) return false
+  if (name === 'blas' || name === 'wasm') {
+    if (!(await activateTfjsBackend('wasm'))) {
+      if (name === 'blas') failures.set('blas', `needs the wasm backend: ${failures.get('wasm')}`)
+      return false
+    }
+    const { blasUnavailableReason, useBlasMatMul } = await import('./blas')
+    if (useBlasMatMul(name === 'blas')) return true
+    failures.set('blas', blasUnavailableReason())
+    return false
+  }
+  return activateTfjsBackend(name)
+}
+
+async function activateTfjsBackend(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<boolean> {
   if (failures.has(name)) return false
   if (tf.getBackend() === name) return true
   try {
@@ -54,8 +70,8 @@ function firstLine(error: unknown): string {
 export function backendFromEnvironment(): BackendChoice | undefined {
   const value = process.env.FA_LAB_BACKEND?.trim()
   if (!value) return undefined
-  if (value === 'auto' || value === 'tensorflow' || value === 'wasm' || value === 'cpu') return value
-  throw new Error(`FA_LAB_BACKEND=${value} is not a backend: use auto, tensorflow, wasm or cpu`)
+  if ((backends as readonly string[]).includes(value)) return value as BackendChoice
+  throw new Error(`FA_LAB_BACKEND=${value} is not a backend: use ${backends.join(', ')}`)
 }
 
 /**
@@ -76,14 +92,20 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
   )
 }
 
+/**
+ * Why each backend the automatic choice prefers over `used` did not start, for telling the user
+ * what the run fell back from.
+ */
+export function fallbackReasons(used: BackendName): { name: BackendName; reason: string }[] {
+  return preference.slice(0, preference.indexOf(used)).map((name) => ({ name, reason: failures.get(name) ?? 'not tried' }))
+}
+
 /** Backends that start on this machine, each with the reason when it does not. */
 export async function probeBackends(): Promise<{ name: BackendName; available: boolean; reason?: string }[]> {
-  const before = tf.getBackend()
   const out = []
   for (const name of preference) {
     const available = await trySetBackend(name)
     out.push({ name, available, reason: available ? undefined : failures.get(name) })
   }
-  if (before) await tf.setBackend(before)
   return out
 }

@@ -2,7 +2,7 @@
 import type { RunConfig } from '../../src-shared/config'
 import type { Artifact, Evaluation, TrainStatus } from '../engine/train'
 
-export type ToWorker = { type: 'start'; runId: number; config: RunConfig; dataDir?: string } | { type: 'cancel'; runId: number }
+export type ToWorker = { type: 'start'; runId: number; config: RunConfig; dataDir?: string; blasThreads?: number } | { type: 'cancel'; runId: number }
 
 export type FromWorker =
   | { type: 'ready' }

@@ -48,6 +48,11 @@ export interface RunnerOptions {
   cancelGraceMs?: number
   /** The worker script (the build passes its bundled worker). */
   workerUrl?: URL
+  /**
+   * OpenBLAS threads (process-wide, shared by all workers). Default: cores ÷ workers, so a pool of
+   * one worker per core runs single-threaded products side by side (see README, Speed).
+   */
+  blasThreads?: number
 }
 
 interface Slot {
@@ -81,6 +86,7 @@ export function createRunner(options: RunnerOptions) {
   const progressInterval = options.progressIntervalMs ?? 200
   const cancelGrace = options.cancelGraceMs ?? 1000
   const workerUrl = options.workerUrl ?? new URL('./worker-entry.mjs', import.meta.url)
+  const blasThreads = options.blasThreads ?? Math.max(1, Math.floor(defaultWorkerCount() / workerCount))
 
   const slots: Slot[] = []
   const queue: number[] = []
@@ -247,7 +253,7 @@ export function createRunner(options: RunnerOptions) {
       }
       slot.runId = runId
       active.set(runId, { runId, experimentId: record.experimentId, slot, step: 0, totalSteps: config.steps, buffer: [], lastEventAt: 0 })
-      const message: ToWorker = { type: 'start', runId, config, dataDir: options.dataDir }
+      const message: ToWorker = { type: 'start', runId, config, dataDir: options.dataDir, blasThreads }
       const target = slot
       void target.ready.then(() => {
         if (target.runId === runId) target.worker.postMessage(message)

@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { loadDataset } from '../data/load'
+import { setBlasThreads } from '../engine/blas'
 import { train } from '../engine/train'
 import type { FromWorker, ToWorker } from './messages'
 
@@ -13,8 +14,9 @@ if (!port) throw new Error('worker.ts runs only as a worker thread')
 const cancelled = new Set<number>()
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 
-async function start(runId: number, config: Extract<ToWorker, { type: 'start' }>['config'], dataDir?: string): Promise<void> {
+async function start({ runId, config, dataDir, blasThreads }: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   try {
+    if (blasThreads) setBlasThreads(blasThreads)
     const data = await loadDataset(config, { dataDir })
     const result = await train(config, data, {
       keepArtifacts: true,
@@ -37,6 +39,6 @@ async function start(runId: number, config: Extract<ToWorker, { type: 'start' }>
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') cancelled.add(message.runId)
-  else void start(message.runId, message.config, message.dataDir)
+  else void start(message)
 })
 send({ type: 'ready' })

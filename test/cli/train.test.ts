@@ -45,7 +45,7 @@ describe('fa-lab train', () => {
     expect(lines[1].metrics.weightAlignment).toBeTypeOf('number')
     const last = lines[3]
     expect(last).toMatchObject({ status: 'completed', steps: 200 })
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(last.backend)
+    expect(['tensorflow', 'blas', 'wasm', 'cpu']).toContain(last.backend)
     expect(last.final).toEqual(lines[2].metrics)
   })
 

@@ -39,7 +39,7 @@ describe('training', () => {
     expect(result.status).toBe('completed')
     expect(result.steps).toBe(25)
     expect(result.final).toEqual(evaluations[3].metrics)
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(result.backend)
+    expect(['tensorflow', 'blas', 'wasm', 'cpu']).toContain(result.backend)
     for (const name of ['trainLoss', 'weightAlignment', 'signalAlignment', 'gradientAlignment.1', 'gradientAlignment.2', 'norm.W1', 'norm.W2', 'norm.B1', 'disentangledAlignment'])
       expect(result.final[name], name).toBeTypeOf('number')
   })

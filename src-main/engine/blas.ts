@@ -1,0 +1,98 @@
+/**
+ * The `blas` backend: tfjs-wasm with its matrix product (the BatchMatMul kernel) replaced by the
+ * machine's optimised BLAS through the optional N-API addon in src-main/native/blas. Tensors stay
+ * in WebAssembly memory; the addon multiplies them in place, so nothing is copied.
+ */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
+import { tf } from './tf'
+
+export interface BlasAddon {
+  /** c = op(a) · op(b), row-major float32, a: [m,k] (or [k,m] transposed), b: [k,n] (or [n,k]). */
+  sgemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void
+  setThreads(count: number): void
+  threads(): number
+  config(): string
+}
+
+/** Where the built addon is: FA_LAB_BLAS_ADDON, else the node-gyp output beside the sources. */
+export function addonPath(): string {
+  return process.env.FA_LAB_BLAS_ADDON ?? fileURLToPath(new URL('../native/blas/build/Release/fa_lab_blas.node', import.meta.url))
+}
+
+let addon: BlasAddon | null | undefined
+let loadFailure = ''
+
+/** The addon, or null with `blasUnavailableReason()` saying why. */
+export function loadBlas(): BlasAddon | null {
+  if (addon !== undefined) return addon
+  const path = addonPath()
+  if (!existsSync(path)) {
+    loadFailure = `the BLAS addon is not built (${path} is missing; npm run build:native builds it where a C compiler and OpenBLAS are installed)`
+    return (addon = null)
+  }
+  try {
+    addon = createRequire(import.meta.url)(path) as BlasAddon
+  } catch (error) {
+    loadFailure = `the BLAS addon did not load: ${(error as Error).message.split('\n')[0]}`
+    addon = null
+  }
+  return addon
+}
+
+export function blasUnavailableReason(): string {
+  return loadFailure
+}
+
+interface WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array }
+  dataIdMap: { get(dataId: object): { memoryOffset: number } }
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo
+}
+
+let original: KernelConfig | null = null
+let enabled = false
+
+function blasMatMul(blas: BlasAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo }
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean }
+    const batchOne = (t: TensorInfo) => t.shape.length === 2 || (t.shape.length === 3 && t.shape[0] === 1)
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !batchOne(a) || !batchOne(b)) return fallback(args)
+    const [a0, a1] = a.shape.slice(-2)
+    const [b0, b1] = b.shape.slice(-2)
+    const m = transposeA ? a1 : a0
+    const k = transposeA ? a0 : a1
+    const n = transposeB ? b0 : b1
+    if ((transposeB ? b1 : b0) !== k) throw new Error(`Error in matMul: inner shapes (${k}) and (${transposeB ? b1 : b0}) of tensors with shapes ${a.shape} and ${b.shape} must match`)
+    const backend = args.backend as unknown as WasmBackendLike
+    const out = backend.makeOutput(a.shape.length === 3 || b.shape.length === 3 ? [1, m, n] : [m, n], 'float32')
+    const heap = backend.wasm.HEAPU8.buffer
+    const view = (t: TensorInfo, size: number) => new Float32Array(heap, backend.dataIdMap.get(t.dataId).memoryOffset, size)
+    blas.sgemm(transposeA, transposeB, m, n, k, view(a, m * k), view(b, k * n), view(out, m * n))
+    return out
+  }
+}
+
+/**
+ * Switches the wasm backend's matrix product between BLAS and tfjs's own kernel. Returns false
+ * (and changes nothing) when the addon is unavailable.
+ */
+export function useBlasMatMul(on: boolean): boolean {
+  if (on === enabled) return true
+  const blas = on ? loadBlas() : null
+  if (on && !blas) return false
+  original ??= tf.getKernel('BatchMatMul', 'wasm') ?? null
+  if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to replace')
+  tf.unregisterKernel('BatchMatMul', 'wasm')
+  tf.registerKernel(on ? { ...original, kernelFunc: blasMatMul(blas!, original.kernelFunc) } : original)
+  enabled = on
+  return true
+}
+
+/** Sets OpenBLAS's thread count (process-wide: every worker thread shares it). */
+export function setBlasThreads(count: number): void {
+  loadBlas()?.setThreads(count)
+}
