@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: Fashion-MNIST IDX files (data tests) and OpenBLAS headers
+# Debian packages the test suite needs: Fashion-MNIST IDX files (data tests), Chromium (end-to-end
+# tests through playwright-core) and OpenBLAS headers
 # for the BLAS addon (built right after by npm test's pretest). Installs what is missing when run
 # as root; otherwise says what to install.
 set -euo pipefail
-packages=(dataset-fashion-mnist libopenblas-dev)
+packages=(dataset-fashion-mnist libopenblas-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

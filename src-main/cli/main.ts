@@ -4,8 +4,11 @@
  * in-process.
  */
 import { UsageError } from './args'
+import { buildCommand } from './build'
 import { datasetsCommand } from './datasets'
 import { runCommand } from './run'
+import { serveCommand } from './serve'
+import { startCommand } from './start'
 import { exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, runsCommand } from './store-commands'
 import { trainCommand } from './train'
 
@@ -23,6 +26,9 @@ const commands: Record<string, Command> = {
   merge: mergeCommand,
   'export-runs': exportRunsCommand,
   'import-runs': importRunsCommand,
+  build: buildCommand,
+  serve: serveCommand,
+  start: startCommand,
 }
 
 export function usage(): string {

@@ -232,7 +232,7 @@ export function backward(net: Network, pass: ForwardPass, outputError: tf.Tensor
     let grad = tf.matMul<tf.Tensor2D>(pass.inputs[l], delta, true, false)
     if (layer.scale !== 1) grad = tf.mul<tf.Tensor2D>(grad, layer.scale)
     dW[l] = grad
-    db[l] = layer.b ? tf.sum(delta, 0) : null
+    db[l] = layer.b ? tf.sum<tf.Tensor1D>(delta, 0) : null
     if (l === 0) break
     const hidden = l - 1
     const epsilon = signal(hidden, delta, outputError)

@@ -2,6 +2,7 @@
  * Where the lab keeps its files: FA_LAB_HOME if set, else the platform's per-user data folder
  * (the same folder Electron's app.getPath('userData') gives for an app named fa-lab).
  */
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,4 +32,15 @@ export function dataHome(): string {
  */
 export function resourcesDir(): string {
   return process.env.FA_LAB_RESOURCES ?? fileURLToPath(new URL('../../resources', import.meta.url))
+}
+
+/**
+ * Inside Electron (not packaged), the better-sqlite3 build for Electron's ABI made by
+ * src-main/native/electron-sqlite.mjs; undefined elsewhere, where node_modules' own build serves.
+ */
+export function electronSqliteBinding(): string | undefined {
+  const electron = process.versions.electron
+  if (!electron) return undefined
+  const path = join(resourcesDir(), '..', '.electron-native', electron, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')
+  return existsSync(path) ? path : undefined
 }

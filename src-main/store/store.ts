@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { electronSqliteBinding } from '../lib/paths'
 import { migrate, StoreFormatError } from './schema'
 
 export { StoreFormatError }
@@ -177,7 +178,7 @@ export function openStore(path: string, options: OpenOptions = {}) {
   if (options.mustExist && !existsSync(path)) throw new StoreFormatError(`${path}: no such lab file`)
   let db: Database.Database
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? false })
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? false, nativeBinding: electronSqliteBinding() })
     db.pragma('busy_timeout = 5000')
     db.pragma('mmap_size = 268435456')
     if (!options.readonly) migrate(db, path)

@@ -1,0 +1,118 @@
+/**
+ * Electron lifecycle and windows only: opens the last lab (or the default one), wires ipc.ts to
+ * the lab service, and offers New/Open lab in the File menu.
+ */
+import { app, BrowserWindow, dialog, Menu, session, shell } from 'electron'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import workerPath from './runner/worker?modulePath'
+import { registerIpc } from './ipc'
+import { createLabService, type LabService } from './services/lab'
+
+process.env.FA_LAB_HOME ??= app.getPath('userData')
+const settingsFile = () => join(app.getPath('userData'), 'settings.json')
+const defaultLab = () => join(app.getPath('userData'), 'default.falab.sqlite')
+
+function lastLab(): string {
+  try {
+    return (JSON.parse(readFileSync(settingsFile(), 'utf8')) as { lastLab?: string }).lastLab ?? defaultLab()
+  } catch {
+    return defaultLab()
+  }
+}
+function rememberLab(path: string): void {
+  mkdirSync(app.getPath('userData'), { recursive: true })
+  writeFileSync(settingsFile(), JSON.stringify({ lastLab: path }, null, 2))
+}
+
+let window: BrowserWindow | null = null
+let lab: LabService | null = null
+let unregister: (() => void) | null = null
+
+async function openLab(path: string): Promise<void> {
+  unregister?.()
+  await lab?.close()
+  try {
+    lab = createLabService({ labPath: path, mode: 'electron', workerUrl: pathToFileURL(workerPath) })
+  } catch (error) {
+    dialog.showErrorBox('Could not open the lab', (error as Error).message)
+    if (path !== defaultLab()) return openLab(defaultLab())
+    throw error
+  }
+  rememberLab(path)
+  unregister = registerIpc(lab, () => window?.webContents ?? null, {
+    async chooseFolder() {
+      const result = await dialog.showOpenDialog(window!, { properties: ['openDirectory'] })
+      return result.canceled ? null : result.filePaths[0]
+    },
+  })
+  window?.setTitle(`FA Lab — ${basename(path)}`)
+  window?.reload()
+}
+
+async function pickLab(create: boolean): Promise<void> {
+  const result = create
+    ? await dialog.showSaveDialog(window!, { title: 'New lab', defaultPath: 'lab.falab.sqlite', filters: [{ name: 'FA Lab', extensions: ['sqlite'] }] })
+    : await dialog.showOpenDialog(window!, { title: 'Open lab', properties: ['openFile'], filters: [{ name: 'FA Lab', extensions: ['sqlite'] }] })
+  const path = 'filePath' in result ? result.filePath : result.filePaths[0]
+  if (!result.canceled && path) await openLab(path)
+}
+
+function buildMenu(): void {
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      {
+        label: 'File',
+        submenu: [
+          { label: 'New Lab…', accelerator: 'CmdOrCtrl+N', click: () => void pickLab(true) },
+          { label: 'Open Lab…', accelerator: 'CmdOrCtrl+O', click: () => void pickLab(false) },
+          { type: 'separator' },
+          { role: 'quit' },
+        ],
+      },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  )
+}
+
+async function createWindow(): Promise<void> {
+  window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'FA Lab',
+    webPreferences: { preload: join(__dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
+  })
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  window.on('page-title-updated', (event) => event.preventDefault())
+  await openLab(lastLab())
+  if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL)
+  else await window.loadFile(join(__dirname, '../renderer/index.html'))
+}
+
+app.whenReady().then(async () => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': ["default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'"],
+      },
+    })
+  })
+  buildMenu()
+  await createWindow()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow()
+  })
+})
+
+app.on('window-all-closed', async () => {
+  unregister?.()
+  await lab?.close()
+  if (process.platform !== 'darwin') app.quit()
+})

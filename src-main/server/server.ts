@@ -1,0 +1,173 @@
+/**
+ * Browser mode: the built renderer and the lab contract served on 127.0.0.1 only. Requests
+ * (POST /api/<channel>) need the session token; requests with a foreign Origin or a Host other
+ * than the loopback address are refused, so a web page in the user's browser cannot drive the lab.
+ * Events go out over a WebSocket at /events, behind the same checks.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { dispatchTable, eventChannels, LabError, type LabEvents, type WireError } from '../../src-shared/contract'
+import type { LabService } from '../services/lab'
+
+export interface ServerOptions {
+  lab: LabService
+  /** Folder of the built renderer (index.html and assets). */
+  staticDir: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Fixed token (tests); a random one otherwise. */
+  token?: string
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+}
+
+const maxBodyBytes = 10 * 1024 * 1024
+
+export async function startServer(options: ServerOptions) {
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const handlers = dispatchTable(options.lab.service)
+  const staticRoot = resolve(options.staticDir)
+  let port = 0
+
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`]
+  const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`)
+
+  /** Null when the request may proceed, else the status and reason to refuse it with. */
+  function refuse(request: IncomingMessage, needsToken: boolean, presented?: string | null): [number, string] | null {
+    if (!allowedHosts().includes(request.headers.host ?? '')) return [403, 'Host must be the loopback address the lab listens on']
+    const origin = request.headers.origin
+    if (origin !== undefined && !allowedOrigins().includes(origin)) return [403, `requests from ${origin} are not allowed`]
+    if (needsToken) {
+      const given = Buffer.from(presented ?? '')
+      const expected = Buffer.from(token)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return [401, 'missing or wrong lab token: open the URL the lab printed']
+    }
+    return null
+  }
+
+  function send(response: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body)
+    response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+    response.end(text)
+  }
+
+  async function readBody(request: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length
+      if (size > maxBodyBytes) throw new LabError('request body too large')
+      chunks.push(chunk as Buffer)
+    }
+    if (size === 0) return undefined
+    try {
+      return (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { argument?: unknown }).argument
+    } catch {
+      throw new LabError('request body is not JSON')
+    }
+  }
+
+  async function serveApi(request: IncomingMessage, response: ServerResponse, channel: string): Promise<void> {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? null
+    const refused = refuse(request, true, bearer)
+    if (refused) return send(response, refused[0], { error: { message: refused[1] } })
+    if (request.method !== 'POST') return send(response, 405, { error: { message: 'use POST' } })
+    const handler = handlers.get(channel)
+    if (!handler) return send(response, 404, { error: { message: `no request channel '${channel}'` } })
+    try {
+      const result = await handler(await readBody(request))
+      send(response, 200, { result: result ?? null })
+    } catch (error) {
+      const wire: WireError = { message: error instanceof Error ? error.message : String(error) }
+      if (error instanceof LabError && error.issues.length) wire.issues = error.issues
+      send(response, error instanceof LabError ? 400 : 500, { error: wire })
+    }
+  }
+
+  async function serveStatic(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
+    const refused = refuse(request, false)
+    if (refused) return send(response, refused[0], { error: { message: refused[1] } })
+    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
+    let file = resolve(staticRoot, relative || 'index.html')
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return send(response, 404, { error: { message: 'not found' } })
+    let info = await stat(file).catch(() => null)
+    if (!info || info.isDirectory() || !extname(file)) {
+      // client-side routes fall back to the app
+      file = join(staticRoot, 'index.html')
+      info = await stat(file).catch(() => null)
+      if (!info) return send(response, 500, { error: { message: `the renderer is not built (${file} is missing): run npm run build` } })
+    }
+    response.writeHead(200, {
+      'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+    })
+    createReadStream(file).pipe(response)
+  }
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+    const api = /^\/api\/([\w:-]+)$/.exec(url.pathname)
+    const work = api ? serveApi(request, response, api[1]) : serveStatic(request, response, url.pathname)
+    work.catch((error) => {
+      if (!response.headersSent) send(response, 500, { error: { message: String(error?.message ?? error) } })
+      else response.destroy()
+    })
+  })
+
+  const sockets = new WebSocketServer({ noServer: true })
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+    const refused = url.pathname === '/events' ? refuse(request, true, url.searchParams.get('token')) : ([404, 'not found'] as [number, string])
+    if (refused) {
+      socket.end(`HTTP/1.1 ${refused[0]} ${refused[0] === 401 ? 'Unauthorized' : refused[0] === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\n\r\n`)
+      return
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request))
+  })
+
+  const offs = (Object.keys(eventChannels) as (keyof LabEvents)[]).map((event) =>
+    options.lab.on(event, (payload) => {
+      const message = JSON.stringify({ channel: eventChannels[event], payload })
+      sockets.clients.forEach((client: WebSocket) => {
+        if (client.readyState === client.OPEN) client.send(message)
+      })
+    }),
+  )
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen())
+  })
+  port = (server.address() as AddressInfo).port
+
+  return {
+    port,
+    token,
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    async close(): Promise<void> {
+      offs.forEach((off) => off())
+      sockets.clients.forEach((c) => c.terminate())
+      sockets.close()
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    },
+  }
+}

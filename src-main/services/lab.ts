@@ -1,0 +1,218 @@
+/**
+ * The lab service: implements the IPC contract by gluing the store, the runner and the data
+ * sources together. Electron's ipc.ts and the browser-mode server both serve this one object.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type {
+  DatasetSamples,
+  ExperimentSummary,
+  LabEvents,
+  LabHandlers,
+  LabInfo,
+  Preset,
+  RunDetail,
+  RunSummary,
+  ValidationResult,
+  WeightImages,
+} from '../../src-shared/contract'
+import { LabError } from '../../src-shared/contract'
+import { ConfigError } from '../../src-shared/config'
+import { expandExperiment } from '../../src-shared/experiment'
+import { catalog } from '../data/catalog'
+import { importFolder, listDatasets } from '../data/registry'
+import { ensureDownloaded, loadRawImages } from '../data/sources'
+import { dataHome, resourcesDir } from '../lib/paths'
+import { createRunner, type RunnerOptions } from '../runner/runner'
+import { openStore, type RunRecord } from '../store/store'
+import { queueExperiment } from './experiments'
+
+export interface LabServiceOptions {
+  labPath: string
+  mode: LabInfo['mode']
+  workers?: number
+  dataDir?: string
+  workerUrl?: URL
+  runner?: Partial<RunnerOptions>
+}
+
+type Listener<E extends keyof LabEvents> = (payload: LabEvents[E]) => void
+
+function get(config: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config)
+}
+
+function summarize(run: RunRecord): RunSummary {
+  const parameters: Record<string, string | number> = {}
+  const pick = (label: string, path: string) => {
+    const value = get(run.config, path)
+    if (typeof value === 'number' || typeof value === 'string') parameters[label] = value
+    else if (Array.isArray(value)) parameters[label] = value.join('-')
+  }
+  pick('data', 'data.kind')
+  pick('hidden', 'model.hidden')
+  pick('activation', 'model.activation')
+  pick('λ', 'regularization.outputL2')
+  pick('learningRate', 'optimizer.learningRate')
+  pick('batchSize', 'optimizer.batchSize')
+  return {
+    id: run.id,
+    experimentId: run.experimentId,
+    name: run.name,
+    status: run.status,
+    rule: run.rule,
+    seed: run.seed,
+    backend: run.backend,
+    stepsDone: run.stepsDone,
+    totalSteps: run.totalSteps,
+    durationMs: run.durationMs,
+    startedAt: run.startedAt,
+    error: run.error,
+    finalMetrics: run.finalMetrics,
+    parameters,
+    tags: run.tags,
+    note: run.note,
+  }
+}
+
+export function createLabService(options: LabServiceOptions) {
+  const store = openStore(options.labPath)
+  const dataDir = options.dataDir ?? dataHome()
+  const runner = createRunner({ store, workers: options.workers, dataDir, workerUrl: options.workerUrl, ...options.runner })
+  const listeners: { [E in keyof LabEvents]: Set<Listener<E>> } = { runProgress: new Set(), runFinished: new Set(), downloadProgress: new Set() }
+  const emit = <E extends keyof LabEvents>(event: E, payload: LabEvents[E]) => listeners[event].forEach((l) => (l as Listener<E>)(payload))
+  runner.onProgress((p) => emit('runProgress', p))
+  runner.onRunFinished((f) => emit('runFinished', f))
+
+  function requireRun(runId: number): RunRecord {
+    const run = store.getRun(runId)
+    if (!run) throw new LabError(`no run with id ${runId}`)
+    return run
+  }
+
+  const service: LabHandlers = {
+    getLabInfo: () => ({ labPath: options.labPath, mode: options.mode, workers: runner.workerCount }),
+
+    async listPresets(): Promise<Preset[]> {
+      const dir = join(resourcesDir(), 'presets')
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()
+      return Promise.all(
+        files.map(async (f) => {
+          const preset = JSON.parse(await readFile(join(dir, f), 'utf8'))
+          return { name: f.replace(/\.json$/, ''), title: preset.title, description: preset.description, experiment: preset.experiment }
+        }),
+      )
+    },
+
+    validateExperiment(experiment): ValidationResult {
+      try {
+        return { ok: true, runCount: expandExperiment(experiment).runs.length, issues: [] }
+      } catch (error) {
+        if (error instanceof ConfigError) return { ok: false, runCount: 0, issues: error.issues }
+        throw error
+      }
+    },
+
+    startExperiment(experiment) {
+      try {
+        const { experimentId, runIds } = queueExperiment(store, experiment)
+        runner.enqueue(runIds)
+        return { experimentId, runIds }
+      } catch (error) {
+        if (error instanceof ConfigError) throw new LabError(error.message, error.issues)
+        throw error
+      }
+    },
+
+    cancelExperiment: (experimentId) => runner.cancelExperiment(experimentId),
+    cancelRun: (runId) => runner.cancelRun(runId),
+
+    listExperiments(): ExperimentSummary[] {
+      const runs = store.listRuns()
+      return store.listExperiments().map((e) => {
+        const own = runs.filter((r) => r.experimentId === e.id)
+        const statusCounts: ExperimentSummary['statusCounts'] = {}
+        for (const r of own) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1
+        return { id: e.id, name: e.name, description: e.description, createdAt: e.createdAt, runCount: own.length, statusCounts }
+      })
+    },
+
+    listRuns: (filter) => store.listRuns(filter).map(summarize),
+
+    getRun(runId): RunDetail {
+      const run = requireRun(runId)
+      return { ...summarize(run), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId) }
+    },
+
+    getMetricSeries: ({ runIds, name }) =>
+      store.metricSeriesMany(runIds, name).map((s) => ({ runId: s.runId, name, steps: Array.from(s.steps), values: Array.from(s.values), wallTimesMs: Array.from(s.wallTimesMs) })),
+
+    getWeightImages({ runId, count }): WeightImages | null {
+      const run = requireRun(runId)
+      const kind = get(run.config, 'data.kind')
+      if (kind !== 'mnist' && kind !== 'fashion-mnist') return null
+      const W1 = store.artifacts(runId).find((a) => a.name === 'W1')
+      if (!W1) return null
+      const [inputs, hidden] = W1.shape
+      const units: number[][] = []
+      for (let u = 0; u < Math.min(count, hidden); u++) {
+        const column = new Array<number>(inputs)
+        for (let i = 0; i < inputs; i++) column[i] = W1.values[i * hidden + u]
+        units.push(column)
+      }
+      return { runId, imageShape: [28, 28], units }
+    },
+
+    setRunTags: ({ runId, tags }) => (requireRun(runId), store.setTags(runId, tags)),
+    setRunNote: ({ runId, note }) => (requireRun(runId), store.setNote(runId, note)),
+    deleteRuns(runIds) {
+      const busy = runIds.filter((id) => runner.pending().includes(id))
+      if (busy.length) throw new LabError(`runs ${busy.join(', ')} are queued or training: cancel them first`)
+      store.deleteRuns(runIds)
+    },
+    restoreRuns: (runIds) => store.restoreRuns(runIds),
+
+    listDatasets: () => listDatasets(dataDir),
+    importDatasetFolder: ({ kind, dir }) => importFolder(kind, dir, dataDir),
+
+    downloadDataset(kind) {
+      void ensureDownloaded(kind, { dataDir, onProgress: (p) => emit('downloadProgress', { kind, file: p.file, receivedBytes: p.receivedBytes, totalBytes: p.totalBytes, percent: p.percent, done: false }) }).then(
+        () => emit('downloadProgress', { kind, file: '', receivedBytes: 0, totalBytes: null, percent: 100, done: true }),
+        (error: Error) => emit('downloadProgress', { kind, file: '', receivedBytes: 0, totalBytes: null, percent: null, done: true, error: error.message }),
+      )
+    },
+
+    chooseFolder() {
+      throw new LabError('a folder dialog needs the desktop app: type the folder path instead')
+    },
+
+    async getDatasetSamples({ kind, source, perClass }): Promise<DatasetSamples> {
+      const raw = await loadRawImages(kind, source, { dataDir })
+      const pixels = raw.rows * raw.cols
+      const samples: number[][][] = catalog[kind].classNames.map(() => [])
+      for (let i = 0; i < raw.train.n; i++) {
+        const bucket = samples[raw.train.labels[i]]
+        if (bucket.length < perClass) bucket.push(Array.from(raw.train.images.subarray(i * pixels, (i + 1) * pixels)))
+        if (samples.every((s) => s.length >= perClass)) break
+      }
+      return { classNames: catalog[kind].classNames, imageShape: [raw.rows, raw.cols], samples }
+    },
+  }
+
+  return {
+    service,
+    store,
+    runner,
+    on<E extends keyof LabEvents>(event: E, listener: Listener<E>): () => void {
+      listeners[event].add(listener)
+      return () => listeners[event].delete(listener)
+    },
+    /** Cancels nothing: runs still training are marked interrupted the next time the lab opens. */
+    async close(): Promise<void> {
+      await runner.close()
+      store.close()
+    },
+  }
+}
+
+export type LabService = ReturnType<typeof createLabService>

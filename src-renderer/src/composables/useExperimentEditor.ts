@@ -1,0 +1,85 @@
+import { computed, reactive, ref, watch } from 'vue'
+import type { LabApi, Preset, ValidationResult } from '../../../src-shared/contract'
+import { setPath } from '../lab/config-fields'
+import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
+
+const blankBase = () => ({
+  seed: 1,
+  data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'two-layer', teacherWidth: 200, teacherActivation: 'relu' },
+  model: { kind: 'two-layer', hidden: 200, activation: 'relu', outputs: 1 },
+  rule: 'fa',
+  loss: 'mse',
+  optimizer: { learningRate: 0.01, batchSize: 0 },
+  regularization: { outputL2: 0.2 },
+  steps: 2000,
+  evalEvery: 50,
+})
+
+/**
+ * The experiment being edited: a base config, a grid and a name, validated by main (debounced)
+ * with every issue mapped to the field or grid axis it names.
+ */
+export function useExperimentEditor(lab: LabApi) {
+  const name = ref('new experiment')
+  const description = ref('')
+  const base = reactive<Record<string, unknown>>(blankBase())
+  const rows = ref<GridRow[]>([{ path: 'regularization.outputL2', values: '0, 0.2' }])
+  const validation = ref<ValidationResult>({ ok: false, runCount: 0, issues: [] })
+  const starting = ref(false)
+  const startError = ref<string | null>(null)
+
+  const experiment = computed(() => ({ name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), grid: rowsToGrid(rows.value) }))
+  const fieldIssues = computed(() => {
+    const out: Record<string, string> = {}
+    for (const issue of validation.value.issues) if (issue.path.startsWith('base.')) out[issue.path.slice(5)] ??= issue.message
+    return out
+  })
+  const gridIssues = computed(() => validation.value.issues.filter((i) => i.path.startsWith('grid') || i.path.startsWith('run ')).map((i) => `${i.path}: ${i.message}`))
+  const otherIssues = computed(() => validation.value.issues.filter((i) => !i.path.startsWith('base.') && !i.path.startsWith('grid') && !i.path.startsWith('run ')).map((i) => `${i.path || 'experiment'}: ${i.message}`))
+
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let sequence = 0
+  async function validate(): Promise<void> {
+    const mine = ++sequence
+    const result = await lab.validateExperiment(experiment.value)
+    if (mine === sequence) validation.value = result
+  }
+  watch(
+    experiment,
+    () => {
+      if (timer) clearTimeout(timer)
+      timer = setTimeout(() => void validate(), 250)
+    },
+    { deep: true, immediate: true },
+  )
+
+  function set(path: string, value: unknown): void {
+    setPath(base, path, value)
+  }
+
+  function loadPreset(preset: Preset): void {
+    const e = preset.experiment as { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> }
+    name.value = e.name
+    description.value = e.description ?? ''
+    for (const key of Object.keys(base)) delete base[key]
+    Object.assign(base, JSON.parse(JSON.stringify(e.base)))
+    rows.value = gridToRows(e.grid ?? {})
+  }
+
+  async function start(): Promise<{ experimentId: number; runIds: number[] } | null> {
+    starting.value = true
+    startError.value = null
+    try {
+      await validate()
+      if (!validation.value.ok) return null
+      return await lab.startExperiment(experiment.value)
+    } catch (error) {
+      startError.value = (error as Error).message
+      return null
+    } finally {
+      starting.value = false
+    }
+  }
+
+  return { name, description, base, rows, validation, fieldIssues, gridIssues, otherIssues, starting, startError, set, loadPreset, start, validate }
+}

@@ -1,0 +1,34 @@
+import { ref, type Ref } from 'vue'
+import type { LabApi, RunFilter, RunSummary } from '../../../src-shared/contract'
+import { useEvent } from './useEvent'
+import { useThrottle } from './useThrottle'
+
+/** The runs table: loaded once, refreshed (at most twice a second) when runs start or finish. */
+export function useRuns(lab: LabApi, filter: Ref<RunFilter> = ref({})) {
+  const runs = ref<RunSummary[]>([])
+  const error = ref<string | null>(null)
+  const loading = ref(false)
+
+  async function refresh(): Promise<void> {
+    loading.value = true
+    try {
+      runs.value = await lab.listRuns(filter.value)
+      error.value = null
+    } catch (e) {
+      error.value = (e as Error).message
+    } finally {
+      loading.value = false
+    }
+  }
+  const refreshSoon = useThrottle(() => void refresh(), 500)
+  const known = new Map<number, string>()
+  useEvent(lab, 'runFinished', refreshSoon)
+  useEvent(lab, 'runProgress', (p) => {
+    if (known.get(p.runId) !== p.status) {
+      known.set(p.runId, p.status)
+      refreshSoon()
+    }
+  })
+  void refresh()
+  return { runs, error, loading, refresh }
+}

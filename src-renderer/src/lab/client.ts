@@ -1,0 +1,76 @@
+/**
+ * The renderer's connection to the lab: Electron's preload (window.lab) when present, otherwise
+ * browser mode over HTTP and a WebSocket on the loopback address, authorised by the token the
+ * lab printed in its URL (kept in sessionStorage so a reload stays signed in).
+ */
+import { createLabApi, type LabApi, type WireError } from '../../../src-shared/contract'
+
+export class LabRequestError extends Error {
+  constructor(readonly wire: WireError) {
+    super(wire.message)
+    this.name = 'LabRequestError'
+  }
+  get issues() {
+    return this.wire.issues ?? []
+  }
+}
+
+const tokenKey = 'fa-lab-token'
+
+function takeToken(): string {
+  const params = new URLSearchParams(location.search)
+  const fromUrl = params.get('token')
+  if (fromUrl) {
+    sessionStorage.setItem(tokenKey, fromUrl)
+    params.delete('token')
+    const query = params.toString()
+    history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`)
+  }
+  return sessionStorage.getItem(tokenKey) ?? ''
+}
+
+function browserLab(): LabApi {
+  const token = takeToken()
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  let socket: WebSocket | null = null
+  let retryMs = 250
+
+  const connect = () => {
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/events?token=${encodeURIComponent(token)}`)
+    socket.onmessage = (message) => {
+      const { channel, payload } = JSON.parse(String(message.data)) as { channel: string; payload: unknown }
+      listeners.get(channel)?.forEach((l) => l(payload))
+    }
+    socket.onopen = () => (retryMs = 250)
+    socket.onclose = () => {
+      socket = null
+      setTimeout(connect, retryMs)
+      retryMs = Math.min(retryMs * 2, 5000)
+    }
+  }
+  connect()
+
+  return createLabApi(
+    async (channel, argument) => {
+      const response = await fetch(`/api/${channel}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ argument }),
+      })
+      const body = (await response.json().catch(() => ({ error: { message: `HTTP ${response.status}` } }))) as { result?: unknown; error?: WireError }
+      if (!response.ok || body.error) throw new LabRequestError(body.error ?? { message: `HTTP ${response.status}` })
+      return body.result
+    },
+    (channel, listener) => {
+      let set = listeners.get(channel)
+      if (!set) listeners.set(channel, (set = new Set()))
+      set.add(listener)
+      return () => set!.delete(listener)
+    },
+  )
+}
+
+export function connectLab(): LabApi {
+  const injected = (window as unknown as { lab?: LabApi }).lab
+  return injected ?? browserLab()
+}

@@ -1,0 +1,24 @@
+import { createPinia } from 'pinia'
+import { createApp } from 'vue'
+import { createRouter, createWebHashHistory } from 'vue-router'
+import App from './App.vue'
+import { labKey } from './composables/useLab'
+import { connectLab } from './lab/client'
+import DatasetsView from './views/DatasetsView.vue'
+import ExperimentsView from './views/ExperimentsView.vue'
+import RunDetailView from './views/RunDetailView.vue'
+import RunsView from './views/RunsView.vue'
+
+const router = createRouter({
+  // Hash history works from Electron's file:// page and from the browser-mode server alike.
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/experiments' },
+    { path: '/experiments', name: 'experiments', component: ExperimentsView },
+    { path: '/runs', name: 'runs', component: RunsView },
+    { path: '/runs/:id', name: 'run', component: RunDetailView },
+    { path: '/datasets', name: 'datasets', component: DatasetsView },
+  ],
+})
+
+createApp(App).use(createPinia()).use(router).provide(labKey, connectLab()).mount('#app')

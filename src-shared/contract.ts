@@ -1,0 +1,289 @@
+/**
+ * The contract between the lab's processes: one interface of requests, one of events, one table
+ * of channel names, and the schemas main uses to validate every argument (the renderer is
+ * untrusted). The preload, the browser-mode client, the main-side registration and the renderer's
+ * test double are all generated from these tables. No electron, node or DOM imports.
+ */
+import { z } from 'zod'
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'diverged' | 'interrupted'
+export type DatasetKind = 'mnist' | 'fashion-mnist'
+
+export interface LabInfo {
+  /** The open lab file. */
+  labPath: string
+  /** `electron` or `browser`. */
+  mode: 'electron' | 'browser'
+  workers: number
+}
+
+export interface Preset {
+  name: string
+  title: string
+  description: string
+  /** An experiment: { name, description, base, grid }. */
+  experiment: Record<string, unknown>
+}
+
+export interface ValidationResult {
+  ok: boolean
+  runCount: number
+  issues: { path: string; message: string }[]
+}
+
+export interface ExperimentSummary {
+  id: number
+  name: string
+  description: string
+  createdAt: string
+  runCount: number
+  statusCounts: Partial<Record<RunStatus, number>>
+}
+
+export interface RunSummary {
+  id: number
+  experimentId: number | null
+  name: string | null
+  status: RunStatus
+  rule: string
+  seed: number
+  backend: string | null
+  stepsDone: number
+  totalSteps: number
+  durationMs: number | null
+  startedAt: string | null
+  error: string | null
+  finalMetrics: Record<string, number> | null
+  /** Key parameters for the table: hidden width, λ, learning rate, dataset kind, activation. */
+  parameters: Record<string, string | number>
+  tags: string[]
+  note: string
+}
+
+export interface RunDetail extends RunSummary {
+  config: Record<string, unknown>
+  dataset: Record<string, unknown> | null
+  metricNames: string[]
+}
+
+export interface SeriesData {
+  runId: number
+  name: string
+  steps: number[]
+  values: number[]
+  wallTimesMs: number[]
+}
+
+export interface WeightImages {
+  runId: number
+  /** Image height and width. */
+  imageShape: [number, number]
+  /** Hidden units shown, each imageShape[0]·imageShape[1] values (a column of W1). */
+  units: number[][]
+}
+
+export interface DatasetEntry {
+  kind: DatasetKind
+  source: 'bundled' | 'download' | 'folder'
+  path?: string
+  trainSize: number
+  testSize: number
+  bytes: number
+  configSource: 'bundled' | 'download' | { dir: string }
+}
+
+export interface DatasetSamples {
+  classNames: string[]
+  imageShape: [number, number]
+  /** Per class, up to `perClass` images as row-major bytes 0..255. */
+  samples: number[][][]
+}
+
+export interface RunProgress {
+  runId: number
+  experimentId: number | null
+  status: RunStatus
+  step: number
+  totalSteps: number
+  metrics?: Record<string, number>
+  runsDone: number
+  runsTotal: number
+  etaMs: number | null
+}
+
+export interface RunFinished {
+  runId: number
+  experimentId: number | null
+  status: RunStatus
+  error: string | null
+  finalMetrics: Record<string, number> | null
+}
+
+export interface DownloadProgress {
+  kind: DatasetKind
+  file: string
+  receivedBytes: number
+  totalBytes: number | null
+  percent: number | null
+  done: boolean
+  error?: string
+}
+
+export interface RunFilter {
+  experimentId?: number
+  status?: RunStatus[]
+}
+
+/** Requests: each takes at most one argument and answers with a value. */
+export interface LabRequests {
+  getLabInfo(): LabInfo
+  listPresets(): Preset[]
+  validateExperiment(experiment: unknown): ValidationResult
+  startExperiment(experiment: unknown): { experimentId: number; runIds: number[] }
+  cancelExperiment(experimentId: number): void
+  cancelRun(runId: number): void
+  listExperiments(): ExperimentSummary[]
+  listRuns(filter: RunFilter): RunSummary[]
+  getRun(runId: number): RunDetail
+  getMetricSeries(request: { runIds: number[]; name: string }): SeriesData[]
+  getWeightImages(request: { runId: number; count: number }): WeightImages | null
+  setRunTags(request: { runId: number; tags: string[] }): void
+  setRunNote(request: { runId: number; note: string }): void
+  deleteRuns(runIds: number[]): void
+  restoreRuns(runIds: number[]): void
+  listDatasets(): DatasetEntry[]
+  importDatasetFolder(request: { kind: DatasetKind; dir: string }): DatasetEntry
+  downloadDataset(kind: DatasetKind): void
+  getDatasetSamples(request: { kind: DatasetKind; source: DatasetEntry['configSource']; perClass: number }): DatasetSamples
+  /** A native folder dialog (desktop app only); null when the user cancels. */
+  chooseFolder(): string | null
+}
+
+export interface LabEvents {
+  runProgress: RunProgress
+  runFinished: RunFinished
+  downloadProgress: DownloadProgress
+}
+
+export const requestChannels = {
+  getLabInfo: 'lab:info',
+  listPresets: 'presets:list',
+  validateExperiment: 'experiments:validate',
+  startExperiment: 'experiments:start',
+  cancelExperiment: 'experiments:cancel',
+  cancelRun: 'runs:cancel',
+  listExperiments: 'experiments:list',
+  listRuns: 'runs:list',
+  getRun: 'runs:get',
+  getMetricSeries: 'metrics:series',
+  getWeightImages: 'runs:weights',
+  setRunTags: 'runs:tags',
+  setRunNote: 'runs:note',
+  deleteRuns: 'runs:delete',
+  restoreRuns: 'runs:restore',
+  listDatasets: 'datasets:list',
+  importDatasetFolder: 'datasets:import',
+  downloadDataset: 'datasets:download',
+  getDatasetSamples: 'datasets:samples',
+  chooseFolder: 'dialog:choose-folder',
+} as const satisfies Record<keyof LabRequests, string>
+
+export const eventChannels = {
+  runProgress: 'runs:progress',
+  runFinished: 'runs:finished',
+  downloadProgress: 'datasets:download-progress',
+} as const satisfies Record<keyof LabEvents, string>
+
+const id = z.int().positive()
+const statuses = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'diverged', 'interrupted'])
+const kind = z.enum(['mnist', 'fashion-mnist'])
+const source = z.union([z.enum(['bundled', 'download']), z.strictObject({ dir: z.string().min(1) })])
+
+/**
+ * Argument schemas, checked by main before any service is called. `undefined` marks requests
+ * without an argument. Experiments are checked in depth by the service (expandExperiment).
+ */
+export const requestSchemas = {
+  getLabInfo: z.undefined(),
+  listPresets: z.undefined(),
+  validateExperiment: z.unknown(),
+  startExperiment: z.unknown(),
+  cancelExperiment: id,
+  cancelRun: id,
+  listExperiments: z.undefined(),
+  listRuns: z.strictObject({ experimentId: id.optional(), status: z.array(statuses).optional() }),
+  getRun: id,
+  getMetricSeries: z.strictObject({ runIds: z.array(id).max(500), name: z.string().min(1).max(200) }),
+  getWeightImages: z.strictObject({ runId: id, count: z.int().min(1).max(256) }),
+  setRunTags: z.strictObject({ runId: id, tags: z.array(z.string().max(100)).max(50) }),
+  setRunNote: z.strictObject({ runId: id, note: z.string().max(100_000) }),
+  deleteRuns: z.array(id).min(1).max(10_000),
+  restoreRuns: z.array(id).min(1).max(10_000),
+  listDatasets: z.undefined(),
+  importDatasetFolder: z.strictObject({ kind, dir: z.string().min(1).max(4096) }),
+  downloadDataset: kind,
+  getDatasetSamples: z.strictObject({ kind, source, perClass: z.int().min(1).max(50) }),
+  chooseFolder: z.undefined(),
+} satisfies { [K in keyof LabRequests]: z.ZodType<Parameters<LabRequests[K]>[0]> }
+
+type Argument<K extends keyof LabRequests> = Parameters<LabRequests[K]>[0]
+
+/** The renderer's view of the lab: every request returns a promise; events come by subscription. */
+export type LabApi = {
+  [K in keyof LabRequests]: (...args: Parameters<LabRequests[K]>) => Promise<ReturnType<LabRequests[K]>>
+} & {
+  on<E extends keyof LabEvents>(event: E, listener: (payload: LabEvents[E]) => void): () => void
+}
+
+/** What main implements: each request's handler, answering directly or with a promise. */
+export type LabHandlers = {
+  [K in keyof LabRequests]: (argument: Argument<K>) => ReturnType<LabRequests[K]> | Promise<ReturnType<LabRequests[K]>>
+}
+
+/** An error a request ended with, carried across the process boundary as plain data. */
+export interface WireError {
+  message: string
+  issues?: { path: string; message: string }[]
+}
+
+export class LabError extends Error {
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message)
+    this.name = 'LabError'
+  }
+}
+
+/**
+ * Builds a LabApi from a transport: `invoke(channel, argument)` sends one request, `subscribe`
+ * listens to one event channel. Used by the preload, the browser-mode client and the test double.
+ */
+export function createLabApi(
+  invoke: (channel: string, argument: unknown) => Promise<unknown>,
+  subscribe: (channel: string, listener: (payload: unknown) => void) => () => void,
+): LabApi {
+  const api: Record<string, unknown> = {}
+  for (const [name, channel] of Object.entries(requestChannels)) api[name] = (argument?: unknown) => invoke(channel, argument)
+  api.on = (event: keyof LabEvents, listener: (payload: unknown) => void) => subscribe(eventChannels[event], listener)
+  return api as LabApi
+}
+
+/** A request handler table keyed by channel, validating arguments before calling the service. */
+export function dispatchTable(service: LabHandlers): Map<string, (argument: unknown) => Promise<unknown>> {
+  const table = new Map<string, (argument: unknown) => Promise<unknown>>()
+  for (const name of Object.keys(requestChannels) as (keyof LabRequests)[]) {
+    const schema = requestSchemas[name] as z.ZodType
+    const handler = service[name] as (argument: unknown) => unknown
+    table.set(requestChannels[name], async (argument) => {
+      const parsed = schema.safeParse(argument)
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+        throw new LabError(`invalid argument for ${name}: ${issues.map((i) => `${i.path || '(argument)'}: ${i.message}`).join('; ')}`, issues)
+      }
+      return handler.call(service, parsed.data as Argument<typeof name>)
+    })
+  }
+  return table
+}
