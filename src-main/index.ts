@@ -5,12 +5,13 @@
 import { app, BrowserWindow, dialog, Menu, session, shell } from 'electron'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import workerPath from './runner/worker?modulePath'
 import { registerIpc } from './ipc'
 import { createLabService, type LabService } from './services/lab'
 
 process.env.FA_LAB_HOME ??= app.getPath('userData')
+const here = fileURLToPath(new URL('.', import.meta.url))
 const settingsFile = () => join(app.getPath('userData'), 'settings.json')
 const defaultLab = () => join(app.getPath('userData'), 'default.falab.sqlite')
 
@@ -83,7 +84,7 @@ async function createWindow(): Promise<void> {
     width: 1400,
     height: 900,
     title: 'FA Lab',
-    webPreferences: { preload: join(__dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
+    webPreferences: { preload: join(here, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
   })
   window.webContents.setWindowOpenHandler(({ url }) => {
     void shell.openExternal(url)
@@ -92,7 +93,7 @@ async function createWindow(): Promise<void> {
   window.on('page-title-updated', (event) => event.preventDefault())
   await openLab(lastLab())
   if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else await window.loadFile(join(__dirname, '../renderer/index.html'))
+  else await window.loadFile(join(here, '../renderer/index.html'))
 }
 
 app.whenReady().then(async () => {

@@ -3,10 +3,10 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import type { Command } from './main'
-import { resourcesDir } from '../lib/paths'
+import { projectRoot } from '../lib/paths'
 
 /** Where the built renderer lives (what browser mode serves and Electron loads). */
-export const rendererDir = () => join(resourcesDir(), '..', 'out', 'renderer')
+export const rendererDir = () => join(projectRoot(), 'out', 'renderer')
 
 function electronInstalled(): boolean {
   try {
@@ -39,7 +39,7 @@ function newestChange(dir: string): number {
 export async function ensureRendererBuilt(): Promise<string> {
   const dir = rendererDir()
   const index = join(dir, 'index.html')
-  const sources = join(resourcesDir(), '..', 'src-renderer')
+  const sources = join(projectRoot(), 'src-renderer')
   const stale = !existsSync(index) || Math.max(newestChange(sources), newestChange(join(sources, '..', 'src-shared'))) > statSync(index).mtimeMs
   if (stale) await buildRenderer()
   return dir

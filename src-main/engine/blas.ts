@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { projectRoot } from '../lib/paths'
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
 import { tf } from './tf'
 
@@ -17,9 +18,9 @@ export interface BlasAddon {
   config(): string
 }
 
-/** Where the built addon is: FA_LAB_BLAS_ADDON, else the node-gyp output beside the sources. */
+/** Where the built addon is: FA_LAB_BLAS_ADDON, else node-gyp's output in the source tree. */
 export function addonPath(): string {
-  return process.env.FA_LAB_BLAS_ADDON ?? fileURLToPath(new URL('../native/blas/build/Release/fa_lab_blas.node', import.meta.url))
+  return process.env.FA_LAB_BLAS_ADDON ?? join(projectRoot(), 'src-main', 'native', 'blas', 'build', 'Release', 'fa_lab_blas.node')
 }
 
 let addon: BlasAddon | null | undefined

@@ -34,6 +34,11 @@ export function resourcesDir(): string {
   return process.env.FA_LAB_RESOURCES ?? fileURLToPath(new URL('../../resources', import.meta.url))
 }
 
+/** The project folder (parent of resources/), in the sources and in the electron-vite build alike. */
+export function projectRoot(): string {
+  return join(resourcesDir(), '..')
+}
+
 /**
  * Inside Electron (not packaged), the better-sqlite3 build for Electron's ABI made by
  * src-main/native/electron-sqlite.mjs; undefined elsewhere, where node_modules' own build serves.
@@ -41,6 +46,6 @@ export function resourcesDir(): string {
 export function electronSqliteBinding(): string | undefined {
   const electron = process.versions.electron
   if (!electron) return undefined
-  const path = join(resourcesDir(), '..', '.electron-native', electron, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')
+  const path = join(projectRoot(), '.electron-native', electron, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')
   return existsSync(path) ? path : undefined
 }

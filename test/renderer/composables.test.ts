@@ -1,0 +1,105 @@
+import { describe, expect, it, vi } from 'vitest'
+import { effectScope, nextTick, ref } from 'vue'
+import type { RunSummary, SeriesData } from '../../src-shared/contract'
+import { useExperimentEditor } from '../../src-renderer/src/composables/useExperimentEditor'
+import { useLiveSeries } from '../../src-renderer/src/composables/useLiveSeries'
+import { useRuns } from '../../src-renderer/src/composables/useRuns'
+import { createLabDouble } from './lab-double'
+
+const flush = () => new Promise((r) => setTimeout(r, 0))
+const run = (id: number, status: RunSummary['status'] = 'completed'): RunSummary => ({
+  id,
+  experimentId: 1,
+  name: `run ${id}`,
+  status,
+  rule: 'fa',
+  seed: 1,
+  backend: 'blas',
+  stepsDone: 10,
+  totalSteps: 10,
+  durationMs: 5,
+  startedAt: null,
+  error: null,
+  finalMetrics: { trainLoss: 0.1 },
+  parameters: {},
+  tags: [],
+  note: '',
+})
+
+describe('renderer composables against the typed test double', () => {
+  it('useRuns loads, refreshes when a run finishes, and unsubscribes with its scope', async () => {
+    vi.useFakeTimers()
+    let stored = [run(1)]
+    const double = createLabDouble({ listRuns: () => stored })
+    const scope = effectScope()
+    const { runs } = scope.run(() => useRuns(double.lab))!
+    await vi.advanceTimersByTimeAsync(0)
+    expect(runs.value.map((r) => r.id)).toEqual([1])
+    stored = [run(1), run(2)]
+    double.emit('runFinished', { runId: 2, experimentId: 1, status: 'completed', error: null, finalMetrics: null })
+    await vi.advanceTimersByTimeAsync(600)
+    expect(runs.value.map((r) => r.id)).toEqual([1, 2])
+    expect(double.listenerCount('runFinished')).toBe(1)
+    scope.stop()
+    expect(double.listenerCount('runFinished')).toBe(0)
+    expect(double.listenerCount('runProgress')).toBe(0)
+    vi.useRealTimers()
+  })
+
+  it('useLiveSeries loads stored series, then appends progress points for its run only', async () => {
+    const stored: SeriesData = { runId: 7, name: 'trainLoss', steps: [0, 10], values: [1, 0.5], wallTimesMs: [0, 1] }
+    const double = createLabDouble({
+      getRun: (id) => ({ ...run(id, 'running'), config: {}, dataset: null, metricNames: ['trainLoss'] }),
+      getMetricSeries: ({ runIds, name }) => runIds.map(() => ({ ...stored, name })),
+    })
+    const scope = effectScope()
+    const live = scope.run(() => useLiveSeries(double.lab, ref(7), 10))!
+    await flush()
+    await flush()
+    expect(live.series.get('trainLoss')).toEqual([[0, 1], [10, 0.5]])
+    const progress = { experimentId: 1, status: 'running' as const, totalSteps: 100, runsDone: 0, runsTotal: 1, etaMs: null }
+    double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.25, weightAlignment: 0.3 } })
+    double.emit('runProgress', { ...progress, runId: 8, step: 30, metrics: { trainLoss: 9 } })
+    double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.2 } }) // same step: ignored
+    expect(live.series.get('trainLoss')).toEqual([[0, 1], [10, 0.5], [20, 0.25]])
+    expect(live.names.value).toEqual(['trainLoss', 'weightAlignment'])
+    const before = live.version.value
+    await new Promise((r) => setTimeout(r, 30))
+    expect(live.version.value).toBeGreaterThan(before)
+    scope.stop()
+  })
+
+  it('useExperimentEditor maps validation issues to fields and grid axes, and starts only when valid', async () => {
+    const double = createLabDouble({
+      validateExperiment: (e) => {
+        const experiment = e as { base: { optimizer?: { learningRate?: number } }; grid: Record<string, unknown[]> }
+        const issues = []
+        if ((experiment.base.optimizer?.learningRate ?? 1) <= 0) issues.push({ path: 'base.optimizer.learningRate', message: 'must be > 0' })
+        if ('nope' in experiment.grid) issues.push({ path: 'grid.nope', message: 'unknown config path' })
+        return { ok: issues.length === 0, runCount: issues.length ? 0 : 2, issues }
+      },
+      startExperiment: () => ({ experimentId: 3, runIds: [5, 6] }),
+    })
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab))!
+    editor.set('optimizer.learningRate', -1)
+    editor.rows.value = [...editor.rows.value, { path: 'nope', values: '1' }]
+    await nextTick()
+    await editor.validate()
+    expect(editor.fieldIssues.value).toEqual({ 'optimizer.learningRate': 'must be > 0' })
+    expect(editor.gridIssues.value).toEqual(['grid.nope: unknown config path'])
+    expect(await editor.start()).toBeNull()
+    expect(double.calls.some((c) => c.channel === 'experiments:start')).toBe(false)
+    editor.set('optimizer.learningRate', 0.01)
+    editor.rows.value = editor.rows.value.filter((r) => r.path !== 'nope')
+    expect(await editor.start()).toEqual({ experimentId: 3, runIds: [5, 6] })
+    const sent = double.calls.find((c) => c.channel === 'experiments:start')!.argument as { grid: Record<string, unknown[]> }
+    expect(sent.grid).toEqual({ 'regularization.outputL2': [0, 0.2] })
+    scope.stop()
+  })
+
+  it('the double validates arguments with the shared schemas, like main does', async () => {
+    const double = createLabDouble({ getRun: () => ({}) as never })
+    await expect(double.lab.getRun(-1)).rejects.toThrow(/invalid argument for getRun/)
+  })
+})

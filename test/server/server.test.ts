@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { startServer } from '../../src-main/server/server'
+import { createLabService, type LabService } from '../../src-main/services/lab'
+
+const dir = mkdtempSync(join(tmpdir(), 'fa-lab-server-'))
+const staticDir = join(dir, 'renderer')
+let lab: LabService
+let server: Awaited<ReturnType<typeof startServer>>
+
+beforeAll(async () => {
+  mkdirSync(staticDir)
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>lab</title>')
+  writeFileSync(join(dir, 'secret.txt'), 'not for the web')
+  lab = createLabService({ labPath: join(dir, 'lab.sqlite'), mode: 'browser', workers: 1, dataDir: dir })
+  server = await startServer({ lab, staticDir })
+})
+afterAll(async () => {
+  await server.close()
+  await lab.close()
+})
+
+/** A raw request, so Host and Origin can be set freely. */
+const noArgument = Symbol('no argument')
+function raw(path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method: body === undefined ? 'GET' : 'POST', headers }, (res) => {
+      let text = ''
+      res.on('data', (c) => (text += c))
+      res.on('end', () => resolve({ status: res.statusCode!, text }))
+    })
+    req.on('error', reject)
+    req.end(body === undefined ? undefined : JSON.stringify(body === noArgument ? {} : { argument: body }))
+  })
+}
+const host = () => `127.0.0.1:${server.port}`
+const auth = () => ({ authorization: `Bearer ${server.token}` })
+
+describe('browser-mode server', () => {
+  it('listens on the loopback address and prints a URL with a token', () => {
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[\\w-]{32}$`))
+  })
+
+  it('answers a request with the token, and refuses one without it or with a wrong one', async () => {
+    expect(await raw('/api/lab:info', { host: host(), ...auth() }, noArgument)).toMatchObject({ status: 200 })
+    expect((await raw('/api/lab:info', { host: host() }, noArgument)).status).toBe(401)
+    expect((await raw('/api/lab:info', { host: host(), authorization: 'Bearer wrong' }, noArgument)).status).toBe(401)
+  })
+
+  it('refuses a foreign Origin and a Host other than the loopback address (DNS rebinding)', async () => {
+    expect((await raw('/api/lab:info', { host: host(), origin: 'https://evil.example', ...auth() }, noArgument)).status).toBe(403)
+    expect((await raw('/api/lab:info', { host: `evil.example:${server.port}`, ...auth() }, noArgument)).status).toBe(403)
+    expect((await raw('/', { host: `evil.example:${server.port}` })).status).toBe(403)
+    expect((await raw('/api/lab:info', { host: host(), origin: `http://127.0.0.1:${server.port}`, ...auth() }, noArgument)).status).toBe(200)
+  })
+
+  it('validates arguments with the shared schemas and names the fault', async () => {
+    const bad = await raw('/api/runs:get', { host: host(), ...auth() }, 'seven')
+    expect(bad.status).toBe(400)
+    expect(JSON.parse(bad.text).error.message).toMatch(/invalid argument for getRun/)
+    const invalid = await raw('/api/experiments:start', { host: host(), ...auth() }, { name: 'x', base: { steps: 0 } })
+    expect(invalid.status).toBe(400)
+    expect(JSON.parse(invalid.text).error.issues.length).toBeGreaterThan(0)
+    expect((await raw('/api/nothing:here', { host: host(), ...auth() }, noArgument)).status).toBe(404)
+  })
+
+  it('serves the renderer but nothing outside its folder', async () => {
+    expect((await raw('/', { host: host() })).text).toContain('<title>lab</title>')
+    const escape = await raw('/..%2fsecret.txt', { host: host() })
+    expect(escape.text).not.toContain('not for the web')
+  })
+
+  it('opens the event socket only with the token and from the lab’s own origin', async () => {
+    const connect = (query: string, origin?: string) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${server.port}/events${query}`, { headers: origin ? { origin } : {} })
+        socket.on('open', () => {
+          socket.close()
+          resolve('open')
+        })
+        socket.on('unexpected-response', (_, res) => resolve(String(res.statusCode)))
+        socket.on('error', () => resolve('error'))
+      })
+    expect(await connect(`?token=${server.token}`)).toBe('open')
+    expect(await connect('')).toBe('401')
+    expect(await connect(`?token=${server.token}`, 'https://evil.example')).toBe('403')
+  })
+})
