@@ -145,6 +145,17 @@ describe('the lab in Chromium (browser mode)', () => {
     await expect.poll(() => page.locator('tr[data-run]').count()).toBe(2)
   })
 
+  it('draws an MNIST run’s learned first-layer weights as 28×28 images', async () => {
+    const started = (await api('experiments:start', {
+      name: 'mnist weights',
+      base: { data: { kind: 'mnist', trainSize: 500, testSize: 200 }, model: { kind: 'two-layer', hidden: 16, outputs: 10 }, rule: 'fa', loss: 'cross-entropy', optimizer: { learningRate: 0.01, batchSize: 50 }, steps: 20, evalEvery: 10 },
+    })).body.result as { runIds: number[] }
+    await page.goto(`${origin}/#/runs/${started.runIds[0]}`)
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toBe('completed')
+    await expect.poll(() => page.locator('.weights canvas').count()).toBe(16)
+    await page.screenshot({ path: join(shots, 'run-detail-mnist.png'), fullPage: true })
+  })
+
   it('shows the bundled dataset as a grid of samples per class', async () => {
     await page.goto(`${origin}/#/datasets`)
     await page.getByTestId('samples').waitFor()
