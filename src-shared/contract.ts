@@ -5,6 +5,7 @@
  * test double are all generated from these tables. No electron, node or DOM imports.
  */
 import { z } from 'zod'
+import { FigureSpec, type FigureSpecInput } from './figure'
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'diverged' | 'interrupted'
 export type DatasetKind = 'mnist' | 'fashion-mnist'
@@ -157,6 +158,23 @@ export interface LabRequests {
   getDatasetSamples(request: { kind: DatasetKind; source: DatasetEntry['configSource']; perClass: number }): DatasetSamples
   /** A native folder dialog (desktop app only); null when the user cancels. */
   chooseFolder(): string | null
+  /** A figure over stored runs as SVG, PNG or PDF (base64), with the plotted numbers as CSV and JSON. */
+  renderFigure(request: { spec: FigureSpecInput; format: 'svg' | 'png' | 'pdf'; pixelRatio?: number }): RenderedFigure
+  saveComparison(request: { name: string; spec: FigureSpecInput }): void
+  listComparisons(): SavedComparison[]
+}
+
+export interface RenderedFigure {
+  base64: string
+  mimeType: string
+  csv: string
+  json: string
+}
+
+export interface SavedComparison {
+  name: string
+  spec: FigureSpecInput
+  updatedAt: string
 }
 
 export interface LabEvents {
@@ -186,6 +204,9 @@ export const requestChannels = {
   downloadDataset: 'datasets:download',
   getDatasetSamples: 'datasets:samples',
   chooseFolder: 'dialog:choose-folder',
+  renderFigure: 'figures:render',
+  saveComparison: 'comparisons:save',
+  listComparisons: 'comparisons:list',
 } as const satisfies Record<keyof LabRequests, string>
 
 export const eventChannels = {
@@ -224,6 +245,9 @@ export const requestSchemas = {
   downloadDataset: kind,
   getDatasetSamples: z.strictObject({ kind, source, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
+  renderFigure: z.strictObject({ spec: FigureSpec, format: z.enum(['svg', 'png', 'pdf']), pixelRatio: z.number().min(0.5).max(8).optional() }),
+  saveComparison: z.strictObject({ name: z.string().min(1).max(200), spec: FigureSpec }),
+  listComparisons: z.undefined(),
 } satisfies { [K in keyof LabRequests]: z.ZodType<Parameters<LabRequests[K]>[0]> }
 
 type Argument<K extends keyof LabRequests> = Parameters<LabRequests[K]>[0]

@@ -6,6 +6,7 @@
 import { UsageError } from './args'
 import { buildCommand } from './build'
 import { datasetsCommand } from './datasets'
+import { figureCommand } from './figure'
 import { runCommand } from './run'
 import { serveCommand } from './serve'
 import { startCommand } from './start'
@@ -27,6 +28,7 @@ const commands: Record<string, Command> = {
   'export-runs': exportRunsCommand,
   'import-runs': importRunsCommand,
   build: buildCommand,
+  figure: figureCommand,
   serve: serveCommand,
   start: startCommand,
 }

@@ -2,12 +2,15 @@ import { ConfigError } from '../../src-shared/config'
 import { expandExperiment, singleRunExperiment } from '../../src-shared/experiment'
 import { createRunner, defaultWorkerCount, type RunProgress } from '../runner/runner'
 import { parseShard, queueExperiment } from '../services/experiments'
+import { findPreset } from '../services/presets'
 import { openStore } from '../store/store'
 import { dataHome } from '../lib/paths'
 import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './main'
 
 const help = `usage: fa-lab run <experiment.json> --db lab.sqlite [--workers N] [--shard i/N] [--json]
+       fa-lab run --preset NAME [--full] --db lab.sqlite …   (presets: song2021-width, song2021-mnist,
+                                                           lillicrap2016-linear, rules-mnist, smoke)
 
 Stores the experiment (a base run config and a grid over config paths, or a single run config)
 and trains its runs in worker threads, showing progress. --shard i/N (0-based; SLURM_ARRAY_TASK_ID
@@ -30,18 +33,18 @@ export const runCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { db: { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      { db: { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' }, preset: { type: 'string' }, full: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
       true,
     )
     if (values.help) {
       console.log(help)
       return 0
     }
-    const [file] = positionals
-    if (!file || !values.db) throw new UsageError(`an experiment file and --db are required\n\n${help}`)
+    const file = values.preset ? `preset ${values.preset}` : positionals[0]
+    if (!file || !values.db) throw new UsageError(`an experiment file (or --preset) and --db are required\n\n${help}`)
     const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
     if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, not '${values.workers}'`)
-    const input = await readJsonFile(file)
+    const input = values.preset ? (await findPreset(values.preset, values.full)).experiment : await readJsonFile(file)
     const definition = input && typeof input === 'object' && 'base' in input ? input : singleRunExperiment(input as never, file)
 
     let shard

@@ -2,16 +2,14 @@
  * The lab service: implements the IPC contract by gluing the store, the runner and the data
  * sources together. Electron's ipc.ts and the browser-mode server both serve this one object.
  */
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type {
   DatasetSamples,
   ExperimentSummary,
   LabEvents,
   LabHandlers,
   LabInfo,
-  Preset,
   RunDetail,
+  SavedComparison,
   RunSummary,
   ValidationResult,
   WeightImages,
@@ -22,10 +20,12 @@ import { expandExperiment } from '../../src-shared/experiment'
 import { catalog } from '../data/catalog'
 import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded, loadRawImages } from '../data/sources'
-import { dataHome, resourcesDir } from '../lib/paths'
+import { dataHome } from '../lib/paths'
 import { createRunner, type RunnerOptions } from '../runner/runner'
 import { openStore, type RunRecord } from '../store/store'
 import { queueExperiment } from './experiments'
+import { renderFigure } from './figures'
+import { listPresets } from './presets'
 
 export interface LabServiceOptions {
   labPath: string
@@ -93,16 +93,7 @@ export function createLabService(options: LabServiceOptions) {
   const service: LabHandlers = {
     getLabInfo: () => ({ labPath: options.labPath, mode: options.mode, workers: runner.workerCount }),
 
-    async listPresets(): Promise<Preset[]> {
-      const dir = join(resourcesDir(), 'presets')
-      const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()
-      return Promise.all(
-        files.map(async (f) => {
-          const preset = JSON.parse(await readFile(join(dir, f), 'utf8'))
-          return { name: f.replace(/\.json$/, ''), title: preset.title, description: preset.description, experiment: preset.experiment }
-        }),
-      )
-    },
+    listPresets: () => listPresets(),
 
     validateExperiment(experiment): ValidationResult {
       try {
@@ -181,6 +172,17 @@ export function createLabService(options: LabServiceOptions) {
         (error: Error) => emit('downloadProgress', { kind, file: '', receivedBytes: 0, totalBytes: null, percent: null, done: true, error: error.message }),
       )
     },
+
+    async renderFigure({ spec, format, pixelRatio }) {
+      try {
+        const figure = await renderFigure(store, spec, format, pixelRatio)
+        return { base64: figure.bytes.toString('base64'), mimeType: figure.mimeType, csv: figure.csv, json: figure.json }
+      } catch (error) {
+        throw new LabError((error as Error).message)
+      }
+    },
+    saveComparison: ({ name, spec }) => store.saveComparison(name, spec),
+    listComparisons: () => store.listComparisons() as SavedComparison[],
 
     chooseFolder() {
       throw new LabError('a folder dialog needs the desktop app: type the folder path instead')

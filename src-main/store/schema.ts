@@ -74,6 +74,12 @@ export const migrations: string[] = [
      tag TEXT NOT NULL,
      PRIMARY KEY (run_id, tag)
    );`,
+  // 3: saved comparisons (figure specs by name)
+  `CREATE TABLE comparisons (
+     name TEXT PRIMARY KEY,
+     spec TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );`,
 ]
 
 export const schemaVersion = migrations.length

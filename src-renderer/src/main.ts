@@ -4,6 +4,7 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 import App from './App.vue'
 import { labKey } from './composables/useLab'
 import { connectLab } from './lab/client'
+import CompareView from './views/CompareView.vue'
 import DatasetsView from './views/DatasetsView.vue'
 import ExperimentsView from './views/ExperimentsView.vue'
 import RunDetailView from './views/RunDetailView.vue'
@@ -17,6 +18,7 @@ const router = createRouter({
     { path: '/experiments', name: 'experiments', component: ExperimentsView },
     { path: '/runs', name: 'runs', component: RunsView },
     { path: '/runs/:id', name: 'run', component: RunDetailView },
+    { path: '/compare', name: 'compare', component: CompareView },
     { path: '/datasets', name: 'datasets', component: DatasetsView },
   ],
 })
