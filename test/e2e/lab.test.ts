@@ -4,7 +4,7 @@
  * Screenshots of every screen land in test-output/screenshots/.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -154,6 +154,51 @@ describe('the lab in Chromium (browser mode)', () => {
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toBe('completed')
     await expect.poll(() => page.locator('.weights canvas').count()).toBe(16)
     await page.screenshot({ path: join(shots, 'run-detail-mnist.png'), fullPage: true })
+  })
+
+  it('runs a quick preset, compares its runs grouped by λ, and exports the figure as SVG and its data as CSV', async () => {
+    await page.goto(`${origin}/#/experiments`)
+    await page.getByRole('button', { name: /MNIST with FA and regularised β \(quick\)/ }).click()
+    await expect.poll(() => page.getByTestId('run-count').textContent()).toBe('expands to 3 runs')
+    await page.getByTestId('start').click()
+    const started = await page.getByRole('status').filter({ hasText: 'Started experiment' }).textContent()
+    const experimentId = Number(/experiment (\d+)/.exec(started!)![1])
+    await page.goto(`${origin}/#/runs?experiment=${experimentId}`)
+    await expect.poll(() => page.locator('tr[data-status="completed"]').count(), { timeout: 180_000, intervals: [1000] }).toBe(3)
+    await page.getByRole('checkbox', { name: 'select all' }).check()
+    await page.getByTestId('compare-runs-link').click()
+    await expect.poll(() => page.getByTestId('compare-runs').textContent()).toMatch(/^\d+, \d+, \d+$/)
+    await page.locator('select[name="measure"]').selectOption('signalAlignment')
+    await page.locator('input[name="group-regularization.outputL2"]').check()
+    const chart = page.getByTestId('chart')
+    await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0)
+    await page.screenshot({ path: join(shots, 'compare.png'), fullPage: true })
+
+    const svgDownload = page.waitForEvent('download')
+    await page.getByTestId('export-svg').click()
+    const svgPath = join(shots, '..', 'figure.svg')
+    await (await svgDownload).saveAs(svgPath)
+    const csvDownload = page.waitForEvent('download')
+    await page.getByTestId('export-csv').click()
+    const csvPath = join(shots, '..', 'figure.csv')
+    await (await csvDownload).saveAs(csvPath)
+
+    const svg = readFileSync(svgPath, 'utf8')
+    const parsed = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml')
+      return { root: doc.documentElement.nodeName, error: doc.getElementsByTagName('parsererror').length, text: doc.documentElement.textContent }
+    }, svg)
+    expect(parsed).toMatchObject({ root: 'svg', error: 0 })
+    for (const label of ['outputL2=0', 'outputL2=0.1', 'outputL2=0.3', 'step (updates)', 'signalAlignment (cosine)']) expect(parsed.text).toContain(label)
+    const csv = readFileSync(csvPath, 'utf8').trim().split('\n')
+    expect(csv[0]).toBe('group,step (updates),signalAlignment mean,lower,upper')
+    // the CSV's λ = 0.1 curve is that run's stored series: one run per group, no smoothing
+    const runs = (await api('runs:list', { experimentId })).body.result as { id: number; parameters: Record<string, number> }[]
+    const lambda01 = runs.find((r) => r.parameters['λ'] === 0.1)!
+    const stored = ((await api('metrics:series', { runIds: [lambda01.id], name: 'signalAlignment' })).body.result as { steps: number[]; values: number[] }[])[0]
+    const rows = csv.filter((l) => l.startsWith('outputL2=0.1,')).map((l) => l.split(',').map(Number))
+    expect(rows.map((r) => r[1])).toEqual(stored.steps)
+    expect(rows.map((r) => r[2])).toEqual(stored.values)
   })
 
   it('shows the bundled dataset as a grid of samples per class', async () => {
