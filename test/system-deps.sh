@@ -4,7 +4,7 @@
 # for the BLAS addon (built right after by npm test's pretest). Installs what is missing when run
 # as root; otherwise says what to install.
 set -euo pipefail
-packages=(dataset-fashion-mnist libopenblas-dev chromium)
+packages=(dataset-fashion-mnist libopenblas-dev chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

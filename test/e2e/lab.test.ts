@@ -164,7 +164,7 @@ describe('the lab in Chromium (browser mode)', () => {
     const started = await page.getByRole('status').filter({ hasText: 'Started experiment' }).textContent()
     const experimentId = Number(/experiment (\d+)/.exec(started!)![1])
     await page.goto(`${origin}/#/runs?experiment=${experimentId}`)
-    await expect.poll(() => page.locator('tr[data-status="completed"]').count(), { timeout: 180_000, intervals: [1000] }).toBe(3)
+    await expect.poll(() => page.locator('tr[data-status="completed"]').count(), { timeout: 180_000, interval: 1000 }).toBe(3)
     await page.getByRole('checkbox', { name: 'select all' }).check()
     await page.getByTestId('compare-runs-link').click()
     await expect.poll(() => page.getByTestId('compare-runs').textContent()).toMatch(/^\d+, \d+, \d+$/)
