@@ -1,0 +1,28 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { checkRooms } from './rooms'
+
+describe('the rooms of STYLE.md', () => {
+  it('the project keeps them', () => {
+    expect(checkRooms(new URL('../..', import.meta.url).pathname)).toEqual([])
+  })
+
+  it('the check finds a file in the wrong room', () => {
+    const root = mkdtempSync(join(tmpdir(), 'fa-lab-rooms-'))
+    for (const dir of ['src-shared', 'src-main/engine', 'src-renderer/src/components']) mkdirSync(join(root, dir), { recursive: true })
+    writeFileSync(join(root, 'src-shared/x.ts'), "import { readFile } from 'node:fs'\n")
+    writeFileSync(join(root, 'src-main/engine/y.ts'), "import Database from 'better-sqlite3'\nimport * as tf from '@tensorflow/tfjs-core'\n")
+    writeFileSync(join(root, 'src-renderer/src/components/Z.vue'), "<script setup lang=\"ts\">\nconst runs = await window.lab.listRuns({})\n</script>\n")
+    const problems = checkRooms(root)
+    expect(problems).toEqual([
+      expect.stringMatching(/^src-shared\/x\.ts:1: imports 'node:fs': src-shared is the contract/),
+      expect.stringMatching(/^src-shared\/x\.ts:1: imports 'node:fs': no electron, node or DOM imports/),
+      expect.stringMatching(/^src-main\/engine\/y\.ts:1: imports 'better-sqlite3': engine and data have no storage/),
+      expect.stringMatching(/^src-main\/engine\/y\.ts:1: imports 'better-sqlite3': all SQL lives in store/),
+      expect.stringMatching(/^src-main\/engine\/y\.ts:2: imports '@tensorflow\/tfjs-core': tf is imported only through engine\/tf\.ts/),
+      expect.stringMatching(/^src-renderer\/src\/components\/Z\.vue:2: the lab API comes from useLab/),
+    ])
+  })
+})

@@ -1,0 +1,69 @@
+/**
+ * The rooms of ../shared/STYLE.md as checks on imports: each rule names the files it covers, what
+ * they may not import or mention, and why. Prints every violation with file and line; exits 1 if
+ * there is any. Run by `npm run lint` and by test/lint/rooms.test.ts.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+
+interface Rule {
+  files: RegExp
+  forbid: RegExp
+  why: string
+  except?: RegExp
+}
+
+const rules: Rule[] = [
+  { files: /^src-shared\//, forbid: /^(?!zod$|\.\/|echarts$)/, why: 'src-shared is the contract between processes: zod and its own files only (echarts for types)' },
+  { files: /^src-shared\//, forbid: /^(electron|node:|fs$|path$)/, why: 'no electron, node or DOM imports in src-shared' },
+  { files: /^src-main\/(engine|data)\//, forbid: /^(electron$|better-sqlite3$|\.\.\/store\/)/, why: 'engine and data have no storage and no electron' },
+  { files: /^src-main\//, forbid: /^@tensorflow\//, why: 'tf is imported only through engine/tf.ts', except: /^src-main\/engine\/(tf|blas)\.ts$/ },
+  { files: /^src-main\//, forbid: /^better-sqlite3$/, why: 'all SQL lives in store/', except: /^src-main\/store\// },
+  { files: /^(src-main|src-renderer)\//, forbid: /^electron$/, why: 'only the Electron entry points import electron', except: /^src-main\/(index|ipc|preload)\.ts$/ },
+  { files: /^src-renderer\/src\/components\//, forbid: /(composables\/useLab|lab\/client)$/, why: 'components take props and emit events; they never call IPC' },
+]
+const mentions: Rule[] = [
+  { files: /^src-renderer\/src\/(components|views)\//, forbid: /window\.lab/, why: 'the lab API comes from useLab(), not window.lab' },
+  { files: /^src-main\//, forbid: /\bipcMain\b/, why: 'ipc.ts is the only importer of ipcMain', except: /^src-main\/ipc\.ts$/ },
+]
+
+function* sourceFiles(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && entry.name !== 'build') yield* sourceFiles(path)
+    } else if (/\.(ts|vue|mjs)$/.test(entry.name)) yield path
+  }
+}
+
+export function checkRooms(root: string): string[] {
+  const problems: string[] = []
+  for (const top of ['src-shared', 'src-main', 'src-renderer']) {
+    for (const file of sourceFiles(join(root, top))) {
+      const name = relative(root, file).split('\\').join('/')
+      const lines = readFileSync(file, 'utf8').split('\n')
+      lines.forEach((line, index) => {
+        const specifier = /^\s*(?:import|export)\s.*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/.exec(line)
+        const imported = specifier?.[1] ?? specifier?.[2]
+        const typeOnly = /^\s*import\s+type\s/.test(line)
+        for (const rule of rules) {
+          if (!imported || !rule.files.test(name) || rule.except?.test(name)) continue
+          if (typeOnly && rule.forbid.source.includes('echarts')) continue
+          if (rule.forbid.test(imported)) problems.push(`${name}:${index + 1}: imports '${imported}': ${rule.why}`)
+        }
+        for (const rule of mentions) {
+          if (!rule.files.test(name) || rule.except?.test(name)) continue
+          if (rule.forbid.test(line) && !/^\s*(\/\/|\*|\/\*)/.test(line)) problems.push(`${name}:${index + 1}: ${rule.why}`)
+        }
+      })
+    }
+  }
+  return problems
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const problems = checkRooms(new URL('../..', import.meta.url).pathname)
+  for (const p of problems) console.error(p)
+  console.log(problems.length ? `${problems.length} room violation${problems.length === 1 ? '' : 's'}` : 'rooms: no violations')
+  process.exitCode = problems.length ? 1 : 0
+}
