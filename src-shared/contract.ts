@@ -106,9 +106,12 @@ export interface RunProgress {
   status: RunStatus
   step: number
   totalSteps: number
+  /** The latest evaluation's measures, when there has been one. */
   metrics?: Record<string, number>
+  /** Runs finished / all runs handed to the runner since it was last idle. */
   runsDone: number
   runsTotal: number
+  /** Estimated milliseconds until the queue is done, once there is a rate to go by. */
   etaMs: number | null
 }
 

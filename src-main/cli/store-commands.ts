@@ -1,7 +1,16 @@
-import { openStore } from '../store/store'
+import { openStore, type Store } from '../store/store'
 import { exportRuns, importRuns } from '../store/transfer'
 import { parseOptions, UsageError } from './args'
 import type { Command } from './main'
+
+/** Runs `body` with an open store and closes it however the body ends. */
+function withStore(store: Store, body: (store: Store) => void): void {
+  try {
+    body(store)
+  } finally {
+    store.close()
+  }
+}
 
 function needDb(db: string | undefined, usage: string): string {
   if (!db) throw new UsageError(`--db is required\n\nusage: ${usage}`)
@@ -19,8 +28,7 @@ export const runsCommand: Command = {
   async run(args) {
     const usage = 'fa-lab runs --db lab.sqlite [--experiment ID] [--json]'
     const { values } = parseOptions(args, { db: { type: 'string' }, experiment: { type: 'string' }, json: { type: 'boolean', default: false } })
-    const store = openStore(needDb(values.db, usage), { mustExist: true })
-    try {
+    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
       const runs = store.listRuns(values.experiment ? { experimentId: Number(values.experiment) } : {})
       if (values.json) console.log(JSON.stringify(runs))
       else
@@ -28,9 +36,7 @@ export const runsCommand: Command = {
           console.log(
             `${String(r.id).padStart(5)}  ${r.status.padEnd(11)} ${r.rule.padEnd(5)} seed ${String(r.seed).padEnd(4)} ${(r.backend ?? '-').padEnd(10)} ${r.stepsDone}/${r.totalSteps}  ${r.name ?? ''}`,
           )
-    } finally {
-      store.close()
-    }
+    })
     return 0
   },
 }
@@ -42,8 +48,7 @@ export const metricsCommand: Command = {
     const { values } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } })
     const runId = Number(values.run)
     if (!Number.isInteger(runId)) throw new UsageError(`--run ID is required\n\nusage: ${usage}`)
-    const store = openStore(needDb(values.db, usage), { mustExist: true })
-    try {
+    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
       if (!store.getRun(runId)) throw new Error(`no run with id ${runId} in ${values.db}`)
       const names = values.name ? [values.name] : store.metricNames(runId)
       const series = Object.fromEntries(
@@ -54,9 +59,7 @@ export const metricsCommand: Command = {
       )
       if (values.json) console.log(JSON.stringify({ runId, series }))
       else for (const [name, s] of Object.entries(series)) console.log(`${name}: ${s.steps.map((step, i) => `${step}:${Number(s.values[i].toPrecision(5))}`).join(' ')}`)
-    } finally {
-      store.close()
-    }
+    })
     return 0
   },
 }
@@ -67,14 +70,11 @@ export const mergeCommand: Command = {
     const usage = 'fa-lab merge --db lab.sqlite shard-*.sqlite'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } }, true)
     if (positionals.length === 0) throw new UsageError(`name the shard files to merge\n\nusage: ${usage}`)
-    const store = openStore(needDb(values.db, usage))
-    try {
+    withStore(openStore(needDb(values.db, usage)), (store) => {
       const results = positionals.map((file) => ({ file, ...importRuns(store, file) }))
       if (values.json) console.log(JSON.stringify(results))
       else for (const r of results) console.log(`${r.file}: ${r.runsAdded} runs added, ${r.runsSkipped} already present`)
-    } finally {
-      store.close()
-    }
+    })
     return 0
   },
 }
@@ -84,14 +84,12 @@ export const exportRunsCommand: Command = {
   async run(args) {
     const usage = 'fa-lab export-runs --db lab.sqlite --runs 1,2,3 --out runs.falab'
     const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' } })
-    if (!values.out) throw new UsageError(`--out is required\n\nusage: ${usage}`)
-    const store = openStore(needDb(values.db, usage), { mustExist: true })
-    try {
-      const result = exportRuns(store, parseIds(values.runs, usage), values.out)
-      console.log(`${values.out}: ${result.runsAdded} runs exported`)
-    } finally {
-      store.close()
-    }
+    const out = values.out
+    if (!out) throw new UsageError(`--out is required\n\nusage: ${usage}`)
+    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
+      const result = exportRuns(store, parseIds(values.runs, usage), out)
+      console.log(`${out}: ${result.runsAdded} runs exported`)
+    })
     return 0
   },
 }
@@ -102,13 +100,10 @@ export const importRunsCommand: Command = {
     const usage = 'fa-lab import-runs --db lab.sqlite runs.falab'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' } }, true)
     if (positionals.length !== 1) throw new UsageError(`name one file to import\n\nusage: ${usage}`)
-    const store = openStore(needDb(values.db, usage))
-    try {
+    withStore(openStore(needDb(values.db, usage)), (store) => {
       const result = importRuns(store, positionals[0])
       console.log(`${positionals[0]}: ${result.runsAdded} runs imported, ${result.runsSkipped} already present`)
-    } finally {
-      store.close()
-    }
+    })
     return 0
   },
 }

@@ -4,25 +4,12 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import type { DatasetEntry } from '../../src-shared/contract'
 import { dataHome } from '../lib/paths'
 import { catalog, type ImageKind } from './catalog'
 import { fileSha256 } from './download'
 import { bundledLabelsFile, downloadDir, findIdxFiles, loadIdxFolder } from './sources'
 import { readIdxFile } from './idx'
-
-export interface DatasetEntry {
-  kind: ImageKind
-  /** `bundled`, `download`, or `folder`. */
-  source: 'bundled' | 'download' | 'folder'
-  /** The folder holding the files (absent for the bundled sample). */
-  path?: string
-  trainSize: number
-  testSize: number
-  /** Bytes on disk of the files read. */
-  bytes: number
-  /** The config `source` value that selects this data. */
-  configSource: 'bundled' | 'download' | { dir: string }
-}
 
 interface ImportedFolder {
   kind: ImageKind

@@ -7,31 +7,11 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { parseRunConfig } from '../../src-shared/config'
 import type { Evaluation } from '../engine/train'
+import type { RunFinished, RunProgress } from '../../src-shared/contract'
 import type { RunStatus, Store } from '../store/store'
 import type { FromWorker, ToWorker } from './messages'
 
-export interface RunProgress {
-  runId: number
-  experimentId: number | null
-  status: RunStatus
-  step: number
-  totalSteps: number
-  /** The latest evaluation's measures, when there has been one. */
-  metrics?: Record<string, number>
-  /** Runs finished / all runs handed to the runner since it was last idle. */
-  runsDone: number
-  runsTotal: number
-  /** Estimated milliseconds until the queue is done, once there is a rate to go by. */
-  etaMs: number | null
-}
-
-export interface RunFinished {
-  runId: number
-  experimentId: number | null
-  status: RunStatus
-  error: string | null
-  finalMetrics: Record<string, number> | null
-}
+export type { RunFinished, RunProgress }
 
 export interface RunnerOptions {
   store: Store

@@ -1,1 +1,0 @@
-cmd_Release/fa_lab_blas.node := ln -f "Release/obj.target/fa_lab_blas.node" "Release/fa_lab_blas.node" 2>/dev/null || (rm -rf "Release/fa_lab_blas.node" && cp -af "Release/obj.target/fa_lab_blas.node" "Release/fa_lab_blas.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/fa_lab_blas.node := g++ -o Release/obj.target/fa_lab_blas.node -shared -pthread -rdynamic -m64  -Wl,-soname=fa_lab_blas.node -Wl,--start-group Release/obj.target/fa_lab_blas/blas.o -Wl,--end-group -lopenblas
