@@ -18,6 +18,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only electron: bundle its dependencies (zod) into it.
+      externalizeDeps: false,
       rollupOptions: {
         input: { index: resolve(root, 'src-main/preload.ts') },
         // A sandboxed preload must be one CommonJS file.

@@ -11,6 +11,9 @@ import { registerIpc } from './ipc'
 import { createLabService, type LabService } from './services/lab'
 
 process.env.FA_LAB_HOME ??= app.getPath('userData')
+// Worker threads inherit this: presets and bundled data, unpacked from the asar archive when packaged.
+process.env.FA_LAB_RESOURCES ??= app.isPackaged ? join(process.resourcesPath, 'app.asar.unpacked', 'resources') : join(app.getAppPath(), 'resources')
+if (app.isPackaged) process.env.FA_LAB_BLAS_ADDON ??= join(process.resourcesPath, 'app.asar.unpacked', 'src-main', 'native', 'blas', 'build', 'Release', 'fa_lab_blas.node')
 const here = fileURLToPath(new URL('.', import.meta.url))
 const settingsFile = () => join(app.getPath('userData'), 'settings.json')
 const defaultLab = () => join(app.getPath('userData'), 'default.falab.sqlite')

@@ -27,11 +27,18 @@ export function dataHome(): string {
 }
 
 /**
- * The project's resources folder (presets, bundled data). Two levels up from this module both in
- * the sources (src-main/lib) and in the electron-vite build (out/main); FA_LAB_RESOURCES overrides.
+ * The project's resources folder (presets, bundled data): FA_LAB_RESOURCES when set (the Electron
+ * main process sets it for its workers), else the nearest `resources` folder above this module,
+ * which is two levels up in the sources (src-main/lib) and two or three in the electron-vite build
+ * (out/main, out/main/chunks).
  */
 export function resourcesDir(): string {
-  return process.env.FA_LAB_RESOURCES ?? fileURLToPath(new URL('../../resources', import.meta.url))
+  if (process.env.FA_LAB_RESOURCES) return process.env.FA_LAB_RESOURCES
+  for (const up of ['../../resources', '../../../resources']) {
+    const candidate = fileURLToPath(new URL(up, import.meta.url))
+    if (existsSync(join(candidate, 'presets'))) return candidate
+  }
+  return fileURLToPath(new URL('../../resources', import.meta.url))
 }
 
 /** The project folder (parent of resources/), in the sources and in the electron-vite build alike. */
