@@ -28,7 +28,11 @@ async function api(channel: string, argument?: unknown, headers: Record<string, 
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  server = spawn(process.execPath, [cli, 'serve', '--db', join(home, 'lab.sqlite'), '--port', '0', '--workers', '2'], { env: { ...process.env, FA_LAB_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // No mirror answers (a loopback port with nothing behind it), as on an offline machine.
+  server = spawn(process.execPath, [cli, 'serve', '--db', join(home, 'lab.sqlite'), '--port', '0', '--workers', '2'], {
+    env: { ...process.env, FA_LAB_HOME: home, FA_LAB_MIRRORS: 'http://127.0.0.1:1/' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   url = await new Promise<string>((resolve, reject) => {
     let out = ''
     server.stdout!.on('data', (chunk) => {
@@ -207,5 +211,21 @@ describe('the lab in Chromium (browser mode)', () => {
     await expect.poll(() => page.locator('[data-testid="samples"] canvas').count()).toBe(80)
     expect(await page.getByTestId('datasets-table').textContent()).toMatch(/mnist\s*bundled\s*8,000\s*2,000/)
     await page.screenshot({ path: join(shots, 'datasets.png'), fullPage: true })
+  })
+
+  it('imports a folder of Fashion-MNIST IDX files and shows its classes', async () => {
+    await page.locator('select[name="import-kind"]').selectOption('fashion-mnist')
+    await page.locator('input[name="import-dir"]').fill('/usr/share/datasets/fashion-mnist')
+    await page.getByRole('button', { name: 'Import', exact: true }).click()
+    await expect.poll(() => page.getByTestId('datasets-table').textContent()).toMatch(/fashion-mnist\s*folder\s*60,000\s*10,000/)
+    await expect.poll(() => page.getByTestId('samples').textContent()).toMatch(/Ankle boot/)
+    await page.screenshot({ path: join(shots, 'datasets-fashion.png'), fullPage: true })
+  })
+
+  it('a download with no reachable mirror ends with a message saying to use a folder', async () => {
+    await page.getByRole('button', { name: 'Download', exact: true }).click()
+    const error = page.getByRole('alert').filter({ hasText: 'Could not download' })
+    await error.waitFor({ timeout: 30_000 })
+    expect(await error.textContent()).toMatch(/use them as a folder source/)
   })
 })
