@@ -6,7 +6,8 @@
  */
 import Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { electronSqliteBinding } from '../lib/paths'
 import { migrate, StoreFormatError } from './schema'
 
@@ -176,6 +177,7 @@ export type Store = ReturnType<typeof openStore>
  */
 export function openStore(path: string, options: OpenOptions = {}) {
   if (options.mustExist && !existsSync(path)) throw new StoreFormatError(`${path}: no such lab file`)
+  if (!options.mustExist && !options.readonly) mkdirSync(dirname(path), { recursive: true })
   let db: Database.Database
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? false, nativeBinding: electronSqliteBinding() })
