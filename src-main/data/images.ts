@@ -26,11 +26,6 @@ function cachedRaw(spec: ImageDataConfig, options: SourceOptions): Promise<RawIm
   return entry
 }
 
-/** Forgets cached raw data (after a folder's files changed). */
-export function clearImageCache(): void {
-  rawCache.clear()
-}
-
 /** Indices kept from a split: those of the chosen classes, then a seeded subset of `size`, in file order. */
 function selectIndices(split: RawSplit, classes: number[] | undefined, size: number | undefined, seed: number, stream: string): Int32Array {
   const wanted = classes ? new Set(classes) : null

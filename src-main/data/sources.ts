@@ -4,7 +4,7 @@
  * files' SHA-256 values; preprocessing happens in images.ts.
  */
 import { createHash } from 'node:crypto'
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import type { ImageSource } from '../../src-shared/config'
@@ -181,12 +181,4 @@ export async function loadRawImages(kind: ImageKind, source: ImageSource, option
     return { ...(await loadIdxFolder(kind, dir)), source: 'download' }
   }
   return loadIdxFolder(kind, source.dir)
-}
-
-/** True when a path exists. */
-export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  )
 }

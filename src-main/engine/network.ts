@@ -170,11 +170,6 @@ export function forward(
   return { inputs, preActivations, activations, masks, output: affine(net.layers[last], h) }
 }
 
-/** Network output only, for evaluation. */
-export function predict(net: Network, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => forward(net, x).output)
-}
-
 export interface LossAndError {
   /** Scalar loss. */
   loss: tf.Scalar

@@ -15,6 +15,7 @@ import type {
   WeightImages,
 } from '../../src-shared/contract'
 import { LabError } from '../../src-shared/contract'
+import { getPath } from '../../src-shared/analysis'
 import { ConfigError } from '../../src-shared/config'
 import { expandExperiment } from '../../src-shared/experiment'
 import { catalog } from '../data/catalog'
@@ -38,14 +39,10 @@ export interface LabServiceOptions {
 
 type Listener<E extends keyof LabEvents> = (payload: LabEvents[E]) => void
 
-function get(config: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config)
-}
-
 function summarize(run: RunRecord): RunSummary {
   const parameters: Record<string, string | number> = {}
   const pick = (label: string, path: string) => {
-    const value = get(run.config, path)
+    const value = getPath(run.config, path)
     if (typeof value === 'number' || typeof value === 'string') parameters[label] = value
     else if (Array.isArray(value)) parameters[label] = value.join('-')
   }
@@ -140,7 +137,7 @@ export function createLabService(options: LabServiceOptions) {
 
     getWeightImages({ runId, count }): WeightImages | null {
       const run = requireRun(runId)
-      const kind = get(run.config, 'data.kind')
+      const kind = getPath(run.config, 'data.kind')
       if (kind !== 'mnist' && kind !== 'fashion-mnist') return null
       const W1 = store.artifacts(runId).find((a) => a.name === 'W1')
       if (!W1) return null

@@ -3,6 +3,10 @@
  * Defaults mirror src-shared/config.ts; validation itself stays with the shared schema (main
  * answers validateExperiment and the form shows each issue beside its field).
  */
+import { getPath } from '../../../src-shared/analysis'
+
+export { getPath }
+
 export type FieldKind = 'integer' | 'number' | 'select' | 'boolean' | 'text' | 'integer-list' | 'source'
 
 export interface Field {
@@ -17,10 +21,8 @@ export interface Field {
   when?: (config: Record<string, unknown>) => boolean
 }
 
-const get = (config: Record<string, unknown>, path: string): unknown =>
-  path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config)
-const dataIs = (...kinds: string[]) => (c: Record<string, unknown>) => kinds.includes(String(get(c, 'data.kind')))
-const modelIs = (kind: string) => (c: Record<string, unknown>) => get(c, 'model.kind') === kind
+const dataIs = (...kinds: string[]) => (c: Record<string, unknown>) => kinds.includes(String(getPath(c, 'data.kind')))
+const modelIs = (kind: string) => (c: Record<string, unknown>) => getPath(c, 'model.kind') === kind
 const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
 
 export const fields: Field[] = [
@@ -30,8 +32,8 @@ export const fields: Field[] = [
   { path: 'data.n', label: 'Training samples n', kind: 'integer', unit: 'samples', when: dataIs('synthetic') },
   { path: 'data.inputDim', label: 'Input dimension d', kind: 'integer', unit: 'features', when: dataIs('synthetic') },
   { path: 'data.teacher', label: 'Teacher', kind: 'select', options: ['linear', 'two-layer'], default: 'linear', when: dataIs('synthetic') },
-  { path: 'data.teacherWidth', label: 'Teacher width', kind: 'integer', unit: 'units', default: 200, when: (c) => dataIs('synthetic')(c) && get(c, 'data.teacher') === 'two-layer' },
-  { path: 'data.teacherActivation', label: 'Teacher activation', kind: 'select', options: activations, default: 'relu', when: (c) => dataIs('synthetic')(c) && get(c, 'data.teacher') === 'two-layer' },
+  { path: 'data.teacherWidth', label: 'Teacher width', kind: 'integer', unit: 'units', default: 200, when: (c) => dataIs('synthetic')(c) && getPath(c, 'data.teacher') === 'two-layer' },
+  { path: 'data.teacherActivation', label: 'Teacher activation', kind: 'select', options: activations, default: 'relu', when: (c) => dataIs('synthetic')(c) && getPath(c, 'data.teacher') === 'two-layer' },
   { path: 'data.labelNoise', label: 'Label noise', kind: 'number', unit: 'standard deviation', default: 0, when: dataIs('synthetic') },
   { path: 'data.testN', label: 'Test samples', kind: 'integer', unit: 'samples', default: 0, when: dataIs('synthetic') },
   { path: 'data.source', label: 'Source', kind: 'source', default: 'bundled', when: dataIs('mnist', 'fashion-mnist') },
@@ -47,7 +49,7 @@ export const fields: Field[] = [
   { path: 'model.bias', label: 'Biases', kind: 'boolean', default: true, when: modelIs('mlp') },
   { path: 'model.init', label: 'Initialisation', kind: 'select', options: ['standard', 'glorot', 'he'], default: 'he', when: modelIs('mlp') },
   { path: 'rule', label: 'Learning rule', kind: 'select', options: ['bp', 'fa', 'dfa', 'sign'] },
-  { path: 'feedbackMagnitude', label: 'Sign feedback magnitudes', kind: 'select', options: ['unit', 'random'], default: 'unit', when: (c) => get(c, 'rule') === 'sign' },
+  { path: 'feedbackMagnitude', label: 'Sign feedback magnitudes', kind: 'select', options: ['unit', 'random'], default: 'unit', when: (c) => getPath(c, 'rule') === 'sign' },
   { path: 'loss', label: 'Loss', kind: 'select', options: ['mse', 'cross-entropy'], default: 'mse' },
   { path: 'optimizer.learningRate', label: 'Learning rate η', kind: 'number' },
   { path: 'optimizer.batchSize', label: 'Batch size', kind: 'integer', unit: 'samples (0 = full batch)', default: 0 },
@@ -60,10 +62,6 @@ export const fields: Field[] = [
   { path: 'evalSamples', label: 'Samples for alignment', kind: 'integer', unit: 'samples', default: 1000 },
   { path: 'backend', label: 'Backend', kind: 'select', options: ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'], default: 'auto' },
 ]
-
-export function getPath(config: Record<string, unknown>, path: string): unknown {
-  return get(config, path)
-}
 
 /** Sets (or, for undefined, removes) a value at a dotted path, creating objects on the way. */
 export function setPath(config: Record<string, unknown>, path: string, value: unknown): void {
