@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -16,17 +16,8 @@ function writeConfig(name: string, config: unknown): string {
   return path
 }
 
-const base = {
-  seed: 1,
-  data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'two-layer', teacherWidth: 200, teacherActivation: 'relu' },
-  model: { kind: 'two-layer', hidden: 200, activation: 'relu', outputs: 1 },
-  rule: 'fa',
-  loss: 'mse',
-  optimizer: { learningRate: 0.01, batchSize: 0 },
-  regularization: { outputL2: 0.2 },
-  steps: 200,
-  evalEvery: 100,
-}
+/** The config, shipped in resources/examples, shortened to 200 steps. */
+const base = { ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 200, evalEvery: 100 }
 
 async function fails(args: string[], env: NodeJS.ProcessEnv = {}) {
   try {

@@ -1,23 +1,14 @@
+import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
 import { loadDataset } from '../../src-main/data/load'
 import { initBackend, tf } from '../../src-main/engine/tf'
 import { createSession, train, type Evaluation } from '../../src-main/engine/train'
 
-/** The issue's synthetic config (Song et al.'s Gaussian setting), with overrides. */
+/** The issue's synthetic config (Song et al.'s Gaussian setting), as shipped in resources/examples, with overrides. */
+const issueConfig = JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')) as RunConfigInput
 function songConfig(overrides: Partial<RunConfigInput> = {}): RunConfigInput {
-  return {
-    seed: 1,
-    data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'two-layer', teacherWidth: 200, teacherActivation: 'relu' },
-    model: { kind: 'two-layer', hidden: 200, activation: 'relu', outputs: 1 },
-    rule: 'fa',
-    loss: 'mse',
-    optimizer: { learningRate: 0.01, batchSize: 0 },
-    regularization: { outputL2: 0.2 },
-    steps: 5000,
-    evalEvery: 1000,
-    ...overrides,
-  }
+  return { ...issueConfig, ...overrides }
 }
 
 async function run(input: RunConfigInput) {
