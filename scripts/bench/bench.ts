@@ -14,7 +14,7 @@ import type { Dataset } from '../../src-main/data/dataset'
 import { createSyntheticDataset } from '../../src-main/data/synthetic'
 import { createRng } from '../../src-main/lib/random'
 import { initBackend, probeBackends, type BackendName } from '../../src-main/engine/tf'
-import { createSession } from '../../src-main/engine/train'
+import { createSession } from '../../src-main/engine/session'
 
 const reps = Math.max(5, Number(process.env.BENCH_REPS ?? 7))
 const json = process.argv.includes('--json')

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { projectRoot } from '../lib/paths'
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import { tf } from './tf'
+// tfjs-core directly, not through ./tf: tf.ts loads this module when it starts the blas backend,
+// and importing it back would make an import cycle.
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core'
 
 export interface BlasAddon {
   /** c = op(a) · op(b), row-major float32, a: [m,k] (or [k,m] transposed), b: [k,n] (or [n,k]). */
@@ -85,10 +86,10 @@ export function useBlasMatMul(on: boolean): boolean {
   if (on === enabled) return true
   const blas = on ? loadBlas() : null
   if (on && !blas) return false
-  original ??= tf.getKernel('BatchMatMul', 'wasm') ?? null
+  original ??= getKernel('BatchMatMul', 'wasm') ?? null
   if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to replace')
-  tf.unregisterKernel('BatchMatMul', 'wasm')
-  tf.registerKernel(on ? { ...original, kernelFunc: blasMatMul(blas!, original.kernelFunc) } : original)
+  unregisterKernel('BatchMatMul', 'wasm')
+  registerKernel(on ? { ...original, kernelFunc: blasMatMul(blas!, original.kernelFunc) } : original)
   enabled = on
   return true
 }

@@ -1,6 +1,7 @@
 /** Messages between the runner (parent) and a training worker. */
 import type { RunConfig } from '../../src-shared/config'
-import type { Artifact, Evaluation, TrainStatus } from '../engine/train'
+import type { Artifact } from '../engine/session'
+import type { Evaluation, TrainStatus } from '../engine/train'
 
 export type ToWorker = { type: 'start'; runId: number; config: RunConfig; dataDir?: string; blasThreads?: number } | { type: 'cancel'; runId: number }
 

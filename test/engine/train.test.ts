@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
 import { loadDataset } from '../../src-main/data/load'
 import { initBackend, tf } from '../../src-main/engine/tf'
-import { createSession, train, type Evaluation } from '../../src-main/engine/train'
+import { createSession } from '../../src-main/engine/session'
+import { train, type Evaluation } from '../../src-main/engine/train'
 
 /** The issue's synthetic config (Song et al.'s Gaussian setting), as shipped in resources/examples, with overrides. */
 const issueConfig = JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')) as RunConfigInput

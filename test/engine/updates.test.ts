@@ -6,7 +6,7 @@ import { createRng } from '../../src-main/lib/random'
 import { createNetwork, disposeNetwork, forward, lossValue, networkSpec, type Network } from '../../src-main/engine/network'
 import { createRule } from '../../src-main/engine/rules'
 import { initBackend, tf } from '../../src-main/engine/tf'
-import { ruleUpdates } from '../../src-main/engine/train'
+import { ruleUpdates } from '../../src-main/engine/session'
 import { matrix, referenceUpdates, relativeError, type Matrix } from './reference'
 
 const activations: Activation[] = ['linear', 'relu', 'tanh', 'sigmoid']

@@ -1,0 +1,124 @@
+/**
+ * Evaluation: every measure of a run at its current parameters. Fit (loss, accuracy) on the
+ * training probe and the test split; alignment of the rule's feedback with the forward weights,
+ * signals and gradients (against backprop on the same batch); weight and feedback norms.
+ * Measure names are documented in README.md (Measures).
+ */
+import type { RunConfig } from '../../src-shared/config'
+import { cosine, frobeniusNorm, meanRowCosine } from './measures'
+import { backpropSignal, backward, forward, lossAndError, type Network } from './network'
+import type { Rule } from './rules'
+import type { SplitTensors } from './split-tensors'
+import { tf } from './tf'
+
+/** Measure name → value. Names are documented in README.md (Measures). */
+export type Metrics = Record<string, number>
+
+export interface Evaluator {
+  /** Every measure at the current parameters. */
+  evaluate(): Metrics
+  dispose(): void
+}
+
+export interface EvaluationSplits {
+  /** Where training loss and accuracy are measured (the full training set, or the probe). */
+  fit: SplitTensors
+  /** The batch on which alignments are measured (at most evalSamples rows). */
+  probe: SplitTensors
+  test: SplitTensors | null
+}
+
+/**
+ * The forward map that B_l stands in for: W_{l+1}, or for DFA the product W_{l+1}⋯W_L.
+ * Returns a new tensor [h_l, h_{l+1}] (DFA: [h_l, k]).
+ */
+export function effectiveForward(net: Network, rule: Rule['kind'], hidden: number): tf.Tensor2D {
+  const L = net.layers.length
+  return tf.tidy(() => {
+    let product = net.layers[hidden + 1].W as tf.Tensor2D
+    if (rule === 'dfa') for (let l = hidden + 2; l < L; l++) product = tf.matMul<tf.Tensor2D>(product, net.layers[l].W as tf.Tensor2D)
+    return tf.clone(product)
+  })
+}
+
+/**
+ * An evaluator for a session. Call it before the first update: it keeps the initial forward maps
+ * for the disentangled alignment cos(W_t − W_0, B).
+ */
+export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'], splits: EvaluationSplits): Evaluator {
+  const L = net.layers.length
+  const single = L === 2
+  const { fit, probe, test } = splits
+  const initialForward = net.layers.map((_, i) => (i < L - 1 ? tf.keep(effectiveForward(net, rule.kind, i)) : null))
+
+  /** Summed loss and correct count over a split, in chunks to bound memory. */
+  function splitLossAndAccuracy(s: SplitTensors): { loss: number; accuracy: number | null } {
+    const chunk = 2000
+    let lossSum = 0
+    let correct = 0
+    for (let start = 0; start < s.n; start += chunk) {
+      const size = Math.min(chunk, s.n - start)
+      const [l, c] = tf.tidy(() => {
+        const x = tf.slice(s.x, [start, 0], [size, -1])
+        const t = tf.slice(s.targets, [start, 0], [size, -1])
+        const out = forward(net, x).output
+        const chunkLoss = tf.mul(lossAndError(loss, out, t).loss, size)
+        const hits = s.labels ? countCorrect(out, tf.slice(s.labels, [start], [size])) : tf.scalar(0)
+        return [chunkLoss.dataSync()[0], hits.dataSync()[0]]
+      })
+      lossSum += l
+      correct += c
+    }
+    return { loss: lossSum / s.n, accuracy: s.labels ? correct / s.n : null }
+  }
+
+  function evaluate(): Metrics {
+    const metrics: Metrics = {}
+    const put = (name: string, value: number | null) => {
+      if (value !== null && Number.isFinite(value)) metrics[name] = value
+    }
+    const suffix = (hidden: number) => (single ? '' : `.${hidden + 1}`)
+
+    const trainFit = splitLossAndAccuracy(fit)
+    put('trainLoss', trainFit.loss)
+    put('trainAccuracy', trainFit.accuracy)
+    if (test) {
+      const testFit = splitLossAndAccuracy(test)
+      put('testLoss', testFit.loss)
+      put('testAccuracy', testFit.accuracy)
+    }
+
+    tf.tidy(() => {
+      const pass = forward(net, probe.x)
+      const { error } = lossAndError(loss, pass.output, probe.targets)
+      const byRule = backward(net, pass, error, rule.signal)
+      const byBackprop = backward(net, pass, error, backpropSignal(net))
+      for (let hidden = 0; hidden < L - 1; hidden++) {
+        const B = rule.feedbackMatrix(hidden)
+        const forwardMap = effectiveForward(net, rule.kind, hidden)
+        put(`weightAlignment${suffix(hidden)}`, cosine(forwardMap, B))
+        put(`disentangledAlignment${suffix(hidden)}`, cosine(tf.sub(forwardMap, initialForward[hidden]!), B))
+        put(`signalAlignment${suffix(hidden)}`, meanRowCosine(byRule.signals[hidden], byBackprop.signals[hidden]))
+        put(`norm.B${hidden + 1}`, frobeniusNorm(B))
+      }
+      for (let l = 0; l < L; l++) {
+        put(`gradientAlignment.${l + 1}`, cosine(byRule.dW[l], byBackprop.dW[l]))
+        put(`norm.W${l + 1}`, frobeniusNorm(net.layers[l].W))
+      }
+    })
+    return metrics
+  }
+
+  return {
+    evaluate,
+    dispose() {
+      initialForward.forEach((t) => t?.dispose())
+    },
+  }
+}
+
+/** Number of rows whose prediction matches the label; one output means the sign decides 0/1. */
+function countCorrect(output: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const predicted = output.shape[1] === 1 ? tf.cast(tf.greater(tf.reshape(output, [-1]), 0), 'int32') : tf.argMax(output, 1)
+  return tf.sum(tf.cast(tf.equal(predicted, labels), 'float32'))
+}

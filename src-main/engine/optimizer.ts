@@ -1,0 +1,80 @@
+/**
+ * The optimiser: turns a rule's updates into parameter changes. Plain gradient steps with
+ * optional momentum, weight decay on every layer and an extra L2 penalty λ on the output layer
+ * (the regulariser of Song, Xu & Lafferty 2021):
+ *
+ *   g_l = ΔW_l + (weightDecay + [l = L] λ) W_l,   v_l ← μ v_l + g_l,   W_l ← W_l − η v_l
+ *
+ * The settings in force are read per step through `settingsAt`, where schedules (of λ, η, …) plug in.
+ */
+import type { RunConfig } from '../../src-shared/config'
+import type { Network, Updates } from './network'
+import { tf } from './tf'
+
+export interface OptimizerSettings {
+  learningRate: number
+  momentum: number
+  weightDecay: number
+  /** λ: L2 penalty on the output layer's weights, on top of weightDecay. */
+  outputL2: number
+}
+
+export interface Optimizer {
+  /** The settings used for the update that makes step `step` (counted from 0). */
+  settingsAt(step: number): OptimizerSettings
+  /** Applies one update in place; call inside tf.tidy. */
+  apply(updates: Updates, step: number): void
+  dispose(): void
+}
+
+/** The optimiser for a run's network; allocates momentum buffers only when momentum is used. */
+export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer' | 'regularization'>): Optimizer {
+  const settings: OptimizerSettings = {
+    learningRate: config.optimizer.learningRate,
+    momentum: config.optimizer.momentum,
+    weightDecay: config.regularization.weightDecay,
+    outputL2: config.regularization.outputL2,
+  }
+  const L = net.layers.length
+  const velocity =
+    settings.momentum > 0
+      ? net.layers.map((layer) => ({
+          W: tf.tidy(() => tf.variable(tf.zerosLike(layer.W))),
+          b: layer.b ? tf.tidy(() => tf.variable(tf.zerosLike(layer.b!))) : null,
+        }))
+      : null
+
+  const settingsAt = (_step: number): OptimizerSettings => settings
+
+  function apply(updates: Updates, step: number): void {
+    const { learningRate, momentum, weightDecay, outputL2 } = settingsAt(step)
+    for (let l = 0; l < L; l++) {
+      const layer = net.layers[l]
+      const decay = weightDecay + (l === L - 1 ? outputL2 : 0)
+      let g: tf.Tensor = decay > 0 ? tf.add(updates.dW[l], tf.mul(layer.W, decay)) : updates.dW[l]
+      let gb: tf.Tensor | null = updates.db[l]
+      if (velocity) {
+        const v = velocity[l]
+        v.W.assign(tf.add(tf.mul(v.W, momentum), g))
+        g = v.W
+        if (v.b && gb) {
+          v.b.assign(tf.add(tf.mul(v.b, momentum), gb))
+          gb = v.b
+        }
+      }
+      layer.W.assign(tf.sub(layer.W, tf.mul(g, learningRate)))
+      if (layer.b && gb) layer.b.assign(tf.sub(layer.b, tf.mul(gb, learningRate)))
+    }
+  }
+
+  return {
+    settingsAt,
+    apply,
+    dispose() {
+      velocity?.forEach((v) => {
+        v.W.dispose()
+        v.b?.dispose()
+      })
+    },
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * A training session: the network, the rule, the data as tensors, the batch order, the optimiser
+ * and the evaluator of one run, stepped by the caller (engine/train.ts, benchmarks, tests).
+ * Needs an initialised backend.
+ */
+import type { RunConfig } from '../../src-shared/config'
+import type { Dataset } from '../data/dataset'
+import { createRng, deriveSeed } from '../lib/random'
+import { createEvaluator, type Metrics } from './evaluation'
+import { backward, createNetwork, disposeNetwork, forward, lossAndError, networkSpec, type Network, type Updates } from './network'
+import { createOptimizer } from './optimizer'
+import { createRule, type Rule } from './rules'
+import { disposeSplit, splitTensors } from './split-tensors'
+import { tf } from './tf'
+
+/** A named tensor copied out of the session: final weights, biases and feedback matrices. */
+export interface Artifact {
+  name: string
+  shape: number[]
+  values: Float32Array
+}
+
+/** The rule's updates and the loss for one batch, with optional dropout. Call inside tf.tidy. */
+export function ruleUpdates(
+  net: Network,
+  rule: Rule,
+  loss: RunConfig['loss'],
+  x: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  dropoutMask?: (hidden: number, shape: [number, number]) => tf.Tensor2D | null,
+): Updates & { loss: tf.Scalar } {
+  const pass = forward(net, x, dropoutMask)
+  const { loss: value, error } = lossAndError(loss, pass.output, targets)
+  return { ...backward(net, pass, error, rule.signal), loss: value }
+}
+
+export interface TrainingSession {
+  net: Network
+  rule: Rule
+  /** One parameter update on the next batch; returns the batch loss at the parameters before it. */
+  step(): number
+  /** Every measure at the current parameters. */
+  evaluate(): Metrics
+  snapshot(): Artifact[]
+  dispose(): void
+}
+
+/** Builds the network, rule, data tensors and optimiser state for a run. Needs an initialised backend. */
+export function createSession(config: RunConfig, data: Dataset): TrainingSession {
+  const spec = networkSpec(config.model, data.inputDim)
+  const outputs = spec.outputs
+  const net = createNetwork(spec, config.seed)
+  const rule = createRule(config.rule, net, config.seed, config.feedbackMagnitude)
+  const { dropout } = config.regularization
+
+  const train = splitTensors(data.train, data.inputDim, outputs)
+  const test = data.test ? splitTensors(data.test, data.inputDim, outputs) : null
+  const fullBatch = config.optimizer.batchSize === 0 || config.optimizer.batchSize >= train.n
+  const batchSize = fullBatch ? train.n : config.optimizer.batchSize
+  const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
+  const evaluator = createEvaluator(net, rule, config.loss, { fit: fullBatch ? train : probe, probe, test })
+  const optimizer = createOptimizer(net, config)
+
+  const shuffle = createRng(config.seed, 'shuffle')
+  let order: Int32Array = shuffle.permutation(train.n)
+  let cursor = 0
+  let stepsDone = 0
+
+  function nextBatch(): [tf.Tensor2D, tf.Tensor2D] {
+    if (fullBatch) return [train.x, train.targets]
+    if (cursor + batchSize > train.n) {
+      order = shuffle.permutation(train.n)
+      cursor = 0
+    }
+    const indices = tf.tensor1d(order.subarray(cursor, cursor + batchSize), 'int32')
+    cursor += batchSize
+    return [tf.gather(train.x, indices), tf.gather(train.targets, indices)]
+  }
+
+  function dropoutMask(hidden: number, shape: [number, number]): tf.Tensor2D {
+    const u = tf.randomUniform(shape, 0, 1, 'float32', deriveSeed(config.seed, `dropout.${stepsDone}.${hidden}`))
+    return tf.mul(tf.cast(tf.greaterEqual(u, dropout), 'float32'), 1 / (1 - dropout)) as tf.Tensor2D
+  }
+
+  function step(): number {
+    const loss = tf.tidy(() => {
+      const [x, targets] = nextBatch()
+      const updates = ruleUpdates(net, rule, config.loss, x, targets, dropout > 0 ? dropoutMask : undefined)
+      optimizer.apply(updates, stepsDone)
+      return updates.loss
+    })
+    stepsDone++
+    const value = loss.dataSync()[0]
+    loss.dispose()
+    return value
+  }
+
+  function snapshot(): Artifact[] {
+    const out: Artifact[] = []
+    net.layers.forEach((layer, l) => {
+      out.push({ name: `W${l + 1}`, shape: layer.W.shape, values: layer.W.dataSync() as Float32Array })
+      if (layer.b) out.push({ name: `b${l + 1}`, shape: layer.b.shape, values: layer.b.dataSync() as Float32Array })
+    })
+    tf.tidy(() =>
+      rule.fixed.forEach((_, hidden) => {
+        const B = rule.feedbackMatrix(hidden)
+        out.push({ name: `B${hidden + 1}`, shape: B.shape, values: B.dataSync() as Float32Array })
+      }),
+    )
+    return out
+  }
+
+  return {
+    net,
+    rule,
+    step,
+    evaluate: evaluator.evaluate,
+    snapshot,
+    dispose() {
+      disposeNetwork(net)
+      rule.dispose()
+      if (probe !== train) disposeSplit(probe)
+      disposeSplit(train)
+      disposeSplit(test)
+      evaluator.dispose()
+      optimizer.dispose()
+    },
+  }
+}
