@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import type { Command } from './main'
+import type { Command } from './command'
 import { projectRoot } from '../lib/paths'
 
 /** Where the built renderer lives (what browser mode serves and Electron loads). */

@@ -4,7 +4,7 @@ import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded } from '../data/sources'
 import { dataHome } from '../lib/paths'
 import { parseOptions } from './args'
-import type { Command } from './main'
+import type { Command } from './command'
 import { progressBar } from './progress'
 
 const help = `usage: fa-lab datasets [--json]                     list the data at hand, with sizes

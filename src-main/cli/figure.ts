@@ -5,7 +5,7 @@ import { FigureSpec } from '../../src-shared/figure'
 import { renderFigure, type FigureFormat } from '../services/figures'
 import { openStore } from '../store/store'
 import { parseOptions, readJsonFile, UsageError } from './args'
-import type { Command } from './main'
+import type { Command } from './command'
 
 const help = `usage: fa-lab figure --db lab.sqlite --view <saved comparison | spec.json> --out fig.svg|png|pdf
                     [--csv data.csv] [--json data.json] [--width W] [--height H] [--pixel-ratio R]

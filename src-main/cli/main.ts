@@ -5,6 +5,7 @@
  */
 import { UsageError } from './args'
 import { buildCommand } from './build'
+import type { Command } from './command'
 import { datasetsCommand } from './datasets'
 import { figureCommand } from './figure'
 import { runCommand } from './run'
@@ -12,11 +13,6 @@ import { serveCommand } from './serve'
 import { startCommand } from './start'
 import { exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, runsCommand } from './store-commands'
 import { trainCommand } from './train'
-
-export interface Command {
-  summary: string
-  run(args: string[]): Promise<number>
-}
 
 const commands: Record<string, Command> = {
   train: trainCommand,

@@ -6,7 +6,7 @@ import { findPreset } from '../services/presets'
 import { openStore } from '../store/store'
 import { dataHome } from '../lib/paths'
 import { parseOptions, readJsonFile, UsageError } from './args'
-import type { Command } from './main'
+import type { Command } from './command'
 
 const help = `usage: fa-lab run <experiment.json> --db lab.sqlite [--workers N] [--shard i/N] [--json]
        fa-lab run --preset NAME [--full] --db lab.sqlite …   (presets: song2021-width, song2021-mnist,

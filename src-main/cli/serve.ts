@@ -4,7 +4,7 @@ import { createLabService } from '../services/lab'
 import { dataHome, labHome } from '../lib/paths'
 import { parseOptions, UsageError } from './args'
 import { ensureRendererBuilt } from './build'
-import type { Command } from './main'
+import type { Command } from './command'
 
 export const defaultLabPath = () => join(labHome(), 'default.falab.sqlite')
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { Command } from './main'
+import type { Command } from './command'
 import { serveCommand } from './serve'
 
 /** The Electron binary's path, or null with the reason it cannot be used. */

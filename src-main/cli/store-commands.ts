@@ -1,7 +1,7 @@
 import { openStore, type Store } from '../store/store'
 import { exportRuns, importRuns } from '../store/transfer'
 import { parseOptions, UsageError } from './args'
-import type { Command } from './main'
+import type { Command } from './command'
 
 /** Runs `body` with an open store and closes it however the body ends. */
 function withStore(store: Store, body: (store: Store) => void): void {

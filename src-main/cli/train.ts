@@ -4,7 +4,7 @@ import { fallbackReasons } from '../engine/tf'
 import { train } from '../engine/train'
 import { dataHome } from '../lib/paths'
 import { parseOptions, readJsonFile } from './args'
-import type { Command } from './main'
+import type { Command } from './command'
 
 const help = `usage: fa-lab train --config run.json [--json] [--backend auto|tensorflow|wasm|cpu]
 
