@@ -3,6 +3,8 @@
  * Shared by every process; imports nothing but zod.
  */
 import { z } from 'zod'
+import { structureIssues } from './input'
+import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './resources'
 
 export const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
 export const rules = ['bp', 'fa', 'dfa', 'sign'] as const
@@ -52,6 +54,7 @@ export const ImageData = z.strictObject({
   classes: z
     .array(z.int().min(0).max(9))
     .min(2)
+    .max(10)
     .refine((c) => new Set(c).size === c.length, 'classes must not repeat')
     .optional(),
   /** For the bundled source: how many of its 10,000 digits become the training set. */
@@ -74,7 +77,7 @@ export const TwoLayerModel = z.strictObject({
 export const MlpModel = z.strictObject({
   kind: z.literal('mlp'),
   /** Hidden layer widths, input to output; the input and output widths come from the data. */
-  hidden: z.array(positiveInt).min(1),
+  hidden: z.array(positiveInt).min(1).max(100),
   activation: Activation.default('relu'),
   outputs: positiveInt.default(1),
   bias: z.boolean().default(true),
@@ -156,13 +159,22 @@ export const RunConfig = z
 export type RunConfig = z.infer<typeof RunConfig>
 export type RunConfigInput = z.input<typeof RunConfig>
 
+/** Faults a ConfigError keeps and prints; the rest are counted. */
+export const maxReportedIssues = 20
+
 export class ConfigError extends Error {
-  constructor(
-    readonly issues: { path: string; message: string }[],
-    what = 'run config',
-  ) {
-    super(`Invalid ${what}:\n` + issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n'))
+  /** The first `maxReportedIssues` faults. */
+  readonly issues: { path: string; message: string }[]
+  /** Faults found beyond those kept. */
+  readonly omitted: number
+
+  constructor(issues: { path: string; message: string }[], what = 'run config') {
+    const kept = issues.slice(0, maxReportedIssues)
+    const omitted = issues.length - kept.length
+    super(`Invalid ${what}:\n` + kept.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n') + (omitted ? `\n  … and ${omitted} more fault${omitted === 1 ? '' : 's'}` : ''))
     this.name = 'ConfigError'
+    this.issues = kept
+    this.omitted = omitted
   }
 }
 
@@ -174,9 +186,17 @@ export function describeIssues(error: z.ZodError): { path: string; message: stri
   }))
 }
 
-/** Validates and fills defaults; throws ConfigError naming every bad field. */
-export function parseRunConfig(input: unknown): RunConfig {
+/**
+ * Validates and fills defaults; throws ConfigError naming every bad field, a key that reaches an
+ * object's prototype, nesting too deep, or (unless `limits` is false) a run that cannot fit in a
+ * training worker's memory.
+ */
+export function parseRunConfig(input: unknown, limits: ResourceLimits | false = defaultResourceLimits): RunConfig {
+  const unsafe = structureIssues(input)
+  if (unsafe.length) throw new ConfigError(unsafe)
   const result = RunConfig.safeParse(input)
   if (!result.success) throw new ConfigError(describeIssues(result.error))
+  const fault = limits && resourceFault(estimateResources(result.data), limits)
+  if (fault) throw new ConfigError([{ path: '', message: fault }])
   return result.data
 }

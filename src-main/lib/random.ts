@@ -38,19 +38,47 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0
 }
 
-/** Derives a 32-bit seed for a named sub-stream; used also for tfjs ops that take a seed. */
+/** murmur3's 32-bit finaliser: a bijection of 32-bit words with fmix32(0) = 0. */
+function fmix32(x: number): number {
+  x ^= x >>> 16
+  x = Math.imul(x, 0x85ebca6b)
+  x ^= x >>> 13
+  x = Math.imul(x, 0xc2b2ae35)
+  return (x ^ (x >>> 16)) >>> 0
+}
+
+/**
+ * A seed as two 32-bit words, so every safe integer (±(2⁵³ − 1)) is distinct: `low` is the seed
+ * modulo 2³², `high` the rest. Seeds in 0..2³²−1 have high = 0 and keep the streams they always had.
+ */
+function seedWords(seed: number): { low: number; high: number } {
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed ${seed} is not an integer in ±(2^53 − 1)`)
+  const high = Math.floor(seed / 4294967296)
+  return { low: (seed - high * 4294967296) | 0, high: high | 0 }
+}
+
+/**
+ * Derives a 32-bit seed for a named sub-stream; used also for tfjs ops that take a seed. Both
+ * words of the seed enter the hash, so seeds that agree modulo 2³² give different streams.
+ */
 export function deriveSeed(seed: number, stream: string): number {
-  const mix = { s: (hashString(stream) ^ Math.imul(seed | 0, 0x27d4eb2d)) | 0 }
+  const { low, high } = seedWords(seed)
+  const mix = { s: (hashString(stream) ^ Math.imul(low, 0x27d4eb2d) ^ Math.imul(high, 0x165667b1)) | 0 }
   splitmix32(mix)
   return splitmix32(mix)
 }
 
+/**
+ * A generator for (seed, stream). Its 128-bit state is a one-to-one function of (seed, stream
+ * hash): the high word of the seed is also mixed into the last state word, so no two safe-integer
+ * seeds share a state.
+ */
 export function createRng(seed: number, stream = ''): Rng {
   const init = { s: deriveSeed(seed, stream) }
   let a = splitmix32(init)
   let b = splitmix32(init)
   let c = splitmix32(init)
-  let d = splitmix32(init)
+  let d = (splitmix32(init) ^ fmix32(seedWords(seed).high)) >>> 0
   if ((a | b | c | d) === 0) a = 1
 
   function nextUint32(): number {

@@ -1,0 +1,114 @@
+/**
+ * What a run will cost before it starts: parameters, the memory a worker needs to train it
+ * (weights and their companions, activations at the batch size, the data arrays, evaluation
+ * buffers) and the floating-point work of one step. Estimates err on the generous side; they
+ * exist to refuse at once what cannot fit, not to predict to the byte. Pure: no node imports.
+ */
+import type { RunConfig } from './config'
+
+export interface ResourceEstimate {
+  /** Trainable weights and biases. */
+  parameters: number
+  /** Peak bytes a training worker holds for the run. */
+  memoryBytes: number
+  /** Floating-point operations of one training step (forward, feedback, weight updates). */
+  flopsPerStep: number
+  /** Evaluations logged: step 0, every evalEvery steps, and the last. */
+  evaluations: number
+}
+
+export interface ResourceLimits {
+  /** Memory one training worker may use, in bytes. */
+  memoryBytes: number
+  /** Most evaluations one run may log. */
+  maxEvaluations: number
+}
+
+/**
+ * A worker's tensors live in the wasm backend's 32-bit address space (4 GiB), whatever the
+ * machine has; main lowers this to its share of physical memory.
+ */
+export const defaultResourceLimits: ResourceLimits = { memoryBytes: 4 * 2 ** 30, maxEvaluations: 1_000_000 }
+
+/** Bytes per float32 element. */
+const float = 4
+/**
+ * Copies of each weight matrix a run keeps: the weights, their update, the fixed feedback matrix,
+ * momentum, the initial weights for disentangled alignment, and the backprop gradient the
+ * alignment measures compare against.
+ */
+const copiesPerWeight = 6
+/** Per layer and sample: pre-activation, activation, the error signal, and its backprop twin. */
+const activationCopies = 4
+
+/** Rows of the training and test sets, and input width, as the run will load them. */
+function dataShape(config: RunConfig): { input: number; train: number; test: number; rawBytes: number } {
+  const data = config.data
+  if (data.kind === 'synthetic') {
+    const teacherWeights = data.teacher === 'linear' ? data.inputDim : data.teacherWidth * (data.inputDim + 1)
+    return { input: data.inputDim, train: data.n, test: data.testN, rawBytes: teacherWeights * config.model.outputs * float }
+  }
+  const bundled = data.source === 'bundled'
+  const trainAvailable = bundled ? data.bundledTrainSplit : 60_000
+  const testAvailable = bundled ? 10_000 - data.bundledTrainSplit : 10_000
+  // The raw bytes of every image stay cached in the worker while it trains.
+  return { input: 784, train: Math.min(data.trainSize ?? trainAvailable, trainAvailable), test: Math.min(data.testSize ?? testAvailable, testAvailable), rawBytes: 70_000 * 785 }
+}
+
+/** Estimates a validated run config's cost. */
+export function estimateResources(config: RunConfig): ResourceEstimate {
+  const { input, train, test, rawBytes } = dataShape(config)
+  const outputs = config.model.outputs
+  const hidden = config.model.kind === 'mlp' ? config.model.hidden : [config.model.hidden]
+  const widths = [input, ...hidden, outputs]
+  let weights = 0
+  let units = 0
+  for (let i = 0; i + 1 < widths.length; i++) {
+    weights += widths[i] * widths[i + 1]
+    units += widths[i + 1]
+  }
+  const biases = config.model.kind === 'mlp' && config.model.bias ? units : 0
+  const batch = config.optimizer.batchSize === 0 ? train : Math.min(config.optimizer.batchSize, train)
+  const probe = Math.min(config.evalSamples, train)
+  const layerWidth = units + input
+  const memoryBytes =
+    float *
+      ((weights + biases) * copiesPerWeight +
+        batch * layerWidth * activationCopies +
+        // evaluation forward passes over the whole training set, the test set and the probe
+        (train + test + probe) * layerWidth * 2 +
+        // data arrays: on the JS side and as tensors
+        (train + test) * (input + outputs) * 2) +
+    rawBytes
+  const evaluations = Math.floor(config.steps / config.evalEvery) + 2
+  return { parameters: weights + biases, memoryBytes, flopsPerStep: 6 * batch * weights, evaluations }
+}
+
+/** Human-readable bytes: 1.5 GB, 300 MB. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${bytes} B`
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return unit === units.length - 1 && value >= 1000 ? `${bytes.toExponential(2)} B` : `${Number(value.toPrecision(3))} ${units[unit]}`
+}
+
+/** Why a run cannot be trained within `limits`, or null when it fits. */
+export function resourceFault(estimate: ResourceEstimate, limits: ResourceLimits): string | null {
+  if (estimate.memoryBytes > limits.memoryBytes) {
+    return `needs about ${formatBytes(estimate.memoryBytes)} of memory (${estimate.parameters.toExponential(2)} parameters, activations and data), more than the ${formatBytes(limits.memoryBytes)} a training worker has: make the model, the data or the batch smaller`
+  }
+  if (estimate.evaluations > limits.maxEvaluations) {
+    return `would log ${estimate.evaluations.toExponential(2)} evaluations (steps / evalEvery), more than the ${limits.maxEvaluations.toLocaleString('en-US')} a run may store: raise evalEvery`
+  }
+  return null
+}
+
+/** A run's estimated training time in seconds at `flopsPerSecond`. */
+export function estimatedSeconds(config: RunConfig, estimate: ResourceEstimate, flopsPerSecond: number): number {
+  return (config.steps * estimate.flopsPerStep) / flopsPerSecond
+}
