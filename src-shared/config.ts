@@ -7,13 +7,15 @@ import { structureIssues } from './input'
 import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './resources'
 
 export const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
-export const rules = ['bp', 'fa', 'dfa', 'sign'] as const
+export const rules = ['bp', 'fa', 'dfa', 'sign', 'kp', 'drtp'] as const
+export const feedbackMagnitudes = ['unit', 'random', 'batchwise'] as const
 export const losses = ['mse', 'cross-entropy'] as const
 export const backends = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const
 
 export const Activation = z.enum(activations)
 export type Activation = z.infer<typeof Activation>
 export type RuleKind = (typeof rules)[number]
+export type FeedbackMagnitude = (typeof feedbackMagnitudes)[number]
 export type LossKind = (typeof losses)[number]
 export type BackendChoice = (typeof backends)[number]
 
@@ -114,8 +116,11 @@ export const RunConfig = z
     data: DataConfig,
     model: ModelConfig,
     rule: z.enum(rules),
-    /** Sign-symmetry only: `unit` feeds back sign(W); `random` uses fixed random magnitudes. */
-    feedbackMagnitude: z.enum(['unit', 'random']).default('unit'),
+    /**
+     * Sign-symmetry only: `unit` feeds back sign(W); `random` uses fixed random magnitudes;
+     * `batchwise` redraws the random magnitudes for every batch.
+     */
+    feedbackMagnitude: z.enum(feedbackMagnitudes).default('unit'),
     loss: z.enum(losses).default('mse'),
     optimizer: Optimizer,
     regularization: Regularization.prefault({}),

@@ -7,7 +7,7 @@
 import type { RunConfig } from '../../src-shared/config'
 import { cosine, frobeniusNorm, meanRowCosine } from './measures'
 import { backpropSignal, backward, forward, lossAndError, type Network } from './network'
-import type { Rule } from './rules'
+import { directRules, type Rule } from './rules'
 import type { SplitTensors } from './split-tensors'
 import { tf } from './tf'
 
@@ -29,14 +29,14 @@ export interface EvaluationSplits {
 }
 
 /**
- * The forward map that B_l stands in for: W_{l+1}, or for DFA the product W_{l+1}⋯W_L.
- * Returns a new tensor [h_l, h_{l+1}] (DFA: [h_l, k]).
+ * The forward map that B_l stands in for: W_{l+1}, or for DFA and DRTP the product W_{l+1}⋯W_L.
+ * Returns a new tensor [h_l, h_{l+1}] (DFA, DRTP: [h_l, k]).
  */
 export function effectiveForward(net: Network, rule: Rule['kind'], hidden: number): tf.Tensor2D {
   const L = net.layers.length
   return tf.tidy(() => {
     let product = net.layers[hidden + 1].W as tf.Tensor2D
-    if (rule === 'dfa') for (let l = hidden + 2; l < L; l++) product = tf.matMul<tf.Tensor2D>(product, net.layers[l].W as tf.Tensor2D)
+    if (directRules.includes(rule)) for (let l = hidden + 2; l < L; l++) product = tf.matMul<tf.Tensor2D>(product, net.layers[l].W as tf.Tensor2D)
     return tf.clone(product)
   })
 }
@@ -91,8 +91,8 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
     tf.tidy(() => {
       const pass = forward(net, probe.x)
       const { error } = lossAndError(loss, pass.output, probe.targets)
-      const byRule = backward(net, pass, error, rule.signal)
-      const byBackprop = backward(net, pass, error, backpropSignal(net))
+      const byRule = backward(net, pass, error, probe.targets, rule.signal)
+      const byBackprop = backward(net, pass, error, probe.targets, backpropSignal(net))
       for (let hidden = 0; hidden < L - 1; hidden++) {
         const B = rule.feedbackMatrix(hidden)
         const forwardMap = effectiveForward(net, rule.kind, hidden)

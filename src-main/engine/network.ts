@@ -200,9 +200,10 @@ export function lossValue(kind: LossKind, output: tf.Tensor2D, target: tf.Tensor
 
 /**
  * The signal a learning rule sends to hidden layer `hiddenIndex` (0-based): the stand-in for
- * ∂L/∂h_l, [batch, h_l], given δ of the layer above and the output error e.
+ * ∂L/∂h_l, [batch, h_l], given δ of the layer above, the output error e and the batch's targets
+ * y* (all [batch, ·]).
  */
-export type FeedbackSignal = (hiddenIndex: number, deltaAbove: tf.Tensor2D, outputError: tf.Tensor2D) => tf.Tensor2D
+export type FeedbackSignal = (hiddenIndex: number, deltaAbove: tf.Tensor2D, outputError: tf.Tensor2D, target: tf.Tensor2D) => tf.Tensor2D
 
 export interface Updates {
   /** Per layer, the rule's estimate of ∂L/∂W_l: [fanIn, fanOut]. */
@@ -216,7 +217,7 @@ export interface Updates {
  * Backward pass with a pluggable feedback signal; backprop is the signal δ W_{l+1}ᵀ.
  * The input gradient of layer 1 is never formed. Call inside tf.tidy.
  */
-export function backward(net: Network, pass: ForwardPass, outputError: tf.Tensor2D, signal: FeedbackSignal): Updates {
+export function backward(net: Network, pass: ForwardPass, outputError: tf.Tensor2D, target: tf.Tensor2D, signal: FeedbackSignal): Updates {
   const L = net.layers.length
   const dW: tf.Tensor2D[] = new Array(L)
   const db: (tf.Tensor1D | null)[] = new Array(L)
@@ -230,7 +231,7 @@ export function backward(net: Network, pass: ForwardPass, outputError: tf.Tensor
     db[l] = layer.b ? tf.sum<tf.Tensor1D>(delta, 0) : null
     if (l === 0) break
     const hidden = l - 1
-    const epsilon = signal(hidden, delta, outputError)
+    const epsilon = signal(hidden, delta, outputError, target)
     signals[hidden] = epsilon
     const mask = pass.masks[hidden]
     const gated = mask ? tf.mul<tf.Tensor2D>(epsilon, mask) : epsilon

@@ -5,6 +5,10 @@
  *
  *   g_l = ΔW_l + (weightDecay + [l = L] λ) W_l,   v_l ← μ v_l + g_l,   W_l ← W_l − η v_l
  *
+ * Feedback matrices a rule learns (Kolen–Pollack's B_l) take the step of the layer they stand
+ * for, W_{l+1}: the same ΔW_{l+1}, the same decay, their own momentum buffer, so that
+ * B_l − W_{l+1} only decays.
+ *
  * The settings in force are read per step through `settingsAt`, where schedules (of λ, η, …) plug in.
  */
 import type { RunConfig } from '../../src-shared/config'
@@ -27,8 +31,11 @@ export interface Optimizer {
   dispose(): void
 }
 
-/** The optimiser for a run's network; allocates momentum buffers only when momentum is used. */
-export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer' | 'regularization'>): Optimizer {
+/**
+ * The optimiser for a run's network; allocates momentum buffers only when momentum is used.
+ * `learnedFeedback[l]`, when given, is trained alongside W_{l+1} (l a 0-based hidden layer).
+ */
+export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer' | 'regularization'>, learnedFeedback: tf.Variable[] = []): Optimizer {
   const settings: OptimizerSettings = {
     learningRate: config.optimizer.learningRate,
     momentum: config.optimizer.momentum,
@@ -43,6 +50,7 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
           b: layer.b ? tf.tidy(() => tf.variable(tf.zerosLike(layer.b!))) : null,
         }))
       : null
+  const feedbackVelocity = settings.momentum > 0 ? learnedFeedback.map((B) => tf.tidy(() => tf.variable(tf.zerosLike(B)))) : null
 
   const settingsAt = (_step: number): OptimizerSettings => settings
 
@@ -65,6 +73,17 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
       layer.W.assign(tf.sub(layer.W, tf.mul(g, learningRate)))
       if (layer.b && gb) layer.b.assign(tf.sub(layer.b, tf.mul(gb, learningRate)))
     }
+    learnedFeedback.forEach((B, hidden) => {
+      const l = hidden + 1
+      const decay = weightDecay + (l === L - 1 ? outputL2 : 0)
+      let g: tf.Tensor = decay > 0 ? tf.add(updates.dW[l], tf.mul(B, decay)) : updates.dW[l]
+      if (feedbackVelocity) {
+        const v = feedbackVelocity[hidden]
+        v.assign(tf.add(tf.mul(v, momentum), g))
+        g = v
+      }
+      B.assign(tf.sub(B, tf.mul(g, learningRate)))
+    })
   }
 
   return {
@@ -75,6 +94,7 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
         v.W.dispose()
         v.b?.dispose()
       })
+      feedbackVelocity?.forEach((v) => v.dispose())
     },
   }
 }

@@ -31,7 +31,7 @@ export function ruleUpdates(
 ): Updates & { loss: tf.Scalar } {
   const pass = forward(net, x, dropoutMask)
   const { loss: value, error } = lossAndError(loss, pass.output, targets)
-  return { ...backward(net, pass, error, rule.signal), loss: value }
+  return { ...backward(net, pass, error, targets, rule.signal), loss: value }
 }
 
 export interface TrainingSession {
@@ -59,7 +59,7 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
   const batchSize = fullBatch ? train.n : config.optimizer.batchSize
   const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
   const evaluator = createEvaluator(net, rule, config.loss, { fit: fullBatch ? train : probe, probe, test })
-  const optimizer = createOptimizer(net, config)
+  const optimizer = createOptimizer(net, config, rule.learned)
 
   const shuffle = createRng(config.seed, 'shuffle')
   let order: Int32Array = shuffle.permutation(train.n)
@@ -85,6 +85,7 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
   function step(): number {
     const loss = tf.tidy(() => {
       const [x, targets] = nextBatch()
+      rule.nextBatch()
       const updates = ruleUpdates(net, rule, config.loss, x, targets, dropout > 0 ? dropoutMask : undefined)
       optimizer.apply(updates, stepsDone)
       return updates.loss

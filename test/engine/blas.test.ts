@@ -48,7 +48,7 @@ describe('the blas backend computes the same numbers as tfjs-wasm', () => {
     { kind: 'mlp', hidden: [30, 20], activation: 'relu', outputs: 3, bias: true, init: 'he' },
     { kind: 'mlp', hidden: [25], activation: 'relu', outputs: 3, bias: false, init: 'standard' },
   ]
-  const rules: RuleKind[] = ['bp', 'fa', 'dfa', 'sign']
+  const rules: RuleKind[] = ['bp', 'fa', 'kp', 'dfa', 'drtp', 'sign']
   const activations: Activation[] = ['relu', 'tanh', 'sigmoid', 'linear']
   const losses: LossKind[] = ['mse', 'cross-entropy']
 

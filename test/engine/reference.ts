@@ -47,7 +47,11 @@ export interface ReferenceNet {
   activation: string
 }
 
-/** Returns ∂L/∂W_l estimates for the given rule, with B: FA/sign feedback per hidden layer or DFA [h_l, k]. */
+/**
+ * Returns ∂L/∂W_l estimates for the given rule, with B: FA/KP feedback or sign magnitudes per
+ * hidden layer, or DFA/DRTP [h_l, k]. DRTP's signal is the target y (divided by the batch size n,
+ * as the error of a batch-mean loss is) in place of DFA's error.
+ */
 export function referenceUpdates(net: ReferenceNet, x: Matrix, y: Matrix, loss: 'mse' | 'cross-entropy', rule: string, B: Matrix[]): Matrix[] {
   const L = net.W.length
   const inputs: Matrix[] = [x]
@@ -87,12 +91,15 @@ export function referenceUpdates(net: ReferenceNet, x: Matrix, y: Matrix, loss: 
     let feedback: Matrix
     let source = delta
     if (rule === 'bp') feedback = net.W[l]
-    else if (rule === 'fa') feedback = B[l - 1]
+    else if (rule === 'fa' || rule === 'kp') feedback = B[l - 1]
     else if (rule === 'sign') feedback = zip(net.W[l], B[l - 1], (w, m) => Math.sign(w) * m)
-    else {
+    else if (rule === 'dfa') {
       feedback = B[l - 1]
       source = e
-    }
+    } else if (rule === 'drtp') {
+      feedback = B[l - 1]
+      source = map(y, (t) => t / n)
+    } else throw new Error(`no reference for rule ${rule}`)
     const eps = map(matmul(source, feedback, false, true), (v) => v * net.scale[l])
     delta = zip(eps, pre[l - 1], (s, a) => s * dpsi[net.activation](a))
   }

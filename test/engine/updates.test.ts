@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 // Autodiff is only the reference here; the engine never needs tfjs's gradient registry.
 import '@tensorflow/tfjs-core/dist/register_all_gradients'
-import type { Activation, LossKind, ModelConfig, RuleKind } from '../../src-shared/config'
+import type { Activation, FeedbackMagnitude, LossKind, ModelConfig, RuleKind } from '../../src-shared/config'
 import { createRng } from '../../src-main/lib/random'
 import { createNetwork, disposeNetwork, forward, lossValue, networkSpec, type Network } from '../../src-main/engine/network'
 import { createRule } from '../../src-main/engine/rules'
@@ -80,12 +80,26 @@ describe('backprop updates equal tfjs autodiff', () => {
       }
 })
 
-describe('FA, DFA and sign-symmetry updates equal an independent float64 computation', () => {
-  const rules: [RuleKind, 'unit' | 'random'][] = [
+/**
+ * The magnitudes of the `draws`-th batch: |N(0, 1)| draws from stream `feedbackMagnitude.<l>`
+ * (both models tested here draw their feedback with unit standard deviation).
+ */
+function batchwiseMagnitude(seed: number, hidden: number, draws: number, size: number): Float32Array {
+  const rng = createRng(seed, `feedbackMagnitude.${hidden + 1}`)
+  let values = new Float32Array(size)
+  for (let d = 0; d < draws; d++) values = rng.normalArray(size).map(Math.abs)
+  return values
+}
+
+describe('FA, KP, DFA, DRTP and sign-symmetry updates equal an independent float64 computation', () => {
+  const rules: [RuleKind, FeedbackMagnitude][] = [
     ['fa', 'unit'],
+    ['kp', 'unit'],
     ['dfa', 'unit'],
+    ['drtp', 'unit'],
     ['sign', 'unit'],
     ['sign', 'random'],
+    ['sign', 'batchwise'],
     ['bp', 'unit'],
   ]
   for (const [kind, magnitude] of rules)
@@ -95,8 +109,10 @@ describe('FA, DFA and sign-symmetry updates equal an independent float64 computa
           const m = { ...model, activation } as ModelConfig
           withNet(m, 5, (net) => {
             const rule = createRule(kind, net, 5, magnitude)
+            if (magnitude === 'batchwise') for (let batch = 0; batch < 3; batch++) rule.nextBatch()
             const { x, y } = batchData(13, m.outputs, 'cross-entropy')
-            const B: Matrix[] = rule.fixed.map((t) => {
+            const B: Matrix[] = rule.fixed.map((t, hidden) => {
+              if (magnitude === 'batchwise') return matrix(t.shape[0], t.shape[1], batchwiseMagnitude(5, hidden, 3, t.size))
               const values = kind === 'sign' && magnitude === 'unit' ? new Float32Array(t.size).fill(1) : t.dataSync()
               return matrix(t.shape[0], t.shape[1], values)
             })

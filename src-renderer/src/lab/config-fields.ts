@@ -4,6 +4,7 @@
  * answers validateExperiment and the form shows each issue beside its field).
  */
 import { getPath } from '../../../src-shared/analysis'
+import { feedbackMagnitudes, rules } from '../../../src-shared/config'
 
 export { getPath }
 
@@ -48,8 +49,8 @@ export const fields: Field[] = [
   { path: 'model.outputs', label: 'Outputs k', kind: 'integer', default: 1 },
   { path: 'model.bias', label: 'Biases', kind: 'boolean', default: true, when: modelIs('mlp') },
   { path: 'model.init', label: 'Initialisation', kind: 'select', options: ['standard', 'glorot', 'he'], default: 'he', when: modelIs('mlp') },
-  { path: 'rule', label: 'Learning rule', kind: 'select', options: ['bp', 'fa', 'dfa', 'sign'] },
-  { path: 'feedbackMagnitude', label: 'Sign feedback magnitudes', kind: 'select', options: ['unit', 'random'], default: 'unit', when: (c) => getPath(c, 'rule') === 'sign' },
+  { path: 'rule', label: 'Learning rule', kind: 'select', options: rules },
+  { path: 'feedbackMagnitude', label: 'Sign feedback magnitudes', kind: 'select', options: feedbackMagnitudes, default: 'unit', when: (c) => getPath(c, 'rule') === 'sign' },
   { path: 'loss', label: 'Loss', kind: 'select', options: ['mse', 'cross-entropy'], default: 'mse' },
   { path: 'optimizer.learningRate', label: 'Learning rate η', kind: 'number' },
   { path: 'optimizer.batchSize', label: 'Batch size', kind: 'integer', unit: 'samples (0 = full batch)', default: 0 },
