@@ -100,14 +100,55 @@ export const Optimizer = z.strictObject({
   momentum: z.number().min(0).lt(1).default(0),
 })
 
+/**
+ * λ over training, t the number of updates done: a number (constant), `constant`, `exp`
+ * (λ_t = initial·e^(−rate·t)), or `cutoff` (λ_t = value while t < untilStep, then 0), the schedules
+ * Song et al. tried.
+ */
+export const OutputL2Schedule = z.union([
+  z.number().min(0),
+  z.strictObject({ kind: z.literal('constant'), value: z.number().min(0) }),
+  z.strictObject({ kind: z.literal('exp'), initial: z.number().min(0), rate: z.number().min(0) }),
+  z.strictObject({ kind: z.literal('cutoff'), value: z.number().min(0), untilStep: z.int().min(0) }),
+])
+export type OutputL2Schedule = z.infer<typeof OutputL2Schedule>
+
+/** λ_t of a schedule after `step` updates. */
+export function outputL2At(schedule: OutputL2Schedule, step: number): number {
+  if (typeof schedule === 'number') return schedule
+  switch (schedule.kind) {
+    case 'constant':
+      return schedule.value
+    case 'exp':
+      return schedule.initial * Math.exp(-schedule.rate * step)
+    case 'cutoff':
+      return step < schedule.untilStep ? schedule.value : 0
+  }
+}
+
 export const Regularization = z.strictObject({
-  /** λ: adds λ·β to the output layer's weight update (Song et al.'s regularised FA). */
-  outputL2: z.number().min(0).default(0),
+  /** λ: adds λ_t·β to the output layer's weight update (Song et al.'s regularised FA); a number or a schedule. */
+  outputL2: OutputL2Schedule.default(0),
   /** Adds weightDecay·W_l to every layer's weight update. */
   weightDecay: z.number().min(0).default(0),
   /** Probability of dropping a hidden unit during training (inverted dropout). */
   dropout: z.number().min(0).lt(1).default(0),
 })
+
+/**
+ * A convergence stop, with `steps` as the maximum: from `minSteps` on, every `checkEvery` steps,
+ * the run stops when |training loss − the previous check's| < `lossTolerance`.
+ */
+export const Stopping = z.strictObject({
+  minSteps: z.int().min(0),
+  checkEvery: positiveInt,
+  lossTolerance: z.number().positive(),
+})
+export type Stopping = z.infer<typeof Stopping>
+
+/** Why a run stopped training: the loss settled, or it reached `steps`. */
+export const stopReasons = ['converged', 'step-limit'] as const
+export type StopReason = (typeof stopReasons)[number]
 
 export const RunConfig = z
   .strictObject({
@@ -124,8 +165,9 @@ export const RunConfig = z
     loss: z.enum(losses).default('mse'),
     optimizer: Optimizer,
     regularization: Regularization.prefault({}),
-    /** Number of parameter updates. */
+    /** Number of parameter updates (the maximum when `stopping` is set). */
     steps: positiveInt,
+    stopping: Stopping.optional(),
     /** Measures are logged at step 0, every evalEvery steps, and at the last step. */
     evalEvery: positiveInt.default(100),
     /** Training samples used for the signal and gradient alignment measures. */
@@ -134,6 +176,9 @@ export const RunConfig = z
   })
   .superRefine((config, ctx) => {
     const { data, model, loss } = config
+    if (config.stopping && config.stopping.minSteps > config.steps) {
+      ctx.addIssue({ code: 'custom', path: ['stopping', 'minSteps'], message: `must not exceed steps (${config.steps}), the maximum` })
+    }
     if (loss === 'cross-entropy' && model.outputs < 2) {
       ctx.addIssue({
         code: 'custom',

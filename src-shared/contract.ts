@@ -55,6 +55,8 @@ export interface RunSummary {
   startedAt: string | null
   error: string | null
   finalMetrics: Record<string, number> | null
+  /** For completed runs: `converged` (the convergence stop) or `step-limit`; stepsDone is the step it stopped at. */
+  stopReason: string | null
   /** Key parameters for the table: hidden width, λ, learning rate, dataset kind, activation. */
   parameters: Record<string, string | number>
   tags: string[]

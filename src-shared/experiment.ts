@@ -1,24 +1,52 @@
 /**
- * Experiments: a base run config plus a grid over config paths, expanded to the cartesian product
- * of the grid's lists (first key varies slowest). Pure: no node, electron or DOM imports.
+ * Experiments: a base run config, optional variants (each a set of values merged into the base and
+ * its own grid), a shared grid (cartesian, first key slowest) and linked axes (`zip`: lists of one
+ * length that vary together). Runs = Σ over variants of (its grid) × the shared grid × the zip
+ * length, in that order: variant slowest, zip fastest. Pure: no node, electron or DOM imports.
  */
 import { z } from 'zod'
 import { ConfigError, describeIssues, RunConfig, type RunConfigInput } from './config'
 import { forbiddenKeyMessage, forbiddenKeys, structureIssues } from './input'
 import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './resources'
 
+const Axes = z.record(z.string().min(1), z.array(z.unknown()))
+
+export const Variant = z.strictObject({
+  /** A short label for run names (`relu`); defaults to the variant's `set` values. */
+  name: z.string().min(1).optional(),
+  /** Config values merged into the base for this variant, by path. */
+  set: z.record(z.string().min(1), z.unknown()).default({}),
+  /** This variant's own cartesian axes, crossed with the shared grid. */
+  grid: Axes.default({}),
+})
+export type Variant = z.infer<typeof Variant>
+
 export const ExperimentConfig = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
   base: z.record(z.string(), z.unknown()),
-  grid: z.record(z.string().min(1), z.array(z.unknown())).default({}),
+  grid: Axes.default({}),
+  variants: z.array(Variant).default([]),
+  /** Linked axes: every list has the same length and the i-th values go together. */
+  zip: Axes.default({}),
+  /**
+   * The runs differ only in the swept fields and start from one initialisation: runs with the same
+   * seed draw identical weights and feedback matrices (see README, Seeds). Sweeping a field that
+   * changes the initialisation (the network's shape, its init law, the data) is refused.
+   */
+  sharedInit: z.boolean().default(false),
 })
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>
+export type ExperimentInput = z.input<typeof ExperimentConfig>
 
 export interface ExpandedRun {
   sweepIndex: number
-  /** The grid values of this run, by path. */
+  /** Index of the variant this run comes from (0 when the experiment has none). */
+  variant: number
+  /** What sets this run apart, by path: the variant's `set` values, then its grid, the shared grid and the zip. */
   point: Record<string, unknown>
+  /** The variant's label, when it has one. */
+  label?: string
   config: RunConfig
 }
 
@@ -26,7 +54,7 @@ export interface ExpandedRun {
 export const defaultMaxRuns = 10_000
 
 export interface ExpandOptions {
-  /** Most runs the grid may expand to (default `defaultMaxRuns`). */
+  /** Most runs the experiment may expand to (default `defaultMaxRuns`). */
   maxRuns?: number
   /** What one run may need; runs beyond it are refused with their estimate. */
   limits?: ResourceLimits
@@ -37,30 +65,79 @@ export function gridSize(grid: Record<string, unknown[]>): number {
   return Object.values(grid).reduce((n, list) => n * list.length, 1)
 }
 
+/** Length of the linked axes (1 when there are none; the first list's length when they disagree). */
+export function zipLength(zip: Record<string, unknown[]>): number {
+  const lengths = Object.values(zip).map((l) => l.length)
+  return lengths.length ? lengths[0] : 1
+}
+
+/** Runs an experiment expands to, counted from the axis lengths without expanding anything. */
+export function experimentSize(experiment: Pick<ExperimentConfig, 'grid' | 'variants' | 'zip'>): number {
+  const variants = experiment.variants.length ? experiment.variants : [{ grid: {} }]
+  const perVariant = variants.reduce((n, v) => n + gridSize(v.grid ?? {}), 0)
+  return perVariant * gridSize(experiment.grid) * zipLength(experiment.zip)
+}
+
+/** A record of lists (a grid or a zip) as its list lengths, or null when it is not one. */
+function axisLengths(axes: unknown): number[] | null {
+  if (axes === undefined) return []
+  if (!axes || typeof axes !== 'object' || Array.isArray(axes)) return null
+  const lengths: number[] = []
+  for (const key of Object.keys(axes)) {
+    const list = (axes as Record<string, unknown>)[key]
+    if (!Array.isArray(list)) return null
+    lengths.push(list.length)
+  }
+  return lengths
+}
+
 /**
- * The number of runs an experiment expands to, counted from its axis lengths without expanding
- * anything, or null when it has no countable grid.
+ * The number of runs an experiment expands to — Σ over variants of (its grid) × the shared grid ×
+ * the zip length — counted from its axis lengths without expanding anything, or null when its
+ * axes are not countable. A run config alone counts 1.
  */
 export function countRuns(input: unknown): number | null {
-  if (!input || typeof input !== 'object' || !Object.hasOwn(input, 'grid')) return input && typeof input === 'object' ? 1 : null
-  const grid = (input as { grid: unknown }).grid
-  if (!grid || typeof grid !== 'object' || Array.isArray(grid)) return null
-  let count = 1
-  for (const key of Object.keys(grid)) {
-    const list = (grid as Record<string, unknown>)[key]
-    if (!Array.isArray(list)) return null
-    count *= list.length
+  if (!input || typeof input !== 'object') return null
+  if (!['grid', 'variants', 'zip'].some((k) => Object.hasOwn(input, k))) return 1
+  const { grid, variants, zip } = input as { grid?: unknown; variants?: unknown; zip?: unknown }
+  const shared = axisLengths(grid)
+  const linked = axisLengths(zip)
+  if (!shared || !linked) return null
+  let perVariant = 1
+  if (variants !== undefined) {
+    if (!Array.isArray(variants)) return null
+    if (variants.length) {
+      perVariant = 0
+      for (const v of variants) {
+        const own = v && typeof v === 'object' ? axisLengths((v as { grid?: unknown }).grid) : null
+        if (!own) return null
+        perVariant += own.reduce((n, l) => n * l, 1)
+      }
+    }
   }
-  return count
+  return perVariant * shared.reduce((n, l) => n * l, 1) * (linked.length ? linked[0] : 1)
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>
+  for (const key of path.slice(0, -1)) {
+    const next = Object.hasOwn(node, key) ? node[key] : undefined
+    if (!next || typeof next !== 'object' || Array.isArray(next)) Object.defineProperty(node, key, { value: {}, enumerable: true, writable: true, configurable: true })
+    node = node[key] as Record<string, unknown>
+  }
   Object.defineProperty(node, path[path.length - 1], { value, enumerable: true, writable: true, configurable: true })
 }
 
-/** Whether the object holding the path's last key exists in `config` (own properties only). */
+/** Faults of a config path's segments: empty ones, and names that reach an object's prototype. */
+function pathFault(path: string): string | null {
+  const segments = path.split('.')
+  const forbidden = segments.find((s) => forbiddenKeys.has(s))
+  if (forbidden) return forbiddenKeyMessage(forbidden)
+  if (segments.some((s) => s === '')) return 'a config path is field names joined by dots, with no empty segment'
+  return null
+}
+
+/** Whether the object holding the path's last key exists in `config`. */
 function parentExists(config: unknown, path: string[]): boolean {
   let node = config
   for (const key of path.slice(0, -1)) {
@@ -70,20 +147,24 @@ function parentExists(config: unknown, path: string[]): boolean {
   return !!node && typeof node === 'object' && !Array.isArray(node)
 }
 
-/** Faults of a grid path's segments: empty ones, and names that reach an object's prototype. */
-function pathFault(path: string): string | null {
-  const segments = path.split('.')
-  const forbidden = segments.find((s) => forbiddenKeys.has(s))
-  if (forbidden) return forbiddenKeyMessage(forbidden)
-  if (segments.some((s) => s === '')) return 'a config path is field names joined by dots, with no empty segment'
-  return null
+/** Top-level run config fields: a path into an optional object the base leaves out (`stopping.minSteps`) is left to the schema to judge. */
+const topLevelFields = new Set(Object.keys(RunConfig.shape))
+
+/** Fields whose value changes a run's initial weights or feedback matrices (with the seed fixed). */
+const initFields = ['model', 'data', 'rule', 'feedbackMagnitude']
+
+interface Source {
+  /** Where the axis or value is written, for messages: `grid`, `zip`, `variants[1].set`, `variants[1].grid`. */
+  where: string
+  path: string
 }
 
 /**
- * Validates an experiment and expands it to run configs. Refuses, naming each fault, a key that
- * reaches an object's prototype, a grid of more than `maxRuns` runs (counted before anything is
- * expanded), an invalid base, an unknown path, an empty list, any value the run schema refuses at
- * its place, and a run that cannot fit in a worker's memory.
+ * Validates an experiment and expands it to run configs. Refuses, naming each fault with its
+ * variant and path: a key that reaches an object's prototype, more than `maxRuns` runs (counted
+ * before anything is expanded), an invalid base, an unknown path, an empty list, linked lists of
+ * different lengths, a path given twice, any value the run schema refuses at its place, and a run
+ * that cannot fit in a worker's memory.
  */
 export function expandExperiment(input: unknown, options: ExpandOptions = {}): { experiment: ExperimentConfig; runs: ExpandedRun[] } {
   const maxRuns = options.maxRuns ?? defaultMaxRuns
@@ -94,66 +175,144 @@ export function expandExperiment(input: unknown, options: ExpandOptions = {}): {
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error), 'experiment')
   const experiment = parsed.data
   const issues: { path: string; message: string }[] = []
-  const total = gridSize(experiment.grid)
+  const total = experimentSize(experiment)
   if (total > maxRuns) {
     throw new ConfigError([{ path: 'grid', message: `expands to ${total.toLocaleString('en-US')} runs, more than the limit of ${maxRuns.toLocaleString('en-US')}: shorten the grid's lists, or raise the limit (--max-runs, or the lab's maximum runs setting)` }], 'experiment')
   }
+  const variants: Variant[] = experiment.variants.length ? experiment.variants : [{ set: {}, grid: {} }]
+  const variantPrefix = (v: number) => (experiment.variants.length ? `variants[${v}].` : '')
+
+  const covered = new Set<string>([...Object.keys(experiment.grid), ...Object.keys(experiment.zip)])
+  for (const v of variants) for (const p of [...Object.keys(v.set), ...Object.keys(v.grid)]) covered.add(p)
+  const isCovered = (issuePath: string) => [...covered].some((p) => issuePath === p || issuePath.startsWith(`${p}.`) || p.startsWith(`${issuePath}.`))
+
   const base = RunConfig.safeParse(experiment.base)
   if (!base.success) {
-    // The grid may supply what the base lacks, so only report base faults not covered by a grid path.
-    for (const issue of describeIssues(base.error)) if (!Object.hasOwn(experiment.grid, issue.path)) issues.push({ path: `base.${issue.path}`, message: issue.message })
+    // Variants, grids and the zip may supply what the base lacks: report only base faults none of them covers.
+    for (const issue of describeIssues(base.error)) if (!isCovered(issue.path)) issues.push({ path: `base.${issue.path}`, message: issue.message })
   }
-  const resolvedBase = base.success ? base.data : experiment.base
-  for (const [path, values] of Object.entries(experiment.grid)) {
-    const fault = pathFault(path)
-    if (fault) issues.push({ path: `grid.${path}`, message: fault })
-    else if (values.length === 0) issues.push({ path: `grid.${path}`, message: 'empty list: a grid axis needs at least one value' })
-    else if (!parentExists(resolvedBase, path.split('.'))) issues.push({ path: `grid.${path}`, message: 'unknown config path' })
+  const resolvedBase = (base.success ? base.data : experiment.base) as Record<string, unknown>
+
+  const checkPath = (source: Source, container: unknown) => {
+    const segments = source.path.split('.')
+    const fault = pathFault(source.path)
+    if (fault) {
+      issues.push({ path: `${source.where}.${source.path}`, message: fault })
+      return false
+    }
+    const optionalTopLevel = segments.length > 1 && topLevelFields.has(segments[0]) && !Object.hasOwn(container as object, segments[0])
+    if (!parentExists(container, segments) && !optionalTopLevel) {
+      issues.push({ path: `${source.where}.${source.path}`, message: 'unknown config path' })
+      return false
+    }
+    return true
+  }
+  const checkAxes = (where: string, axes: Record<string, unknown[]>, container: unknown) => {
+    for (const [path, values] of Object.entries(axes)) {
+      if (!checkPath({ where, path }, container)) continue
+      if (values.length === 0) issues.push({ path: `${where}.${path}`, message: 'empty list: an axis needs at least one value' })
+    }
+  }
+
+  checkAxes('grid', experiment.grid, resolvedBase)
+  checkAxes('zip', experiment.zip, resolvedBase)
+  const zipLengths = Object.entries(experiment.zip).map(([p, l]) => `${p} has ${l.length}`)
+  if (new Set(Object.values(experiment.zip).map((l) => l.length)).size > 1) issues.push({ path: 'zip', message: `linked lists must have one length: ${zipLengths.join(', ')}` })
+  for (const path of Object.keys(experiment.zip)) if (path in experiment.grid) issues.push({ path: `zip.${path}`, message: 'also an axis of grid: give a path in one place only' })
+
+  variants.forEach((variant, v) => {
+    const prefix = variantPrefix(v)
+    const merged = structuredClone(resolvedBase)
+    for (const [path, value] of Object.entries(variant.set)) if (checkPath({ where: `${prefix}set`, path }, resolvedBase)) setPath(merged, path.split('.'), structuredClone(value))
+    checkAxes(`${prefix}grid`, variant.grid, merged)
+    for (const path of new Set([...Object.keys(variant.set), ...Object.keys(variant.grid)])) {
+      const where = path in variant.set ? `${prefix}set` : `${prefix}grid`
+      if (path in variant.set && path in variant.grid) issues.push({ path: `${prefix}grid.${path}`, message: 'also set by the variant: give a path in one place only' })
+      if (path in experiment.grid) issues.push({ path: `${where}.${path}`, message: 'also an axis of the shared grid: give a path in one place only' })
+      if (path in experiment.zip) issues.push({ path: `${where}.${path}`, message: 'also a linked axis (zip): give a path in one place only' })
+    }
+  })
+
+  if (experiment.sharedInit) {
+    const swept = new Set<string>([...Object.keys(experiment.grid), ...Object.keys(experiment.zip)])
+    for (const v of variants) for (const p of [...Object.keys(v.set), ...Object.keys(v.grid)]) swept.add(p)
+    for (const path of swept)
+      if (initFields.some((f) => path === f || path.startsWith(`${f}.`)))
+        issues.push({ path, message: 'sharedInit: this field changes the initial weights or feedback matrices, so the runs cannot share one initialisation' })
   }
   if (issues.length) throw new ConfigError(issues, 'experiment')
 
-  const axes = Object.entries(experiment.grid)
+  const sharedAxes = Object.entries(experiment.grid)
+  const zipAxes = Object.entries(experiment.zip)
+  const zipCount = zipLength(experiment.zip)
+  const sharedCount = gridSize(experiment.grid)
   const runs: ExpandedRun[] = []
   const seen = new Set<string>()
-  const report = (key: string, issue: { path: string; message: string }) => {
-    if (seen.has(key)) return
-    seen.add(key)
-    issues.push(issue)
-  }
-  for (let index = 0; index < total; index++) {
-    const raw = structuredClone(resolvedBase) as Record<string, unknown>
-    const point: Record<string, unknown> = {}
-    let rest = index
-    for (let a = axes.length - 1; a >= 0; a--) {
-      const [path, values] = axes[a]
-      const value = values[rest % values.length]
-      rest = Math.floor(rest / values.length)
-      point[path] = value
-      setPath(raw, path.split('.'), structuredClone(value))
-    }
-    const where = (path: string) => {
-      const axis = axes.find(([p]) => path === p || path.startsWith(`${p}.`))
-      return axis ? `grid.${axis[0]} = ${JSON.stringify(point[axis[0]])}` : `run ${index} (${JSON.stringify(point)}): ${path}`
-    }
-    const result = RunConfig.safeParse(raw)
-    if (!result.success) {
-      for (const issue of describeIssues(result.error)) report(`${issue.path}: ${issue.message}`, { path: where(issue.path), message: issue.message })
-      continue
-    }
-    const fault = resourceFault(estimateResources(result.data), limits)
-    if (fault) {
-      report(fault, { path: axes.length ? `run ${index} (${JSON.stringify(point)})` : 'base', message: fault })
-      continue
-    }
-    const ordered: Record<string, unknown> = {}
-    for (const [path] of axes) ordered[path] = point[path]
-    runs.push({ sweepIndex: index, point: ordered, config: result.data })
-  }
+  let sweepIndex = 0
+  variants.forEach((variant, v) => {
+    const prefix = variantPrefix(v)
+    const ownAxes = Object.entries(variant.grid)
+    const ownCount = gridSize(variant.grid)
+    for (let own = 0; own < ownCount; own++)
+      for (let shared = 0; shared < sharedCount; shared++)
+        for (let z = 0; z < zipCount; z++) {
+          const index = sweepIndex++
+          const raw = structuredClone(resolvedBase)
+          const point: Record<string, unknown> = {}
+          const origin: Record<string, string> = {}
+          const place = (where: string, path: string, value: unknown) => {
+            point[path] = value
+            origin[path] = where
+            setPath(raw, path.split('.'), structuredClone(value))
+          }
+          for (const [path, value] of Object.entries(variant.set)) place(`${prefix}set`, path, value)
+          for (const [path, value] of cartesianPoint(ownAxes, own)) place(`${prefix}grid`, path, value)
+          for (const [path, value] of cartesianPoint(sharedAxes, shared)) place('grid', path, value)
+          for (const [path, values] of zipAxes) place('zip', path, values[z])
+          const result = RunConfig.safeParse(raw)
+          if (!result.success) {
+            for (const issue of describeIssues(result.error)) {
+              // an unknown key set by an axis (`model.hiden`) is reported by the schema at its parent
+              const unknown = [...issue.message.matchAll(/"([^"]+)"/g)].map((m) => (issue.path ? `${issue.path}.${m[1]}` : m[1]))
+              const axis = Object.keys(point).find((p) => issue.path === p || issue.path.startsWith(`${p}.`) || (/Unrecognized key/.test(issue.message) && unknown.includes(p)))
+              const where = axis ? `${origin[axis]}.${axis} = ${JSON.stringify(point[axis])}` : `${prefix ? `${prefix.slice(0, -1)}, ` : ''}run ${index} (${JSON.stringify(point)}): ${issue.path}`
+              // one fault not tied to an axis is named once, at the first run that shows it
+              const key = axis ? `${where}: ${issue.message}` : `${v}: ${issue.path}: ${issue.message}`
+              if (seen.has(key)) continue
+              seen.add(key)
+              issues.push({ path: where, message: issue.message })
+            }
+            continue
+          }
+          const resources = resourceFault(estimateResources(result.data), limits)
+          if (resources) {
+            const key = `resources: ${resources}`
+            if (!seen.has(key)) {
+              seen.add(key)
+              issues.push({ path: Object.keys(point).length ? `run ${index} (${JSON.stringify(point)})` : 'base', message: resources })
+            }
+            continue
+          }
+          runs.push({ sweepIndex: index, variant: v, point, ...(variant.name ? { label: variant.name } : {}), config: result.data })
+        }
+  })
   if (issues.length) throw new ConfigError(issues, 'experiment')
   return { experiment, runs }
 }
 
+/** The values of cartesian point `index` (first axis slowest), by path. */
+function cartesianPoint(axes: [string, unknown[]][], index: number): [string, unknown][] {
+  const out: [string, unknown][] = []
+  let rest = index
+  for (let a = axes.length - 1; a >= 0; a--) {
+    const [path, values] = axes[a]
+    out.unshift([path, values[rest % values.length]])
+    rest = Math.floor(rest / values.length)
+  }
+  return out
+}
+
 /** An experiment from a single run config (no grid). */
-export function singleRunExperiment(config: RunConfigInput, name = 'single run'): ExperimentConfig {
+export function singleRunExperiment(config: RunConfigInput, name = 'single run'): ExperimentInput {
   return { name, description: '', base: config as Record<string, unknown>, grid: {} }
 }

@@ -17,6 +17,8 @@ export type Metrics = Record<string, number>
 export interface Evaluator {
   /** Every measure at the current parameters. */
   evaluate(): Metrics
+  /** The training loss at the current parameters (the `trainLoss` measure alone). */
+  trainLoss(): number
   dispose(): void
 }
 
@@ -111,6 +113,7 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
 
   return {
     evaluate,
+    trainLoss: () => splitLossAndAccuracy(fit).loss,
     dispose() {
       initialForward.forEach((t) => t?.dispose())
     },

@@ -11,7 +11,7 @@
  *
  * The settings in force are read per step through `settingsAt`, where schedules (of λ, η, …) plug in.
  */
-import type { RunConfig } from '../../src-shared/config'
+import { outputL2At, type RunConfig } from '../../src-shared/config'
 import type { Network, Updates } from './network'
 import { tf } from './tf'
 
@@ -19,7 +19,7 @@ export interface OptimizerSettings {
   learningRate: number
   momentum: number
   weightDecay: number
-  /** λ: L2 penalty on the output layer's weights, on top of weightDecay. */
+  /** λ_t: L2 penalty on the output layer's weights, on top of weightDecay (a schedule's value at the step). */
   outputL2: number
 }
 
@@ -40,8 +40,9 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
     learningRate: config.optimizer.learningRate,
     momentum: config.optimizer.momentum,
     weightDecay: config.regularization.weightDecay,
-    outputL2: config.regularization.outputL2,
+    outputL2: 0,
   }
+  const schedule = config.regularization.outputL2
   const L = net.layers.length
   const velocity =
     settings.momentum > 0
@@ -52,7 +53,7 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
       : null
   const feedbackVelocity = settings.momentum > 0 ? learnedFeedback.map((B) => tf.tidy(() => tf.variable(tf.zerosLike(B)))) : null
 
-  const settingsAt = (_step: number): OptimizerSettings => settings
+  const settingsAt = (step: number): OptimizerSettings => ({ ...settings, outputL2: outputL2At(schedule, step) })
 
   function apply(updates: Updates, step: number): void {
     const { learningRate, momentum, weightDecay, outputL2 } = settingsAt(step)

@@ -39,8 +39,10 @@ export interface TrainingSession {
   rule: Rule
   /** One parameter update on the next batch; returns the batch loss at the parameters before it. */
   step(): number
-  /** Every measure at the current parameters. */
+  /** Every measure at the current parameters, with λ_t as `outputL2`. */
   evaluate(): Metrics
+  /** The training loss at the current parameters (as the `trainLoss` measure). */
+  trainLoss(): number
   snapshot(): Artifact[]
   dispose(): void
 }
@@ -115,7 +117,8 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
     net,
     rule,
     step,
-    evaluate: evaluator.evaluate,
+    evaluate: () => ({ ...evaluator.evaluate(), outputL2: optimizer.settingsAt(stepsDone).outputL2 }),
+    trainLoss: evaluator.trainLoss,
     snapshot,
     dispose() {
       disposeNetwork(net)

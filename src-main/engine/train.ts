@@ -4,7 +4,7 @@
  * (engine/session.ts) holds the model, the optimiser (engine/optimizer.ts) and the evaluator
  * (engine/evaluation.ts). No storage here; callers receive evaluations through hooks.
  */
-import type { RunConfig } from '../../src-shared/config'
+import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Dataset } from '../data/dataset'
 import type { Metrics } from './evaluation'
 import { createSession, type Artifact } from './session'
@@ -30,6 +30,8 @@ export interface TrainResult {
   durationMs: number
   /** Why the run ended early, for diverged and cancelled runs. */
   message?: string
+  /** For completed runs: the loss settled (`stopping`) or the run reached `steps`. */
+  stopReason?: StopReason
   /** Final weights, biases and feedback matrices when `keepArtifacts` was asked for. */
   artifacts?: Artifact[]
 }
@@ -61,11 +63,25 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
   let final: Metrics = {}
   let status: TrainStatus = 'completed'
   let message: string | undefined
+  let stopReason: StopReason | undefined
   let step = 0
+  let lastReported = -1
+  /** The training loss at the previous convergence check. */
+  let previousCheckLoss: number | null = null
 
   const report = async () => {
     final = session.evaluate()
+    lastReported = step
     await hooks.onEvaluation?.({ step, metrics: final, wallTimeMs: performance.now() - started })
+  }
+  const stopping = config.stopping
+  /** At a check step, whether the loss moved less than the tolerance since the previous check. */
+  const converged = (): boolean => {
+    if (!stopping || step < stopping.minSteps || (step - stopping.minSteps) % stopping.checkEvery !== 0) return false
+    const loss = session.trainLoss()
+    const settled = previousCheckLoss !== null && Math.abs(loss - previousCheckLoss) < stopping.lossTolerance
+    previousCheckLoss = loss
+    return settled
   }
 
   try {
@@ -83,6 +99,11 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
         break
       }
       step++
+      if (converged()) {
+        stopReason = 'converged'
+        if (lastReported !== step) await report()
+        break
+      }
       if (step % config.evalEvery === 0 || step === config.steps) await report()
       if (hooks.onProgress && performance.now() - lastProgress >= progressInterval) {
         hooks.onProgress(step, config.steps)
@@ -94,8 +115,9 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
         lastYield = performance.now()
       }
     }
+    if (status === 'completed' && !stopReason) stopReason = 'step-limit'
     const artifacts = hooks.keepArtifacts ? session.snapshot() : undefined
-    return { status, steps: step, final, backend, durationMs: performance.now() - started, message, artifacts }
+    return { status, steps: step, final, backend, durationMs: performance.now() - started, message, stopReason, artifacts }
   } finally {
     session.dispose()
   }

@@ -1,5 +1,5 @@
 /** Messages between the runner (parent) and a training worker. */
-import type { RunConfig } from '../../src-shared/config'
+import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Artifact } from '../engine/session'
 import type { Evaluation, TrainStatus } from '../engine/train'
 
@@ -10,5 +10,5 @@ export type FromWorker =
   | { type: 'started'; runId: number; backend: string; dataset: { fingerprint: string } & Record<string, unknown> }
   | { type: 'evaluation'; runId: number; evaluation: Evaluation }
   | { type: 'progress'; runId: number; step: number; totalSteps: number }
-  | { type: 'finished'; runId: number; status: TrainStatus; steps: number; durationMs: number; message?: string; final: Record<string, number>; artifacts: Artifact[] }
+  | { type: 'finished'; runId: number; status: TrainStatus; steps: number; durationMs: number; message?: string; stopReason?: StopReason; final: Record<string, number>; artifacts: Artifact[] }
   | { type: 'failed'; runId: number; message: string }

@@ -179,7 +179,7 @@ export function createRunner(options: RunnerOptions) {
         flush(run)
         if (message.artifacts.length) store.saveArtifacts(run.runId, message.artifacts)
         run.step = message.steps
-        finish(run.runId, message.status, message.message ?? null, message.final, message.durationMs)
+        finish(run.runId, message.status, message.message ?? null, message.final, message.durationMs, message.stopReason)
         break
       case 'failed':
         finish(run.runId, 'failed', message.message, null)
@@ -187,7 +187,7 @@ export function createRunner(options: RunnerOptions) {
     }
   }
 
-  function finish(runId: number, status: RunStatus, error: string | null, finalMetrics: Record<string, number> | null, durationMs?: number): void {
+  function finish(runId: number, status: RunStatus, error: string | null, finalMetrics: Record<string, number> | null, durationMs?: number, stopReason?: string): void {
     const run = active.get(runId)
     if (run) {
       flush(run)
@@ -203,6 +203,7 @@ export function createRunner(options: RunnerOptions) {
       stepsDone: run?.step ?? record?.stepsDone ?? 0,
       error,
       finalMetrics,
+      stopReason,
     })
     runsDone++
     if (run) emitProgress(run, status, true)

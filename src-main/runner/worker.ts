@@ -27,7 +27,7 @@ async function start({ runId, config, dataDir, blasThreads }: Extract<ToWorker, 
     })
     const artifacts = result.artifacts ?? []
     send(
-      { type: 'finished', runId, status: result.status, steps: result.steps, durationMs: result.durationMs, message: result.message, final: result.final, artifacts },
+      { type: 'finished', runId, status: result.status, steps: result.steps, durationMs: result.durationMs, message: result.message, stopReason: result.stopReason, final: result.final, artifacts },
       artifacts.map((a) => a.values.buffer as ArrayBuffer),
     )
   } catch (error) {

@@ -66,6 +66,7 @@ function summarize(run: RunRecord): RunSummary {
     startedAt: run.startedAt,
     error: run.error,
     finalMetrics: run.finalMetrics,
+    stopReason: run.stopReason,
     parameters,
     tags: run.tags,
     note: run.note,

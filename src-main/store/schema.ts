@@ -80,6 +80,14 @@ export const migrations: string[] = [
      spec TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );`,
+  // 4: why a completed run stopped (converged, step-limit), and the latest checkpoint of each run for resuming
+  `ALTER TABLE runs ADD COLUMN stop_reason TEXT;
+   CREATE TABLE checkpoints (
+     run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+     step INTEGER NOT NULL,
+     state BLOB NOT NULL,
+     saved_at TEXT NOT NULL
+   );`,
 ]
 
 export const schemaVersion = migrations.length

@@ -49,6 +49,8 @@ export interface RunRecord {
   totalSteps: number
   error: string | null
   finalMetrics: Record<string, number> | null
+  /** For completed runs: `converged` (the convergence stop) or `step-limit`; stepsDone is the step. */
+  stopReason: string | null
   note: string
   tags: string[]
 }
@@ -128,6 +130,7 @@ interface RunRow {
   total_steps: number
   error: string | null
   final_metrics: string | null
+  stop_reason: string | null
   note: string
   tags: string | null
 }
@@ -154,6 +157,7 @@ function runFromRow(row: RunRow): RunRecord {
     totalSteps: row.total_steps,
     error: row.error,
     finalMetrics: row.final_metrics ? JSON.parse(row.final_metrics) : null,
+    stopReason: row.stop_reason,
     note: row.note,
     tags: row.tags ? row.tags.split('\u0000') : [],
   }
@@ -206,7 +210,7 @@ export function openStore(path: string, options: OpenOptions = {}) {
     ),
     markRunning: db.prepare(`UPDATE runs SET status = 'running', started_at = ?, backend = ?, dataset = ?, dataset_fingerprint = ? WHERE id = ?`),
     progress: db.prepare(`UPDATE runs SET steps_done = ? WHERE id = ?`),
-    finish: db.prepare(`UPDATE runs SET status = ?, ended_at = ?, duration_ms = ?, steps_done = ?, error = ?, final_metrics = ? WHERE id = ?`),
+    finish: db.prepare(`UPDATE runs SET status = ?, ended_at = ?, duration_ms = ?, steps_done = ?, error = ?, final_metrics = ?, stop_reason = ? WHERE id = ?`),
     nameId: db.prepare(`SELECT id FROM metric_names WHERE name = ?`),
     insertName: db.prepare(`INSERT INTO metric_names (name) VALUES (?)`),
     insertChunk: db.prepare(`INSERT INTO metric_chunks (run_id, name_id, first_step, steps, vals, walls) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -324,9 +328,9 @@ export function openStore(path: string, options: OpenOptions = {}) {
     },
 
     /** Records how a run ended and compacts its metric chunks into one per measure. */
-    finishRun(runId: number, result: { status: RunStatus; durationMs?: number; stepsDone: number; error?: string | null; finalMetrics?: Record<string, number> | null }): void {
+    finishRun(runId: number, result: { status: RunStatus; durationMs?: number; stepsDone: number; error?: string | null; finalMetrics?: Record<string, number> | null; stopReason?: string | null }): void {
       db.transaction(() => {
-        statements.finish.run(result.status, now(), result.durationMs ?? null, result.stepsDone, result.error ?? null, result.finalMetrics ? JSON.stringify(result.finalMetrics) : null, runId)
+        statements.finish.run(result.status, now(), result.durationMs ?? null, result.stepsDone, result.error ?? null, result.finalMetrics ? JSON.stringify(result.finalMetrics) : null, result.stopReason ?? null, runId)
         compact(runId)
       })()
     },

@@ -21,6 +21,7 @@ const run = (id: number, status: RunSummary['status'] = 'completed'): RunSummary
   startedAt: null,
   error: null,
   finalMetrics: { trainLoss: 0.1 },
+  stopReason: null,
   parameters: {},
   tags: [],
   note: '',
