@@ -4,7 +4,6 @@
  */
 import { z } from 'zod'
 import { structureIssues } from './input'
-import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './resources'
 
 export const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
 export const rules = ['bp', 'fa', 'dfa', 'sign', 'kp', 'drtp'] as const
@@ -238,15 +237,13 @@ export function describeIssues(error: z.ZodError): { path: string; message: stri
 
 /**
  * Validates and fills defaults; throws ConfigError naming every bad field, a key that reaches an
- * object's prototype, nesting too deep, or (unless `limits` is false) a run that cannot fit in a
- * training worker's memory.
+ * object's prototype, or nesting too deep. `parseBoundedRunConfig` (resources.ts) also refuses
+ * a run that cannot fit in a training worker.
  */
-export function parseRunConfig(input: unknown, limits: ResourceLimits | false = defaultResourceLimits): RunConfig {
+export function parseRunConfig(input: unknown): RunConfig {
   const unsafe = structureIssues(input)
   if (unsafe.length) throw new ConfigError(unsafe)
   const result = RunConfig.safeParse(input)
   if (!result.success) throw new ConfigError(describeIssues(result.error))
-  const fault = limits && resourceFault(estimateResources(result.data), limits)
-  if (fault) throw new ConfigError([{ path: '', message: fault }])
   return result.data
 }

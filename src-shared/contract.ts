@@ -28,8 +28,15 @@ export interface Preset {
 
 export interface ValidationResult {
   ok: boolean
+  /** Runs the grid expands to, counted from its axis lengths (also when it is refused). */
   runCount: number
   issues: { path: string; message: string }[]
+  /** Faults found beyond the first 20 listed in `issues`. */
+  omitted?: number
+  /** The most runs one experiment may expand to in this lab. */
+  maxRuns?: number
+  /** Things that do not stop the start but deserve a look, such as a long estimated time. */
+  warnings?: string[]
 }
 
 export interface ExperimentSummary {

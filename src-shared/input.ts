@@ -47,12 +47,18 @@ export function structureIssues(value: unknown, limit = 100): InputIssue[] {
 
 /**
  * JSON.parse into null-prototype objects, a leading UTF-8 byte order mark tolerated. Throws
- * SyntaxError for text that is not JSON.
+ * SyntaxError for text that is not JSON. Values nested deeper than `maxNestingDepth` are left as
+ * parsed (structureIssues refuses them) so no recursion here can overflow the stack.
  */
 export function parseJsonText(text: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  return JSON.parse(body, (_key, value: unknown) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
-    return Object.assign(Object.create(null) as object, value)
-  })
+  return withNullPrototypes(JSON.parse(body), 0)
+}
+
+function withNullPrototypes(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > maxNestingDepth) return value
+  if (Array.isArray(value)) return value.map((item) => withNullPrototypes(item, depth + 1))
+  const out = Object.create(null) as Record<string, unknown>
+  for (const key of Object.keys(value)) out[key] = withNullPrototypes((value as Record<string, unknown>)[key], depth + 1)
+  return out
 }

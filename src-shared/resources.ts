@@ -4,7 +4,7 @@
  * buffers) and the floating-point work of one step. Estimates err on the generous side; they
  * exist to refuse at once what cannot fit, not to predict to the byte. Pure: no node imports.
  */
-import type { RunConfig } from './config'
+import { ConfigError, parseRunConfig, type RunConfig } from './config'
 
 export interface ResourceEstimate {
   /** Trainable weights and biases. */
@@ -111,4 +111,12 @@ export function resourceFault(estimate: ResourceEstimate, limits: ResourceLimits
 /** A run's estimated training time in seconds at `flopsPerSecond`. */
 export function estimatedSeconds(config: RunConfig, estimate: ResourceEstimate, flopsPerSecond: number): number {
   return (config.steps * estimate.flopsPerStep) / flopsPerSecond
+}
+
+/** parseRunConfig, then refuses (ConfigError) a run that cannot be trained within `limits`. */
+export function parseBoundedRunConfig(input: unknown, limits: ResourceLimits = defaultResourceLimits): RunConfig {
+  const config = parseRunConfig(input)
+  const fault = resourceFault(estimateResources(config), limits)
+  if (fault) throw new ConfigError([{ path: '', message: fault }])
+  return config
 }

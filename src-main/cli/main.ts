@@ -3,6 +3,7 @@
  * Each command returns its exit code; nothing here calls process.exit, so tests can run commands
  * in-process.
  */
+import { ConfigError } from '../../src-shared/config'
 import { UsageError } from './args'
 import { buildCommand } from './build'
 import type { Command } from './command'
@@ -49,6 +50,6 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest)
   } catch (error) {
     console.error(`fa-lab ${name}: ${error instanceof Error ? error.message : String(error)}`)
-    return error instanceof UsageError ? 2 : 1
+    return error instanceof UsageError || error instanceof ConfigError ? 2 : 1
   }
 }

@@ -1,21 +1,24 @@
 import { ConfigError } from '../../src-shared/config'
 import { expandExperiment, singleRunExperiment } from '../../src-shared/experiment'
 import { createRunner, defaultWorkerCount, type RunProgress } from '../runner/runner'
+import { measuredSpeed, timeWarning } from '../services/estimates'
 import { parseShard, queueExperiment } from '../services/experiments'
 import { findPreset } from '../services/presets'
 import { openStore } from '../store/store'
 import { dataHome } from '../lib/paths'
-import { parseOptions, readJsonFile, UsageError } from './args'
+import { workerCountFault, workerResourceLimits } from '../lib/limits'
+import { parseMaxRuns, parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
 
-const help = `usage: fa-lab run <experiment.json> --db lab.sqlite [--workers N] [--shard i/N] [--json]
+const help = `usage: fa-lab run <experiment.json> --db lab.sqlite [--workers N] [--shard i/N] [--max-runs N] [--json]
        fa-lab run --preset NAME [--full] --db lab.sqlite …   (presets: song2021-width, song2021-mnist,
                                                            lillicrap2016-linear, rules-mnist, smoke)
 
 Stores the experiment (a base run config and a grid over config paths, or a single run config)
 and trains its runs in worker threads, showing progress. --shard i/N (0-based; SLURM_ARRAY_TASK_ID
 and SLURM_ARRAY_TASK_COUNT are read when set) runs every N-th run: give each shard its own --db
-and combine them with fa-lab merge. Ctrl-C cancels cleanly. Exit 0 when every run completed.`
+and combine them with fa-lab merge. A grid of more than 10,000 runs is refused unless --max-runs
+raises the limit. Ctrl-C cancels cleanly. Exit 0 when every run completed, 2 for an invalid experiment.`
 
 function bar(fraction: number, width = 24): string {
   const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width)
@@ -33,7 +36,7 @@ export const runCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { db: { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' }, preset: { type: 'string' }, full: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      { db: { type: 'string' }, workers: { type: 'string' }, 'max-runs': { type: 'string' }, shard: { type: 'string' }, preset: { type: 'string' }, full: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
       true,
     )
     if (values.help) {
@@ -43,14 +46,17 @@ export const runCommand: Command = {
     const file = values.preset ? `preset ${values.preset}` : positionals[0]
     if (!file || !values.db) throw new UsageError(`an experiment file (or --preset) and --db are required\n\n${help}`)
     const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
-    if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, not '${values.workers}'`)
+    const workersFault = workerCountFault(workers)
+    if (workersFault) throw new UsageError(`--workers ${values.workers}: ${workersFault}`)
+    const maxRuns = parseMaxRuns(values['max-runs'])
+    const expandOptions = { maxRuns, limits: workerResourceLimits(workers) }
     const input = values.preset ? (await findPreset(values.preset, values.full)).experiment : await readJsonFile(file)
     const definition = input && typeof input === 'object' && 'base' in input ? input : singleRunExperiment(input as never, file)
 
     let shard
     try {
       // Validate before touching the lab file: an invalid experiment stores (and creates) nothing.
-      expandExperiment(definition)
+      expandExperiment(definition, expandOptions)
       shard = parseShard(values.shard)
     } catch (error) {
       if (error instanceof ConfigError) {
@@ -60,7 +66,9 @@ export const runCommand: Command = {
       throw error
     }
     const store = openStore(values.db)
-    const queued = queueExperiment(store, definition, shard)
+    const queued = queueExperiment(store, definition, shard, expandOptions)
+    const slow = timeWarning(queued.configs, workers, measuredSpeed(store.listRuns({ status: ['completed'] }).slice(-50)))
+    if (slow && !values.json) process.stderr.write(`warning: ${slow}\n`)
     const { runIds, experimentId } = queued
     const json = values.json
     const tty = process.stderr.isTTY && !json

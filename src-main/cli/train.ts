@@ -1,4 +1,6 @@
-import { ConfigError, parseRunConfig } from '../../src-shared/config'
+import { ConfigError } from '../../src-shared/config'
+import { parseBoundedRunConfig } from '../../src-shared/resources'
+import { workerResourceLimits } from '../lib/limits'
 import { loadDataset } from '../data/load'
 import { fallbackReasons } from '../engine/tf'
 import { train } from '../engine/train'
@@ -40,7 +42,7 @@ export const trainCommand: Command = {
     if (values.backend && raw && typeof raw === 'object') (raw as Record<string, unknown>).backend = values.backend
     let config
     try {
-      config = parseRunConfig(raw)
+      config = parseBoundedRunConfig(raw, workerResourceLimits())
     } catch (error) {
       if (error instanceof ConfigError) {
         console.error(`${values.config}: ${error.message}`)

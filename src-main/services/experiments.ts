@@ -4,8 +4,8 @@
  * through here.
  */
 import { createHash } from 'node:crypto'
-import { ConfigError } from '../../src-shared/config'
-import { expandExperiment, type ExperimentConfig } from '../../src-shared/experiment'
+import { ConfigError, type RunConfig } from '../../src-shared/config'
+import { expandExperiment, type ExpandOptions, type ExperimentConfig } from '../../src-shared/experiment'
 import type { Store } from '../store/store'
 
 export interface Shard {
@@ -21,6 +21,8 @@ export interface QueuedExperiment {
   runIds: number[]
   /** Runs in the whole grid (all shards). */
   gridSize: number
+  /** The resolved configs of the stored runs, in sweep order. */
+  configs: RunConfig[]
 }
 
 /** Parses `i/N` (0-based i), or SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when `text` is absent. */
@@ -52,8 +54,8 @@ function canonical(value: unknown): string {
  * Sharded experiments get uids derived from the definition, so shard files merge into one
  * experiment without duplicates.
  */
-export function queueExperiment(store: Store, input: unknown, shard: Shard | null = null): QueuedExperiment {
-  const { experiment, runs } = expandExperiment(input)
+export function queueExperiment(store: Store, input: unknown, shard: Shard | null = null, options: ExpandOptions = {}): QueuedExperiment {
+  const { experiment, runs } = expandExperiment(input, options)
   const chosen = shard ? runs.filter((r) => r.sweepIndex % shard.count === shard.index) : runs
   const sharedUid = shard ? createHash('sha256').update(canonical(experiment)).digest('hex').slice(0, 32) : undefined
   return store.db.transaction(() => {
@@ -66,7 +68,7 @@ export function queueExperiment(store: Store, input: unknown, shard: Shard | nul
         uid: sharedUid ? `${sharedUid}/${r.sweepIndex}` : undefined,
       })),
     )
-    return { experimentId, experiment, runIds, gridSize: runs.length }
+    return { experimentId, experiment, runIds, gridSize: runs.length, configs: chosen.map((r) => r.config) }
   })()
 }
 

@@ -17,7 +17,9 @@ import type {
 import { LabError } from '../../src-shared/contract'
 import { getPath } from '../../src-shared/analysis'
 import { ConfigError } from '../../src-shared/config'
-import { expandExperiment } from '../../src-shared/experiment'
+import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
+import { workerResourceLimits } from '../lib/limits'
+import { envMaxRuns, measuredSpeed, timeWarning, type TrainingSpeed } from './estimates'
 import { catalog } from '../data/catalog'
 import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded, loadRawImages } from '../data/sources'
@@ -32,6 +34,8 @@ export interface LabServiceOptions {
   labPath: string
   mode: LabInfo['mode']
   workers?: number
+  /** Most runs one experiment may expand to (default 10,000; FA_LAB_MAX_RUNS or --max-runs raise it). */
+  maxRuns?: number
   dataDir?: string
   workerUrl?: URL
   runner?: Partial<RunnerOptions>
@@ -82,6 +86,15 @@ export function createLabService(options: LabServiceOptions) {
   runner.onProgress((p) => emit('runProgress', p))
   runner.onRunFinished((f) => emit('runFinished', f))
 
+  const maxRuns = options.maxRuns ?? envMaxRuns() ?? defaultMaxRuns
+  const expandOptions = { maxRuns, limits: workerResourceLimits(runner.workerCount) }
+  let rate: { speed: TrainingSpeed; at: number } | null = null
+  /** This lab's measured training speed, refreshed at most once a minute. */
+  function measuredRate(): TrainingSpeed {
+    if (!rate || performance.now() - rate.at > 60_000) rate = { speed: measuredSpeed(store.listRuns({ status: ['completed'] }).slice(-50)), at: performance.now() }
+    return rate.speed
+  }
+
   function requireRun(runId: number): RunRecord {
     const run = store.getRun(runId)
     if (!run) throw new LabError(`no run with id ${runId}`)
@@ -94,17 +107,20 @@ export function createLabService(options: LabServiceOptions) {
     listPresets: () => listPresets(),
 
     validateExperiment(experiment): ValidationResult {
+      const runCount = countRuns(experiment) ?? 0
       try {
-        return { ok: true, runCount: expandExperiment(experiment).runs.length, issues: [] }
+        const { runs } = expandExperiment(experiment, expandOptions)
+        const warning = timeWarning(runs.map((r) => r.config), runner.workerCount, measuredRate())
+        return { ok: true, runCount: runs.length, issues: [], maxRuns, warnings: warning ? [warning] : [] }
       } catch (error) {
-        if (error instanceof ConfigError) return { ok: false, runCount: 0, issues: error.issues }
+        if (error instanceof ConfigError) return { ok: false, runCount, issues: error.issues, omitted: error.omitted, maxRuns }
         throw error
       }
     },
 
     startExperiment(experiment) {
       try {
-        const { experimentId, runIds } = queueExperiment(store, experiment)
+        const { experimentId, runIds } = queueExperiment(store, experiment, null, expandOptions)
         runner.enqueue(runIds)
         return { experimentId, runIds }
       } catch (error) {

@@ -99,6 +99,28 @@ describe('renderer composables against the typed test double', () => {
     scope.stop()
   })
 
+  it('useExperimentEditor counts the grid as it is typed and refuses to start above the limit', async () => {
+    const double = createLabDouble({
+      validateExperiment: () => ({ ok: true, runCount: 2, issues: [], maxRuns: 50, warnings: [] }),
+      startExperiment: () => ({ experimentId: 3, runIds: [5, 6] }),
+    })
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab))!
+    await editor.validate()
+    editor.rows.value = [
+      { path: 'seed', values: Array.from({ length: 10 }, (_, i) => i).join(', ') },
+      { path: 'regularization.outputL2', values: '0, 0.1, 0.2, 0.3, 0.4, 0.5' },
+    ]
+    expect(editor.runCount.value).toBe(60)
+    expect(editor.maxRuns.value).toBe(50)
+    expect(editor.overLimit.value).toBe(true)
+    expect(await editor.start()).toBeNull()
+    expect(double.calls.some((c) => c.channel === 'experiments:start')).toBe(false)
+    editor.rows.value = [{ path: 'seed', values: '1, 2' }]
+    expect(editor.overLimit.value).toBe(false)
+    scope.stop()
+  })
+
   it('the double validates arguments with the shared schemas, like main does', async () => {
     const double = createLabDouble({ getRun: () => ({}) as never })
     await expect(double.lab.getRun(-1)).rejects.toThrow(/invalid argument for getRun/)

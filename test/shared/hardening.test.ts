@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError, parseRunConfig } from '../../src-shared/config'
 import { countRuns, expandExperiment } from '../../src-shared/experiment'
 import { parseJsonText } from '../../src-shared/input'
-import { estimateResources } from '../../src-shared/resources'
+import { estimateResources, parseBoundedRunConfig } from '../../src-shared/resources'
 
 const base = {
   seed: 1,
@@ -90,7 +90,7 @@ describe('resource bounds (defect 4)', () => {
     const [group, key] = path.split('.')
     const config = { ...base, [group]: { ...(base as unknown as Record<string, Record<string, unknown>>)[group], [key]: value } }
     const started = performance.now()
-    const error = refusal(() => parseRunConfig(config))
+    const error = refusal(() => parseBoundedRunConfig(config))
     expect(performance.now() - started).toBeLessThan(50)
     expect(error.message).toMatch(/needs about [\d.]+ [KMGTPE]?B of memory .* more than the 4\.29 GB a training worker has/)
     expect(refusal(() => expandExperiment({ name: 'big', base: config, grid: {} })).message).toMatch(/needs about/)
@@ -98,7 +98,7 @@ describe('resource bounds (defect 4)', () => {
 
   it('refuses a million layers, and a trillion steps logged every step', () => {
     expect(refusal(() => parseRunConfig({ ...base, model: { kind: 'mlp', hidden: Array(1e6).fill(1), outputs: 1 } })).message).toMatch(/model\.hidden: Too big/)
-    expect(refusal(() => parseRunConfig({ ...base, steps: 1e12, evalEvery: 1 })).message).toMatch(/would log 1\.00e\+12 evaluations/)
+    expect(refusal(() => parseBoundedRunConfig({ ...base, steps: 1e12, evalEvery: 1 })).message).toMatch(/would log 1\.00e\+12 evaluations/)
   })
 
   it('estimates the paper-sized runs within a worker, counting their parameters exactly', () => {

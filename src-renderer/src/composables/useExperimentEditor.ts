@@ -1,5 +1,6 @@
 import { computed, reactive, ref, watch } from 'vue'
 import type { LabApi, Preset, ValidationResult } from '../../../src-shared/contract'
+import { countRuns, defaultMaxRuns } from '../../../src-shared/experiment'
 import { setPath } from '../lab/config-fields'
 import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
 
@@ -29,6 +30,10 @@ export function useExperimentEditor(lab: LabApi) {
   const startError = ref<string | null>(null)
 
   const experiment = computed(() => ({ name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), grid: rowsToGrid(rows.value) }))
+  /** Counted from the grid's axis lengths as the user types, before main has validated anything. */
+  const runCount = computed(() => countRuns(experiment.value) ?? 0)
+  const maxRuns = computed(() => validation.value.maxRuns ?? defaultMaxRuns)
+  const overLimit = computed(() => runCount.value > maxRuns.value)
   const fieldIssues = computed(() => {
     const out: Record<string, string> = {}
     for (const issue of validation.value.issues) if (issue.path.startsWith('base.')) out[issue.path.slice(5)] ??= issue.message
@@ -71,7 +76,7 @@ export function useExperimentEditor(lab: LabApi) {
     startError.value = null
     try {
       await validate()
-      if (!validation.value.ok) return null
+      if (!validation.value.ok || overLimit.value) return null
       return await lab.startExperiment(experiment.value)
     } catch (error) {
       startError.value = (error as Error).message
@@ -81,5 +86,5 @@ export function useExperimentEditor(lab: LabApi) {
     }
   }
 
-  return { name, description, base, rows, validation, fieldIssues, gridIssues, otherIssues, starting, startError, set, loadPreset, start, validate }
+  return { name, description, base, rows, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, set, loadPreset, start, validate }
 }

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { main } from '../../src-main/cli/main'
+
+const dir = mkdtempSync(join(tmpdir(), 'fa-lab-invalid-'))
+const base = { ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 2, evalEvery: 1 }
+
+function file(name: string, text: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+/** Runs a command in-process and returns its exit code and what it printed to stderr. */
+async function cli(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  let stderr = ''
+  let stdout = ''
+  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void (stderr += parts.join(' ') + '\n'))
+  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void (stdout += parts.join(' ') + '\n'))
+  const code = await main(args)
+  return { code, stderr, stdout }
+}
+
+afterEach(() => vi.restoreAllMocks())
+
+describe('invalid config and experiment files exit 2 (defect 9)', () => {
+  it.each(['train --config', 'run --db lab.sqlite'])('%s: not JSON, nested too deep, out of range', async (command) => {
+    const [name, ...rest] = command.split(' ')
+    const args = (path: string) => (name === 'train' ? [name, ...rest, path] : [name, path, '--db', join(dir, `${name}-never.sqlite`)])
+    const notJson = await cli(args(file('not-json.json', '{"seed": 1,')))
+    expect(notJson.code).toBe(2)
+    expect(notJson.stderr).toMatch(/not-json\.json is not valid JSON/)
+    const deep = await cli(args(file('deep.json', JSON.stringify({ ...base, name: 'x' }).replace('"x"', '['.repeat(50_000) + ']'.repeat(50_000)))))
+    expect(deep.code).toBe(2)
+    expect(deep.stderr).toMatch(/nested more than 32 levels deep/)
+    const huge = await cli(args(file('huge.json', JSON.stringify({ ...base, model: { ...base.model, hidden: 1e7 } }))))
+    expect(huge.code).toBe(2)
+    expect(huge.stderr).toMatch(/needs about [\d.]+ GB of memory .* more than the [\d.]+ GB a training worker has/)
+    const proto = await cli(args(file('proto.json', JSON.stringify(base).replace('{', '{"__proto__": {"polluted": 1},'))))
+    expect(proto.code).toBe(2)
+    expect(proto.stderr).toMatch(/'__proto__' is not allowed/)
+  })
+
+  it('tolerates a UTF-8 byte order mark', async () => {
+    const result = await cli(['train', '--config', file('bom.json', '\ufeff' + JSON.stringify(base)), '--json'])
+    expect(result.code).toBe(0)
+  })
+
+  it('answers a million-item bad array in a few lines, at most 20 faults', async () => {
+    const bad = { ...base, data: { kind: 'mnist', classes: Array(1e6).fill(-1) }, model: { kind: 'two-layer', hidden: 10, outputs: 10 } }
+    const result = await cli(['train', '--config', file('million.json', JSON.stringify(bad))])
+    expect(result.code).toBe(2)
+    expect(result.stderr.split('\n').filter((l) => l.startsWith('  - ')).length).toBeLessThanOrEqual(20)
+    expect(result.stderr.length).toBeLessThan(5000)
+    const many = { ...base, model: { kind: 'mlp', hidden: Array(60).fill(-1), outputs: 1 } }
+    const counted = await cli(['train', '--config', file('sixty.json', JSON.stringify(many))])
+    expect(counted.stderr.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(20)
+    expect(counted.stderr).toContain('… and 40 more faults')
+  })
+})
