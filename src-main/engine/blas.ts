@@ -11,9 +11,23 @@ import { projectRoot } from '../lib/paths'
 // and importing it back would make an import cycle.
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core'
 
+/** The addon's functions; src-main/native/blas/blas.c documents each. Activation and loss codes are fused.ts's. */
 export interface BlasAddon {
-  /** c = op(a) · op(b), row-major float32, a: [m,k] (or [k,m] transposed), b: [k,n] (or [n,k]). */
-  sgemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void
+  /** c = alpha · op(a) · op(b) + beta · c (alpha 1, beta 0 by default), row-major float32, a: [m,k] (or [k,m] transposed), b: [k,n] (or [n,k]). */
+  sgemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, alpha?: number, beta?: number): void
+  /** Seconds and calls spent in sgemm by the calling thread since the last reset. */
+  sgemmTime(): { seconds: number; calls: number }
+  resetSgemmTime(): void
+  activate(kind: number, a: Float32Array, bias: Float32Array | null, rows: number, cols: number): void
+  gate(kind: number, signal: Float32Array, h: Float32Array, rows: number, cols: number): void
+  lossError(kind: number, output: Float32Array, target: Float32Array, rows: number, cols: number, error: Float32Array): number
+  biasUpdate(delta: Float32Array, rows: number, cols: number, b: Float32Array, learningRate: number, momentum: number, velocity: Float32Array | null): void
+  axpby(alpha: number, x: Float32Array, beta: number, y: Float32Array): void
+  signOf(w: Float32Array, magnitude: Float32Array | null, out: Float32Array): void
+  gatherRows(source: Float32Array, cols: number, indices: Int32Array, start: number, count: number, out: Float32Array): void
+  dotNorms(a: Float32Array, b: Float32Array): [number, number, number]
+  rowCosines(a: Float32Array, b: Float32Array, rows: number, cols: number, out: Float32Array): void
+  rowArgmaxHits(output: Float32Array, labels: Float32Array, rows: number, cols: number): number
   setThreads(count: number): void
   threads(): number
   config(): string
@@ -92,6 +106,11 @@ export function useBlasMatMul(on: boolean): boolean {
   registerKernel(on ? { ...original, kernelFunc: blasMatMul(blas!, original.kernelFunc) } : original)
   enabled = on
   return true
+}
+
+/** True while the wasm backend's matrix product is BLAS's (the `blas` backend is active or was). */
+export function blasMatMulEnabled(): boolean {
+  return enabled
 }
 
 /** Sets OpenBLAS's thread count (process-wide: every worker thread shares it). */

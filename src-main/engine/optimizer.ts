@@ -23,9 +23,16 @@ export interface OptimizerSettings {
   outputL2: number
 }
 
+/** The weight decay in force on layer l (0-based) of L: weightDecay, plus λ on the output layer. */
+export function layerDecay(settings: OptimizerSettings, l: number, L: number): number {
+  return settings.weightDecay + (l === L - 1 ? settings.outputL2 : 0)
+}
+
 export interface Optimizer {
   /** The settings used for the update that makes step `step` (counted from 0). */
   settingsAt(step: number): OptimizerSettings
+  /** Momentum buffers shaped like each layer's W and b; null without momentum. */
+  velocity: { W: tf.Variable; b: tf.Variable | null }[] | null
   /** Applies one update in place; call inside tf.tidy. */
   apply(updates: Updates, step: number): void
   dispose(): void
@@ -56,10 +63,11 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
   const settingsAt = (step: number): OptimizerSettings => ({ ...settings, outputL2: outputL2At(schedule, step) })
 
   function apply(updates: Updates, step: number): void {
-    const { learningRate, momentum, weightDecay, outputL2 } = settingsAt(step)
+    const settings = settingsAt(step)
+    const { learningRate, momentum } = settings
     for (let l = 0; l < L; l++) {
       const layer = net.layers[l]
-      const decay = weightDecay + (l === L - 1 ? outputL2 : 0)
+      const decay = layerDecay(settings, l, L)
       let g: tf.Tensor = decay > 0 ? tf.add(updates.dW[l], tf.mul(layer.W, decay)) : updates.dW[l]
       let gb: tf.Tensor | null = updates.db[l]
       if (velocity) {
@@ -76,7 +84,7 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
     }
     learnedFeedback.forEach((B, hidden) => {
       const l = hidden + 1
-      const decay = weightDecay + (l === L - 1 ? outputL2 : 0)
+      const decay = layerDecay(settings, l, L)
       let g: tf.Tensor = decay > 0 ? tf.add(updates.dW[l], tf.mul(B, decay)) : updates.dW[l]
       if (feedbackVelocity) {
         const v = feedbackVelocity[hidden]
@@ -89,6 +97,7 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
 
   return {
     settingsAt,
+    velocity,
     apply,
     dispose() {
       velocity?.forEach((v) => {

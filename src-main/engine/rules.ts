@@ -41,6 +41,8 @@ export interface Rule {
   learned: tf.Variable[]
   /** Called before each training batch (redraws batchwise sign magnitudes); not before evaluations. */
   nextBatch(): void
+  /** For sign: how M_l is chosen (unit, a fixed |R_l|, or redrawn per batch). */
+  magnitude: FeedbackMagnitude
   dispose(): void
 }
 
@@ -126,5 +128,6 @@ export function createRule(kind: RuleKind, net: Network, seed: number, magnitude
       fixed.forEach((t) => t.dispose())
       magnitudes.forEach((t) => t.dispose())
     },
+    magnitude,
   }
 }

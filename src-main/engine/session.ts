@@ -8,6 +8,7 @@ import type { Dataset } from '../data/dataset'
 import { createRng, deriveSeed } from '../lib/random'
 import { createEvaluator, type Metrics } from './evaluation'
 import { backward, createNetwork, disposeNetwork, forward, lossAndError, networkSpec, type Network, type Updates } from './network'
+import { createFusedTrainer } from './fused'
 import { createOptimizer } from './optimizer'
 import { createRule, type Rule } from './rules'
 import { disposeSplit, splitTensors } from './split-tensors'
@@ -37,6 +38,8 @@ export function ruleUpdates(
 export interface TrainingSession {
   net: Network
   rule: Rule
+  /** How steps are computed: the fused step of the blas backend, or the reference path of tf ops. */
+  path: 'fused' | 'reference'
   /** One parameter update on the next batch; returns the batch loss at the parameters before it. */
   step(): number
   /** Every measure at the current parameters, with λ_t as `outputL2`. */
@@ -47,8 +50,16 @@ export interface TrainingSession {
   dispose(): void
 }
 
+export interface SessionOptions {
+  /**
+   * Train with the fused step on the blas backend (engine/fused.ts) where it applies; false keeps
+   * the reference path of tf ops, which the fused step is tested against.
+   */
+  fused?: boolean
+}
+
 /** Builds the network, rule, data tensors and optimiser state for a run. Needs an initialised backend. */
-export function createSession(config: RunConfig, data: Dataset): TrainingSession {
+export function createSession(config: RunConfig, data: Dataset, options: SessionOptions = {}): TrainingSession {
   const spec = networkSpec(config.model, data.inputDim)
   const outputs = spec.outputs
   const net = createNetwork(spec, config.seed)
@@ -62,6 +73,7 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
   const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
   const evaluator = createEvaluator(net, rule, config.loss, { fit: fullBatch ? train : probe, probe, test })
   const optimizer = createOptimizer(net, config, rule.learned)
+  const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
 
   const shuffle = createRng(config.seed, 'shuffle')
   let order: Int32Array = shuffle.permutation(train.n)
@@ -84,7 +96,23 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
     return tf.mul(tf.cast(tf.greaterEqual(u, dropout), 'float32'), 1 / (1 - dropout)) as tf.Tensor2D
   }
 
+  function fusedStep(trainer: NonNullable<typeof fused>): number {
+    let start = 0
+    if (!fullBatch) {
+      if (cursor + batchSize > train.n) {
+        order = shuffle.permutation(train.n)
+        cursor = 0
+      }
+      start = cursor
+      cursor += batchSize
+    }
+    const value = trainer.step(fullBatch ? null : order, start, batchSize, optimizer.settingsAt(stepsDone))
+    stepsDone++
+    return value
+  }
+
   function step(): number {
+    if (fused) return fusedStep(fused)
     const loss = tf.tidy(() => {
       const [x, targets] = nextBatch()
       rule.nextBatch()
@@ -116,6 +144,7 @@ export function createSession(config: RunConfig, data: Dataset): TrainingSession
   return {
     net,
     rule,
+    path: fused ? 'fused' : 'reference',
     step,
     evaluate: () => ({ ...evaluator.evaluate(), outputL2: optimizer.settingsAt(stepsDone).outputL2 }),
     trainLoss: evaluator.trainLoss,

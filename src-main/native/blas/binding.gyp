@@ -3,7 +3,7 @@
     {
       "target_name": "fa_lab_blas",
       "sources": ["blas.c"],
-      "cflags": ["-O2", "-std=c11"],
+      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS=='mac'", { "libraries": ["-framework Accelerate"] }],

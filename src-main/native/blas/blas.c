@@ -1,18 +1,37 @@
 /*
  * fa_lab_blas: single-precision matrix products through the machine's CBLAS (OpenBLAS on Linux,
- * Accelerate on macOS), exposed to JavaScript with Node-API so one build loads in Node and in
- * Electron alike.
+ * Accelerate on macOS), and the fused elementwise passes of a training step, exposed to JavaScript
+ * with Node-API so one build loads in Node and in Electron alike.
  *
- *   sgemm(transposeA, transposeB, m, n, k, a, b, c)   c = op(a) · op(b), row-major float32 arrays
- *   setThreads(n) / threads()                          BLAS worker threads (OpenBLAS only)
- *   config()                                           the library's build description
+ *   sgemm(transposeA, transposeB, m, n, k, a, b, c[, alpha, beta])
+ *                                   c = alpha · op(a) · op(b) + beta · c, row-major float32 arrays
+ *   sgemmTime() / resetSgemmTime()  seconds and calls spent in sgemm by this thread (for the bench)
+ *   setThreads(n) / threads()       BLAS worker threads (OpenBLAS only)
+ *   config()                        the library's build description
  *
- * Arrays may be views into WebAssembly memory: the product reads and writes them in place.
+ * and the elementwise kernels, each one pass over preallocated arrays (activation codes:
+ * 0 linear, 1 relu, 2 tanh, 3 sigmoid; loss codes: 0 mse, 1 cross-entropy):
+ *
+ *   activate(kind, a, bias|null, rows, cols)            a ← ψ(a + bias), in place
+ *   gate(kind, eps, h, rows, cols)                      eps ← eps ⊙ ψ'(a), ψ' written with h = ψ(a)
+ *   lossError(kind, out, target, rows, cols, error)     error = ∂L/∂out; returns L (float64 sums)
+ *   biasUpdate(delta, rows, cols, b, learningRate, momentum, velocity|null)
+ *                                                       b ← b − η·(momentum-averaged) Σ_rows δ
+ *   axpby(alpha, x, beta, y)                            y ← alpha·x + beta·y
+ *   signOf(w, magnitude|null, out)                      out = sign(w) (⊙ magnitude)
+ *   gatherRows(source, cols, indices, start, count, out)  out[i] = source[indices[start + i]]
+ *   dotNorms(a, b) → [⟨a,b⟩, ‖a‖², ‖b‖²]               float64 sums
+ *   rowCosines(a, b, rows, cols, out)                   out[i] = cos(a_i, b_i), NaN where a norm is 0
+ *   rowArgmaxHits(out, labels, rows, cols) → count      rows whose argmax (or sign, one column) is the label
+ *
+ * Arrays may be views into WebAssembly memory: every kernel reads and writes them in place.
  */
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <math.h>
+#include <time.h>
 
 #ifdef __APPLE__
 #include <Accelerate/Accelerate.h>
@@ -44,21 +63,71 @@ fail : {
 }
 }
 
+static float *optional_float_array(napi_env env, napi_value value, size_t *length, const char *name) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) == napi_ok && (type == napi_null || type == napi_undefined)) {
+    *length = 0;
+    return NULL;
+  }
+  return float_array(env, value, length, name);
+}
+
+static bool is_null(napi_env env, napi_value value) {
+  napi_valuetype type;
+  return napi_typeof(env, value, &type) == napi_ok && (type == napi_null || type == napi_undefined);
+}
+
+static void range_error(napi_env env, const char *function) {
+  char message[128];
+  snprintf(message, sizeof message, "fa_lab_blas: %s: array sizes do not match the dimensions", function);
+  napi_throw_range_error(env, NULL, message);
+}
+
+/* Reads argv[i] as int32 / double / bool into the named variable, or returns NULL with an error. */
+#define INT_ARG(i, name) int32_t name; CHECK(napi_get_value_int32(env, argv[i], &name))
+#define DOUBLE_ARG(i, name) double name; CHECK(napi_get_value_double(env, argv[i], &name))
+#define FLOATS_ARG(i, name) size_t name##_length; float *name = float_array(env, argv[i], &name##_length, #name); if (!name) return NULL
+#define OPTIONAL_FLOATS_ARG(i, name) size_t name##_length = 0; float *name = NULL; \
+  if (!is_null(env, argv[i])) { name = float_array(env, argv[i], &name##_length, #name); if (!name) return NULL; }
+#define ARGS(count, usage)                                                          \
+  size_t argc = count;                                                              \
+  napi_value argv[count];                                                           \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));                      \
+  if (argc < count) {                                                               \
+    napi_throw_error(env, NULL, "fa_lab_blas: " usage);                             \
+    return NULL;                                                                    \
+  }
+
+/* Time in sgemm, per thread: each worker thread of a pool counts its own products. */
+static _Thread_local double sgemm_seconds = 0;
+static _Thread_local double sgemm_calls = 0;
+
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static napi_value sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 10;
+  napi_value argv[10];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 8) {
-    napi_throw_error(env, NULL, "fa_lab_blas: sgemm(transposeA, transposeB, m, n, k, a, b, c)");
+  if (argc != 8 && argc != 10) {
+    napi_throw_error(env, NULL, "fa_lab_blas: sgemm(transposeA, transposeB, m, n, k, a, b, c[, alpha, beta])");
     return NULL;
   }
   bool ta, tb;
   int32_t m, n, k;
+  double alpha = 1, beta = 0;
   CHECK(napi_get_value_bool(env, argv[0], &ta));
   CHECK(napi_get_value_bool(env, argv[1], &tb));
   CHECK(napi_get_value_int32(env, argv[2], &m));
   CHECK(napi_get_value_int32(env, argv[3], &n));
   CHECK(napi_get_value_int32(env, argv[4], &k));
+  if (argc == 10) {
+    CHECK(napi_get_value_double(env, argv[8], &alpha));
+    CHECK(napi_get_value_double(env, argv[9], &beta));
+  }
   size_t la, lb, lc;
   float *a = float_array(env, argv[5], &la, "a");
   if (!a) return NULL;
@@ -70,9 +139,302 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "fa_lab_blas: array sizes do not match m, n, k");
     return NULL;
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a,
-              ta ? m : k, b, tb ? k : n, 0.0f, c, n);
+  double started = now_seconds();
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, (float)alpha, a,
+              ta ? m : k, b, tb ? k : n, (float)beta, c, n);
+  sgemm_seconds += now_seconds() - started;
+  sgemm_calls += 1;
   return NULL;
+}
+
+static napi_value sgemm_time(napi_env env, napi_callback_info info) {
+  napi_value result, seconds, calls;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_double(env, sgemm_seconds, &seconds));
+  CHECK(napi_create_double(env, sgemm_calls, &calls));
+  CHECK(napi_set_named_property(env, result, "seconds", seconds));
+  CHECK(napi_set_named_property(env, result, "calls", calls));
+  return result;
+}
+
+static napi_value reset_sgemm_time(napi_env env, napi_callback_info info) {
+  sgemm_seconds = 0;
+  sgemm_calls = 0;
+  return NULL;
+}
+
+enum { LINEAR = 0, RELU = 1, TANH = 2, SIGMOID = 3 };
+
+static napi_value activate(napi_env env, napi_callback_info info) {
+  ARGS(5, "activate(kind, a, bias, rows, cols)")
+  INT_ARG(0, kind);
+  FLOATS_ARG(1, a);
+  OPTIONAL_FLOATS_ARG(2, bias);
+  INT_ARG(3, rows);
+  INT_ARG(4, cols);
+  if (rows < 0 || cols < 0 || a_length < (size_t)rows * cols || (bias && bias_length < (size_t)cols)) {
+    range_error(env, "activate");
+    return NULL;
+  }
+  for (int32_t i = 0; i < rows; i++) {
+    float *row = a + (size_t)i * cols;
+    if (bias)
+      for (int32_t j = 0; j < cols; j++) row[j] += bias[j];
+    switch (kind) {
+      case RELU:
+        for (int32_t j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : (row[j] == row[j] ? 0.0f : row[j]);
+        break;
+      case TANH:
+        for (int32_t j = 0; j < cols; j++) row[j] = tanhf(row[j]);
+        break;
+      case SIGMOID:
+        for (int32_t j = 0; j < cols; j++) row[j] = 1.0f / (1.0f + expf(-row[j]));
+        break;
+      default:
+        break;
+    }
+  }
+  return NULL;
+}
+
+static napi_value gate(napi_env env, napi_callback_info info) {
+  ARGS(5, "gate(kind, eps, h, rows, cols)")
+  INT_ARG(0, kind);
+  FLOATS_ARG(1, eps);
+  FLOATS_ARG(2, h);
+  INT_ARG(3, rows);
+  INT_ARG(4, cols);
+  size_t size = (size_t)rows * cols;
+  if (rows < 0 || cols < 0 || eps_length < size || h_length < size) {
+    range_error(env, "gate");
+    return NULL;
+  }
+  switch (kind) {
+    case RELU:
+      /* ψ'(a) = step(a) and h > 0 exactly where a > 0; NaN stays NaN as in tf.step */
+      for (size_t i = 0; i < size; i++) eps[i] = h[i] > 0 ? eps[i] : (h[i] == h[i] ? 0.0f * eps[i] : h[i]);
+      break;
+    case TANH:
+      for (size_t i = 0; i < size; i++) eps[i] *= 1.0f - h[i] * h[i];
+      break;
+    case SIGMOID:
+      for (size_t i = 0; i < size; i++) eps[i] *= h[i] * (1.0f - h[i]);
+      break;
+    default:
+      break;
+  }
+  return NULL;
+}
+
+static napi_value loss_error(napi_env env, napi_callback_info info) {
+  ARGS(6, "lossError(kind, out, target, rows, cols, error)")
+  INT_ARG(0, kind);
+  FLOATS_ARG(1, out);
+  FLOATS_ARG(2, target);
+  INT_ARG(3, rows);
+  INT_ARG(4, cols);
+  FLOATS_ARG(5, error);
+  size_t size = (size_t)rows * cols;
+  if (rows <= 0 || cols <= 0 || out_length < size || target_length < size || error_length < size) {
+    range_error(env, "lossError");
+    return NULL;
+  }
+  double total = 0;
+  if (kind == 0) {
+    float scale = 2.0f / (float)size;
+    for (size_t i = 0; i < size; i++) {
+      float diff = out[i] - target[i];
+      total += (double)diff * diff;
+      error[i] = diff * scale;
+    }
+    total /= (double)size;
+  } else {
+    float scale = 1.0f / (float)rows;
+    for (int32_t i = 0; i < rows; i++) {
+      const float *o = out + (size_t)i * cols;
+      const float *t = target + (size_t)i * cols;
+      float *e = error + (size_t)i * cols;
+      float top = o[0];
+      for (int32_t j = 1; j < cols; j++) top = o[j] > top ? o[j] : top;
+      double sum = 0;
+      for (int32_t j = 0; j < cols; j++) sum += exp((double)o[j] - top);
+      double logSum = log(sum) + top;
+      for (int32_t j = 0; j < cols; j++) {
+        double logProbability = (double)o[j] - logSum;
+        total -= (double)t[j] * logProbability;
+        e[j] = ((float)exp(logProbability) - t[j]) * scale;
+      }
+    }
+    total /= (double)rows;
+  }
+  napi_value result;
+  CHECK(napi_create_double(env, total, &result));
+  return result;
+}
+
+static napi_value bias_update(napi_env env, napi_callback_info info) {
+  ARGS(7, "biasUpdate(delta, rows, cols, b, learningRate, momentum, velocity)")
+  FLOATS_ARG(0, delta);
+  INT_ARG(1, rows);
+  INT_ARG(2, cols);
+  FLOATS_ARG(3, b);
+  DOUBLE_ARG(4, rate);
+  DOUBLE_ARG(5, momentum);
+  OPTIONAL_FLOATS_ARG(6, velocity);
+  if (rows < 0 || cols <= 0 || delta_length < (size_t)rows * cols || b_length < (size_t)cols ||
+      (velocity && velocity_length < (size_t)cols)) {
+    range_error(env, "biasUpdate");
+    return NULL;
+  }
+  for (int32_t j = 0; j < cols; j++) {
+    float sum = 0;
+    for (int32_t i = 0; i < rows; i++) sum += delta[(size_t)i * cols + j];
+    if (velocity) {
+      velocity[j] = velocity[j] * (float)momentum + sum;
+      sum = velocity[j];
+    }
+    b[j] -= sum * (float)rate;
+  }
+  return NULL;
+}
+
+static napi_value axpby(napi_env env, napi_callback_info info) {
+  ARGS(4, "axpby(alpha, x, beta, y)")
+  DOUBLE_ARG(0, alpha);
+  FLOATS_ARG(1, x);
+  DOUBLE_ARG(2, beta);
+  FLOATS_ARG(3, y);
+  if (x_length != y_length) {
+    range_error(env, "axpby");
+    return NULL;
+  }
+  float a = (float)alpha, b = (float)beta;
+  for (size_t i = 0; i < y_length; i++) y[i] = a * x[i] + b * y[i];
+  return NULL;
+}
+
+static napi_value sign_of(napi_env env, napi_callback_info info) {
+  ARGS(3, "signOf(w, magnitude, out)")
+  FLOATS_ARG(0, w);
+  OPTIONAL_FLOATS_ARG(1, magnitude);
+  FLOATS_ARG(2, out);
+  if (out_length != w_length || (magnitude && magnitude_length != w_length)) {
+    range_error(env, "signOf");
+    return NULL;
+  }
+  for (size_t i = 0; i < w_length; i++) {
+    float s = w[i] > 0 ? 1.0f : (w[i] < 0 ? -1.0f : 0.0f);
+    out[i] = magnitude ? s * magnitude[i] : s;
+  }
+  return NULL;
+}
+
+static napi_value gather_rows(napi_env env, napi_callback_info info) {
+  ARGS(6, "gatherRows(source, cols, indices, start, count, out)")
+  FLOATS_ARG(0, source);
+  INT_ARG(1, cols);
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t index_length = 0;
+  void *index_data = NULL;
+  if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[2], &type, &index_length, &index_data, NULL, NULL) != napi_ok ||
+      type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "fa_lab_blas: indices must be an Int32Array");
+    return NULL;
+  }
+  const int32_t *indices = (const int32_t *)index_data;
+  INT_ARG(3, start);
+  INT_ARG(4, count);
+  FLOATS_ARG(5, out);
+  if (cols <= 0 || start < 0 || count < 0 || (size_t)start + count > index_length || out_length < (size_t)count * cols) {
+    range_error(env, "gatherRows");
+    return NULL;
+  }
+  size_t sourceRows = source_length / (size_t)cols;
+  for (int32_t i = 0; i < count; i++) {
+    int32_t row = indices[start + i];
+    if (row < 0 || (size_t)row >= sourceRows) {
+      napi_throw_range_error(env, NULL, "fa_lab_blas: gatherRows: an index is out of range");
+      return NULL;
+    }
+    memcpy(out + (size_t)i * cols, source + (size_t)row * cols, sizeof(float) * (size_t)cols);
+  }
+  return NULL;
+}
+
+static napi_value dot_norms(napi_env env, napi_callback_info info) {
+  ARGS(2, "dotNorms(a, b)")
+  FLOATS_ARG(0, a);
+  FLOATS_ARG(1, b);
+  if (a_length != b_length) {
+    range_error(env, "dotNorms");
+    return NULL;
+  }
+  double dot = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a_length; i++) {
+    dot += (double)a[i] * b[i];
+    aa += (double)a[i] * a[i];
+    bb += (double)b[i] * b[i];
+  }
+  napi_value result, value;
+  CHECK(napi_create_array_with_length(env, 3, &result));
+  double values[3] = {dot, aa, bb};
+  for (uint32_t i = 0; i < 3; i++) {
+    CHECK(napi_create_double(env, values[i], &value));
+    CHECK(napi_set_element(env, result, i, value));
+  }
+  return result;
+}
+
+static napi_value row_cosines(napi_env env, napi_callback_info info) {
+  ARGS(5, "rowCosines(a, b, rows, cols, out)")
+  FLOATS_ARG(0, a);
+  FLOATS_ARG(1, b);
+  INT_ARG(2, rows);
+  INT_ARG(3, cols);
+  FLOATS_ARG(4, out);
+  size_t size = (size_t)rows * cols;
+  if (rows < 0 || cols <= 0 || a_length < size || b_length < size || out_length < (size_t)rows) {
+    range_error(env, "rowCosines");
+    return NULL;
+  }
+  for (int32_t i = 0; i < rows; i++) {
+    const float *x = a + (size_t)i * cols, *y = b + (size_t)i * cols;
+    double dot = 0, xx = 0, yy = 0;
+    for (int32_t j = 0; j < cols; j++) {
+      dot += (double)x[j] * y[j];
+      xx += (double)x[j] * x[j];
+      yy += (double)y[j] * y[j];
+    }
+    out[i] = xx > 0 && yy > 0 ? (float)(dot / sqrt(xx * yy)) : NAN;
+  }
+  return NULL;
+}
+
+static napi_value row_argmax_hits(napi_env env, napi_callback_info info) {
+  ARGS(4, "rowArgmaxHits(out, labels, rows, cols)")
+  FLOATS_ARG(0, out);
+  FLOATS_ARG(1, labels);
+  INT_ARG(2, rows);
+  INT_ARG(3, cols);
+  if (rows < 0 || cols <= 0 || out_length < (size_t)rows * cols || labels_length < (size_t)rows) {
+    range_error(env, "rowArgmaxHits");
+    return NULL;
+  }
+  int32_t hits = 0;
+  for (int32_t i = 0; i < rows; i++) {
+    const float *o = out + (size_t)i * cols;
+    int32_t predicted = 0;
+    if (cols == 1) predicted = o[0] > 0 ? 1 : 0;
+    else
+      for (int32_t j = 1; j < cols; j++)
+        if (o[j] > o[predicted]) predicted = j;
+    if ((float)predicted == labels[i]) hits++;
+  }
+  napi_value result;
+  CHECK(napi_create_int32(env, hits, &result));
+  return result;
 }
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {
@@ -113,6 +475,18 @@ static napi_value config(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"sgemmTime", NULL, sgemm_time, NULL, NULL, NULL, napi_default, NULL},
+      {"resetSgemmTime", NULL, reset_sgemm_time, NULL, NULL, NULL, napi_default, NULL},
+      {"activate", NULL, activate, NULL, NULL, NULL, napi_default, NULL},
+      {"gate", NULL, gate, NULL, NULL, NULL, napi_default, NULL},
+      {"lossError", NULL, loss_error, NULL, NULL, NULL, napi_default, NULL},
+      {"biasUpdate", NULL, bias_update, NULL, NULL, NULL, napi_default, NULL},
+      {"axpby", NULL, axpby, NULL, NULL, NULL, napi_default, NULL},
+      {"signOf", NULL, sign_of, NULL, NULL, NULL, napi_default, NULL},
+      {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"dotNorms", NULL, dot_norms, NULL, NULL, NULL, napi_default, NULL},
+      {"rowCosines", NULL, row_cosines, NULL, NULL, NULL, napi_default, NULL},
+      {"rowArgmaxHits", NULL, row_argmax_hits, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
