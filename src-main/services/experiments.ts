@@ -58,7 +58,7 @@ export function queueExperiment(store: Store, input: unknown, shard: Shard | nul
   const { experiment, runs } = expandExperiment(input, options)
   const chosen = shard ? runs.filter((r) => r.sweepIndex % shard.count === shard.index) : runs
   const sharedUid = shard ? createHash('sha256').update(canonical(experiment)).digest('hex').slice(0, 32) : undefined
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const experimentId = store.createExperiment({ name: experiment.name, description: experiment.description, definition: experiment, uid: sharedUid })
     const runIds = store.queueRuns(
       chosen.map((r) => ({
@@ -69,7 +69,7 @@ export function queueExperiment(store: Store, input: unknown, shard: Shard | nul
       })),
     )
     return { experimentId, experiment, runIds, gridSize: runs.length, configs: chosen.map((r) => r.config) }
-  })()
+  })
 }
 
 /** `name: rule=fa, regularization.outputL2=0.1`, or `name: relu, regularization.outputL2=0.1` for a labelled variant. */

@@ -4,6 +4,7 @@
  * chunks and artifacts are copied byte for byte.
  */
 import { existsSync } from 'node:fs'
+import { databaseOf, type Db } from './connection'
 import { openStore, type Store } from './store'
 
 export interface TransferResult {
@@ -16,8 +17,8 @@ export interface TransferResult {
 export function copyRuns(source: Store, target: Store, runIds?: number[]): TransferResult {
   const result: TransferResult = { runsAdded: 0, runsSkipped: 0, experimentsAdded: 0 }
   const runs = source.listRuns(runIds ? { ids: runIds } : {})
-  const s = source.db
-  const t = target.db
+  const s = databaseOf(source)
+  const t = databaseOf(target)
   t.prepare('ATTACH DATABASE ? AS src').run(source.path)
   try {
     return copyAttached(source, target, runs, s, t, result)
@@ -26,7 +27,7 @@ export function copyRuns(source: Store, target: Store, runIds?: number[]): Trans
   }
 }
 
-function copyAttached(source: Store, target: Store, runs: ReturnType<Store['listRuns']>, s: Store['db'], t: Store['db'], result: TransferResult): TransferResult {
+function copyAttached(source: Store, target: Store, runs: ReturnType<Store['listRuns']>, s: Db, t: Db, result: TransferResult): TransferResult {
   const experimentIds = new Map<number, number>()
   const hasUid = t.prepare('SELECT id FROM runs WHERE uid = ?')
   const experimentByUid = t.prepare('SELECT id FROM experiments WHERE uid = ?')

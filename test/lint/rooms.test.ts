@@ -14,6 +14,8 @@ describe('the rooms of STYLE.md', () => {
     for (const dir of ['src-shared', 'src-main/engine', 'src-renderer/src/components']) mkdirSync(join(root, dir), { recursive: true })
     writeFileSync(join(root, 'src-shared/x.ts'), "import { readFile } from 'node:fs'\n")
     writeFileSync(join(root, 'src-main/engine/y.ts'), "import Database from 'better-sqlite3'\nimport * as tf from '@tensorflow/tfjs-core'\n")
+    mkdirSync(join(root, 'src-main/services'), { recursive: true })
+    writeFileSync(join(root, 'src-main/services/w.ts'), "export const f = (store: Store) => databaseOf(store).prepare('DELETE FROM runs').run()\n")
     writeFileSync(join(root, 'src-renderer/src/components/Z.vue'), "<script setup lang=\"ts\">\nconst runs = await window.lab.listRuns({})\n</script>\n")
     const problems = checkRooms(root)
     expect(problems).toEqual([
@@ -22,6 +24,7 @@ describe('the rooms of STYLE.md', () => {
       expect.stringMatching(/^src-main\/engine\/y\.ts:1: imports 'better-sqlite3': engine and data have no storage/),
       expect.stringMatching(/^src-main\/engine\/y\.ts:1: imports 'better-sqlite3': all SQL lives in store/),
       expect.stringMatching(/^src-main\/engine\/y\.ts:2: imports '@tensorflow\/tfjs-core': tf is imported only through engine\/tf\.ts/),
+      expect.stringMatching(/^src-main\/services\/w\.ts:1: the raw SQLite connection stays in store\//),
       expect.stringMatching(/^src-renderer\/src\/components\/Z\.vue:2: the lab API comes from useLab/),
     ])
   })

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { databaseOf } from '../../src-main/store/connection'
 import { migrate, schemaVersion } from '../../src-main/store/schema'
 import { openStore, StoreFormatError } from '../../src-main/store/store'
 import { exportRuns, importRuns } from '../../src-main/store/transfer'
@@ -59,20 +60,20 @@ describe('run store', () => {
     const after = store.metricSeries(id, 'trainLoss')
     expect(Buffer.from(after.values.buffer).equals(Buffer.from(before.values.buffer))).toBe(true)
     expect(Array.from(after.steps.slice(0, 3))).toEqual([0, 1, 2])
-    expect(store.db.prepare('SELECT count(*) AS n FROM metric_chunks WHERE run_id = ?').get(id)).toEqual({ n: 2 })
+    expect(databaseOf(store).prepare('SELECT count(*) AS n FROM metric_chunks WHERE run_id = ?').get(id)).toEqual({ n: 2 })
     store.close()
   })
 
   it('reads one metric of 50 runs × 30,000 points in well under 100 ms', () => {
     const store = openStore(fresh())
     const ids: number[] = []
-    store.db.transaction(() => {
+    store.transaction(() => {
       for (let r = 0; r < 50; r++) {
         const id = fillRun(store, 30_000, 250) // many small flushes, as a fast run writes them
         store.finishRun(id, { status: 'completed', stepsDone: 30_000 })
         ids.push(id)
       }
-    })()
+    })
     const timings: number[] = []
     for (let i = 0; i < 5; i++) {
       const start = performance.now()
@@ -83,6 +84,21 @@ describe('run store', () => {
     timings.sort((a, b) => a - b)
     console.log(`metric read, 50 runs × 30,000 points: median ${timings[2].toFixed(1)} ms`)
     expect(timings[2]).toBeLessThan(100)
+    store.close()
+  })
+
+  it('transaction() commits together or not at all, and hands back its result', () => {
+    const store = openStore(fresh())
+    const [kept] = store.transaction(() => store.queueRuns([{ config: config(1) }]))
+    expect(() =>
+      store.transaction(() => {
+        store.queueRuns([{ config: config(2) }])
+        store.setNote(kept, 'half-written')
+        throw new Error('stop')
+      }),
+    ).toThrow('stop')
+    expect(store.listRuns().map((r) => [r.id, r.note])).toEqual([[kept, '']])
+    expect('db' in store).toBe(false)
     store.close()
   })
 
@@ -110,7 +126,7 @@ describe('run store', () => {
     expect(old.pragma('user_version', { simple: true })).toBe(1)
     old.close()
     const store = openStore(path)
-    expect(store.db.pragma('user_version', { simple: true })).toBe(schemaVersion)
+    expect(databaseOf(store).pragma('user_version', { simple: true })).toBe(schemaVersion)
     expect(store.getRun(1)).toMatchObject({ uid: 'u1', seed: 3, rule: 'bp', status: 'completed', note: '', tags: [] })
     store.close()
   })
@@ -143,7 +159,7 @@ describe('run store', () => {
     const source = openStore(fresh())
     const experimentId = source.createExperiment({ name: 'sweep', definition: { base: {} } })
     const id = fillRun(source, 2500, 700)
-    source.db.prepare('UPDATE runs SET experiment_id = ? WHERE id = ?').run(experimentId, id)
+    databaseOf(source).prepare('UPDATE runs SET experiment_id = ? WHERE id = ?').run(experimentId, id)
     source.saveArtifacts(id, [{ name: 'W1', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6]) }])
     source.setTags(id, ['keep'])
     source.finishRun(id, { status: 'completed', stepsDone: 2499, finalMetrics: { trainLoss: 0.1 } })

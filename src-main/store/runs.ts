@@ -1,0 +1,270 @@
+/**
+ * Runs and the experiments that group them: queueing, status changes, notes, tags and the trash.
+ */
+import { randomUUID } from 'node:crypto'
+import { now, type Db } from './connection'
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'diverged' | 'interrupted'
+export const finishedStatuses: RunStatus[] = ['completed', 'failed', 'cancelled', 'diverged', 'interrupted']
+
+export interface ExperimentRecord {
+  id: number
+  uid: string
+  name: string
+  description: string
+  /** The sweep definition as given (base config and grid). */
+  definition: unknown
+  createdAt: string
+}
+
+export interface RunRecord {
+  id: number
+  uid: string
+  experimentId: number | null
+  /** Position in the experiment's expanded grid. */
+  sweepIndex: number | null
+  name: string | null
+  /** The full resolved run config. */
+  config: Record<string, unknown>
+  seed: number
+  rule: string
+  status: RunStatus
+  backend: string | null
+  dataset: Record<string, unknown> | null
+  datasetFingerprint: string | null
+  queuedAt: string
+  startedAt: string | null
+  endedAt: string | null
+  durationMs: number | null
+  stepsDone: number
+  totalSteps: number
+  error: string | null
+  finalMetrics: Record<string, number> | null
+  /** For completed runs: `converged` (the convergence stop) or `step-limit`; stepsDone is the step. */
+  stopReason: string | null
+  note: string
+  tags: string[]
+}
+
+export interface RunFilter {
+  experimentId?: number
+  status?: RunStatus[]
+  ids?: number[]
+  /** Include runs in the trash (deleted, not yet purged). */
+  includeDeleted?: boolean
+}
+
+/** How a run ended, as finishRun records it. */
+export interface RunEnding {
+  status: RunStatus
+  durationMs?: number
+  stepsDone: number
+  error?: string | null
+  finalMetrics?: Record<string, number> | null
+  stopReason?: string | null
+}
+
+interface RunRow {
+  id: number
+  uid: string
+  experiment_id: number | null
+  sweep_index: number | null
+  name: string | null
+  config: string
+  seed: number
+  rule: string
+  status: RunStatus
+  backend: string | null
+  dataset: string | null
+  dataset_fingerprint: string | null
+  queued_at: string
+  started_at: string | null
+  ended_at: string | null
+  duration_ms: number | null
+  steps_done: number
+  total_steps: number
+  error: string | null
+  final_metrics: string | null
+  stop_reason: string | null
+  note: string
+  tags: string | null
+}
+
+function runFromRow(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    uid: row.uid,
+    experimentId: row.experiment_id,
+    sweepIndex: row.sweep_index,
+    name: row.name,
+    config: JSON.parse(row.config),
+    seed: row.seed,
+    rule: row.rule,
+    status: row.status,
+    backend: row.backend,
+    dataset: row.dataset ? JSON.parse(row.dataset) : null,
+    datasetFingerprint: row.dataset_fingerprint,
+    queuedAt: row.queued_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationMs: row.duration_ms,
+    stepsDone: row.steps_done,
+    totalSteps: row.total_steps,
+    error: row.error,
+    finalMetrics: row.final_metrics ? JSON.parse(row.final_metrics) : null,
+    stopReason: row.stop_reason,
+    note: row.note,
+    tags: row.tags ? row.tags.split('\u0000') : [],
+  }
+}
+
+function experimentFromRow(row: Record<string, unknown>): ExperimentRecord {
+  return {
+    id: row.id as number,
+    uid: row.uid as string,
+    name: row.name as string,
+    description: row.description as string,
+    definition: JSON.parse(row.definition as string),
+    createdAt: row.created_at as string,
+  }
+}
+
+const runColumns = `r.*, (SELECT group_concat(tag, char(0)) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags`
+
+/** The runs and experiments of a lab file. `compact` merges a finished run's metric chunks. */
+export function createRuns(db: Db, compact: (runId: number) => void) {
+  const statements = {
+    insertExperiment: db.prepare(`INSERT INTO experiments (uid, name, description, definition, created_at) VALUES (?, ?, ?, ?, ?)`),
+    experimentByUid: db.prepare(`SELECT id FROM experiments WHERE uid = ?`),
+    insertRun: db.prepare(
+      `INSERT INTO runs (uid, experiment_id, sweep_index, name, config, seed, rule, status, queued_at, total_steps)
+       VALUES (@uid, @experimentId, @sweepIndex, @name, @config, @seed, @rule, 'queued', @queuedAt, @totalSteps)`,
+    ),
+    markRunning: db.prepare(`UPDATE runs SET status = 'running', started_at = ?, backend = ?, dataset = ?, dataset_fingerprint = ? WHERE id = ?`),
+    finish: db.prepare(`UPDATE runs SET status = ?, ended_at = ?, duration_ms = ?, steps_done = ?, error = ?, final_metrics = ?, stop_reason = ? WHERE id = ?`),
+    run: db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.id = ?`),
+    experiment: db.prepare(`SELECT * FROM experiments WHERE id = ?`),
+    experiments: db.prepare(`SELECT * FROM experiments ORDER BY id`),
+    interrupt: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'the process running it stopped (killed or crashed) before it finished' WHERE status = 'running'`),
+    setNote: db.prepare(`UPDATE runs SET note = ? WHERE id = ?`),
+    addTag: db.prepare(`INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)`),
+    clearTags: db.prepare(`DELETE FROM tags WHERE run_id = ?`),
+    softDelete: db.prepare(`UPDATE runs SET deleted_at = ? WHERE id = ?`),
+    restore: db.prepare(`UPDATE runs SET deleted_at = NULL WHERE id = ?`),
+  }
+
+  return {
+    /**
+     * Marks runs found `running` (their process was killed) as `interrupted`, keeping every metric
+     * committed before the kill, and compacts their chunks.
+     */
+    recoverInterrupted(): void {
+      const left = db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[]
+      db.transaction(() => {
+        statements.interrupt.run(now())
+        left.forEach((r) => compact(r.id))
+      })()
+    },
+
+    createExperiment(input: { name: string; description?: string; definition: unknown; uid?: string }): number {
+      const uid = input.uid ?? randomUUID()
+      const existing = statements.experimentByUid.get(uid) as { id: number } | undefined
+      if (existing) return existing.id
+      return Number(statements.insertExperiment.run(uid, input.name, input.description ?? '', JSON.stringify(input.definition), now()).lastInsertRowid)
+    },
+
+    getExperiment(id: number): ExperimentRecord | null {
+      const row = statements.experiment.get(id) as Record<string, unknown> | undefined
+      return row ? experimentFromRow(row) : null
+    },
+
+    listExperiments(): ExperimentRecord[] {
+      return (statements.experiments.all() as Record<string, unknown>[]).map(experimentFromRow)
+    },
+
+    /** Adds queued runs in one transaction; returns their ids in order. */
+    queueRuns(runs: { config: Record<string, unknown> & { seed: number; rule: string; steps: number; name?: string }; experimentId?: number; sweepIndex?: number; uid?: string }[]): number[] {
+      return db.transaction(() =>
+        runs.map((r) =>
+          Number(
+            statements.insertRun.run({
+              uid: r.uid ?? randomUUID(),
+              experimentId: r.experimentId ?? null,
+              sweepIndex: r.sweepIndex ?? null,
+              name: r.config.name ?? null,
+              config: JSON.stringify(r.config),
+              seed: r.config.seed,
+              rule: r.config.rule,
+              queuedAt: now(),
+              totalSteps: r.config.steps,
+            }).lastInsertRowid,
+          ),
+        ),
+      )()
+    },
+
+    markRunning(runId: number, backend: string, dataset: { fingerprint: string } & Record<string, unknown>): void {
+      statements.markRunning.run(now(), backend, JSON.stringify(dataset), dataset.fingerprint, runId)
+    },
+
+    /** Records how a run ended and compacts its metric chunks into one per measure. */
+    finishRun(runId: number, result: RunEnding): void {
+      db.transaction(() => {
+        statements.finish.run(result.status, now(), result.durationMs ?? null, result.stepsDone, result.error ?? null, result.finalMetrics ? JSON.stringify(result.finalMetrics) : null, result.stopReason ?? null, runId)
+        compact(runId)
+      })()
+    },
+
+    getRun(id: number): RunRecord | null {
+      const row = statements.run.get(id) as RunRow | undefined
+      return row ? runFromRow(row) : null
+    },
+
+    listRuns(filter: RunFilter = {}): RunRecord[] {
+      const where: string[] = []
+      const params: unknown[] = []
+      if (!filter.includeDeleted) where.push('r.deleted_at IS NULL')
+      if (filter.experimentId !== undefined) {
+        where.push('r.experiment_id = ?')
+        params.push(filter.experimentId)
+      }
+      if (filter.status?.length) {
+        where.push(`r.status IN (${filter.status.map(() => '?').join(',')})`)
+        params.push(...filter.status)
+      }
+      if (filter.ids) {
+        if (filter.ids.length === 0) return []
+        where.push(`r.id IN (${filter.ids.map(() => '?').join(',')})`)
+        params.push(...filter.ids)
+      }
+      const sql = `SELECT ${runColumns} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id`
+      return (db.prepare(sql).all(...params) as RunRow[]).map(runFromRow)
+    },
+
+    setNote(runId: number, note: string): void {
+      statements.setNote.run(note, runId)
+    },
+
+    setTags(runId: number, tags: string[]): void {
+      db.transaction(() => {
+        statements.clearTags.run(runId)
+        for (const tag of new Set(tags.map((t) => t.trim()).filter(Boolean))) statements.addTag.run(runId, tag)
+      })()
+    },
+
+    /** Moves runs to the trash; `restoreRuns` undoes it until `purgeDeleted`. */
+    deleteRuns(ids: number[]): void {
+      const at = now()
+      db.transaction(() => ids.forEach((id) => statements.softDelete.run(at, id)))()
+    },
+
+    restoreRuns(ids: number[]): void {
+      db.transaction(() => ids.forEach((id) => statements.restore.run(id)))()
+    },
+
+    /** Removes trashed runs and their data for good. */
+    purgeDeleted(): number {
+      return db.prepare(`DELETE FROM runs WHERE deleted_at IS NOT NULL`).run().changes
+    },
+  }
+}
