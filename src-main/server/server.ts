@@ -12,7 +12,10 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { dispatchTable, eventChannels, LabError, type LabEvents, type WireError } from '../../src-shared/contract'
+import { ConfigError } from '../../src-shared/config'
+import { IdxError } from '../data/idx'
 import type { LabService } from '../services/lab'
+import { StoreFormatError } from '../store/schema'
 
 export interface ServerOptions {
   lab: LabService
@@ -37,6 +40,14 @@ const contentTypes: Record<string, string> = {
 }
 
 const maxBodyBytes = 10 * 1024 * 1024
+
+/**
+ * Errors a request's own content caused: invalid arguments, configs and files it named. They are
+ * answered 400; anything else is the lab's fault (500).
+ */
+function isInputError(error: unknown): boolean {
+  return error instanceof LabError || error instanceof ConfigError || error instanceof IdxError || error instanceof StoreFormatError || error instanceof URIError
+}
 
 export async function startServer(options: ServerOptions) {
   const token = options.token ?? randomBytes(24).toString('base64url')
@@ -95,14 +106,20 @@ export async function startServer(options: ServerOptions) {
     } catch (error) {
       const wire: WireError = { message: error instanceof Error ? error.message : String(error) }
       if (error instanceof LabError && error.issues.length) wire.issues = error.issues
-      send(response, error instanceof LabError ? 400 : 500, { error: wire })
+      send(response, isInputError(error) ? 400 : 500, { error: wire })
     }
   }
 
   async function serveStatic(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
     const refused = refuse(request, false)
     if (refused) return send(response, refused[0], { error: { message: refused[1] } })
-    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(pathname)
+    } catch {
+      return send(response, 400, { error: { message: 'malformed percent-encoding in the path' } })
+    }
+    const relative = normalize(decoded).replace(/^([/\\])+/, '')
     let file = resolve(staticRoot, relative || 'index.html')
     if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return send(response, 404, { error: { message: 'not found' } })
     let info = await stat(file).catch(() => null)
@@ -123,7 +140,12 @@ export async function startServer(options: ServerOptions) {
   }
 
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+    let url: URL
+    try {
+      url = new URL(request.url ?? '/', 'http://127.0.0.1')
+    } catch {
+      return send(response, 400, { error: { message: 'malformed request URL' } })
+    }
     const api = /^\/api\/([\w:-]+)$/.exec(url.pathname)
     const work = api ? serveApi(request, response, api[1]) : serveStatic(request, response, url.pathname)
     work.catch((error) => {

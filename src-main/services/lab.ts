@@ -41,6 +41,15 @@ export interface LabServiceOptions {
   runner?: Partial<RunnerOptions>
 }
 
+/** A failure caused by what the request named (a folder, a source) becomes a LabError, answered as bad input. */
+async function asInputError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    throw error instanceof LabError ? error : new LabError(error instanceof Error ? error.message : String(error))
+  }
+}
+
 type Listener<E extends keyof LabEvents> = (payload: LabEvents[E]) => void
 
 function summarize(run: RunRecord): RunSummary {
@@ -159,6 +168,10 @@ export function createLabService(options: LabServiceOptions) {
       const W1 = store.artifacts(runId).find((a) => a.name === 'W1')
       if (!W1) return null
       const [inputs, hidden] = W1.shape
+      // A stored shape is checked against the data before it sizes anything (a crafted file's could ask for gigabytes).
+      if (W1.shape.length !== 2 || inputs !== 784 || !Number.isSafeInteger(hidden) || hidden < 1 || W1.values.length !== inputs * hidden) {
+        throw new LabError(`run ${runId}'s first-layer weights are damaged: shape ${JSON.stringify(W1.shape)} with ${W1.values.length} values`)
+      }
       const units: number[][] = []
       for (let u = 0; u < Math.min(count, hidden); u++) {
         const column = new Array<number>(inputs)
@@ -178,7 +191,7 @@ export function createLabService(options: LabServiceOptions) {
     restoreRuns: (runIds) => store.restoreRuns(runIds),
 
     listDatasets: () => listDatasets(dataDir),
-    importDatasetFolder: ({ kind, dir }) => importFolder(kind, dir, dataDir),
+    importDatasetFolder: ({ kind, dir }) => asInputError(importFolder(kind, dir, dataDir)),
 
     downloadDataset(kind) {
       void ensureDownloaded(kind, { dataDir, onProgress: (p) => emit('downloadProgress', { kind, file: p.file, receivedBytes: p.receivedBytes, totalBytes: p.totalBytes, percent: p.percent, done: false }) }).then(
@@ -203,7 +216,7 @@ export function createLabService(options: LabServiceOptions) {
     },
 
     async getDatasetSamples({ kind, source, perClass }): Promise<DatasetSamples> {
-      const raw = await loadRawImages(kind, source, { dataDir })
+      const raw = await asInputError(loadRawImages(kind, source, { dataDir }))
       const pixels = raw.rows * raw.cols
       const samples: number[][][] = catalog[kind].classNames.map(() => [])
       for (let i = 0; i < raw.train.n; i++) {

@@ -7,20 +7,30 @@ import { describe, expect, it } from 'vitest'
 const cli = new URL('../../src-main/cli/fa-lab.mjs', import.meta.url).pathname
 
 /** Starts a long-running command, waits for `pattern` on stdout, then stops it with Ctrl-C. */
-function untilPrinted(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp): Promise<{ stdout: string; stderr: string; code: number | null }> {
+function untilPrinted(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<{ stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`timed out; stdout: ${stdout}\nstderr: ${stderr}`))), 60_000)
+    let sent = false
+    const watch = () => {
+      if (!sent && pattern.test(stream === 'stdout' ? stdout : stderr)) {
+        sent = true
+        child.kill('SIGINT')
+      }
+    }
     child.stdout.on('data', (c) => {
       stdout += c
-      if (pattern.test(stdout)) child.kill('SIGINT')
+      watch()
     })
-    child.stderr.on('data', (c) => (stderr += c))
-    child.on('exit', (code) => {
+    child.stderr.on('data', (c) => {
+      stderr += c
+      watch()
+    })
+    child.on('exit', (code, signal) => {
       clearTimeout(timer)
-      resolve({ stdout, stderr, code })
+      resolve({ stdout, stderr, code, signal })
     })
   })
 }
@@ -40,5 +50,14 @@ describe('npm run lab (fa-lab start) on a machine without the Electron binary', 
     expect(result.stdout).toContain(`FA Lab (browser mode) for ${join(home, 'default.falab.sqlite')}`)
     expect(result.code).toBe(0)
     expect(existsSync(join(home, 'default.falab.sqlite'))).toBe(true)
+  })
+
+  it('Ctrl-C pressed as soon as the first line is printed stops it cleanly instead of killing it (defect 11)', async () => {
+    const electron = await import('electron' as string).then(() => true, () => false)
+    if (electron) return
+    const home = mkdtempSync(join(tmpdir(), 'fa-lab-start-early-'))
+    const result = await untilPrinted(['start'], { FA_LAB_HOME: home }, /The desktop app needs Electron/, 'stderr')
+    expect(result.signal).toBeNull()
+    expect(result.code).toBe(0)
   })
 })

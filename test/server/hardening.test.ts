@@ -1,0 +1,112 @@
+import fc from 'fast-check'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requestChannels } from '../../src-shared/contract'
+import { startServer } from '../../src-main/server/server'
+import { createLabService, type LabService } from '../../src-main/services/lab'
+import { experiment, runConfig } from '../shared/arbitraries'
+
+const dir = mkdtempSync(join(tmpdir(), 'fa-lab-server-hardening-'))
+const staticDir = join(dir, 'renderer')
+let lab: LabService
+let server: Awaited<ReturnType<typeof startServer>>
+
+beforeAll(async () => {
+  mkdirSync(staticDir)
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>lab</title>')
+  lab = createLabService({ labPath: join(dir, 'lab.sqlite'), mode: 'browser', workers: 1, dataDir: dir })
+  server = await startServer({ lab, staticDir })
+})
+afterAll(async () => {
+  await server.close()
+  await lab.close()
+})
+
+/** A request with the token; `body` is sent as is (a string) or as `{ argument }`. */
+function call(path: string, body?: unknown, method = 'POST'): Promise<{ status: number; json: { result?: unknown; error?: { message: string } } }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method, headers: { host: `127.0.0.1:${server.port}`, authorization: `Bearer ${server.token}` } }, (res) => {
+      let text = ''
+      res.on('data', (c) => (text += c))
+      res.on('end', () => resolve({ status: res.statusCode!, json: text.startsWith('{') ? JSON.parse(text) : {} }))
+    })
+    req.on('error', reject)
+    req.end(typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify({ argument: body }))
+  })
+}
+
+const base = {
+  seed: 1,
+  data: { kind: 'synthetic', n: 20, inputDim: 5 },
+  model: { kind: 'two-layer', hidden: 4 },
+  rule: 'fa',
+  optimizer: { learningRate: 0.01 },
+  steps: 5,
+  evalEvery: 5,
+}
+
+describe('browser-mode server under hostile input', () => {
+  it('a __proto__ grid path is refused and later requests still work (defect 1)', async () => {
+    const validation = await call('/api/experiments:validate', { name: 'p', base, grid: { '__proto__.polluted': [1] } })
+    expect(validation.status).toBe(200)
+    expect(validation.json.result).toMatchObject({ ok: false, issues: [{ path: 'grid.__proto__.polluted' }] })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect((await call('/api/runs:list', {})).status).toBe(200)
+    const started = await call('/api/experiments:start', { name: 'after', base, grid: {} })
+    expect(started.status).toBe(200)
+    await lab.runner.whenIdle()
+  })
+
+  it('counts a 10¹⁰-run grid and refuses it at once (defect 3)', async () => {
+    const grid = Object.fromEntries(['seed', 'steps', 'evalEvery', 'evalSamples', 'data.n', 'data.inputDim', 'model.hidden', 'optimizer.learningRate', 'regularization.outputL2', 'regularization.weightDecay'].map((p) => [p, Array.from({ length: 10 }, (_, i) => i + 1)]))
+    const started = performance.now()
+    const validation = await call('/api/experiments:validate', { name: 'huge', base, grid })
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(validation.json.result).toMatchObject({ ok: false, runCount: 1e10, maxRuns: 10_000 })
+    expect(JSON.stringify(validation.json.result)).toContain('expands to 10,000,000,000 runs, more than the limit of 10,000')
+    expect((await call('/api/experiments:start', { name: 'huge', base, grid })).status).toBe(400)
+  })
+
+  it('answers 400, never 500, to malformed input (defect 9)', async () => {
+    expect((await call('/%E0%A4%A', undefined, 'GET')).status).toBe(400)
+    expect((await call('/assets/%', undefined, 'GET')).status).toBe(400)
+    expect((await call('/api/runs:list', '{not json')).status).toBe(400)
+    expect((await call('/api/datasets:import', { kind: 'mnist', dir: join(dir, 'no-such-folder') })).status).toBe(400)
+    const empty = join(dir, 'empty-folder')
+    mkdirSync(empty)
+    const imported = await call('/api/datasets:import', { kind: 'mnist', dir: empty })
+    expect(imported.status).toBe(400)
+    expect(imported.json.error?.message).toMatch(/lacks the train images/)
+    expect((await call('/api/datasets:samples', { kind: 'mnist', source: { dir: empty }, perClass: 1 })).status).toBe(400)
+    expect((await call('/api/runs:get', 999)).status).toBe(400)
+  })
+
+  it('a few hundred generated requests get 200 or 400, and runs:list still answers', async () => {
+    const channels = Object.values(requestChannels).filter((c) => c !== 'datasets:download' && c !== 'experiments:start')
+    let sent = 0
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...channels), fc.oneof(experiment, runConfig, fc.jsonValue({ maxDepth: 3 })), async (channel, argument) => {
+        const answer = await call(`/api/${channel}`, channel === 'experiments:validate' ? argument : argument)
+        sent++
+        expect([200, 400]).toContain(answer.status)
+      }),
+      { numRuns: 200, seed: 11 },
+    )
+    await fc.assert(
+      fc.asyncProperty(experiment, async (input) => {
+        const answer = await call('/api/experiments:validate', input)
+        sent++
+        expect(answer.status).toBe(200)
+      }),
+      { numRuns: 200, seed: 12 },
+    )
+    expect(sent).toBe(400)
+    const list = await call('/api/runs:list', {})
+    expect(list.status).toBe(200)
+    expect(Array.isArray(list.json.result)).toBe(true)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
