@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
+import { outputL2At, parseRunConfig, type RunConfigInput } from '../../src-shared/config'
 import { loadDataset } from '../../src-main/data/load'
 import { createNetwork, disposeNetwork, networkSpec } from '../../src-main/engine/network'
 import { createRule } from '../../src-main/engine/rules'
@@ -37,12 +37,13 @@ describe('Kolen–Pollack', () => {
       const gap = () => tf.tidy(() => tf.sub(session.rule.fixed[0], session.net.layers[1].W).dataSync() as Float32Array)
       const start = gap()
       for (let t = 0; t < 40; t++) session.step()
-      const decay = 1 - config.optimizer.learningRate * config.regularization.outputL2
+      const lambda = outputL2At(config.regularization.outputL2, 0)
+      const decay = 1 - config.optimizer.learningRate * lambda
       // With momentum v the gap g obeys g_t = g_{t−1} − η v_t, v_t = μ v_{t−1} + λ g_{t−1}: run that recursion.
       let g = Float64Array.from(start)
       let v = new Float64Array(g.length)
       for (let t = 0; t < 40; t++) {
-        v = v.map((vi, i) => momentum * vi + config.regularization.outputL2 * g[i])
+        v = v.map((vi, i) => momentum * vi + lambda * g[i])
         g = g.map((gi, i) => gi - config.optimizer.learningRate * v[i])
       }
       if (momentum === 0) expect(relativeError(g, Array.from(start, (s) => s * decay ** 40))).toBeLessThan(1e-9)
