@@ -8,6 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // One file at a time: several tests measure wall time or use both cores themselves.
     fileParallelism: false,
+    // No test opens the machine's browser; the opener's tests put a stand-in on the PATH and unset this.
+    env: { FA_LAB_NO_BROWSER: '1' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default', ['json', { outputFile: 'test-output/vitest-report.json' }]],

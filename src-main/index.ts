@@ -1,6 +1,8 @@
 /**
  * Electron lifecycle and windows only: opens the last lab (or the default one), wires ipc.ts to
- * the lab service, and offers New/Open lab in the File menu.
+ * the lab service, and offers New/Open lab in the File menu. With FA_LAB_SERVER_URL (set by
+ * `fa-lab start` where better-sqlite3 could not be built for Electron), the window shows the lab
+ * that URL serves in browser mode instead, and this process opens no lab itself.
  */
 import { app, BrowserWindow, dialog, Menu, session, shell } from 'electron'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -15,6 +17,7 @@ process.env.FA_LAB_HOME ??= app.getPath('userData')
 process.env.FA_LAB_RESOURCES ??= app.isPackaged ? join(process.resourcesPath, 'app.asar.unpacked', 'resources') : join(app.getAppPath(), 'resources')
 if (app.isPackaged) process.env.FA_LAB_BLAS_ADDON ??= join(process.resourcesPath, 'app.asar.unpacked', 'src-main', 'native', 'blas', 'build', 'Release', 'fa_lab_blas.node')
 const here = fileURLToPath(new URL('.', import.meta.url))
+const serverUrl = process.env.FA_LAB_SERVER_URL
 const settingsFile = () => join(app.getPath('userData'), 'settings.json')
 const defaultLab = () => join(app.getPath('userData'), 'default.falab.sqlite')
 
@@ -69,8 +72,8 @@ function buildMenu(): void {
       {
         label: 'File',
         submenu: [
-          { label: 'New Lab…', accelerator: 'CmdOrCtrl+N', click: () => void pickLab(true) },
-          { label: 'Open Lab…', accelerator: 'CmdOrCtrl+O', click: () => void pickLab(false) },
+          { label: 'New Lab…', accelerator: 'CmdOrCtrl+N', enabled: !serverUrl, click: () => void pickLab(true) },
+          { label: 'Open Lab…', accelerator: 'CmdOrCtrl+O', enabled: !serverUrl, click: () => void pickLab(false) },
           { type: 'separator' },
           { role: 'quit' },
         ],
@@ -87,20 +90,23 @@ async function createWindow(): Promise<void> {
     width: 1400,
     height: 900,
     title: 'FA Lab',
-    webPreferences: { preload: join(here, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
+    // Served by browser mode, the renderer talks to its server over HTTP and needs no preload.
+    webPreferences: { preload: serverUrl ? undefined : join(here, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
   })
   window.webContents.setWindowOpenHandler(({ url }) => {
     void shell.openExternal(url)
     return { action: 'deny' }
   })
   window.on('page-title-updated', (event) => event.preventDefault())
+  if (serverUrl) return window.loadURL(serverUrl)
   await openLab(lastLab())
   if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL)
   else await window.loadFile(join(here, '../renderer/index.html'))
 }
 
 app.whenReady().then(async () => {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+  // The browser-mode server sends its own Content-Security-Policy.
+  if (!serverUrl) session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: {
         ...details.responseHeaders,

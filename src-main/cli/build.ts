@@ -1,21 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
 import type { Command } from './command'
 import { projectRoot } from '../lib/paths'
+import { electronPackageInstalled, runElectronVite } from './electron'
 
 /** Where the built renderer lives (what browser mode serves and Electron loads). */
 export const rendererDir = () => join(projectRoot(), 'out', 'renderer')
-
-function electronInstalled(): boolean {
-  try {
-    createRequire(import.meta.url).resolve('electron/package.json')
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Builds the renderer with Vite from electron.vite.config.ts's renderer section. */
 export async function buildRenderer(log: (line: string) => void = console.error): Promise<void> {
@@ -46,14 +36,12 @@ export async function ensureRendererBuilt(): Promise<string> {
 }
 
 export const buildCommand: Command = {
-  summary: 'build the app (Electron main, preload and renderer; the renderer alone without Electron)',
+  summary: 'build the app (Electron main, preload and renderer; the renderer alone without Electron\'s package)',
   async run() {
-    if (electronInstalled()) {
-      const result = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('electron-vite/bin/electron-vite.js'), 'build'], { stdio: 'inherit' })
-      return result.status ?? 1
-    }
+    // electron-vite needs Electron's npm package (its version sets the build targets), not its binary.
+    if (electronPackageInstalled()) return runElectronVite(['build']).status ?? 1
     await buildRenderer()
-    console.error(`fa-lab: built ${rendererDir()} (Electron is not installed, so only the renderer for browser mode)`)
+    console.error(`fa-lab: built ${rendererDir()} (Electron's npm package is not installed, so only the renderer for browser mode)`)
     return 0
   },
 }

@@ -5,50 +5,91 @@ import { dataHome, labHome } from '../lib/paths'
 import { parseMaxRuns, parseOptions, UsageError } from './args'
 import { ensureRendererBuilt } from './build'
 import type { Command } from './command'
+import { openInBrowser } from './open-browser'
 import { armStopSignals } from './signals'
 import { workerCountFault } from '../lib/limits'
 
 export const defaultLabPath = () => join(labHome(), 'default.falab.sqlite')
 
-const help = `usage: fa-lab serve [--db lab.sqlite] [--port N] [--workers N] [--max-runs N]
+const help = `usage: fa-lab serve [--db lab.sqlite] [--port N] [--workers N] [--max-runs N] [--open]
 
 Browser mode: serves the lab on 127.0.0.1 and prints a URL with a session token. Open it in a
-browser on this machine. Ctrl-C stops the server (runs still training are cancelled).`
+browser on this machine (--open opens it in your browser). Ctrl-C stops the server (runs still
+training are cancelled).`
 
-export const serveCommand: Command = {
-  summary: 'serve the lab in a browser on 127.0.0.1 (browser mode)',
-  async run(args) {
-    const signals = armStopSignals()
-    try {
-      return await serve(args, signals.stopped)
-    } finally {
-      signals.release()
-    }
-  },
+/** The options browser mode takes, shared with `fa-lab start`, which falls back to it. */
+export const serveOptions = {
+  db: { type: 'string' },
+  port: { type: 'string' },
+  workers: { type: 'string' },
+  'max-runs': { type: 'string' },
+  open: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** A running browser-mode lab: its URL (with the session token) and how to stop it cleanly. */
+export interface BrowserMode {
+  url: string
+  labPath: string
+  stop(): Promise<void>
 }
 
-async function serve(args: string[], stopped: Promise<NodeJS.Signals>): Promise<number> {
-  const { values } = parseOptions(args, { db: { type: 'string' }, port: { type: 'string' }, workers: { type: 'string' }, 'max-runs': { type: 'string' }, help: { type: 'boolean', short: 'h' } })
-  if (values.help) {
-    console.log(help)
-    return 0
+/** Serves the lab at `labPath` on 127.0.0.1 (port 0: any free one). */
+export async function startBrowserMode(options: { labPath: string; port?: number; workers?: number; maxRuns?: number }): Promise<BrowserMode> {
+  const staticDir = await ensureRendererBuilt()
+  const lab = createLabService({ labPath: options.labPath, mode: 'browser', workers: options.workers, maxRuns: options.maxRuns, dataDir: dataHome() })
+  const server = await startServer({ lab, staticDir, port: options.port ?? 0 })
+  return {
+    url: server.url,
+    labPath: options.labPath,
+    async stop() {
+      lab.runner.cancelAll()
+      await Promise.race([lab.runner.whenIdle(), new Promise((r) => setTimeout(r, 3000))])
+      await server.close()
+      await lab.close()
+    },
   }
+}
+
+type ServeValues = { db?: string; port?: string; workers?: string; 'max-runs'?: string; open?: boolean }
+
+/**
+ * Browser mode until `stopped` (Ctrl-C): serves the lab, prints its URL and, when `browser` is
+ * 'open', opens it in the user's browser ('quiet': says it does not).
+ */
+export async function runBrowserMode(values: ServeValues, browser: 'open' | 'quiet' | 'silent', stopped: Promise<unknown>): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, not '${values.port}'`)
   const workers = values.workers === undefined ? undefined : Number(values.workers)
   const workersFault = workers === undefined ? null : workerCountFault(workers)
   if (workersFault) throw new UsageError(`--workers ${values.workers}: ${workersFault}`)
   const maxRuns = parseMaxRuns(values['max-runs'])
-  const labPath = values.db ?? defaultLabPath()
-  const staticDir = await ensureRendererBuilt()
-  const lab = createLabService({ labPath, mode: 'browser', workers, maxRuns, dataDir: dataHome() })
-  const server = await startServer({ lab, staticDir, port })
-  console.log(`FA Lab (browser mode) for ${labPath}\nOpen ${server.url}`)
+  const lab = await startBrowserMode({ labPath: values.db ?? defaultLabPath(), port, workers, maxRuns })
+  console.log(`FA Lab (browser mode) for ${lab.labPath}\nOpen ${lab.url}`)
+  const page = browser === 'open' ? await openInBrowser(lab.url, labHome()) : null
+  if (page) console.log(page.message)
+  if (browser === 'quiet') console.log('Not opening a browser (--no-browser).')
   await stopped
   console.error('stopping: cancelling runs in progress…')
-  lab.runner.cancelAll()
-  await Promise.race([lab.runner.whenIdle(), new Promise((r) => setTimeout(r, 3000))])
-  await server.close()
-  await lab.close()
+  page?.remove()
+  await lab.stop()
   return 0
+}
+
+export const serveCommand: Command = {
+  summary: 'serve the lab in a browser on 127.0.0.1 (browser mode)',
+  async run(args) {
+    // Before anything is printed: Ctrl-C during start-up stops the lab cleanly (see signals.ts).
+    const signals = armStopSignals()
+    try {
+      const { values } = parseOptions(args, serveOptions)
+      if (values.help) {
+        console.log(help)
+        return 0
+      }
+      return await runBrowserMode(values, values.open ? 'open' : 'silent', signals.stopped)
+    } finally {
+      signals.release()
+    }
+  },
 }

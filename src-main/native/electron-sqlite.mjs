@@ -21,6 +21,9 @@ rmSync(target, { recursive: true, force: true })
 mkdirSync(join(target, 'node_modules'), { recursive: true })
 cpSync(sqliteDir, join(target, 'node_modules', 'better-sqlite3'), { recursive: true, filter: (src) => !src.includes(`${join('better-sqlite3', 'build')}`) })
 writeFileSync(join(target, 'package.json'), JSON.stringify({ name: 'fa-lab-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }))
+// An npm `nodedir` setting (inherited as npm_config_nodedir under npm run) makes node-gyp compile
+// against Node's own headers whatever target it is given: a binding Electron would refuse.
+for (const key of Object.keys(process.env)) if (key.toLowerCase() === 'npm_config_nodedir') delete process.env[key]
 const { rebuild } = await import('@electron/rebuild')
 await rebuild({ buildPath: target, electronVersion, onlyModules: ['better-sqlite3'], force: true })
 if (!existsSync(binding)) {
