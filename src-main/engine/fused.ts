@@ -17,9 +17,10 @@
  */
 import type { Activation, LossKind } from '../../src-shared/config'
 import { blasMatMulEnabled, loadBlas, type BlasAddon } from './blas'
+import type { EvaluationSplits, Evaluator, Metrics } from './evaluation'
 import type { Network } from './network'
 import { layerDecay, type OptimizerSettings } from './optimizer'
-import type { Rule } from './rules'
+import { directRules, type Rule } from './rules'
 import { tf } from './tf'
 
 const activationCode: Record<Activation, number> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 }
@@ -58,30 +59,27 @@ export interface FusedTrainer {
   step(order: Int32Array | null, start: number, count: number, settings: OptimizerSettings): number
 }
 
-/**
- * The fused trainer for a network on the blas backend, or null where it does not apply (another
- * backend is active, the addon is missing, or the run uses dropout, which the reference path does).
- */
-export function createFusedTrainer(
-  net: Network,
-  rule: Rule,
-  loss: LossKind,
-  train: { x: tf.Tensor2D; targets: tf.Tensor2D },
-  velocity: Velocity[] | null,
-  dropout: number,
-): FusedTrainer | null {
+
+/** The blas backend's addon and heap, when the fused path can run at all. */
+function fusedBackend(): { blas: BlasAddon; heap: (t: tf.TensorInfo) => Float32Array } | null {
   const blas = loadBlas()
-  if (!blas || !blasMatMulEnabled() || tf.getBackend() !== 'wasm' || dropout > 0) return null
-  // KP's B has its own momentum buffer inside the optimiser: with momentum, KP stays on the reference path.
-  if (rule.kind === 'kp' && velocity) return null
+  if (!blas || !blasMatMulEnabled() || tf.getBackend() !== 'wasm') return null
   const backend = tf.backend() as unknown as WasmHeapBackend
-  const heap = (t: tf.Tensor) => backend.typedArrayFromHeap(t)
+  return { blas, heap: (t) => backend.typedArrayFromHeap(t) }
+}
+
+/**
+ * Forward pass and rule signals of a network as addon calls, shared by the trainer and the
+ * evaluator. Heap views are taken afresh at every use: the wasm memory may have grown, or a
+ * variable been reassigned, since the last call.
+ */
+function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.TensorInfo) => Float32Array) {
   const layers = net.layers
   const L = layers.length
   const inputDim = layers[0].fanIn
   const outputs = layers[L - 1].fanOut
   const act = activationCode[net.spec.activation]
-  const signBuffers = layers.map((layer, l) => (rule.kind === 'sign' && l > 0 ? new Float32Array(layer.fanIn * layer.fanOut) : null))
+  const signBuffers = layers.map((layer, l) => (l > 0 ? new Float32Array(layer.fanIn * layer.fanOut) : null))
   const workspaces = new Map<number, Workspace>()
 
   function workspace(rows: number): Workspace {
@@ -100,28 +98,8 @@ export function createFusedTrainer(
     return w
   }
 
-  function step(order: Int32Array | null, start: number, count: number, settings: OptimizerSettings): number {
-    rule.nextBatch()
-    const w = workspace(count)
-    let x = heap(train.x)
-    let targets = heap(train.targets)
-    if (order) {
-      blas!.gatherRows(x, inputDim, order, start, count, w.x)
-      blas!.gatherRows(targets, outputs, order, start, count, w.targets)
-      x = w.x
-      targets = w.targets
-    } else if (start !== 0 || count * inputDim !== x.length) {
-      x = x.subarray(start * inputDim, (start + count) * inputDim)
-      targets = targets.subarray(start * outputs, (start + count) * outputs)
-    }
-    forwardInto(blas!, w, x, count)
-    const value = blas!.lossError(lossCode[loss], w.outputs[L - 1], targets, count, outputs, w.error)
-    backwardAndUpdate(blas!, w, x, targets, count, settings)
-    return value
-  }
-
-  /** h_{l+1} = ψ(s_l · h_l W_l + b_l), the output layer linear. */
-  function forwardInto(blas: BlasAddon, w: Workspace, x: Float32Array, rows: number): void {
+  /** h_{l+1} = ψ(s_l · h_l W_l + b_l), the output layer linear; returns the output [rows, outputs]. */
+  function forward(w: Workspace, x: Float32Array, rows: number): Float32Array {
     let h = x
     for (let l = 0; l < L; l++) {
       const layer = layers[l]
@@ -131,63 +109,106 @@ export function createFusedTrainer(
       if (kind !== 0 || layer.b) blas.activate(kind, out, layer.b ? heap(layer.b) : null, rows, layer.fanOut)
       h = out
     }
+    return w.outputs[L - 1]
+  }
+
+  /**
+   * The feedback matrix a rule uses for hidden layer l − 1 (shaped like W_l, or [h, k] for the
+   * direct rules), with a tensor to dispose when the rule formed a new one.
+   */
+  function feedbackOf(kind: Rule['kind'], l: number): { matrix: Float32Array; drawn: tf.Tensor | null } {
+    const hidden = l - 1
+    switch (kind) {
+      case 'bp':
+        return { matrix: heap(layers[l].W), drawn: null }
+      case 'sign':
+        if (rule.magnitude === 'batchwise') {
+          // sign(W) ⊙ this batch's magnitudes, formed by the rule itself
+          const drawn = tf.tidy(() => rule.feedbackMatrix(hidden))
+          return { matrix: heap(drawn), drawn }
+        }
+        blas.signOf(heap(layers[l].W), rule.magnitude === 'random' ? heap(rule.fixed[hidden]) : null, signBuffers[l]!)
+        return { matrix: signBuffers[l]!, drawn: null }
+      default:
+        return { matrix: heap(rule.fixed[hidden]), drawn: null }
+    }
+  }
+
+  /**
+   * ε_{l−1} [rows, fanIn_l] into `out`: the signal rule `kind` sends to hidden layer l − 1, from
+   * δ_l (bp, fa, kp, sign), the output error (dfa) or the targets (drtp).
+   */
+  function signal(kind: Rule['kind'], l: number, delta: Float32Array, error: Float32Array, targets: Float32Array, rows: number, out: Float32Array): void {
+    const layer = layers[l]
+    const direct = directRules.includes(kind)
+    const source = kind === 'dfa' ? error : kind === 'drtp' ? targets : delta
+    const scale = kind === 'drtp' ? layer.scale / rows : layer.scale
+    const { matrix, drawn } = feedbackOf(kind, l)
+    // ε = scale · source [rows, cols] · feedbackᵀ, feedback [fanIn, cols]
+    blas.sgemm(false, true, rows, layer.fanIn, direct ? outputs : layer.fanOut, source, matrix, out, scale, 0)
+    drawn?.dispose()
+  }
+
+  /** δ_{l−1} = ε ⊙ ψ'(a_{l−1}), in place, from the hidden output h_{l−1} = ψ(a_{l−1}). */
+  function gate(signalToDelta: Float32Array, hiddenOutput: Float32Array, rows: number, cols: number): void {
+    blas.gate(act, signalToDelta, hiddenOutput, rows, cols)
+  }
+
+  return { layers, L, inputDim, outputs, workspace, forward, feedbackOf, signal, gate }
+}
+
+/**
+ * The fused trainer for a network on the blas backend, or null where it does not apply (another
+ * backend is active, the addon is missing, or the run uses dropout, which the reference path does).
+ */
+export function createFusedTrainer(
+  net: Network,
+  rule: Rule,
+  loss: LossKind,
+  train: { x: tf.Tensor2D; targets: tf.Tensor2D },
+  velocity: Velocity[] | null,
+  dropout: number,
+): FusedTrainer | null {
+  const backend = fusedBackend()
+  if (!backend || dropout > 0) return null
+  // KP's B has its own momentum buffer inside the optimiser: with momentum, KP stays on the reference path.
+  if (rule.kind === 'kp' && velocity) return null
+  const { blas, heap } = backend
+  const k = createKernels(net, rule, blas, heap)
+  const { layers, L, inputDim, outputs } = k
+
+  function step(order: Int32Array | null, start: number, count: number, settings: OptimizerSettings): number {
+    rule.nextBatch()
+    const w = k.workspace(count)
+    let x = heap(train.x)
+    let targets = heap(train.targets)
+    if (order) {
+      blas.gatherRows(x, inputDim, order, start, count, w.x)
+      blas.gatherRows(targets, outputs, order, start, count, w.targets)
+      x = w.x
+      targets = w.targets
+    } else if (start !== 0 || count * inputDim !== x.length) {
+      x = x.subarray(start * inputDim, (start + count) * inputDim)
+      targets = targets.subarray(start * outputs, (start + count) * outputs)
+    }
+    const output = k.forward(w, x, count)
+    const value = blas.lossError(lossCode[loss], output, targets, count, outputs, w.error)
+    backwardAndUpdate(w, x, targets, count, settings)
+    return value
   }
 
   /**
    * From the output error down: each hidden layer's signal is formed from the weights before their
    * update (as the reference computes every dW first), then the layer above is updated in place.
    */
-  function backwardAndUpdate(blas: BlasAddon, w: Workspace, x: Float32Array, targets: Float32Array, rows: number, settings: OptimizerSettings): void {
+  function backwardAndUpdate(w: Workspace, x: Float32Array, targets: Float32Array, rows: number, settings: OptimizerSettings): void {
     const { learningRate, momentum } = settings
     let delta = w.error
     for (let l = L - 1; l >= 0; l--) {
       const layer = layers[l]
       const W = heap(layer.W)
       const input = l === 0 ? x : w.outputs[l - 1]
-      if (l > 0) {
-        const hidden = l - 1
-        const signal = w.signals[l]
-        let feedback: Float32Array
-        let drawn: tf.Tensor | null = null
-        let source = delta
-        let sourceCols = layer.fanOut
-        let scale = layer.scale
-        switch (rule.kind) {
-          case 'bp':
-            feedback = W
-            break
-          case 'fa':
-          case 'kp':
-            feedback = heap(rule.fixed[hidden])
-            break
-          case 'dfa':
-            feedback = heap(rule.fixed[hidden])
-            source = w.error
-            sourceCols = outputs
-            break
-          case 'drtp':
-            feedback = heap(rule.fixed[hidden])
-            source = targets
-            sourceCols = outputs
-            scale = layer.scale / rows
-            break
-          case 'sign':
-            if (rule.magnitude === 'batchwise') {
-              // sign(W) ⊙ this batch's magnitudes, formed by the rule itself
-              drawn = tf.tidy(() => rule.feedbackMatrix(hidden))
-              feedback = heap(drawn)
-            } else {
-              feedback = signBuffers[l]!
-              blas.signOf(W, rule.magnitude === 'random' ? heap(rule.fixed[hidden]) : null, feedback)
-            }
-            break
-          default:
-            throw new Error(`the fused step has no ${rule.kind} rule`)
-        }
-        // ε [rows, fanIn] = scale · source [rows, cols] · feedbackᵀ, feedback [fanIn, cols]
-        blas.sgemm(false, true, rows, layer.fanIn, sourceCols, source, feedback, signal, scale, 0)
-        drawn?.dispose()
-      }
+      if (l > 0) k.signal(rule.kind, l, delta, w.error, targets, rows, w.signals[l])
       const decay = layerDecay(settings, l, L)
       const v = velocity?.[l]
       if (momentum > 0 && v) {
@@ -206,11 +227,154 @@ export function createFusedTrainer(
         if (layer.b) blas.biasUpdate(delta, rows, layer.fanOut, heap(layer.b), learningRate, 0, null)
       }
       if (l > 0) {
-        blas.gate(act, w.signals[l], w.outputs[l - 1], rows, layer.fanIn)
+        k.gate(w.signals[l], w.outputs[l - 1], rows, layer.fanIn)
         delta = w.signals[l]
       }
     }
   }
 
   return { step }
+}
+
+/** cos(a, b) from ⟨a,b⟩, ‖a‖², ‖b‖²; null where a vector is zero (measures.ts's convention). */
+function cosineOf([dot, aa, bb]: [number, number, number]): number | null {
+  if (!(aa > 0) || !(bb > 0)) return null
+  return Math.max(-1, Math.min(1, dot / Math.sqrt(aa * bb)))
+}
+
+/**
+ * The evaluator of evaluation.ts (the same measures, names and conventions) on the fused path:
+ * forward passes, both backward passes and every cosine as addon calls on preallocated buffers,
+ * with a handful of calls per layer instead of dozens of tf ops. Null where the fused path does
+ * not apply. test/engine/fused.test.ts compares its curves with the reference evaluator's.
+ */
+export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, splits: EvaluationSplits): Evaluator | null {
+  const backend = fusedBackend()
+  if (!backend) return null
+  const { blas, heap } = backend
+  const k = createKernels(net, rule, blas, heap)
+  const { layers, L, outputs } = k
+  const single = L === 2
+  const direct = directRules.includes(rule.kind)
+  const chunk = 2000
+  const labelsOf = (t: tf.Tensor1D | null) => (t ? Float32Array.from(t.dataSync()) : null)
+  const fitLabels = labelsOf(splits.fit.labels)
+  const testLabels = splits.test ? labelsOf(splits.test.labels) : null
+  const probeRows = splits.probe.n
+  // ψ-gated copies of the signals, per-layer gradients of the rule and of backprop, forward maps
+  const deltas = layers.map((layer, l) => new Float32Array(l > 0 ? probeRows * layer.fanIn : 0))
+  const ruleSignals = layers.map((layer, l) => new Float32Array(l > 0 ? probeRows * layer.fanIn : 0))
+  const bpSignals = layers.map((layer, l) => new Float32Array(l > 0 ? probeRows * layer.fanIn : 0))
+  const ruleGradients = layers.map((layer) => new Float32Array(layer.fanIn * layer.fanOut))
+  const bpGradients = layers.map((layer) => new Float32Array(layer.fanIn * layer.fanOut))
+  const rowCosines = new Float32Array(probeRows)
+  const forwardMaps = layers.slice(0, L - 1).map((_, hidden) => new Float32Array(direct ? layers[hidden + 1].fanIn * outputs : layers[hidden + 1].fanIn * layers[hidden + 1].fanOut))
+  const scratch = forwardMaps.map((m) => new Float32Array(m.length))
+
+  /** W_{h+1}, or for the direct rules W_{h+1}⋯W_L, into forwardMaps[h]. */
+  function effectiveForward(hidden: number): Float32Array {
+    const out = forwardMaps[hidden]
+    if (!direct || hidden + 2 >= L) {
+      out.set(heap(layers[hidden + 1].W))
+      return out
+    }
+    let product = heap(layers[hidden + 1].W)
+    let rows = layers[hidden + 1].fanIn
+    for (let l = hidden + 2; l < L; l++) {
+      const target = l === L - 1 ? out : new Float32Array(rows * layers[l].fanOut)
+      blas.sgemm(false, false, rows, layers[l].fanOut, layers[l].fanIn, product, heap(layers[l].W), target)
+      product = target
+    }
+    return out
+  }
+  const initialForward = forwardMaps.map((_, hidden) => Float32Array.from(effectiveForward(hidden)))
+
+  function splitLossAndAccuracy(s: EvaluationSplits['fit'], labels: Float32Array | null): { loss: number; accuracy: number | null } {
+    const x = heap(s.x)
+    const targets = heap(s.targets)
+    let lossSum = 0
+    let correct = 0
+    for (let start = 0; start < s.n; start += chunk) {
+      const size = Math.min(chunk, s.n - start)
+      const w = k.workspace(size)
+      const output = k.forward(w, x.subarray(start * k.inputDim, (start + size) * k.inputDim), size)
+      lossSum += size * blas.lossError(lossCode[loss], output, targets.subarray(start * outputs, (start + size) * outputs), size, outputs, w.error)
+      if (labels) correct += blas.rowArgmaxHits(output, labels.subarray(start, start + size), size, outputs)
+    }
+    return { loss: lossSum / s.n, accuracy: labels ? correct / s.n : null }
+  }
+
+  /** The backward pass of rule `kind` on the probe: its signals and its per-layer gradients. */
+  function backward(kind: Rule['kind'], w: Workspace, x: Float32Array, targets: Float32Array, signals: Float32Array[], gradients: Float32Array[]): void {
+    let delta = w.error
+    for (let l = L - 1; l >= 0; l--) {
+      const layer = layers[l]
+      const input = l === 0 ? x : w.outputs[l - 1]
+      blas.sgemm(true, false, layer.fanIn, layer.fanOut, probeRows, input, delta, gradients[l], layer.scale, 0)
+      if (l === 0) break
+      k.signal(kind, l, delta, w.error, targets, probeRows, signals[l])
+      deltas[l].set(signals[l])
+      k.gate(deltas[l], w.outputs[l - 1], probeRows, layer.fanIn)
+      delta = deltas[l]
+    }
+  }
+
+  function evaluate(): Metrics {
+    const metrics: Metrics = {}
+    const put = (name: string, value: number | null) => {
+      if (value !== null && Number.isFinite(value)) metrics[name] = value
+    }
+    const suffix = (hidden: number) => (single ? '' : `.${hidden + 1}`)
+
+    const trainFit = splitLossAndAccuracy(splits.fit, fitLabels)
+    put('trainLoss', trainFit.loss)
+    put('trainAccuracy', trainFit.accuracy)
+    if (splits.test) {
+      const testFit = splitLossAndAccuracy(splits.test, testLabels)
+      put('testLoss', testFit.loss)
+      put('testAccuracy', testFit.accuracy)
+    }
+
+    const w = k.workspace(probeRows)
+    const x = heap(splits.probe.x)
+    const targets = heap(splits.probe.targets)
+    k.forward(w, x, probeRows)
+    blas.lossError(lossCode[loss], w.outputs[L - 1], targets, probeRows, outputs, w.error)
+    backward(rule.kind, w, x, targets, ruleSignals, ruleGradients)
+    backward('bp', w, x, targets, bpSignals, bpGradients)
+    for (let hidden = 0; hidden < L - 1; hidden++) {
+      const l = hidden + 1
+      // the rule's B for the measures: bp reports the fixed B as its null baseline
+      const { matrix: B, drawn } = rule.kind === 'bp' ? { matrix: heap(rule.fixed[hidden]), drawn: null } : k.feedbackOf(rule.kind, l)
+      const forwardMap = effectiveForward(hidden)
+      put(`weightAlignment${suffix(hidden)}`, cosineOf(blas.dotNorms(forwardMap, B)))
+      const change = scratch[hidden]
+      change.set(forwardMap)
+      blas.axpby(-1, initialForward[hidden], 1, change)
+      put(`disentangledAlignment${suffix(hidden)}`, cosineOf(blas.dotNorms(change, B)))
+      blas.rowCosines(ruleSignals[l], bpSignals[l], probeRows, layers[l].fanIn, rowCosines)
+      let total = 0
+      let counted = 0
+      for (const c of rowCosines)
+        if (!Number.isNaN(c)) {
+          total += c
+          counted++
+        }
+      put(`signalAlignment${suffix(hidden)}`, counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null)
+      put(`norm.B${hidden + 1}`, Math.sqrt(blas.dotNorms(B, B)[1]))
+      drawn?.dispose()
+    }
+    for (let l = 0; l < L; l++) {
+      put(`gradientAlignment.${l + 1}`, cosineOf(blas.dotNorms(ruleGradients[l], bpGradients[l])))
+      const W = heap(layers[l].W)
+      put(`norm.W${l + 1}`, Math.sqrt(blas.dotNorms(W, W)[1]))
+    }
+    return metrics
+  }
+
+  return {
+    evaluate,
+    trainLoss: () => splitLossAndAccuracy(splits.fit, fitLabels).loss,
+    dispose() {},
+  }
 }

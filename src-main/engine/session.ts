@@ -8,7 +8,7 @@ import type { Dataset } from '../data/dataset'
 import { createRng, deriveSeed } from '../lib/random'
 import { createEvaluator, type Metrics } from './evaluation'
 import { backward, createNetwork, disposeNetwork, forward, lossAndError, networkSpec, type Network, type Updates } from './network'
-import { createFusedTrainer } from './fused'
+import { createFusedEvaluator, createFusedTrainer } from './fused'
 import { createOptimizer } from './optimizer'
 import { createRule, type Rule } from './rules'
 import { disposeSplit, splitTensors } from './split-tensors'
@@ -52,8 +52,8 @@ export interface TrainingSession {
 
 export interface SessionOptions {
   /**
-   * Train with the fused step on the blas backend (engine/fused.ts) where it applies; false keeps
-   * the reference path of tf ops, which the fused step is tested against.
+   * Train and evaluate on the fused path of the blas backend (engine/fused.ts) where it applies;
+   * false keeps the reference path of tf ops, which the fused path is tested against.
    */
   fused?: boolean
 }
@@ -71,7 +71,8 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   const fullBatch = config.optimizer.batchSize === 0 || config.optimizer.batchSize >= train.n
   const batchSize = fullBatch ? train.n : config.optimizer.batchSize
   const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
-  const evaluator = createEvaluator(net, rule, config.loss, { fit: fullBatch ? train : probe, probe, test })
+  const splits = { fit: fullBatch ? train : probe, probe, test }
+  const evaluator = (options.fused === false ? null : createFusedEvaluator(net, rule, config.loss, splits)) ?? createEvaluator(net, rule, config.loss, splits)
   const optimizer = createOptimizer(net, config, rule.learned)
   const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
 

@@ -2,7 +2,8 @@
  * The fused step of the blas backend (engine/fused.ts) against the reference path of tf ops: the
  * same update from the same state, relative 1e-5 per step, on every rule, activation and loss and
  * on the model shapes the blas tests cover, with and without momentum, decay, biases and
- * mini-batches; and seeded runs whose curves agree within 1e-4.
+ * mini-batches; every measure of the fused evaluator against the reference evaluator's; and
+ * seeded runs whose curves agree within 1e-4.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Activation, LossKind, ModelConfig, RuleKind, RunConfigInput } from '../../src-shared/config'
@@ -10,6 +11,7 @@ import { parseRunConfig } from '../../src-shared/config'
 import type { Dataset } from '../../src-main/data/dataset'
 import { blasUnavailableReason, loadBlas } from '../../src-main/engine/blas'
 import { initBackend } from '../../src-main/engine/tf'
+import type { Metrics } from '../../src-main/engine/evaluation'
 import { createSession } from '../../src-main/engine/session'
 import { train, type Evaluation } from '../../src-main/engine/train'
 import { createRng } from '../../src-main/lib/random'
@@ -22,18 +24,17 @@ const dataConfig = (loss: LossKind) => (loss === 'mse' ? { kind: 'synthetic', n:
 
 function dataset(loss: LossKind, n = 40): Dataset {
   const rng = createRng(5, 'fused-test')
-  const x = rng.normalArray(n * inputDim)
-  const split =
+  const split = (rows: number) =>
     loss === 'mse'
-      ? { n, x, targets: rng.normalArray(n * outputs) }
-      : { n, x, labels: new Uint8Array(n).map(() => rng.integer(outputs)) }
+      ? { n: rows, x: rng.normalArray(rows * inputDim), targets: rng.normalArray(rows * outputs) }
+      : { n: rows, x: rng.normalArray(rows * inputDim), labels: new Uint8Array(rows).map(() => rng.integer(outputs)) }
   return {
     name: 'random',
     task: loss === 'mse' ? 'regression' : 'classification',
     inputDim,
     outputDim: outputs,
-    train: split,
-    test: null,
+    train: split(n),
+    test: split(25),
     identity: { kind: 'test', source: 'random', files: [], trainSize: n, testSize: 0, preprocessing: {}, fingerprint: '' },
   }
 }
@@ -42,6 +43,7 @@ const models: ModelConfig[] = [
   { kind: 'two-layer', hidden: 40, activation: 'relu', outputs },
   { kind: 'mlp', hidden: [30, 20], activation: 'relu', outputs, bias: true, init: 'he' },
   { kind: 'mlp', hidden: [25], activation: 'relu', outputs, bias: false, init: 'standard' },
+  { kind: 'mlp', hidden: [16, 12, 8], activation: 'relu', outputs, bias: true, init: 'glorot' },
 ]
 const rules: RuleKind[] = ['bp', 'fa', 'kp', 'dfa', 'drtp', 'sign']
 const activations: Activation[] = ['relu', 'tanh', 'sigmoid', 'linear']
@@ -72,9 +74,17 @@ function updateError(before: Float32Array, after: Float32Array, referenceBefore:
   return Math.max(0, diff - 2 * float32Epsilon * largest) / (size || 1)
 }
 
+/** Every measure of the fused evaluator equals the reference evaluator's (same names, within `tolerance`). */
+function compareMetrics(fast: Metrics, reference: Metrics, label: string, tolerance: number): void {
+  expect(Object.keys(fast).sort(), label).toEqual(Object.keys(reference).sort())
+  for (const [name, b] of Object.entries(reference))
+    expect(Math.abs(fast[name] - b), `${label}: ${name}: ${fast[name]} vs ${b}`).toBeLessThan(tolerance * Math.max(1, Math.abs(b)))
+}
+
 /**
  * Steps a fused and a reference session side by side from the same seed; after every step their
- * updates (new − old parameters) and losses agree to relative 1e-5.
+ * updates (new − old parameters) and losses agree to relative 1e-5, and their measures agree
+ * before the first step and after the last.
  */
 function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label: string): void {
   const config = parseRunConfig(input)
@@ -84,6 +94,7 @@ function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label
     // the one combination the fused step leaves to the reference path (KP's B has its own momentum)
     expect(fast.path, label).toBe(config.rule === 'kp' && config.optimizer.momentum > 0 ? 'reference' : 'fused')
     expect(reference.path).toBe('reference')
+    compareMetrics(fast.evaluate(), reference.evaluate(), `${label} at the start`, 1e-5)
     for (let s = 0; s < steps; s++) {
       const before = weights(fast)
       const referenceBefore = weights(reference)
@@ -95,6 +106,7 @@ function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label
         expect(updateError(before[i], after, referenceBefore[i], referenceAfter[i]), `${label} parameter ${i} at step ${s}`).toBeLessThan(1e-5)
       })
     }
+    compareMetrics(fast.evaluate(), reference.evaluate(), `${label} after ${steps} steps`, 1e-4)
   } finally {
     fast.dispose()
     reference.dispose()
@@ -191,13 +203,7 @@ describe('seeded runs give the same curves with the fused step', () => {
         const fast = await curves(input, 'blas')
         const reference = await curves(input, 'wasm')
         expect(fast.map((e) => e.step)).toEqual(reference.map((e) => e.step))
-        fast.forEach((e, i) => {
-          expect(Object.keys(e.metrics).sort()).toEqual(Object.keys(reference[i].metrics).sort())
-          for (const [name, b] of Object.entries(reference[i].metrics)) {
-            const a = e.metrics[name]
-            expect(Math.abs(a - b), `${activation}: ${name} at step ${e.step}: ${a} vs ${b}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(b)))
-          }
-        })
+        fast.forEach((e, i) => compareMetrics(e.metrics, reference[i].metrics, `${activation} at step ${e.step}`, 1e-4))
       }
     })
 })
