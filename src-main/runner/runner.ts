@@ -9,6 +9,7 @@ import { parseRunConfig } from '../../src-shared/config'
 import type { Evaluation } from '../engine/train'
 import type { RunFinished, RunProgress } from '../../src-shared/contract'
 import type { RunStatus, Store } from '../store/store'
+import { createBatchProgress } from './eta'
 import type { FromWorker, ToWorker } from './messages'
 
 export type { RunFinished, RunProgress }
@@ -73,12 +74,8 @@ export function createRunner(options: RunnerOptions) {
   const active = new Map<number, Active>()
   const progressListeners = new Set<Listener<RunProgress>>()
   const finishedListeners = new Set<Listener<RunFinished>>()
+  const batch = createBatchProgress()
   let idleWaiters: (() => void)[] = []
-  let runsDone = 0
-  let runsTotal = 0
-  let batchStarted = 0
-  let stepsDoneInBatch = 0
-  let stepsTotalInBatch = 0
   let closed = false
 
   const flushTimer = setInterval(flushAll, flushInterval)
@@ -132,18 +129,11 @@ export function createRunner(options: RunnerOptions) {
       step: run.step,
       totalSteps: run.totalSteps,
       metrics: run.metrics,
-      runsDone,
-      runsTotal,
-      etaMs: estimateRemaining(),
+      runsDone: batch.runsDone,
+      runsTotal: batch.runsTotal,
+      etaMs: batch.etaMs([...active.values()].reduce((n, r) => n + r.step, 0)),
     }
     progressListeners.forEach((l) => l(event))
-  }
-
-  function estimateRemaining(): number | null {
-    const current = stepsDoneInBatch + [...active.values()].reduce((n, r) => n + r.step, 0)
-    if (current === 0) return null
-    const elapsed = performance.now() - batchStarted
-    return (elapsed * (stepsTotalInBatch - current)) / current
   }
 
   function flush(run: Active): void {
@@ -194,7 +184,6 @@ export function createRunner(options: RunnerOptions) {
       clearTimeout(run.cancelTimer)
       active.delete(runId)
       if (run.slot.runId === runId) run.slot.runId = null
-      stepsDoneInBatch += run.step
     }
     const record = store.getRun(runId)
     store.finishRun(runId, {
@@ -205,7 +194,7 @@ export function createRunner(options: RunnerOptions) {
       finalMetrics,
       stopReason,
     })
-    runsDone++
+    batch.finished(run?.step ?? 0)
     if (run) emitProgress(run, status, true)
     const event: RunFinished = { runId, experimentId: record?.experimentId ?? null, status, error, finalMetrics }
     finishedListeners.forEach((l) => l(event))
@@ -229,7 +218,7 @@ export function createRunner(options: RunnerOptions) {
         config = parseRunConfig(record.config)
       } catch (error) {
         store.finishRun(runId, { status: 'failed', stepsDone: 0, error: (error as Error).message })
-        runsDone++
+        batch.finished(0)
         continue
       }
       slot.runId = runId
@@ -253,19 +242,12 @@ export function createRunner(options: RunnerOptions) {
     /** Queues stored runs (status `queued`) for training, in order. */
     enqueue(runIds: number[]): void {
       if (closed) throw new Error('the runner is closed')
-      if (queue.length === 0 && active.size === 0) {
-        runsDone = 0
-        runsTotal = 0
-        stepsDoneInBatch = 0
-        stepsTotalInBatch = 0
-        batchStarted = performance.now()
-      }
+      if (queue.length === 0 && active.size === 0) batch.start()
       for (const id of runIds) {
         const record = store.getRun(id)
         if (!record) throw new Error(`no run with id ${id}`)
         queue.push(id)
-        runsTotal++
-        stepsTotalInBatch += record.totalSteps
+        batch.add(record.totalSteps)
       }
       dispatch()
     },
@@ -276,7 +258,7 @@ export function createRunner(options: RunnerOptions) {
       if (queued >= 0) {
         queue.splice(queued, 1)
         store.finishRun(runId, { status: 'cancelled', stepsDone: 0, error: 'cancelled before it started' })
-        runsDone++
+        batch.finished(0)
         dispatch()
         return
       }
