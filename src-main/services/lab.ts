@@ -2,18 +2,7 @@
  * The lab service: implements the IPC contract by gluing the store, the runner and the data
  * sources together. Electron's ipc.ts and the browser-mode server both serve this one object.
  */
-import type {
-  DatasetSamples,
-  ExperimentSummary,
-  LabEvents,
-  LabHandlers,
-  LabInfo,
-  RunDetail,
-  SavedComparison,
-  RunSummary,
-  ValidationResult,
-  WeightImages,
-} from '../../src-shared/contract'
+import type { DatasetSamples, LabEvents, LabHandlers, LabInfo, RunDetail, SavedComparison, ValidationResult, WeightImages } from '../../src-shared/contract'
 import { LabError } from '../../src-shared/contract'
 import { getPath } from '../../src-shared/analysis'
 import { ConfigError } from '../../src-shared/config'
@@ -26,9 +15,11 @@ import { ensureDownloaded, loadRawImages } from '../data/sources'
 import { dataHome } from '../lib/paths'
 import { createRunner, type RunnerOptions } from '../runner/runner'
 import { openStore, type RunRecord } from '../store/store'
+import { createEventHub } from './events'
 import { queueExperiment } from './experiments'
 import { renderFigure } from './figures'
 import { listPresets } from './presets'
+import { samplesByClass, summarizeExperiments, summarizeRun, weightImages } from './summaries'
 
 export interface LabServiceOptions {
   labPath: string
@@ -50,48 +41,12 @@ async function asInputError<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-type Listener<E extends keyof LabEvents> = (payload: LabEvents[E]) => void
-
-function summarize(run: RunRecord): RunSummary {
-  const parameters: Record<string, string | number> = {}
-  const pick = (label: string, path: string) => {
-    const value = getPath(run.config, path)
-    if (typeof value === 'number' || typeof value === 'string') parameters[label] = value
-    else if (Array.isArray(value)) parameters[label] = value.join('-')
-  }
-  pick('data', 'data.kind')
-  pick('hidden', 'model.hidden')
-  pick('activation', 'model.activation')
-  pick('λ', 'regularization.outputL2')
-  pick('learningRate', 'optimizer.learningRate')
-  pick('batchSize', 'optimizer.batchSize')
-  return {
-    id: run.id,
-    experimentId: run.experimentId,
-    name: run.name,
-    status: run.status,
-    rule: run.rule,
-    seed: run.seed,
-    backend: run.backend,
-    stepsDone: run.stepsDone,
-    totalSteps: run.totalSteps,
-    durationMs: run.durationMs,
-    startedAt: run.startedAt,
-    error: run.error,
-    finalMetrics: run.finalMetrics,
-    stopReason: run.stopReason,
-    parameters,
-    tags: run.tags,
-    note: run.note,
-  }
-}
-
 export function createLabService(options: LabServiceOptions) {
   const store = openStore(options.labPath)
   const dataDir = options.dataDir ?? dataHome()
   const runner = createRunner({ store, workers: options.workers, dataDir, workerUrl: options.workerUrl, ...options.runner })
-  const listeners: { [E in keyof LabEvents]: Set<Listener<E>> } = { runProgress: new Set(), runFinished: new Set(), downloadProgress: new Set() }
-  const emit = <E extends keyof LabEvents>(event: E, payload: LabEvents[E]) => listeners[event].forEach((l) => (l as Listener<E>)(payload))
+  const events = createEventHub<LabEvents>()
+  const emit = events.emit
   runner.onProgress((p) => emit('runProgress', p))
   runner.onRunFinished((f) => emit('runFinished', f))
 
@@ -141,21 +96,12 @@ export function createLabService(options: LabServiceOptions) {
     cancelExperiment: (experimentId) => runner.cancelExperiment(experimentId),
     cancelRun: (runId) => runner.cancelRun(runId),
 
-    listExperiments(): ExperimentSummary[] {
-      const runs = store.listRuns()
-      return store.listExperiments().map((e) => {
-        const own = runs.filter((r) => r.experimentId === e.id)
-        const statusCounts: ExperimentSummary['statusCounts'] = {}
-        for (const r of own) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1
-        return { id: e.id, name: e.name, description: e.description, createdAt: e.createdAt, runCount: own.length, statusCounts }
-      })
-    },
-
-    listRuns: (filter) => store.listRuns(filter).map(summarize),
+    listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns()),
+    listRuns: (filter) => store.listRuns(filter).map(summarizeRun),
 
     getRun(runId): RunDetail {
       const run = requireRun(runId)
-      return { ...summarize(run), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId) }
+      return { ...summarizeRun(run), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId) }
     },
 
     getMetricSeries: ({ runIds, name }) =>
@@ -165,20 +111,7 @@ export function createLabService(options: LabServiceOptions) {
       const run = requireRun(runId)
       const kind = getPath(run.config, 'data.kind')
       if (kind !== 'mnist' && kind !== 'fashion-mnist') return null
-      const W1 = store.artifacts(runId).find((a) => a.name === 'W1')
-      if (!W1) return null
-      const [inputs, hidden] = W1.shape
-      // A stored shape is checked against the data before it sizes anything (a crafted file's could ask for gigabytes).
-      if (W1.shape.length !== 2 || inputs !== 784 || !Number.isSafeInteger(hidden) || hidden < 1 || W1.values.length !== inputs * hidden) {
-        throw new LabError(`run ${runId}'s first-layer weights are damaged: shape ${JSON.stringify(W1.shape)} with ${W1.values.length} values`)
-      }
-      const units: number[][] = []
-      for (let u = 0; u < Math.min(count, hidden); u++) {
-        const column = new Array<number>(inputs)
-        for (let i = 0; i < inputs; i++) column[i] = W1.values[i * hidden + u]
-        units.push(column)
-      }
-      return { runId, imageShape: [28, 28], units }
+      return weightImages(runId, store.artifacts(runId).find((a) => a.name === 'W1'), count)
     },
 
     setRunTags: ({ runId, tags }) => (requireRun(runId), store.setTags(runId, tags)),
@@ -217,14 +150,7 @@ export function createLabService(options: LabServiceOptions) {
 
     async getDatasetSamples({ kind, source, perClass }): Promise<DatasetSamples> {
       const raw = await asInputError(loadRawImages(kind, source, { dataDir }))
-      const pixels = raw.rows * raw.cols
-      const samples: number[][][] = catalog[kind].classNames.map(() => [])
-      for (let i = 0; i < raw.train.n; i++) {
-        const bucket = samples[raw.train.labels[i]]
-        if (bucket.length < perClass) bucket.push(Array.from(raw.train.images.subarray(i * pixels, (i + 1) * pixels)))
-        if (samples.every((s) => s.length >= perClass)) break
-      }
-      return { classNames: catalog[kind].classNames, imageShape: [raw.rows, raw.cols], samples }
+      return samplesByClass(raw, catalog[kind].classNames, perClass)
     },
   }
 
@@ -232,10 +158,7 @@ export function createLabService(options: LabServiceOptions) {
     service,
     store,
     runner,
-    on<E extends keyof LabEvents>(event: E, listener: Listener<E>): () => void {
-      listeners[event].add(listener)
-      return () => listeners[event].delete(listener)
-    },
+    on: events.on,
     /** Cancels nothing: runs still training are marked interrupted the next time the lab opens. */
     async close(): Promise<void> {
       await runner.close()

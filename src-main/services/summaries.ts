@@ -1,0 +1,87 @@
+/**
+ * What the lab service answers about stored runs and datasets, shaped for the contract: run and
+ * experiment summaries, a run's first-layer weights as images, sample images per class. Pure
+ * functions of store records and loaded data.
+ */
+import type { DatasetSamples, ExperimentSummary, RunSummary, WeightImages } from '../../src-shared/contract'
+import { LabError } from '../../src-shared/contract'
+import { getPath } from '../../src-shared/analysis'
+import type { RawImageData } from '../data/sources'
+import type { ArtifactRecord, ExperimentRecord, RunRecord } from '../store/store'
+
+/** A run as the runs table shows it, with the few parameters it lists as columns. */
+export function summarizeRun(run: RunRecord): RunSummary {
+  const parameters: Record<string, string | number> = {}
+  const pick = (label: string, path: string) => {
+    const value = getPath(run.config, path)
+    if (typeof value === 'number' || typeof value === 'string') parameters[label] = value
+    else if (Array.isArray(value)) parameters[label] = value.join('-')
+  }
+  pick('data', 'data.kind')
+  pick('hidden', 'model.hidden')
+  pick('activation', 'model.activation')
+  pick('λ', 'regularization.outputL2')
+  pick('learningRate', 'optimizer.learningRate')
+  pick('batchSize', 'optimizer.batchSize')
+  return {
+    id: run.id,
+    experimentId: run.experimentId,
+    name: run.name,
+    status: run.status,
+    rule: run.rule,
+    seed: run.seed,
+    backend: run.backend,
+    stepsDone: run.stepsDone,
+    totalSteps: run.totalSteps,
+    durationMs: run.durationMs,
+    startedAt: run.startedAt,
+    error: run.error,
+    finalMetrics: run.finalMetrics,
+    stopReason: run.stopReason,
+    parameters,
+    tags: run.tags,
+    note: run.note,
+  }
+}
+
+/** Each experiment with its run count and how many runs are in each status. */
+export function summarizeExperiments(experiments: ExperimentRecord[], runs: RunRecord[]): ExperimentSummary[] {
+  return experiments.map((e) => {
+    const own = runs.filter((r) => r.experimentId === e.id)
+    const statusCounts: ExperimentSummary['statusCounts'] = {}
+    for (const r of own) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1
+    return { id: e.id, name: e.name, description: e.description, createdAt: e.createdAt, runCount: own.length, statusCounts }
+  })
+}
+
+/**
+ * The first `count` hidden units of an image run's first layer W1 ([784, hidden]) as 28 × 28
+ * images (columns of W1). Null when the run kept no W1.
+ */
+export function weightImages(runId: number, W1: ArtifactRecord | undefined, count: number): WeightImages | null {
+  if (!W1) return null
+  const [inputs, hidden] = W1.shape
+  // A stored shape is checked against the data before it sizes anything (a crafted file's could ask for gigabytes).
+  if (W1.shape.length !== 2 || inputs !== 784 || !Number.isSafeInteger(hidden) || hidden < 1 || W1.values.length !== inputs * hidden) {
+    throw new LabError(`run ${runId}'s first-layer weights are damaged: shape ${JSON.stringify(W1.shape)} with ${W1.values.length} values`)
+  }
+  const units: number[][] = []
+  for (let u = 0; u < Math.min(count, hidden); u++) {
+    const column = new Array<number>(inputs)
+    for (let i = 0; i < inputs; i++) column[i] = W1.values[i * hidden + u]
+    units.push(column)
+  }
+  return { runId, imageShape: [28, 28], units }
+}
+
+/** The first `perClass` training images of each class, in file order. */
+export function samplesByClass(raw: RawImageData, classNames: string[], perClass: number): DatasetSamples {
+  const pixels = raw.rows * raw.cols
+  const samples: number[][][] = classNames.map(() => [])
+  for (let i = 0; i < raw.train.n; i++) {
+    const bucket = samples[raw.train.labels[i]]
+    if (bucket.length < perClass) bucket.push(Array.from(raw.train.images.subarray(i * pixels, (i + 1) * pixels)))
+    if (samples.every((s) => s.length >= perClass)) break
+  }
+  return { classNames, imageShape: [raw.rows, raw.cols], samples }
+}
