@@ -2,6 +2,9 @@
  * Comparing runs: x axes, smoothing, downsampling, grouping with mean and spread, sweep points and
  * summaries. Pure functions shared by the comparison view and the headless figure command.
  */
+import { defaultBundledTrainSplit } from './config'
+import { fieldShortName, getPath } from './fields'
+import { measureInfo } from './measures'
 
 export type XAxis = 'step' | 'epoch' | 'samples' | 'wallTime'
 export type Band = 'none' | 'sd' | 'se' | 'ci95'
@@ -15,14 +18,11 @@ export interface RunSeries {
   wallTimesMs: number[]
 }
 
-export function getPath(config: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config)
-}
 
 /** Training samples per step and per epoch from a run config (synthetic n, or the image subset). */
 function batchAndDataSize(config: Record<string, unknown>): { batch: number; n: number | null } {
   const data = config.data as Record<string, unknown> | undefined
-  const n = data?.kind === 'synthetic' ? (data.n as number) : ((data?.trainSize as number | undefined) ?? (data?.source === 'bundled' || data?.source === undefined ? ((data?.bundledTrainSplit as number | undefined) ?? 8000) : null))
+  const n = data?.kind === 'synthetic' ? (data.n as number) : ((data?.trainSize as number | undefined) ?? (data?.source === 'bundled' || data?.source === undefined ? ((data?.bundledTrainSplit as number | undefined) ?? defaultBundledTrainSplit) : null))
   const batchSize = (getPath(config, 'optimizer.batchSize') as number | undefined) ?? 0
   const batch = batchSize === 0 && n !== null ? n : batchSize
   return { batch, n }
@@ -107,11 +107,11 @@ export function spread(values: number[], band: Band): Spread {
   return { mean, halfWidth: (t975[n - 2] ?? 1.96) * se, n }
 }
 
-/** A label for a group: `rule=fa, regularization.outputL2=0.1`, or `all runs`. */
+/** A label for a group: `rule=fa, λ=0.1` (each field's symbol or label from the schema), or `all runs`. */
 export function groupLabel(config: Record<string, unknown>, fields: string[]): string {
   if (fields.length === 0) return 'all runs'
   const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v))
-  return fields.map((f) => `${f.split('.').at(-1)}=${show(getPath(config, f))}`).join(', ')
+  return fields.map((f) => `${fieldShortName(f)}=${show(getPath(config, f))}`).join(', ')
 }
 
 export interface GroupCurve {
@@ -153,9 +153,9 @@ export function groupCurves(series: RunSeries[], options: { groupBy: string[]; x
   return curves.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }))
 }
 
-/** Whether larger is better for a measure (losses and norms: smaller). */
+/** Whether larger is better for a measure, from the measures registry (losses and norms: smaller). */
 export function largerIsBetter(name: string): boolean {
-  return !/loss|norm\./i.test(name)
+  return measureInfo(name).largerIsBetter
 }
 
 export type SweepStatistic = 'final' | 'best' | { atStep: number }

@@ -5,6 +5,34 @@
 import { z } from 'zod'
 import { structureIssues } from './input'
 
+/**
+ * The UI metadata each config field carries through zod's `.meta()`: the form, the CLI help, the
+ * runs table, legends and axis titles all read it (see src-shared/fields.ts), so a field is
+ * described once, here. `description` is the help text; `examples[0]` is the value a blank form
+ * starts from for a field without a default.
+ */
+declare module 'zod' {
+  interface GlobalMeta {
+    /** `Learning rate`: sentence case, no symbol. */
+    label?: string
+    /** The math symbol: η, λ, p. */
+    symbol?: string
+    /** What the value is measured in: `samples`, `steps`. */
+    unit?: string
+    /** `advanced` fields sit behind the form's "advanced" switch. Default `basic`. */
+    level?: 'basic' | 'advanced'
+    /** Shown as a column of the runs table. */
+    column?: boolean
+    /** Shown only when the field at `path` (absolute, dotted) has one of these values (its default counts). */
+    shownWhen?: { path: string; is: readonly unknown[] }
+    /** Display names of an enum's options. */
+    optionLabels?: Record<string, string>
+  }
+}
+
+/** Of the bundled 10,000 MNIST digits, how many are the training set by default (the rest test). */
+export const defaultBundledTrainSplit = 8000
+
 export const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
 export const rules = ['bp', 'fa', 'dfa', 'sign', 'kp', 'drtp'] as const
 export const feedbackMagnitudes = ['unit', 'random', 'batchwise'] as const
@@ -12,6 +40,9 @@ export const losses = ['mse', 'cross-entropy'] as const
 export const backends = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const
 
 export const Activation = z.enum(activations)
+/** The image datasets (the run schema's `data.kind` besides `synthetic`). */
+export const ImageKind = z.enum(['mnist', 'fashion-mnist'])
+export type ImageKind = z.infer<typeof ImageKind>
 export type Activation = z.infer<typeof Activation>
 export type RuleKind = (typeof rules)[number]
 export type FeedbackMagnitude = (typeof feedbackMagnitudes)[number]
@@ -23,46 +54,52 @@ const positiveInt = z.int().positive()
 export const SyntheticData = z.strictObject({
   kind: z.literal('synthetic'),
   /** Number of training samples; inputs x ~ N(0, I_d). */
-  n: positiveInt,
+  n: positiveInt.meta({ label: 'Training samples', symbol: 'n', unit: 'samples', examples: [50] }),
   /** Input dimension d. */
-  inputDim: positiveInt,
+  inputDim: positiveInt.meta({ label: 'Input dimension', symbol: 'd', unit: 'features', examples: [150] }),
   /** `linear`: y = Xθ, θ ~ N(0, I_d). `two-layer`: y = (1/√p_t) ψ(X W_tᵀ) β_tᵀ, N(0,1) weights. */
-  teacher: z.enum(['linear', 'two-layer']).default('linear'),
-  teacherWidth: positiveInt.default(200),
-  teacherActivation: Activation.default('relu'),
+  teacher: z.enum(['linear', 'two-layer']).default('linear').meta({ label: 'Teacher', description: 'the function the targets come from' }),
+  teacherWidth: positiveInt.default(200).meta({ label: 'Teacher width', unit: 'units', shownWhen: { path: 'data.teacher', is: ['two-layer'] } }),
+  teacherActivation: Activation.default('relu').meta({ label: 'Teacher activation', shownWhen: { path: 'data.teacher', is: ['two-layer'] } }),
   /** Standard deviation of Gaussian noise added to the training targets (not the test targets). */
-  labelNoise: z.number().min(0).default(0),
+  labelNoise: z.number().min(0).default(0).meta({ label: 'Label noise', unit: 'standard deviation', level: 'advanced' }),
   /** Held-out test samples drawn from the same distribution; 0 means no test set. */
-  testN: z.int().min(0).default(0),
+  testN: z.int().min(0).default(0).meta({ label: 'Test samples', unit: 'samples', description: '0 = no test set' }),
 })
 
 /** Where image data comes from: the bundled sample, the lab's download cache, or a folder of IDX files. */
 export const ImageSource = z.union([
   z.enum(['bundled', 'download']),
   z.strictObject({ dir: z.string().min(1) }),
-])
+]).meta({ label: 'Source', optionLabels: { bundled: 'bundled sample', download: 'downloaded (full)', dir: 'folder of IDX files' } })
 export type ImageSource = z.infer<typeof ImageSource>
 
 export const ImageData = z.strictObject({
-  kind: z.enum(['mnist', 'fashion-mnist']),
+  kind: ImageKind,
   source: ImageSource.default('bundled'),
   /** `standard`: (x − 0.1307) / 0.3081 on [0,1] pixels; `unit`: [0,1]; `none`: raw 0..255. */
-  normalize: z.enum(['standard', 'unit', 'none']).default('standard'),
+  normalize: z.enum(['standard', 'unit', 'none']).default('standard').meta({ label: 'Normalise pixels', description: 'standard: (x − 0.1307)/0.3081' }),
   /** Use only the first trainSize training samples after the seeded shuffle. */
-  trainSize: positiveInt.optional(),
-  testSize: positiveInt.optional(),
+  trainSize: positiveInt.optional().meta({ label: 'Training subset', unit: 'images', description: 'all when empty' }),
+  testSize: positiveInt.optional().meta({ label: 'Test subset', unit: 'images', description: 'all when empty' }),
   /** Keep only these digits, relabelled 0..k−1 in the given order. */
   classes: z
     .array(z.int().min(0).max(9))
     .min(2)
     .max(10)
     .refine((c) => new Set(c).size === c.length, 'classes must not repeat')
-    .optional(),
+    .optional()
+    .meta({ label: 'Classes', description: 'e.g. 3, 8; all when empty' }),
   /** For the bundled source: how many of its 10,000 digits become the training set. */
-  bundledTrainSplit: positiveInt.max(9999).default(8000),
+  bundledTrainSplit: positiveInt
+    .max(9999)
+    .default(defaultBundledTrainSplit)
+    .meta({ label: 'Bundled training split', unit: 'images', description: 'of the bundled 10,000; the rest are the test set', level: 'advanced' }),
 })
 
-export const DataConfig = z.discriminatedUnion('kind', [SyntheticData, ImageData])
+export const DataConfig = z
+  .discriminatedUnion('kind', [SyntheticData, ImageData])
+  .meta({ label: 'Data', column: true, optionLabels: { synthetic: 'synthetic (Gaussian inputs, teacher)', mnist: 'MNIST', 'fashion-mnist': 'Fashion-MNIST' } })
 export type DataConfig = z.infer<typeof DataConfig>
 export type SyntheticDataConfig = z.infer<typeof SyntheticData>
 export type ImageDataConfig = z.infer<typeof ImageData>
@@ -70,33 +107,35 @@ export type ImageDataConfig = z.infer<typeof ImageData>
 export const TwoLayerModel = z.strictObject({
   kind: z.literal('two-layer'),
   /** Hidden width p. */
-  hidden: positiveInt,
-  activation: Activation.default('relu'),
-  outputs: positiveInt.default(1),
+  hidden: positiveInt.meta({ label: 'Hidden width', symbol: 'p', unit: 'units', examples: [200], column: true }),
+  activation: Activation.default('relu').meta({ label: 'Activation', symbol: 'ψ', column: true }),
+  outputs: positiveInt.default(1).meta({ label: 'Outputs', symbol: 'k' }),
 })
 
 export const MlpModel = z.strictObject({
   kind: z.literal('mlp'),
   /** Hidden layer widths, input to output; the input and output widths come from the data. */
-  hidden: z.array(positiveInt).min(1).max(100),
-  activation: Activation.default('relu'),
-  outputs: positiveInt.default(1),
-  bias: z.boolean().default(true),
+  hidden: z.array(positiveInt).min(1).max(100).meta({ label: 'Hidden widths', unit: 'units per layer', examples: [[100, 100]], column: true }),
+  activation: Activation.default('relu').meta({ label: 'Activation', symbol: 'ψ', column: true }),
+  outputs: positiveInt.default(1).meta({ label: 'Outputs', symbol: 'k' }),
+  bias: z.boolean().default(true).meta({ label: 'Biases' }),
   /**
    * `standard`: W ~ N(0,1) with the layer output scaled by 1/√fan-in (as the two-layer model's
    * output layer); `glorot`: N(0, 2/(fan-in+fan-out)); `he`: N(0, 2/fan-in).
    */
-  init: z.enum(['standard', 'glorot', 'he']).default('he'),
+  init: z.enum(['standard', 'glorot', 'he']).default('he').meta({ label: 'Initialisation', level: 'advanced' }),
 })
 
-export const ModelConfig = z.discriminatedUnion('kind', [TwoLayerModel, MlpModel])
+export const ModelConfig = z
+  .discriminatedUnion('kind', [TwoLayerModel, MlpModel])
+  .meta({ label: 'Model', optionLabels: { 'two-layer': 'two-layer (1/√p) β ψ(Wx)', mlp: 'multi-layer perceptron' } })
 export type ModelConfig = z.infer<typeof ModelConfig>
 
 export const Optimizer = z.strictObject({
-  learningRate: z.number().positive(),
+  learningRate: z.number().positive().meta({ label: 'Learning rate', symbol: 'η', examples: [0.01], column: true }),
   /** Samples per step; 0 means the full training set every step (gradient descent). */
-  batchSize: z.int().min(0).default(0),
-  momentum: z.number().min(0).lt(1).default(0),
+  batchSize: z.int().min(0).default(0).meta({ label: 'Batch size', unit: 'samples', description: '0 = full batch', column: true }),
+  momentum: z.number().min(0).lt(1).default(0).meta({ label: 'Momentum', symbol: 'μ', level: 'advanced' }),
 })
 
 /**
@@ -127,11 +166,11 @@ export function outputL2At(schedule: OutputL2Schedule, step: number): number {
 
 export const Regularization = z.strictObject({
   /** λ: adds λ_t·β to the output layer's weight update (Song et al.'s regularised FA); a number or a schedule. */
-  outputL2: OutputL2Schedule.default(0),
+  outputL2: OutputL2Schedule.default(0).meta({ label: 'Output L2', symbol: 'λ', description: 'adds λβ to the output layer’s update; a number or a schedule', column: true }),
   /** Adds weightDecay·W_l to every layer's weight update. */
-  weightDecay: z.number().min(0).default(0),
+  weightDecay: z.number().min(0).default(0).meta({ label: 'Weight decay', level: 'advanced' }),
   /** Probability of dropping a hidden unit during training (inverted dropout). */
-  dropout: z.number().min(0).lt(1).default(0),
+  dropout: z.number().min(0).lt(1).default(0).meta({ label: 'Dropout', unit: 'probability', level: 'advanced' }),
 })
 
 /**
@@ -151,27 +190,34 @@ export type StopReason = (typeof stopReasons)[number]
 
 export const RunConfig = z
   .strictObject({
-    name: z.string().optional(),
-    seed: z.int().default(0),
+    name: z.string().optional().meta({ label: 'Run name', description: 'optional' }),
+    seed: z.int().default(0).meta({ label: 'Seed', description: 'weights, feedback, data and shuffles derive from it' }),
     data: DataConfig,
     model: ModelConfig,
-    rule: z.enum(rules),
+    rule: z.enum(rules).meta({
+      label: 'Learning rule',
+      examples: ['fa'],
+      optionLabels: { bp: 'backprop', fa: 'feedback alignment', dfa: 'direct feedback alignment', sign: 'sign-symmetry', kp: 'Kolen–Pollack', drtp: 'direct random target projection' },
+    }),
     /**
      * Sign-symmetry only: `unit` feeds back sign(W); `random` uses fixed random magnitudes;
      * `batchwise` redraws the random magnitudes for every batch.
      */
-    feedbackMagnitude: z.enum(feedbackMagnitudes).default('unit'),
-    loss: z.enum(losses).default('mse'),
+    feedbackMagnitude: z
+      .enum(feedbackMagnitudes)
+      .default('unit')
+      .meta({ label: 'Sign feedback magnitudes', shownWhen: { path: 'rule', is: ['sign'] } }),
+    loss: z.enum(losses).default('mse').meta({ label: 'Loss' }),
     optimizer: Optimizer,
     regularization: Regularization.prefault({}),
     /** Number of parameter updates (the maximum when `stopping` is set). */
-    steps: positiveInt,
+    steps: positiveInt.meta({ label: 'Steps', unit: 'updates', examples: [2000] }),
     stopping: Stopping.optional(),
     /** Measures are logged at step 0, every evalEvery steps, and at the last step. */
-    evalEvery: positiveInt.default(100),
+    evalEvery: positiveInt.default(100).meta({ label: 'Evaluate every', unit: 'steps' }),
     /** Training samples used for the signal and gradient alignment measures. */
-    evalSamples: positiveInt.default(1000),
-    backend: z.enum(backends).default('auto'),
+    evalSamples: positiveInt.default(1000).meta({ label: 'Samples for alignment', unit: 'samples', level: 'advanced' }),
+    backend: z.enum(backends).default('auto').meta({ label: 'Backend', level: 'advanced', description: 'auto: tensorflow, else blas, else wasm, else cpu' }),
   })
   .superRefine((config, ctx) => {
     const { data, model, loss } = config

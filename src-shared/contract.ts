@@ -64,7 +64,7 @@ export interface RunSummary {
   finalMetrics: Record<string, number> | null
   /** For completed runs: `converged` (the convergence stop) or `step-limit`; stepsDone is the step it stopped at. */
   stopReason: string | null
-  /** Key parameters for the table: hidden width, λ, learning rate, dataset kind, activation. */
+  /** The config fields marked `column` in the run schema, keyed by their short name (`λ`, `η`, `p`). */
   parameters: Record<string, string | number>
   tags: string[]
   note: string

@@ -6,6 +6,8 @@
 import type { EChartsOption } from 'echarts'
 import { z } from 'zod'
 import { axisTitles, downsampleMinMax, groupCurves, sweepLines, type RunSeries } from './analysis'
+import { fieldTitle } from './fields'
+import { measureInfo, measureTitle } from './measures'
 
 export const FigureSpec = z.strictObject({
   kind: z.enum(['curves', 'sweep']).default('curves'),
@@ -37,14 +39,6 @@ export interface FigureData {
 const bandNames = { none: '', sd: '± SD', se: '± SE', ci95: '95% CI' }
 export const printPalette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22']
 
-/** The y-axis title with its unit. */
-export function measureTitle(name: string): string {
-  if (/Alignment/.test(name)) return `${name} (cosine)`
-  if (/Accuracy/.test(name)) return `${name} (fraction correct)`
-  if (/^norm\./.test(name)) return `${name} (Frobenius norm)`
-  return name
-}
-
 function hexToRgba(hex: string, alpha: number): string {
   const v = parseInt(hex.slice(1), 16)
   return `rgba(${(v >> 16) & 255}, ${(v >> 8) & 255}, ${v & 255}, ${alpha})`
@@ -52,12 +46,14 @@ function hexToRgba(hex: string, alpha: number): string {
 
 /** Builds the figure: the chart option and the numbers it draws, row for row. */
 export function buildFigure(spec: FigureSpec, series: RunSeries[]): { option: EChartsOption; data: FigureData } {
+  const measure = measureInfo(spec.measure).label
+  const sweepTitle = fieldTitle(spec.sweepField)
   const base: EChartsOption = {
     animation: false,
     backgroundColor: '#ffffff',
     color: printPalette,
     textStyle: { fontFamily: 'DejaVu Sans, Helvetica, Arial, sans-serif', color: '#000000' },
-    title: { text: spec.title || `${spec.measure}${spec.kind === 'sweep' ? ` against ${spec.sweepField}` : ''}`, left: 'center', top: 6, textStyle: { fontSize: 15, fontWeight: 'normal' } },
+    title: { text: spec.title || `${measure}${spec.kind === 'sweep' ? ` against ${fieldTitle(spec.sweepField, false)}` : ''}`, left: 'center', top: 6, textStyle: { fontSize: 15, fontWeight: 'normal' } },
     legend: { top: 30, type: 'plain', itemWidth: 18, itemGap: 28, textStyle: { fontSize: 11 } },
     grid: { left: 72, right: 24, top: 70, bottom: 56 },
   }
@@ -94,8 +90,8 @@ export function buildFigure(spec: FigureSpec, series: RunSeries[]): { option: EC
       for (const p of line.points) rows.push([line.label, p.x, p.mean, p.lower, p.upper, p.n])
     })
     return {
-      option: { ...base, ...withLegend(lines.map((l) => l.label)), xAxis: { type: spec.logX ? 'log' : 'value', name: spec.sweepField, ...xAxisStyle, scale: true, min: 'dataMin', max: 'dataMax' }, yAxis, series: chartSeries },
-      data: { header: ['group', spec.sweepField, `${spec.measure} mean`, 'lower', 'upper', 'runs'], rows },
+      option: { ...base, ...withLegend(lines.map((l) => l.label)), xAxis: { type: spec.logX ? 'log' : 'value', name: sweepTitle, ...xAxisStyle, scale: true, min: 'dataMin', max: 'dataMax' }, yAxis, series: chartSeries },
+      data: { header: ['group', sweepTitle, `${measure} mean`, 'lower', 'upper', 'runs'], rows },
     }
   }
 
@@ -131,6 +127,6 @@ export function buildFigure(spec: FigureSpec, series: RunSeries[]): { option: EC
       yAxis: { ...yAxis, name: `${measureTitle(spec.measure)}${bandInLegend}` },
       series: chartSeries,
     },
-    data: { header: ['group', axisTitles[spec.xAxis], `${spec.measure}${spec.smoothing > 0 ? ' (smoothed)' : ''} mean`, 'lower', 'upper'], rows },
+    data: { header: ['group', axisTitles[spec.xAxis], `${measure}${spec.smoothing > 0 ? ' (smoothed)' : ''} mean`, 'lower', 'upper'], rows },
   }
 }

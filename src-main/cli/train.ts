@@ -1,4 +1,5 @@
 import { ConfigError } from '../../src-shared/config'
+import { fieldAt } from '../../src-shared/fields'
 import { parseBoundedRunConfig } from '../../src-shared/resources'
 import { workerResourceLimits } from '../lib/limits'
 import { loadDataset } from '../data/load'
@@ -8,7 +9,7 @@ import { dataHome } from '../lib/paths'
 import { parseOptions, readJsonFile } from './args'
 import type { Command } from './command'
 
-const help = `usage: fa-lab train --config run.json [--json] [--backend auto|tensorflow|wasm|cpu]
+const help = `usage: fa-lab train --config run.json [--json] [--backend ${fieldAt('backend')!.options!.join('|')}]
 
 Trains one run and reports every evaluation. With --json: one JSON object per line,
 {"step": N, "metrics": {...}} for each evaluation, then

@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { defaultBundledTrainSplit } from '../../src-shared/config'
 import type { DatasetEntry } from '../../src-shared/contract'
 import { dataHome } from '../lib/paths'
 import { catalog, type ImageKind } from './catalog'
@@ -55,7 +56,7 @@ export async function importFolder(kind: ImageKind, dir: string, dataDir = dataH
 export async function listDatasets(dataDir = dataHome()): Promise<DatasetEntry[]> {
   const out: DatasetEntry[] = []
   const labels = await readIdxFile(bundledLabelsFile(), 1)
-  out.push({ kind: 'mnist', source: 'bundled', trainSize: 8000, testSize: labels.dims[0] - 8000, bytes: labels.data.length * 785, configSource: 'bundled' })
+  out.push({ kind: 'mnist', source: 'bundled', trainSize: defaultBundledTrainSplit, testSize: labels.dims[0] - defaultBundledTrainSplit, bytes: labels.data.length * 785, configSource: 'bundled' })
   for (const entry of Object.values(catalog)) {
     const dir = downloadDir(entry.kind, dataDir)
     const verified = await Promise.all(entry.files.map(async (f) => (await fileSha256(join(dir, f.name))) === f.sha256))

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
-import type { ImageSource } from '../../src-shared/config'
+import { defaultBundledTrainSplit, type ImageSource } from '../../src-shared/config'
 import { dataHome, resourcesDir } from '../lib/paths'
 import { catalog, mirrorsFor, type FileRole, type ImageKind } from './catalog'
 import { downloadVerified, type DownloadProgress } from './download'
@@ -52,7 +52,7 @@ export const bundledLabelsFile = () => join(resourcesDir(), 'data', 'mnist-bundl
  * decimals, so round(x·255) restores the bytes), put back in their original order with the bundled
  * labels, and split into the first `trainCount` for training and the rest for testing.
  */
-export async function loadBundledMnist(trainCount = 8000): Promise<RawImageData> {
+export async function loadBundledMnist(trainCount = defaultBundledTrainSplit): Promise<RawImageData> {
   const labelsPath = bundledLabelsFile()
   const labels = (await readIdxFile(labelsPath, 1)).data
   const pixels = 784

@@ -5,6 +5,7 @@
  * Measure names are documented in README.md (Measures).
  */
 import type { RunConfig } from '../../src-shared/config'
+import { measureName } from '../../src-shared/measures'
 import { cosine, frobeniusNorm, meanRowCosine } from './measures'
 import { backpropSignal, backward, forward, lossAndError, type Network } from './network'
 import { directRules, type Rule } from './rules'
@@ -76,10 +77,10 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
 
   function evaluate(): Metrics {
     const metrics: Metrics = {}
-    const put = (name: string, value: number | null) => {
-      if (value !== null && Number.isFinite(value)) metrics[name] = value
+    // Names come from the measures registry (src-shared/measures.ts), which refuses unknown ones.
+    const put = (base: string, value: number | null, layer?: number) => {
+      if (value !== null && Number.isFinite(value)) metrics[measureName(base, layer, !single)] = value
     }
-    const suffix = (hidden: number) => (single ? '' : `.${hidden + 1}`)
 
     const trainFit = splitLossAndAccuracy(fit)
     put('trainLoss', trainFit.loss)
@@ -98,14 +99,14 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
       for (let hidden = 0; hidden < L - 1; hidden++) {
         const B = rule.feedbackMatrix(hidden)
         const forwardMap = effectiveForward(net, rule.kind, hidden)
-        put(`weightAlignment${suffix(hidden)}`, cosine(forwardMap, B))
-        put(`disentangledAlignment${suffix(hidden)}`, cosine(tf.sub(forwardMap, initialForward[hidden]!), B))
-        put(`signalAlignment${suffix(hidden)}`, meanRowCosine(byRule.signals[hidden], byBackprop.signals[hidden]))
-        put(`norm.B${hidden + 1}`, frobeniusNorm(B))
+        put('weightAlignment', cosine(forwardMap, B), hidden + 1)
+        put('disentangledAlignment', cosine(tf.sub(forwardMap, initialForward[hidden]!), B), hidden + 1)
+        put('signalAlignment', meanRowCosine(byRule.signals[hidden], byBackprop.signals[hidden]), hidden + 1)
+        put('norm.B', frobeniusNorm(B), hidden + 1)
       }
       for (let l = 0; l < L; l++) {
-        put(`gradientAlignment.${l + 1}`, cosine(byRule.dW[l], byBackprop.dW[l]))
-        put(`norm.W${l + 1}`, frobeniusNorm(net.layers[l].W))
+        put('gradientAlignment', cosine(byRule.dW[l], byBackprop.dW[l]), l + 1)
+        put('norm.W', frobeniusNorm(net.layers[l].W), l + 1)
       }
     })
     return metrics

@@ -4,6 +4,7 @@
  * Needs an initialised backend.
  */
 import type { RunConfig } from '../../src-shared/config'
+import { measureName } from '../../src-shared/measures'
 import type { Dataset } from '../data/dataset'
 import { createRng, deriveSeed } from '../lib/random'
 import { createEvaluator, type Metrics } from './evaluation'
@@ -147,7 +148,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     rule,
     path: fused ? 'fused' : 'reference',
     step,
-    evaluate: () => ({ ...evaluator.evaluate(), outputL2: optimizer.settingsAt(stepsDone).outputL2 }),
+    evaluate: () => ({ ...evaluator.evaluate(), [measureName('outputL2')]: optimizer.settingsAt(stepsDone).outputL2 }),
     trainLoss: evaluator.trainLoss,
     snapshot,
     dispose() {

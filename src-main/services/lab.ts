@@ -4,7 +4,6 @@
  */
 import type { DatasetSamples, LabEvents, LabHandlers, LabInfo, RunDetail, SavedComparison, ValidationResult, WeightImages } from '../../src-shared/contract'
 import { LabError } from '../../src-shared/contract'
-import { getPath } from '../../src-shared/analysis'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
 import { workerResourceLimits } from '../lib/limits'

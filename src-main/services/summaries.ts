@@ -5,24 +5,19 @@
  */
 import type { DatasetSamples, ExperimentSummary, RunSummary, WeightImages } from '../../src-shared/contract'
 import { LabError } from '../../src-shared/contract'
-import { getPath } from '../../src-shared/analysis'
+import { columnFields, fieldColumnName, getPath } from '../../src-shared/fields'
 import type { RawImageData } from '../data/sources'
 import type { ArtifactRecord, ExperimentRecord, RunRecord } from '../store/store'
 
 /** A run as the runs table shows it, with the few parameters it lists as columns. */
 export function summarizeRun(run: RunRecord): RunSummary {
   const parameters: Record<string, string | number> = {}
-  const pick = (label: string, path: string) => {
-    const value = getPath(run.config, path)
-    if (typeof value === 'number' || typeof value === 'string') parameters[label] = value
-    else if (Array.isArray(value)) parameters[label] = value.join('-')
+  for (const field of columnFields()) {
+    const value = getPath(run.config, field.path)
+    const key = fieldColumnName(field.path)
+    if (typeof value === 'number' || typeof value === 'string') parameters[key] = value
+    else if (Array.isArray(value)) parameters[key] = value.join('-')
   }
-  pick('data', 'data.kind')
-  pick('hidden', 'model.hidden')
-  pick('activation', 'model.activation')
-  pick('λ', 'regularization.outputL2')
-  pick('learningRate', 'optimizer.learningRate')
-  pick('batchSize', 'optimizer.batchSize')
   return {
     id: run.id,
     experimentId: run.experimentId,

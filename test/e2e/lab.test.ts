@@ -193,14 +193,14 @@ describe('the lab in Chromium (browser mode)', () => {
       return { root: doc.documentElement.nodeName, error: doc.getElementsByTagName('parsererror').length, text: doc.documentElement.textContent }
     }, svg)
     expect(parsed).toMatchObject({ root: 'svg', error: 0 })
-    for (const label of ['outputL2=0', 'outputL2=0.1', 'outputL2=0.3', 'step (updates)', 'signalAlignment (cosine)']) expect(parsed.text).toContain(label)
+    for (const label of ['λ=0', 'λ=0.1', 'λ=0.3', 'step (updates)', 'signal alignment cos(e b, e β) (cosine)']) expect(parsed.text).toContain(label)
     const csv = readFileSync(csvPath, 'utf8').trim().split('\n')
-    expect(csv[0]).toBe('group,step (updates),signalAlignment mean,lower,upper')
+    expect(csv[0]).toBe('group,step (updates),"signal alignment cos(e b, e β) mean",lower,upper')
     // the CSV's λ = 0.1 curve is that run's stored series: one run per group, no smoothing
     const runs = (await api('runs:list', { experimentId })).body.result as { id: number; parameters: Record<string, number> }[]
     const lambda01 = runs.find((r) => r.parameters['λ'] === 0.1)!
     const stored = ((await api('metrics:series', { runIds: [lambda01.id], name: 'signalAlignment' })).body.result as { steps: number[]; values: number[] }[])[0]
-    const rows = csv.filter((l) => l.startsWith('outputL2=0.1,')).map((l) => l.split(',').map(Number))
+    const rows = csv.filter((l) => l.startsWith('λ=0.1,')).map((l) => l.split(',').map(Number))
     expect(rows.map((r) => r[1])).toEqual(stored.steps)
     expect(rows.map((r) => r[2])).toEqual(stored.values)
   })

@@ -32,7 +32,7 @@ describe('headless figures', () => {
     const svg = figure.bytes.toString('utf8')
     expect(() => new Resvg(svg)).not.toThrow()
     expect(svg).toMatch(/^<svg[^>]*width="640"[^>]*height="400"/)
-    for (const text of ['outputL2=0', 'outputL2=0.2', 'step (updates)', 'weightAlignment (cosine) (mean 95% CI)', 'Alignment under FA']) expect(svg).toContain(text)
+    for (const text of ['λ=0', 'λ=0.2', 'step (updates)', 'weight alignment cos(β, b) (cosine) (mean 95% CI)', 'Alignment under FA']) expect(svg).toContain(text)
   })
 
   it('PNG has the asked size times the pixel ratio; PDF is a one-page PDF of the figure', async () => {
@@ -45,9 +45,9 @@ describe('headless figures', () => {
   it('the CSV holds exactly the plotted numbers', async () => {
     const figure = await renderFigure(store, spec, 'svg')
     const lines = figure.csv.trim().split('\n')
-    expect(lines[0]).toBe('group,step (updates),weightAlignment mean,lower,upper')
+    expect(lines[0]).toBe('group,step (updates),"weight alignment cos(β, b) mean",lower,upper')
     // λ = 0 at step 100: runs 1 and 2 have 0.1 and 0.2 → mean 0.15
-    const row = lines.find((l) => l.startsWith('outputL2=0,100,'))!.split(',').map(Number)
+    const row = lines.find((l) => l.startsWith('λ=0,100,'))!.split(',').map(Number)
     expect(row[2]).toBeCloseTo(0.15, 12)
     // t(0.975, 1) · SE, SE = SD/√2 = (0.1/√2·√2)/… = 0.05
     expect(row[4] - row[2]).toBeCloseTo(12.706 * 0.05, 9)

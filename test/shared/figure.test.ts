@@ -12,15 +12,15 @@ describe('figure builder', () => {
   it('the data table holds exactly the numbers of the plotted mean lines', () => {
     const { option, data } = buildFigure(FigureSpec.parse({ runIds: [1, 2, 3, 4], measure: 'weightAlignment', groupBy: ['regularization.outputL2'], band: 'se', smoothing: 0.9, maxPoints: 400 }), runs)
     const seriesList = option.series as { name: string; data: [number, number][]; z?: number }[]
-    for (const label of ['outputL2=0', 'outputL2=0.2']) {
+    for (const label of ['λ=0', 'λ=0.2']) {
       const plotted = seriesList.filter((s) => s.name === label && s.z === 3)[0].data
       const rows = data.rows.filter((r) => r[0] === label).map((r) => [r[1], r[2]])
       expect(rows).toEqual(plotted)
       expect(rows.length).toBeLessThanOrEqual(400)
     }
-    expect((option.legend as { data: string[] }).data).toEqual(['outputL2=0', 'outputL2=0.2'])
+    expect((option.legend as { data: string[] }).data).toEqual(['λ=0', 'λ=0.2'])
     expect((option.xAxis as { name: string }).name).toBe('step (updates)')
-    expect((option.yAxis as { name: string }).name).toBe('weightAlignment (cosine) (mean ± SE)')
+    expect((option.yAxis as { name: string }).name).toBe('weight alignment cos(β, b) (cosine) (mean ± SE)')
   })
 
   it('smooths the full series before downsampling, and shows the raw curve faintly behind', () => {

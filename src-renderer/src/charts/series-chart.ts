@@ -3,6 +3,7 @@
  * return, so the options are unit-tested without a DOM.
  */
 import type { EChartsOption } from 'echarts'
+import { groupMeasures } from '../../../src-shared/measures'
 
 export interface ChartSeries {
   name: string
@@ -53,15 +54,7 @@ export function seriesChartOption(spec: SeriesChartSpec): EChartsOption {
   }
 }
 
-/** Groups a run's measure names into the charts of the run detail view. */
+/** Groups a run's measure names into the run detail's charts, with titles, axes and ranges from the measures registry. */
 export function chartGroups(metricNames: string[]): { title: string; yName: string; names: string[]; yLog?: boolean; yMin?: number; yMax?: number }[] {
-  const has = (n: string) => metricNames.includes(n)
-  const groups = [
-    { title: 'Loss', yName: 'loss', names: ['trainLoss', 'testLoss'].filter(has), yLog: true },
-    { title: 'Accuracy', yName: 'accuracy (fraction)', names: ['trainAccuracy', 'testAccuracy'].filter(has), yMin: 0, yMax: 1 },
-    { title: 'Weight and signal alignment', yName: 'cosine', names: metricNames.filter((n) => /^(weight|signal|disentangled)Alignment/.test(n)), yMin: -1, yMax: 1 },
-    { title: 'Gradient alignment', yName: 'cosine', names: metricNames.filter((n) => n.startsWith('gradientAlignment')), yMin: -1, yMax: 1 },
-    { title: 'Norms', yName: 'Frobenius norm', names: metricNames.filter((n) => n.startsWith('norm.')) },
-  ]
-  return groups.filter((g) => g.names.length > 0)
+  return groupMeasures(metricNames).map(({ group, names }) => ({ title: group.title, yName: group.axis, names, yLog: group.range.log, yMin: group.range.log ? undefined : group.range.min, yMax: group.range.max }))
 }

@@ -3,8 +3,8 @@
  * Defaults mirror src-shared/config.ts; validation itself stays with the shared schema (main
  * answers validateExperiment and the form shows each issue beside its field).
  */
-import { getPath } from '../../../src-shared/analysis'
 import { feedbackMagnitudes, rules } from '../../../src-shared/config'
+import { getPath } from '../../../src-shared/fields'
 
 export { getPath }
 
