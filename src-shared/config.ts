@@ -178,9 +178,9 @@ export const Regularization = z.strictObject({
  * the run stops when |training loss − the previous check's| < `lossTolerance`.
  */
 export const Stopping = z.strictObject({
-  minSteps: z.int().min(0),
-  checkEvery: positiveInt,
-  lossTolerance: z.number().positive(),
+  minSteps: z.int().min(0).meta({ label: 'Stop no earlier than', unit: 'steps', level: 'advanced', description: 'convergence stop: all three or none' }),
+  checkEvery: positiveInt.meta({ label: 'Check convergence every', unit: 'steps', level: 'advanced' }),
+  lossTolerance: z.number().positive().meta({ label: 'Loss tolerance', level: 'advanced', description: 'stops when the training loss changes less between checks' }),
 })
 export type Stopping = z.infer<typeof Stopping>
 
