@@ -16,6 +16,7 @@
  * checks this one against it step by step and over seeded runs.
  */
 import type { Activation, LossKind } from '../../src-shared/config'
+import { measureName } from '../../src-shared/measures'
 import { blasMatMulEnabled, loadBlas, type BlasAddon } from './blas'
 import type { EvaluationSplits, Evaluator, Metrics } from './evaluation'
 import type { Network } from './network'
@@ -321,10 +322,10 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
 
   function evaluate(): Metrics {
     const metrics: Metrics = {}
-    const put = (name: string, value: number | null) => {
-      if (value !== null && Number.isFinite(value)) metrics[name] = value
+    // Names come from the measures registry (src-shared/measures.ts), which refuses unknown ones.
+    const put = (base: string, value: number | null, layer?: number) => {
+      if (value !== null && Number.isFinite(value)) metrics[measureName(base, layer, !single)] = value
     }
-    const suffix = (hidden: number) => (single ? '' : `.${hidden + 1}`)
 
     const trainFit = splitLossAndAccuracy(splits.fit, fitLabels)
     put('trainLoss', trainFit.loss)
@@ -347,11 +348,11 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
       // the rule's B for the measures: bp reports the fixed B as its null baseline
       const { matrix: B, drawn } = rule.kind === 'bp' ? { matrix: heap(rule.fixed[hidden]), drawn: null } : k.feedbackOf(rule.kind, l)
       const forwardMap = effectiveForward(hidden)
-      put(`weightAlignment${suffix(hidden)}`, cosineOf(blas.dotNorms(forwardMap, B)))
+      put('weightAlignment', cosineOf(blas.dotNorms(forwardMap, B)), hidden + 1)
       const change = scratch[hidden]
       change.set(forwardMap)
       blas.axpby(-1, initialForward[hidden], 1, change)
-      put(`disentangledAlignment${suffix(hidden)}`, cosineOf(blas.dotNorms(change, B)))
+      put('disentangledAlignment', cosineOf(blas.dotNorms(change, B)), hidden + 1)
       blas.rowCosines(ruleSignals[l], bpSignals[l], probeRows, layers[l].fanIn, rowCosines)
       let total = 0
       let counted = 0
@@ -360,14 +361,14 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
           total += c
           counted++
         }
-      put(`signalAlignment${suffix(hidden)}`, counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null)
-      put(`norm.B${hidden + 1}`, Math.sqrt(blas.dotNorms(B, B)[1]))
+      put('signalAlignment', counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null, hidden + 1)
+      put('norm.B', Math.sqrt(blas.dotNorms(B, B)[1]), hidden + 1)
       drawn?.dispose()
     }
     for (let l = 0; l < L; l++) {
-      put(`gradientAlignment.${l + 1}`, cosineOf(blas.dotNorms(ruleGradients[l], bpGradients[l])))
+      put('gradientAlignment', cosineOf(blas.dotNorms(ruleGradients[l], bpGradients[l])), l + 1)
       const W = heap(layers[l].W)
-      put(`norm.W${l + 1}`, Math.sqrt(blas.dotNorms(W, W)[1]))
+      put('norm.W', Math.sqrt(blas.dotNorms(W, W)[1]), l + 1)
     }
     return metrics
   }
