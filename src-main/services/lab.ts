@@ -6,6 +6,7 @@ import type { DatasetSamples, LabEvents, LabHandlers, LabInfo, RunDetail, SavedC
 import { LabError } from '../../src-shared/contract'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
+import { getPath } from '../../src-shared/fields'
 import { workerResourceLimits } from '../lib/limits'
 import { envMaxRuns, measuredSpeed, timeWarning, type TrainingSpeed } from './estimates'
 import { catalog } from '../data/catalog'
