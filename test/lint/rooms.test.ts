@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { checkRooms } from './rooms'
+import { checkRooms } from '../../scripts/lint/rooms'
 
 describe('the rooms of STYLE.md', () => {
   it('the project keeps them', () => {
