@@ -1,126 +1,452 @@
 /**
- * `npm run bench`: throughput of the paper's two training steps on every lab backend that starts
- * here, side by side with the same steps in PyTorch when /usr/bin/python3 has torch.
+ * `npm run bench [-- --json] [-- --sections steps,sweep,evaluation,projection]`: FA Lab against
+ * PyTorch, each in every thread layout, measured interleaved so both see the same machine load.
  *
- *   mnist      784 → 1000 relu → 10, batch 600, FA, cross-entropy, evaluation off   (samples/s)
- *   synthetic  n = 50, d = 150, p = 3200, full batch, FA, mse                      (steps/s)
+ *   steps       the paper's MNIST step (784 → 1000 relu → 10, batch 600, FA, cross-entropy;
+ *               samples/s) and synthetic step (n = 50, d = 150, p = 3200, full batch, FA, mse;
+ *               steps/s). FA Lab: workers × BLAS threads; PyTorch (when /usr/bin/python3 has
+ *               torch): processes × torch threads × OPENBLAS_NUM_THREADS, 1..cores each. For the
+ *               MNIST step, the share of the step spent in the matrix products: FA Lab's sgemm
+ *               calls timed in the addon; PyTorch's five products timed alone.
+ *   sweep       runs per hour of a batch of small synthetic runs (p = 200, 5,000 steps, full batch,
+ *               measures every 200 steps): FA Lab's runner (spawn to idle) against the same runs in
+ *               PyTorch, one process per core (spawn to exit).
+ *   evaluation  time in the measures against time in training at the presets' evalEvery.
+ *   projection  the full song2021-mnist and song2021-width presets' wall time on this machine,
+ *               from each run shape's measured step and evaluation times.
  *
- * Each figure is the median of BENCH_REPS (default 7, at least 5) timed repetitions after warm-up.
- * Not a test: it prints figures, and `--json` prints them as one JSON object.
+ * Each figure is the median of BENCH_REPS (default 5) repetitions of BENCH_MS (default 400) ms;
+ * the load average before and after is printed with the figures. Not a test.
  */
-import { execFileSync } from 'node:child_process'
-import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
-import type { Dataset } from '../../src-main/data/dataset'
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Worker } from 'node:worker_threads'
+import { expandExperiment, type ExpandedRun } from '../../src-shared/experiment'
+import type { RunConfig } from '../../src-shared/config'
 import { createSyntheticDataset } from '../../src-main/data/synthetic'
-import { createRng } from '../../src-main/lib/random'
-import { initBackend, probeBackends, type BackendName } from '../../src-main/engine/tf'
+import { loadBlas } from '../../src-main/engine/blas'
 import { createSession } from '../../src-main/engine/session'
+import { initBackend } from '../../src-main/engine/tf'
+import { createRunner } from '../../src-main/runner/runner'
+import { queueExperiment } from '../../src-main/services/experiments'
+import { findPreset } from '../../src-main/services/presets'
+import { openStore } from '../../src-main/store/store'
+import { benchTask, mnistShaped, type BenchTaskName } from './tasks'
 
-const reps = Math.max(5, Number(process.env.BENCH_REPS ?? 7))
+const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 5))
+const measureMs = Number(process.env.BENCH_MS ?? 400)
+const cores = availableParallelism()
+const counts = Array.from({ length: cores }, (_, i) => i + 1)
 const json = process.argv.includes('--json')
+const sectionArgument = process.argv[process.argv.indexOf('--sections') + 1]
+const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'sweep', 'evaluation', 'projection'])
+const python = '/usr/bin/python3'
+const here = new URL('.', import.meta.url).pathname
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const log = (line: string) => {
+  if (!json) console.log(line)
 }
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
 
-/** Random MNIST-shaped data: throughput does not depend on the pixel values. */
-function mnistShaped(n: number): Dataset {
-  const rng = createRng(0, 'bench')
-  const x = new Float32Array(n * 784)
-  for (let i = 0; i < x.length; i++) x[i] = rng.uniform()
-  const labels = new Uint8Array(n).map(() => rng.integer(10))
-  return {
-    name: 'random 28×28',
-    task: 'classification',
-    inputDim: 784,
-    outputDim: 10,
-    train: { n, x, labels },
-    test: null,
-    identity: { kind: 'bench', source: 'random', files: [], trainSize: n, testSize: 0, preprocessing: {}, fingerprint: '' },
-  }
-}
-
-const mnistConfig: RunConfigInput = {
-  seed: 0,
-  data: { kind: 'mnist' },
-  model: { kind: 'mlp', hidden: [1000], activation: 'relu', outputs: 10, bias: false, init: 'he' },
-  rule: 'fa',
-  loss: 'cross-entropy',
-  optimizer: { learningRate: 0.01, batchSize: 600 },
-  steps: 1,
-}
-const syntheticConfig: RunConfigInput = {
-  seed: 0,
-  data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'linear' },
-  model: { kind: 'two-layer', hidden: 3200, activation: 'relu', outputs: 1 },
-  rule: 'fa',
-  loss: 'mse',
-  optimizer: { learningRate: 0.01, batchSize: 0 },
-  steps: 1,
-}
-
-/** Median rate (units per second) of `step`, each repetition running for at least 300 ms. */
-function rate(step: () => void, unitsPerStep: number): number {
-  for (let i = 0; i < 3; i++) step()
-  const rates: number[] = []
-  for (let r = 0; r < reps; r++) {
-    const start = performance.now()
-    let count = 0
-    while (performance.now() - start < 300) {
-      step()
-      count++
-    }
-    rates.push((unitsPerStep * count * 1000) / (performance.now() - start))
-  }
-  return median(rates)
-}
-
-async function labRates(backend: BackendName): Promise<{ mnist: number; synthetic: number }> {
-  await initBackend(backend)
-  const mnist = parseRunConfig(mnistConfig)
-  const mnistSession = createSession(mnist, mnistShaped(6000))
-  const mnistRate = rate(() => mnistSession.step(), 600)
-  mnistSession.dispose()
-  const synthetic = parseRunConfig(syntheticConfig)
-  const syntheticSession = createSession(synthetic, createSyntheticDataset(synthetic.data as never, 1, 0))
-  const syntheticRate = rate(() => syntheticSession.step(), 1)
-  syntheticSession.dispose()
-  return { mnist: mnistRate, synthetic: syntheticRate }
-}
-
-function torchRates(): { mnist: number; synthetic: number; threads: number } | { error: string } {
-  const script = new URL('./torch_steps.py', import.meta.url).pathname
+function torchAvailable(): string | null {
   try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' })
+    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' })
+    return null
   } catch {
-    return { error: 'PyTorch not available (/usr/bin/python3 -c "import torch" failed)' }
+    return `PyTorch not available (${python} -c "import torch" failed)`
   }
-  const out = execFileSync('/usr/bin/python3', [script], { encoding: 'utf8', env: { ...process.env, BENCH_REPS: String(reps) } })
-  return JSON.parse(out)
 }
 
-const results: Record<string, { mnist: number; synthetic: number } | { error: string }> = {}
-for (const probe of await probeBackends()) {
-  if (!probe.available) {
-    results[`lab:${probe.name}`] = { error: probe.reason ?? 'unavailable' }
-    continue
-  }
-  results[`lab:${probe.name}`] = await labRates(probe.name)
-}
-const torch = torchRates()
-results.pytorch = torch
+// ---------------------------------------------------------------------------------------------
+// Step throughput in every layout
 
-if (json) console.log(JSON.stringify(results))
-else {
-  console.log(`medians of ${reps} repetitions after warm-up\n`)
-  console.log('backend'.padEnd(16) + 'mnist samples/s'.padStart(18) + 'synthetic steps/s'.padStart(20) + '   ratio to PyTorch (mnist, synthetic)')
-  for (const [name, r] of Object.entries(results)) {
-    if ('error' in r) {
-      console.log(`${name.padEnd(16)}${'—'.padStart(18)}${'—'.padStart(20)}   ${r.error}`)
-      continue
+interface LabLayout {
+  kind: 'lab'
+  workers: number
+  blasThreads: number
+}
+interface TorchLayout {
+  kind: 'pytorch'
+  processes: number
+  torchThreads: number
+  openblasThreads: number
+}
+type Layout = LabLayout | TorchLayout
+
+const layoutName = (l: Layout) =>
+  l.kind === 'lab' ? `FA Lab ${l.workers} worker(s) × ${l.blasThreads} BLAS thread(s)` : `PyTorch ${l.processes} process(es) × torch ${l.torchThreads} × OpenBLAS ${l.openblasThreads}`
+/** Threads a layout can keep busy: FA Lab workers × BLAS threads; PyTorch processes × torch threads × OpenBLAS threads. */
+const layoutThreads = (l: Layout) => (l.kind === 'lab' ? l.workers * l.blasThreads : l.processes * l.torchThreads * l.openblasThreads)
+
+interface Sample {
+  count: number
+  seconds: number
+  sgemmSeconds?: number
+}
+
+class TorchProcess {
+  private lines: AsyncIterator<string>
+  constructor(private child: ChildProcessWithoutNullStreams) {
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  }
+  static async start(torchThreads: number, openblasThreads: number): Promise<TorchProcess> {
+    const child = spawn(python, [join(here, 'torch_steps.py')], {
+      env: { ...process.env, BENCH_TORCH_THREADS: String(torchThreads), OPENBLAS_NUM_THREADS: String(openblasThreads) },
+    })
+    child.stderr.on('data', (d) => process.stderr.write(d))
+    const p = new TorchProcess(child)
+    await p.next()
+    return p
+  }
+  async next(): Promise<Sample> {
+    const { value, done } = await this.lines.next()
+    if (done) throw new Error('the PyTorch bench process ended')
+    return JSON.parse(value)
+  }
+  request(task: string, seconds: number): Promise<Sample> {
+    this.child.stdin.write(`${task} ${seconds}\n`)
+    return this.next()
+  }
+  stop(): void {
+    this.child.stdin.end()
+  }
+}
+
+class LabWorker {
+  private worker = new Worker(new URL('./lab-steps-worker.mjs', import.meta.url))
+  private pending: ((s: Sample) => void) | null = null
+  readonly ready: Promise<void>
+  constructor() {
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('error', reject)
+      this.worker.on('message', (m: Sample & { ready?: boolean }) => {
+        if (m.ready) resolve()
+        else this.pending?.(m)
+      })
+    })
+  }
+  request(task: BenchTaskName, ms: number): Promise<Sample> {
+    return new Promise((resolve) => {
+      this.pending = resolve
+      this.worker.postMessage({ task, ms })
+    })
+  }
+  stop(): Promise<number> {
+    return this.worker.terminate()
+  }
+}
+
+interface LayoutResult {
+  layout: Layout
+  name: string
+  threads: number
+  /** samples/s, MNIST step */
+  mnist: number
+  /** steps/s, synthetic step */
+  synthetic: number
+  /** Fraction of the MNIST step's wall time spent in the matrix products. */
+  mnistProductShare: number
+  samples: { mnist: number[]; synthetic: number[]; mnistProductShare: number[] }
+}
+
+async function stepsSection() {
+  const torchMissing = torchAvailable()
+  const blas = loadBlas()
+  if (!blas) throw new Error('the bench measures the blas backend: build the addon first (npm run build:native)')
+  const layouts: Layout[] = []
+  for (const workers of counts) for (const blasThreads of counts) layouts.push({ kind: 'lab', workers, blasThreads })
+  if (!torchMissing)
+    for (const processes of counts)
+      for (const torchThreads of counts) for (const openblasThreads of counts) layouts.push({ kind: 'pytorch', processes, torchThreads, openblasThreads })
+
+  log(`steps: starting ${cores} FA Lab workers${torchMissing ? '' : ` and ${cores * cores * cores} PyTorch processes`} …`)
+  const workers = counts.map(() => new LabWorker())
+  await Promise.all(workers.map((w) => w.ready))
+  const torch = new Map<string, TorchProcess[]>()
+  if (!torchMissing)
+    for (const t of counts)
+      for (const o of counts) torch.set(`${t}/${o}`, await Promise.all(counts.map(() => TorchProcess.start(t, o))))
+
+  const unitsPerStep = { mnist: benchTask('mnist').unitsPerStep, synthetic: 1 }
+  const results = layouts.map((layout) => ({ layout, mnist: [] as number[], synthetic: [] as number[], share: [] as number[] }))
+
+  async function measure(layout: Layout, task: 'mnist' | 'synthetic' | 'mnist-products'): Promise<Sample[]> {
+    // OpenBLAS's idle threads spin for a while after a product: let the last layout's go to sleep.
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    if (layout.kind === 'lab') {
+      blas!.setThreads(layout.blasThreads)
+      return Promise.all(workers.slice(0, layout.workers).map((w) => w.request(task as BenchTaskName, measureMs)))
     }
-    const ratio = 'error' in torch || name === 'pytorch' ? '' : `${(r.mnist / torch.mnist).toFixed(3)}×, ${(r.synthetic / torch.synthetic).toFixed(3)}×`
-    console.log(`${name.padEnd(16)}${r.mnist.toFixed(0).padStart(18)}${r.synthetic.toFixed(1).padStart(20)}   ${ratio}`)
+    const procs = torch.get(`${layout.torchThreads}/${layout.openblasThreads}`)!.slice(0, layout.processes)
+    return Promise.all(procs.map((p) => p.request(task, measureMs / 1000)))
+  }
+  const rate = (samples: Sample[], units: number) => samples.reduce((sum, s) => sum + (s.count * units) / s.seconds, 0)
+
+  for (let rep = 0; rep < reps; rep++) {
+    // Rotate the order every repetition so that no layout always runs at the same moment.
+    const order = results.map((_, i) => (i + rep * 3) % results.length)
+    for (const i of order) {
+      const r = results[i]
+      const mnist = await measure(r.layout, 'mnist')
+      r.mnist.push(rate(mnist, unitsPerStep.mnist))
+      if (r.layout.kind === 'lab') r.share.push(median(mnist.map((s) => s.sgemmSeconds! / s.seconds)))
+      else {
+        const products = await measure(r.layout, 'mnist-products')
+        // time in the products per step ÷ time per step
+        r.share.push(median(mnist.map((s, j) => s.count / s.seconds / (products[j].count / products[j].seconds))))
+      }
+      r.synthetic.push(rate(await measure(r.layout, 'synthetic'), unitsPerStep.synthetic))
+    }
+    log(`  repetition ${rep + 1}/${reps} done (load ${load()})`)
+  }
+  await Promise.all(workers.map((w) => w.stop()))
+  torch.forEach((procs) => procs.forEach((p) => p.stop()))
+  blas.setThreads(cores)
+
+  const table: LayoutResult[] = results.map((r) => ({
+    layout: r.layout,
+    name: layoutName(r.layout),
+    threads: layoutThreads(r.layout),
+    mnist: median(r.mnist),
+    synthetic: median(r.synthetic),
+    mnistProductShare: median(r.share),
+    samples: { mnist: r.mnist, synthetic: r.synthetic, mnistProductShare: r.share },
+  }))
+  const best = (kind: Layout['kind'], key: 'mnist' | 'synthetic', threads?: number) =>
+    table.filter((r) => r.layout.kind === kind && (threads === undefined || r.threads === threads)).sort((a, b) => b[key] - a[key])[0]
+  const ratios: Record<string, unknown> = {}
+  if (!torchMissing) {
+    for (const key of ['mnist', 'synthetic'] as const) {
+      const lab = best('lab', key)
+      const pt = best('pytorch', key)
+      ratios[`${key}: best against best`] = { lab: lab.name, pytorch: pt.name, ratio: lab[key] / pt[key] }
+      for (const threads of counts) {
+        const l = best('lab', key, threads)
+        const p = best('pytorch', key, threads)
+        if (l && p) ratios[`${key}: ${threads} thread(s) each`] = { lab: l.name, pytorch: p.name, ratio: l[key] / p[key] }
+      }
+    }
+  }
+
+  log(`\nsteps: medians of ${reps} repetitions of ${measureMs} ms, interleaved\n`)
+  log('layout'.padEnd(52) + 'threads'.padStart(8) + 'MNIST samples/s'.padStart(17) + 'in sgemm'.padStart(10) + 'synthetic steps/s'.padStart(19))
+  for (const r of table)
+    log(r.name.padEnd(52) + String(r.threads).padStart(8) + r.mnist.toFixed(0).padStart(17) + `${(100 * r.mnistProductShare).toFixed(0)}%`.padStart(10) + r.synthetic.toFixed(1).padStart(19))
+  if (torchMissing) log(`PyTorch: ${torchMissing}`)
+  for (const [name, r] of Object.entries(ratios) as [string, { lab: string; pytorch: string; ratio: number }][])
+    log(`${name.padEnd(30)} ${r.ratio.toFixed(2)}×   (${r.lab} / ${r.pytorch})`)
+  return { layouts: table, ratios, pytorch: torchMissing ?? 'available' }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep throughput
+
+const sweepRuns = Number(process.env.BENCH_SWEEP_RUNS ?? 4 * cores)
+
+function sweepExperiment(runs: number) {
+  return {
+    name: 'sweep bench',
+    base: {
+      data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'two-layer', teacherWidth: 200, teacherActivation: 'relu' },
+      model: { kind: 'two-layer', hidden: 200, activation: 'relu', outputs: 1 },
+      rule: 'fa',
+      loss: 'mse',
+      optimizer: { learningRate: 0.01, batchSize: 0 },
+      regularization: { outputL2: 0.1 },
+      steps: 5000,
+      evalEvery: 200,
+    },
+    grid: { seed: Array.from({ length: runs }, (_, i) => i + 1) },
   }
 }
+
+async function labSweep(workers: number, blasThreads: number, dir: string, rep: number): Promise<number> {
+  const store = openStore(join(dir, `w${workers}-t${blasThreads}-${rep}.sqlite`))
+  const { runIds } = queueExperiment(store, sweepExperiment(sweepRuns))
+  const started = performance.now()
+  const runner = createRunner({ store, workers, blasThreads })
+  runner.enqueue(runIds)
+  await runner.whenIdle()
+  const seconds = (performance.now() - started) / 1000
+  const statuses = new Set(store.listRuns().map((r) => `${r.status}/${r.backend}`))
+  await runner.close()
+  store.close()
+  if (statuses.size !== 1 || !statuses.has('completed/blas')) throw new Error(`sweep bench: unexpected run outcomes ${[...statuses]}`)
+  return seconds
+}
+
+async function torchSweep(processes: number): Promise<number> {
+  const seeds = counts.slice(0, processes).map((_, p) => Array.from({ length: sweepRuns }, (_, i) => i + 1).filter((_, i) => i % processes === p))
+  const started = performance.now()
+  await Promise.all(
+    seeds.map(
+      (share) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(python, [join(here, 'torch_sweep.py'), ...share.map(String)], {
+            env: { ...process.env, BENCH_TORCH_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+            stdio: ['ignore', 'ignore', 'inherit'],
+          })
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`torch_sweep.py exited with ${code}`))))
+        }),
+    ),
+  )
+  return (performance.now() - started) / 1000
+}
+
+async function sweepSection() {
+  const torchMissing = torchAvailable()
+  const dir = mkdtempSync(join(tmpdir(), 'fa-lab-sweep-bench-'))
+  const layouts = [
+    { name: `FA Lab runner, ${cores} workers × 1 BLAS thread`, run: (rep: number) => labSweep(cores, 1, dir, rep) },
+    { name: `FA Lab runner, 1 worker × ${cores} BLAS threads`, run: (rep: number) => labSweep(1, cores, dir, rep) },
+    ...(torchMissing ? [] : [{ name: `PyTorch, ${cores} processes × 1 thread`, run: () => torchSweep(cores) }]),
+  ]
+  log(`\nsweep: ${sweepRuns} runs of p = 200, 5,000 steps, full batch, measures every 200 steps; medians of ${reps}`)
+  const seconds = layouts.map(() => [] as number[])
+  for (let rep = 0; rep < reps; rep++) {
+    for (let j = 0; j < layouts.length; j++) {
+      const i = (j + rep) % layouts.length
+      seconds[i].push(await layouts[i].run(rep))
+    }
+    log(`  repetition ${rep + 1}/${reps} done (load ${load()})`)
+  }
+  rmSync(dir, { recursive: true, force: true })
+  const table = layouts.map((l, i) => ({ name: l.name, seconds: median(seconds[i]), runsPerHour: (sweepRuns / median(seconds[i])) * 3600, samples: seconds[i] }))
+  for (const r of table) log(`${r.name.padEnd(46)} ${r.seconds.toFixed(2).padStart(7)} s   ${r.runsPerHour.toFixed(0).padStart(7)} runs/hour`)
+  const bestLab = Math.max(...table.filter((r) => r.name.startsWith('FA Lab')).map((r) => r.runsPerHour))
+  const pt = table.find((r) => r.name.startsWith('PyTorch'))
+  if (pt) log(`sweep: best FA Lab / PyTorch ${(bestLab / pt.runsPerHour).toFixed(2)}×`)
+  return { runs: sweepRuns, layouts: table, ratio: pt ? bestLab / pt.runsPerHour : null }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation cost and the presets' projected wall time
+
+/** What sets a run's cost apart: its shapes and cadence, not its seed, λ or learning rate. */
+function shapeKey(c: RunConfig): string {
+  return JSON.stringify([c.model, c.data, c.optimizer.batchSize, c.evalEvery, c.evalSamples, c.rule, c.loss])
+}
+
+interface ShapeCost {
+  key: string
+  example: string
+  /** Seconds per training step and per evaluation, one worker, one BLAS thread. */
+  stepSeconds: number
+  evaluationSeconds: number
+  evalEvery: number
+  /** Evaluation time ÷ training time over one evalEvery interval. */
+  evaluationShare: number
+}
+
+async function shapeCost(config: RunConfig): Promise<ShapeCost> {
+  const data = config.data.kind === 'synthetic' ? createSyntheticDataset(config.data, config.model.outputs, config.seed) : mnistShaped(6000, 10000)
+  const session = createSession(config, data)
+  try {
+    for (let i = 0; i < 3; i++) session.step()
+    session.evaluate()
+    const steps: number[] = []
+    const evaluations: number[] = []
+    for (let rep = 0; rep < reps; rep++) {
+      let started = performance.now()
+      let count = 0
+      while (performance.now() - started < measureMs / 2 || count < 3) {
+        session.step()
+        count++
+      }
+      steps.push((performance.now() - started) / 1000 / count)
+      started = performance.now()
+      count = 0
+      while (performance.now() - started < measureMs / 4 || count < 2) {
+        session.evaluate()
+        count++
+      }
+      evaluations.push((performance.now() - started) / 1000 / count)
+    }
+    const stepSeconds = median(steps)
+    const evaluationSeconds = median(evaluations)
+    return {
+      key: shapeKey(config),
+      example: `${config.model.kind} ${JSON.stringify(config.model.kind === 'two-layer' ? config.model.hidden : config.model.hidden)} ${config.model.activation}, batch ${config.optimizer.batchSize || 'full'}, evalEvery ${config.evalEvery}`,
+      stepSeconds,
+      evaluationSeconds,
+      evalEvery: config.evalEvery,
+      evaluationShare: evaluationSeconds / (config.evalEvery * stepSeconds),
+    }
+  } finally {
+    session.dispose()
+  }
+}
+
+async function presetCosts(name: string): Promise<{ runs: ExpandedRun[]; costs: Map<string, ShapeCost> }> {
+  const preset = await findPreset(name, true)
+  const { runs } = expandExperiment(preset.experiment)
+  const costs = new Map<string, ShapeCost>()
+  for (const run of runs) {
+    const key = shapeKey(run.config)
+    if (!costs.has(key)) costs.set(key, await shapeCost(run.config))
+  }
+  return { runs, costs }
+}
+
+/**
+ * Wall time of a preset on `workers` workers of one BLAS thread each: the runner's queue order,
+ * each run on the first free worker, a run lasting its steps × step time plus its evaluations.
+ * `parallelEfficiency` is the measured throughput of `workers` concurrent workers over `workers`
+ * times one worker's, from the steps section (1 when not measured). Runs with a convergence stop
+ * are counted at their maximum step count.
+ */
+function makespan(runs: ExpandedRun[], costs: Map<string, ShapeCost>, workers: number, parallelEfficiency: number): number {
+  const free = new Array(workers).fill(0)
+  for (const run of runs) {
+    const c = costs.get(shapeKey(run.config))!
+    const evaluations = Math.floor(run.config.steps / run.config.evalEvery) + 2
+    const seconds = (run.config.steps * c.stepSeconds + evaluations * c.evaluationSeconds) / parallelEfficiency
+    const i = free.indexOf(Math.min(...free))
+    free[i] += seconds
+  }
+  return Math.max(...free)
+}
+
+async function evaluationAndProjection(parallelEfficiency: number) {
+  await initBackend('blas')
+  loadBlas()!.setThreads(1)
+  const out: Record<string, unknown> = {}
+  for (const name of ['song2021-mnist', 'song2021-width']) {
+    const { runs, costs } = await presetCosts(name)
+    const shapes = [...costs.values()]
+    if (sections.has('evaluation')) {
+      log(`\nevaluation cost, ${name} (full), one worker, one BLAS thread:`)
+      for (const c of shapes)
+        log(`  ${c.example.padEnd(48)} step ${(c.stepSeconds * 1000).toFixed(3)} ms, evaluation ${(c.evaluationSeconds * 1000).toFixed(2)} ms: ${(100 * c.evaluationShare).toFixed(1)}% of training`)
+    }
+    const hours = makespan(runs, costs, cores, parallelEfficiency) / 3600
+    const oneWorker = makespan(runs, costs, 1, 1) / 3600
+    if (sections.has('projection'))
+      log(`projection, ${name} (full): ${runs.length} runs, ${hours.toFixed(2)} h on ${cores} workers × 1 BLAS thread (parallel efficiency ${parallelEfficiency.toFixed(2)}), ${oneWorker.toFixed(2)} h on one`)
+    out[name] = { runs: runs.length, hoursOnAllCores: hours, hoursOnOneWorker: oneWorker, parallelEfficiency, shapes }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const report: Record<string, unknown> = { cores, reps, measureMs, loadBefore: loadavg() }
+log(`FA Lab bench: ${cores} cores, load average ${load()}`)
+let efficiency = 1
+if (sections.has('steps')) {
+  const steps = await stepsSection()
+  report.steps = steps
+  const one = steps.layouts.find((r) => r.layout.kind === 'lab' && r.layout.workers === 1 && r.layout.blasThreads === 1)
+  const all = steps.layouts.find((r) => r.layout.kind === 'lab' && r.layout.workers === cores && r.layout.blasThreads === 1)
+  if (one && all) efficiency = all.mnist / (cores * one.mnist)
+}
+if (sections.has('sweep')) report.sweep = await sweepSection()
+if (sections.has('evaluation') || sections.has('projection')) report.presets = await evaluationAndProjection(efficiency)
+report.loadAfter = loadavg()
+log(`\nload average after: ${load()}`)
+if (json) console.log(JSON.stringify(report))
+process.exit(0)

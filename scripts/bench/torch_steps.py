@@ -1,7 +1,15 @@
-"""The bench's two steps in PyTorch, written the way a researcher would: FA for a two-layer net.
+"""The bench's steps in PyTorch, written the way a researcher would: FA for a two-layer net.
 
-Prints one JSON object: {"mnist": samples/s, "synthetic": steps/s, "threads": n, "torch": version}.
-Each figure is the median of REPS timed repetitions after warm-up.
+Long-lived: builds the steps once, warms them up, prints "ready", then answers one line per
+request on stdin, `TASK SECONDS`, by running TASK for SECONDS of wall time and printing
+{"count": steps, "seconds": elapsed}. Tasks:
+
+  mnist           784 -> 1000 relu -> 10, batch 600, FA, cross-entropy       (a step is 600 samples)
+  mnist-products  the five matrix products of that step alone, into preallocated outputs
+  synthetic       n = 50, d = 150, p = 3200, full batch, FA, mse
+
+The thread layout comes from the environment: BENCH_TORCH_THREADS (torch.set_num_threads) and
+OPENBLAS_NUM_THREADS (read by OpenBLAS when torch loads it).
 """
 import json
 import math
@@ -11,17 +19,11 @@ import time
 
 import torch
 
-REPS = int(os.environ.get("BENCH_REPS", "7"))
-torch.set_num_threads(int(os.environ.get("BENCH_THREADS", str(os.cpu_count() or 1))))
+torch.set_num_threads(int(os.environ.get("BENCH_TORCH_THREADS", "1")))
 torch.manual_seed(0)
 
 
-def median(values):
-    values = sorted(values)
-    return values[len(values) // 2]
-
-
-def mnist_step_rate():
+def mnist_steps():
     n, d, p, k, batch, lr = 6000, 784, 1000, 10, 600, 0.01
     X = torch.rand(n, d)
     Y = torch.nn.functional.one_hot(torch.randint(0, k, (n,)), k).float()
@@ -42,10 +44,21 @@ def mnist_step_rate():
         W.sub_(lr * (x.T @ delta))
         beta.sub_(lr * (h.T @ e))
 
-    return rate(step, batch)
+    x = X[:batch].contiguous()
+    outs = [torch.empty(batch, p), torch.empty(batch, k), torch.empty(batch, p), torch.empty(d, p), torch.empty(p, k)]
+    e = torch.randn(batch, k)
+
+    def products():
+        torch.mm(x, W, out=outs[0])
+        torch.mm(outs[0], beta, out=outs[1])
+        torch.mm(e, B.T, out=outs[2])
+        torch.mm(x.T, outs[2], out=outs[3])
+        torch.mm(outs[0].T, e, out=outs[4])
+
+    return step, products
 
 
-def synthetic_step_rate():
+def synthetic_step():
     n, d, p, lr = 50, 150, 3200, 0.01
     X = torch.randn(n, d)
     y = torch.randn(n, 1)
@@ -63,22 +76,22 @@ def synthetic_step_rate():
         W.sub_(lr * (X.T @ delta))
         beta.sub_(lr * ((h.T @ e) * s))
 
-    return rate(step, 1)
+    return step
 
 
-def rate(step, per_step):
+mnist, mnist_products = mnist_steps()
+tasks = {"mnist": mnist, "mnist-products": mnist_products, "synthetic": synthetic_step()}
+for run in tasks.values():
     for _ in range(5):
-        step()
-    timings = []
-    for _ in range(REPS):
-        t = time.perf_counter()
-        count = 0
-        while time.perf_counter() - t < 0.3:
-            step()
-            count += 1
-        timings.append(per_step * count / (time.perf_counter() - t))
-    return median(timings)
+        run()
+print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
 
-
-print(json.dumps({"mnist": mnist_step_rate(), "synthetic": synthetic_step_rate(), "threads": torch.get_num_threads(), "torch": torch.__version__}))
-sys.stdout.flush()
+for line in sys.stdin:
+    name, seconds = line.split()
+    run = tasks[name]
+    started = time.perf_counter()
+    count = 0
+    while time.perf_counter() - started < float(seconds):
+        run()
+        count += 1
+    print(json.dumps({"count": count, "seconds": time.perf_counter() - started}), flush=True)

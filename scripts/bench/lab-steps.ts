@@ -1,0 +1,43 @@
+/**
+ * A bench worker thread: holds one FA Lab training session per task, built once on first use and
+ * warmed up, and answers `{ task, ms }` by stepping that session for `ms` of wall time. Replies
+ * with the step count, the elapsed seconds and the seconds this thread spent inside sgemm.
+ */
+import { parentPort } from 'node:worker_threads'
+import { loadBlas } from '../../src-main/engine/blas'
+import { createSession, type TrainingSession } from '../../src-main/engine/session'
+import { initBackend } from '../../src-main/engine/tf'
+import { benchTask, type BenchTaskName } from './tasks'
+
+const port = parentPort
+if (!port) throw new Error('lab-steps.ts runs only as a worker thread')
+
+await initBackend('blas')
+const blas = loadBlas()!
+const sessions = new Map<string, TrainingSession>()
+
+function session(name: BenchTaskName): TrainingSession {
+  let s = sessions.get(name)
+  if (!s) {
+    const { config, data } = benchTask(name)
+    s = createSession(config, data)
+    if (s.path !== 'fused') throw new Error(`the bench expects the fused path for ${name}, got ${s.path}`)
+    for (let i = 0; i < 3; i++) s.step()
+    sessions.set(name, s)
+  }
+  return s
+}
+
+port.on('message', ({ task, ms }: { task: BenchTaskName; ms: number }) => {
+  const s = session(task)
+  blas.resetSgemmTime()
+  const started = performance.now()
+  let count = 0
+  while (performance.now() - started < ms) {
+    s.step()
+    count++
+  }
+  const seconds = (performance.now() - started) / 1000
+  port.postMessage({ count, seconds, sgemmSeconds: blas.sgemmTime().seconds })
+})
+port.postMessage({ ready: true })
