@@ -3,7 +3,7 @@
  * evaluations and progress to the runner. It never touches the store.
  */
 import { parentPort } from 'node:worker_threads'
-import { loadDataset } from '../data/load'
+import { createDatasetCache } from '../data/load'
 import { setBlasThreads } from '../engine/blas'
 import { train } from '../engine/train'
 import type { FromWorker, ToWorker } from './messages'
@@ -12,6 +12,8 @@ const port = parentPort
 if (!port) throw new Error('worker.ts runs only as a worker thread')
 
 const cancelled = new Set<number>()
+// Paid once per worker while a sweep's runs share their data, not once per run.
+const loadDataset = createDatasetCache()
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 
 async function start({ runId, config, dataDir, blasThreads }: Extract<ToWorker, { type: 'start' }>): Promise<void> {
