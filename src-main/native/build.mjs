@@ -2,14 +2,26 @@
 // Builds the optional BLAS addon (src-main/native/blas). Never fails the install: without a
 // compiler or a BLAS library the lab runs on tfjs-wasm and says so.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'blas')
-const quiet = process.argv.includes('--if-missing') && existsSync(join(dir, 'build', 'Release', 'fa_lab_blas.node'))
-if (quiet) process.exit(0)
+const built = join(dir, 'build', 'Release', 'fa_lab_blas.node')
+
+/** True when the built addon exists and no source beside it (blas.c, binding.gyp, headers) is newer. */
+function upToDate() {
+  if (!existsSync(built)) return false
+  const builtAt = statSync(built).mtimeMs
+  return readdirSync(dir)
+    .filter((name) => /\.(c|h|gyp)$/.test(name))
+    .every((name) => statSync(join(dir, name)).mtimeMs <= builtAt)
+}
+
+// --if-missing (npm test's pretest) skips the build when the addon is current; a source changed by a
+// pull or a rebase rebuilds it, so tests never run an addon older than its C code.
+if (process.argv.includes('--if-missing') && upToDate()) process.exit(0)
 
 function nodeGyp() {
   if (process.env.npm_config_node_gyp) return [process.execPath, [process.env.npm_config_node_gyp]]
