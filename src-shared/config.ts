@@ -188,6 +188,30 @@ export type Stopping = z.infer<typeof Stopping>
 export const stopReasons = ['converged', 'step-limit'] as const
 export type StopReason = (typeof stopReasons)[number]
 
+/** The Gram-matrix measures of the two-layer theory (engine/theory.ts). */
+export const Theory = z.strictObject({
+  /** Log λ(G), λ(H), λ(G+H), the drift of G and the one-step check; default: on exactly for synthetic two-layer mse runs. */
+  enabled: z.boolean().optional().meta({
+    label: 'Theory measures',
+    level: 'advanced',
+    description: 'eigenvalues of the Gram matrices G and H, their drift and the one-step check; unset: on for synthetic two-layer mse runs',
+    shownWhen: { path: 'model.kind', is: ['two-layer'] },
+  }),
+  /** Largest matrix side nk (samples × outputs); a larger training set is subsampled (seeded). */
+  maxSize: positiveInt.max(2000).default(2000).meta({
+    label: 'Theory matrix size',
+    unit: 'samples × outputs',
+    level: 'advanced',
+    description: 'at most 2,000; a larger training set is subsampled (seeded)',
+    shownWhen: { path: 'model.kind', is: ['two-layer'] },
+  }),
+})
+
+/** Whether a run logs the theory measures: its `theory.enabled`, else on for synthetic two-layer mse runs. */
+export function theoryEnabled(config: Pick<RunConfig, 'theory' | 'data' | 'model' | 'loss'>): boolean {
+  return config.theory.enabled ?? (config.data.kind === 'synthetic' && config.model.kind === 'two-layer' && config.loss === 'mse')
+}
+
 export const RunConfig = z
   .strictObject({
     name: z.string().optional().meta({ label: 'Run name', description: 'optional' }),
@@ -218,11 +242,19 @@ export const RunConfig = z
     /** Training samples used for the signal and gradient alignment measures. */
     evalSamples: positiveInt.default(1000).meta({ label: 'Samples for alignment', unit: 'samples', level: 'advanced' }),
     backend: z.enum(backends).default('auto').meta({ label: 'Backend', level: 'advanced', description: 'auto: tensorflow, else blas, else wasm, else cpu' }),
+    theory: Theory.prefault({}),
   })
   .superRefine((config, ctx) => {
     const { data, model, loss } = config
     if (config.stopping && config.stopping.minSteps > config.steps) {
       ctx.addIssue({ code: 'custom', path: ['stopping', 'minSteps'], message: `must not exceed steps (${config.steps}), the maximum` })
+    }
+    if (config.theory.enabled && (model.kind !== 'two-layer' || loss !== 'mse')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['theory', 'enabled'],
+        message: 'the theory measures are defined for two-layer models with mse only',
+      })
     }
     if (loss === 'cross-entropy' && model.outputs < 2) {
       ctx.addIssue({

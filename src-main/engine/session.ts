@@ -3,7 +3,7 @@
  * and the evaluator of one run, stepped by the caller (engine/train.ts, benchmarks, tests).
  * Needs an initialised backend.
  */
-import type { RunConfig } from '../../src-shared/config'
+import { theoryEnabled, type RunConfig } from '../../src-shared/config'
 import { measureName } from '../../src-shared/measures'
 import type { Dataset } from '../data/dataset'
 import { createRng, deriveSeed } from '../lib/random'
@@ -14,6 +14,7 @@ import { createOptimizer } from './optimizer'
 import { createRule, type Rule } from './rules'
 import { disposeSplit, splitTensors } from './split-tensors'
 import { tf } from './tf'
+import { createTheoryTracker, type SpectrumHistory } from './theory'
 
 /** A named tensor copied out of the session: final weights, biases and feedback matrices. */
 export interface Artifact {
@@ -76,6 +77,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   const evaluator = (options.fused === false ? null : createFusedEvaluator(net, rule, config.loss, splits)) ?? createEvaluator(net, rule, config.loss, splits)
   const optimizer = createOptimizer(net, config, rule.learned)
   const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
+  const theory = theoryEnabled(config) ? createTheoryTracker(net, rule, config, data.train, data.inputDim) : null
 
   const shuffle = createRng(config.seed, 'shuffle')
   let order: Int32Array = shuffle.permutation(train.n)
@@ -140,7 +142,13 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
         out.push({ name: `B${hidden + 1}`, shape: B.shape, values: B.dataSync() as Float32Array })
       }),
     )
+    if (theory) out.push(...spectrumArtifacts(theory.history()))
     return out
+  }
+
+  function evaluate(): Metrics {
+    const metrics = { ...evaluator.evaluate(), [measureName('outputL2')]: optimizer.settingsAt(stepsDone).outputL2 }
+    return theory ? { ...metrics, ...theory.measure(stepsDone) } : metrics
   }
 
   return {
@@ -148,7 +156,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     rule,
     path: fused ? 'fused' : 'reference',
     step,
-    evaluate: () => ({ ...evaluator.evaluate(), [measureName('outputL2')]: optimizer.settingsAt(stepsDone).outputL2 }),
+    evaluate,
     trainLoss: evaluator.trainLoss,
     snapshot,
     dispose() {
@@ -159,6 +167,25 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
       disposeSplit(test)
       evaluator.dispose()
       optimizer.dispose()
+      theory?.dispose()
     },
   }
+}
+
+/**
+ * The stored spectra as artifacts: `spectrum.steps` [rows] and `spectrum.G`, `spectrum.H`
+ * [rows, points], one row per kept logged step (see engine/theory.ts for the bounds).
+ */
+function spectrumArtifacts(history: SpectrumHistory): Artifact[] {
+  const rows = history.steps.length
+  if (rows === 0) return []
+  const out: Artifact[] = [{ name: 'spectrum.steps', shape: [rows], values: Float32Array.from(history.steps) }]
+  for (const name of ['G', 'H'] as const) {
+    const points = history[name][0].length
+    if (points === 0) continue
+    const values = new Float32Array(rows * points)
+    history[name].forEach((row, i) => values.set(row, i * points))
+    out.push({ name: `spectrum.${name}`, shape: [rows, points], values })
+  }
+  return out
 }
