@@ -77,7 +77,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   const evaluator = (options.fused === false ? null : createFusedEvaluator(net, rule, config.loss, splits)) ?? createEvaluator(net, rule, config.loss, splits)
   const optimizer = createOptimizer(net, config, rule.learned)
   const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
-  const theory = theoryEnabled(config) ? createTheoryTracker(net, rule, config, data.train, data.inputDim) : null
+  const theory = theoryEnabled(config) ? createTheoryTracker(net, rule, config, data.train, data.inputDim, optimizer.settingsAt) : null
 
   const shuffle = createRng(config.seed, 'shuffle')
   let order: Int32Array = shuffle.permutation(train.n)

@@ -32,6 +32,7 @@ import type { Split } from '../data/dataset'
 import { createRng } from '../lib/random'
 import type { Metrics } from './evaluation'
 import { activate, activationDerivative, backward, forward, lossAndError, type Network } from './network'
+import type { OptimizerSettings } from './optimizer'
 import type { Rule } from './rules'
 import { encodeTargets } from './split-tensors'
 import { tf } from './tf'
@@ -122,7 +123,8 @@ function frobenius(a: Float64Array): number {
 /**
  * The one-step check: relative difference ‖Δf − Δf̂‖ / ‖Δf̂‖ between the change of f over one
  * trial step of the rule (plain gradient step of rate η on the mse of these samples, output L2 λ,
- * no momentum, dropout or weight decay: the step the formula describes) and its prediction
+ * no momentum, dropout or weight decay: the step the formula describes; η and λ those in force
+ * at the step) and its prediction
  * Δf̂ = −η[(2/(nk))(G + H)e + λf]. The parameters are left as they were. Δf is accumulated in
  * float64 from the float32 pre-activations and their change, so that a small η is not lost to
  * rounding.
@@ -227,7 +229,14 @@ export function theorySampleIndices(n: number, outputs: number, maxSize: number,
  * drift of G from its value at the first measurement, the one-step check and the milliseconds the
  * measurement took, plus the spectra of G and H per logged step.
  */
-export function createTheoryTracker(net: Network, rule: Rule, config: RunConfig, train: Split, inputDim: number): TheoryTracker {
+export function createTheoryTracker(
+  net: Network,
+  rule: Rule,
+  config: RunConfig,
+  train: Split,
+  inputDim: number,
+  settingsAt: (step: number) => Pick<OptimizerSettings, 'learningRate' | 'outputL2'>,
+): TheoryTracker {
   const outputs = net.layers[1].fanOut
   const rows = theorySampleIndices(train.n, outputs, config.theory.maxSize, config.seed)
   const xValues = new Float32Array(rows.length * inputDim)
@@ -283,7 +292,8 @@ export function createTheoryTracker(net: Network, rule: Rule, config: RunConfig,
       put(measureName('lambdaMaxH'), hSpectrum.at(-1))
       const sum = matrices.G.map((v, i) => v + matrices.H![i])
       put(measureName('lambdaMinGH'), symmetricEigenvalues(sum, size)[0])
-      put(measureName('oneStepError'), oneStepCheck(net, rule, x, targets, matrices, config.optimizer.learningRate, config.regularization.outputL2))
+      const { learningRate, outputL2 } = settingsAt(step)
+      put(measureName('oneStepError'), oneStepCheck(net, rule, x, targets, matrices, learningRate, outputL2))
     }
     keep(step, summarizeSpectrum(gSpectrum), summarizeSpectrum(hSpectrum))
     put('theoryMs', performance.now() - started)

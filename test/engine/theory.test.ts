@@ -76,7 +76,7 @@ describe('G and H', () => {
     for (const outputs of [1, 2])
       it(`equal the float64 formulas on n = 5, p = 7: ${activation}, ${outputs} output${outputs > 1 ? 's' : ''}, FA`, () => {
         const c = smallCase(activation, outputs, 'fa')
-        const ours = tf.tidy(() => theoryMatrices(c.net, c.rule, tf.tensor2d(c.x, [c.n, c.d])))
+        const ours = theoryMatrices(c.net, c.rule, tf.tensor2d(c.x, [c.n, c.d]))
         const b = c.rule.fixed[0].dataSync() as Float32Array
         const expected = referenceMatrices(activation, c.x, c.net.layers[0].W.dataSync() as Float32Array, c.net.layers[1].W.dataSync() as Float32Array, b, c.n, c.d, c.p, outputs)
         expect(relativeError(ours.G, expected.G)).toBeLessThan(1e-5)
@@ -87,13 +87,13 @@ describe('G and H', () => {
   for (const activation of activations)
     it(`under BP, H is the tangent kernel of W and G that of β (autodiff), and both are PSD: ${activation}`, () => {
       const c = smallCase(activation, 1, 'bp')
-      const ours = tf.tidy(() => theoryMatrices(c.net, c.rule, tf.tensor2d(c.x, [c.n, c.d])))
+      const ours = theoryMatrices(c.net, c.rule, tf.tensor2d(c.x, [c.n, c.d]))
       // Per-sample gradients of f_i: K_ij = ⟨∂f_i/∂θ, ∂f_j/∂θ⟩.
       const gradients = Array.from({ length: c.n }, (_, i) =>
         tf.tidy(() => {
           const xi = tf.tensor2d(c.x.subarray(i * c.d, (i + 1) * c.d), [1, c.d])
           const { grads } = tf.variableGrads(() => tf.sum(forward(c.net, xi).output) as tf.Scalar)
-          return c.net.layers.map((l) => Float64Array.from(grads[l.W.name].dataSync()))
+          return c.net.layers.map((l) => grads[l.W.name].dataSync() as Float32Array)
         }),
       )
       const kernel = (layer: number) => {
@@ -112,7 +112,7 @@ describe('G and H', () => {
 
   it('under FA, H is indefinite on a typical draw', () => {
     const c = smallCase('relu', 1, 'fa', 20, 6, 30)
-    const ours = tf.tidy(() => theoryMatrices(c.net, c.rule, tf.tensor2d(c.x, [c.n, c.d])))
+    const ours = theoryMatrices(c.net, c.rule, tf.tensor2d(c.x, [c.n, c.d]))
     const h = symmetricEigenvalues(ours.H!, c.n)
     expect(h[0]).toBeLessThan(0)
     expect(h.at(-1)).toBeGreaterThan(0)
@@ -136,7 +136,7 @@ describe('the one-step check', () => {
       const c = smallCase('tanh', outputs, 'fa', 12, 6, 40)
       const xs = tf.tensor2d(c.x, [c.n, c.d])
       const ys = tf.tensor2d(c.y, [c.n, outputs])
-      const matrices = tf.tidy(() => theoryMatrices(c.net, c.rule, xs))
+      const matrices = theoryMatrices(c.net, c.rule, xs)
       const errors = [1e-4, 1e-3, 1e-2, 1e-1, 1].map((eta) => oneStepCheck(c.net, c.rule, xs, ys, matrices, eta, 0.2)!)
       expect(errors[0]).toBeLessThan(1e-2)
       // Growing about tenfold per tenfold η: the error of one Euler step is first order in η.

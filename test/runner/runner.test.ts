@@ -51,7 +51,7 @@ describe('runner', () => {
       const series = store.metricSeries(run.id, 'weightAlignment')
       expect(Array.from(series.steps)).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600])
       expect(series.values.at(-1)).toBe(run.finalMetrics!.weightAlignment)
-      expect(store.artifacts(run.id).map((a) => a.name)).toEqual(['B1', 'W1', 'W2'])
+      expect(store.artifacts(run.id).map((a) => a.name)).toEqual(['B1', 'W1', 'W2', 'spectrum.G', 'spectrum.H', 'spectrum.steps'])
     }
     // λ = 0.2 aligns more than λ = 0 for the same seed (the paper's effect, through the whole stack)
     expect(runs[2].finalMetrics!.weightAlignment).toBeGreaterThan(runs[0].finalMetrics!.weightAlignment)
