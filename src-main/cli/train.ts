@@ -75,13 +75,14 @@ export const trainCommand: Command = {
         steps: result.steps,
         status: result.status,
         durationMs: Math.round(result.durationMs),
+        ...(result.theoryMs !== undefined ? { theoryMs: Math.round(result.theoryMs) } : {}),
         ...(result.message ? { message: result.message } : {}),
         ...(result.stopReason ? { stopReason: result.stopReason } : {}),
         dataset: data.identity.fingerprint,
         ...(fellBackFrom.length ? { fallbacks: fellBackFrom } : {}),
       }
       if (json) console.log(JSON.stringify(summary))
-      else console.log(`${result.status}${result.stopReason === 'converged' ? ' (converged)' : ''} after ${result.steps} steps on ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s${result.message ? `: ${result.message}` : ''}`)
+      else console.log(`${result.status}${result.stopReason === 'converged' ? ' (converged)' : ''} after ${result.steps} steps on ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s${result.theoryMs !== undefined ? ` (theory measures ${(result.theoryMs / 1000).toFixed(1)} s)` : ''}${result.message ? `: ${result.message}` : ''}`)
       return result.status === 'completed' ? 0 : result.status === 'diverged' ? 3 : 130
     } finally {
       process.off('SIGINT', onSigint)

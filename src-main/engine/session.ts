@@ -48,6 +48,8 @@ export interface TrainingSession {
   evaluate(): Metrics
   /** The training loss at the current parameters (as the `trainLoss` measure). */
   trainLoss(): number
+  /** Milliseconds spent on the theory measures so far; null when the run has them off. */
+  theoryMs(): number | null
   snapshot(): Artifact[]
   dispose(): void
 }
@@ -157,6 +159,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     path: fused ? 'fused' : 'reference',
     step,
     evaluate,
+    theoryMs: () => theory?.costMs() ?? null,
     trainLoss: evaluator.trainLoss,
     snapshot,
     dispose() {

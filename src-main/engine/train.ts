@@ -34,6 +34,8 @@ export interface TrainResult {
   stopReason?: StopReason
   /** Final weights, biases and feedback matrices when `keepArtifacts` was asked for. */
   artifacts?: Artifact[]
+  /** Milliseconds of durationMs spent on the theory measures, for runs that have them on. */
+  theoryMs?: number
 }
 
 export interface TrainHooks {
@@ -117,7 +119,8 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
     }
     if (status === 'completed' && !stopReason) stopReason = 'step-limit'
     const artifacts = hooks.keepArtifacts ? session.snapshot() : undefined
-    return { status, steps: step, final, backend, durationMs: performance.now() - started, message, stopReason, artifacts }
+    const theoryMs = session.theoryMs() ?? undefined
+    return { status, steps: step, final, backend, durationMs: performance.now() - started, message, stopReason, artifacts, theoryMs }
   } finally {
     session.dispose()
   }
