@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads'
 import { parseRunConfig } from '../../src-shared/config'
 import type { Evaluation } from '../engine/train'
 import type { RunFinished, RunProgress } from '../../src-shared/contract'
-import type { RunStatus, Store } from '../store/store'
+import { leaseMs, type RunStatus, type Store } from '../store/store'
 import { createBatchProgress } from './eta'
 import type { FromWorker, ToWorker } from './messages'
 
@@ -80,6 +80,12 @@ export function createRunner(options: RunnerOptions) {
 
   const flushTimer = setInterval(flushAll, flushInterval)
   flushTimer.unref()
+  // The store counts this process as the owner of its runs while the lease holds (see store/runs.ts).
+  const leaseTimer = setInterval(() => {
+    const mine = [...active.keys(), ...queue]
+    if (mine.length) store.renewLeases(mine)
+  }, leaseMs / 6)
+  leaseTimer.unref()
 
   function spawn(): Slot {
     const worker = new Worker(workerUrl, {
@@ -263,7 +269,16 @@ export function createRunner(options: RunnerOptions) {
         return
       }
       const run = active.get(runId)
-      if (!run || run.cancelTimer) return
+      if (!run) {
+        // Queued or running in the store, but owned by a process that is gone: nothing trains it.
+        if (store.isOrphaned(runId)) store.finishRun(runId, { status: 'cancelled', stepsDone: store.getRun(runId)?.stepsDone ?? 0, error: 'cancelled after the process that owned it stopped' })
+        else if (store.getRun(runId)?.status === 'running' || store.getRun(runId)?.status === 'queued') {
+          const owner = store.getRun(runId)!.owner
+          throw new Error(`run ${runId} belongs to another live process${owner ? ` (pid ${owner.pid} on ${owner.host})` : ''}: cancel it there`)
+        }
+        return
+      }
+      if (run.cancelTimer) return
       const message: ToWorker = { type: 'cancel', runId }
       run.slot.worker.postMessage(message)
       run.cancelTimer = setTimeout(() => workerDied(run.slot, 'cancelled'), cancelGrace)
@@ -272,6 +287,8 @@ export function createRunner(options: RunnerOptions) {
     cancelExperiment(experimentId: number): void {
       const ids = [...queue, ...active.keys()].filter((id) => store.getRun(id)?.experimentId === experimentId)
       ids.forEach((id) => this.cancelRun(id))
+      // and its runs a stopped process left queued or running
+      for (const run of store.listRuns({ experimentId, status: ['queued', 'running'] })) if (store.isOrphaned(run.id)) this.cancelRun(run.id)
     },
 
     cancelAll(): void {
@@ -303,7 +320,10 @@ export function createRunner(options: RunnerOptions) {
     async close(): Promise<void> {
       closed = true
       clearInterval(flushTimer)
+      clearInterval(leaseTimer)
       flushAll()
+      // Runs left unfinished lose their owner, so the next open of the lab marks them interrupted.
+      store.releaseRuns([...active.keys(), ...queue])
       await Promise.all(slots.map((s) => s.worker.terminate()))
       slots.length = 0
     },

@@ -41,6 +41,15 @@ async function asInputError<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** Runs `work`, turning what it throws into a LabError (a request the lab cannot honour, not a fault of the lab). */
+function asLabError<T>(work: () => T): T {
+  try {
+    return work()
+  } catch (error) {
+    throw error instanceof LabError ? error : new LabError(error instanceof Error ? error.message : String(error))
+  }
+}
+
 export function createLabService(options: LabServiceOptions) {
   const store = openStore(options.labPath)
   const dataDir = options.dataDir ?? dataHome()
@@ -93,8 +102,8 @@ export function createLabService(options: LabServiceOptions) {
       }
     },
 
-    cancelExperiment: (experimentId) => runner.cancelExperiment(experimentId),
-    cancelRun: (runId) => runner.cancelRun(runId),
+    cancelExperiment: (experimentId) => asLabError(() => runner.cancelExperiment(experimentId)),
+    cancelRun: (runId) => asLabError(() => runner.cancelRun(runId)),
 
     listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns()),
     listRuns: (filter) => store.listRuns(filter).map(summarizeRun),

@@ -2,7 +2,40 @@
  * Runs and the experiments that group them: queueing, status changes, notes, tags and the trash.
  */
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import { now, type Db } from './connection'
+
+/** How long a run's owner may go without renewing its lease before another host counts it gone. */
+export const leaseMs = 30_000
+/** On the owner's own host a live pid keeps its runs unless its lease is this stale (the pid was reused). */
+const staleLeaseMs = 10 * 60_000
+
+/** Whether process `pid` exists on this host (EPERM: it does, under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+interface Owner {
+  owner_pid: number | null
+  owner_host: string | null
+  lease_until_ms: number | null
+}
+
+/**
+ * Whether the process that owns a queued or running run is gone: no owner recorded (an older lab,
+ * a released run), a pid no longer alive on this host, or a lease left to expire.
+ */
+function ownerGone(owner: Owner, at = Date.now()): boolean {
+  if (owner.owner_pid === null) return true
+  const lease = owner.lease_until_ms ?? 0
+  if (owner.owner_host === hostname()) return !processAlive(owner.owner_pid) || at > lease + staleLeaseMs
+  return at > lease
+}
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'diverged' | 'interrupted'
 export const finishedStatuses: RunStatus[] = ['completed', 'failed', 'cancelled', 'diverged', 'interrupted']
@@ -44,6 +77,8 @@ export interface RunRecord {
   stopReason: string | null
   note: string
   tags: string[]
+  /** The process that queued or trains the run, while it is queued or running. */
+  owner: { pid: number; host: string; leaseUntilMs: number } | null
 }
 
 export interface RunFilter {
@@ -88,6 +123,9 @@ interface RunRow {
   stop_reason: string | null
   note: string
   tags: string | null
+  owner_pid: number | null
+  owner_host: string | null
+  lease_until_ms: number | null
 }
 
 function runFromRow(row: RunRow): RunRecord {
@@ -115,6 +153,7 @@ function runFromRow(row: RunRow): RunRecord {
     stopReason: row.stop_reason,
     note: row.note,
     tags: row.tags ? row.tags.split('\u0000') : [],
+    owner: row.owner_pid === null ? null : { pid: row.owner_pid, host: row.owner_host ?? '', leaseUntilMs: row.lease_until_ms ?? 0 },
   }
 }
 
@@ -137,15 +176,19 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
     insertExperiment: db.prepare(`INSERT INTO experiments (uid, name, description, definition, created_at) VALUES (?, ?, ?, ?, ?)`),
     experimentByUid: db.prepare(`SELECT id FROM experiments WHERE uid = ?`),
     insertRun: db.prepare(
-      `INSERT INTO runs (uid, experiment_id, sweep_index, name, config, seed, rule, status, queued_at, total_steps)
-       VALUES (@uid, @experimentId, @sweepIndex, @name, @config, @seed, @rule, 'queued', @queuedAt, @totalSteps)`,
+      `INSERT INTO runs (uid, experiment_id, sweep_index, name, config, seed, rule, status, queued_at, total_steps, owner_pid, owner_host, lease_until_ms)
+       VALUES (@uid, @experimentId, @sweepIndex, @name, @config, @seed, @rule, 'queued', @queuedAt, @totalSteps, @ownerPid, @ownerHost, @leaseUntilMs)`,
     ),
+    renew: db.prepare(`UPDATE runs SET lease_until_ms = ? WHERE id = ? AND owner_pid = ? AND owner_host = ? AND status IN ('queued', 'running')`),
+    release: db.prepare(`UPDATE runs SET owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ? AND owner_pid = ? AND owner_host = ?`),
+    ownerless: db.prepare(`UPDATE runs SET owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ?`),
+    unfinished: db.prepare(`SELECT id, status, owner_pid, owner_host, lease_until_ms FROM runs WHERE status IN ('queued', 'running')`),
+    interruptOne: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = ?, owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ?`),
     markRunning: db.prepare(`UPDATE runs SET status = 'running', started_at = ?, backend = ?, dataset = ?, dataset_fingerprint = ? WHERE id = ?`),
     finish: db.prepare(`UPDATE runs SET status = ?, ended_at = ?, duration_ms = ?, steps_done = ?, error = ?, final_metrics = ?, stop_reason = ? WHERE id = ?`),
     run: db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.id = ?`),
     experiment: db.prepare(`SELECT * FROM experiments WHERE id = ?`),
     experiments: db.prepare(`SELECT * FROM experiments ORDER BY id`),
-    interrupt: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'the process running it stopped (killed or crashed) before it finished' WHERE status = 'running'`),
     setNote: db.prepare(`UPDATE runs SET note = ? WHERE id = ?`),
     addTag: db.prepare(`INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)`),
     clearTags: db.prepare(`DELETE FROM tags WHERE run_id = ?`),
@@ -155,15 +198,41 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
 
   return {
     /**
-     * Marks runs found `running` (their process was killed) as `interrupted`, keeping every metric
-     * committed before the kill, and compacts their chunks.
+     * Marks runs whose owning process is gone (killed or crashed) as `interrupted`, naming why:
+     * running ones keep every metric committed before the kill (their chunks are compacted), queued
+     * ones never started. Runs a live process owns, in this process or another, are left alone.
      */
-    recoverInterrupted(): void {
-      const left = db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[]
-      db.transaction(() => {
-        statements.interrupt.run(now())
-        left.forEach((r) => compact(r.id))
+    recoverInterrupted(): number[] {
+      return db.transaction(() => {
+        const orphans = (statements.unfinished.all() as (Owner & { id: number; status: RunStatus })[]).filter((r) => ownerGone(r))
+        const at = now()
+        for (const run of orphans) {
+          const who = run.owner_pid === null ? 'the process that owned it' : `its process (pid ${run.owner_pid} on ${run.owner_host})`
+          const why = run.status === 'running' ? `${who} stopped (killed or crashed) before it finished` : `${who} stopped before it started the run`
+          statements.interruptOne.run(at, why, run.id)
+          if (run.status === 'running') compact(run.id)
+        }
+        return orphans.map((r) => r.id)
       })()
+    },
+
+    /** Extends this process's lease on its queued and running runs (the runner calls it while training). */
+    renewLeases(runIds: number[]): void {
+      const until = Date.now() + leaseMs
+      const host = hostname()
+      db.transaction(() => runIds.forEach((id) => statements.renew.run(until, id, process.pid, host)))()
+    },
+
+    /** Gives up this process's ownership of runs it leaves unfinished (closing), so the next open interrupts them. */
+    releaseRuns(runIds: number[]): void {
+      const host = hostname()
+      db.transaction(() => runIds.forEach((id) => statements.release.run(id, process.pid, host)))()
+    },
+
+    /** Whether a queued or running run's owner is gone (so any process may cancel it); false for finished runs. */
+    isOrphaned(runId: number): boolean {
+      const row = db.prepare(`SELECT status, owner_pid, owner_host, lease_until_ms FROM runs WHERE id = ?`).get(runId) as (Owner & { status: RunStatus }) | undefined
+      return !!row && (row.status === 'queued' || row.status === 'running') && ownerGone(row)
     },
 
     createExperiment(input: { name: string; description?: string; definition: unknown; uid?: string }): number {
@@ -182,7 +251,7 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
       return (statements.experiments.all() as Record<string, unknown>[]).map(experimentFromRow)
     },
 
-    /** Adds queued runs in one transaction; returns their ids in order. */
+    /** Adds queued runs in one transaction, owned by this process; returns their ids in order. */
     queueRuns(runs: { config: Record<string, unknown> & { seed: number; rule: string; steps: number; name?: string }; experimentId?: number; sweepIndex?: number; uid?: string }[]): number[] {
       return db.transaction(() =>
         runs.map((r) =>
@@ -197,6 +266,9 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
               rule: r.config.rule,
               queuedAt: now(),
               totalSteps: r.config.steps,
+              ownerPid: process.pid,
+              ownerHost: hostname(),
+              leaseUntilMs: Date.now() + leaseMs,
             }).lastInsertRowid,
           ),
         ),
@@ -211,6 +283,7 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
     finishRun(runId: number, result: RunEnding): void {
       db.transaction(() => {
         statements.finish.run(result.status, now(), result.durationMs ?? null, result.stepsDone, result.error ?? null, result.finalMetrics ? JSON.stringify(result.finalMetrics) : null, result.stopReason ?? null, runId)
+        statements.ownerless.run(runId)
         compact(runId)
       })()
     },

@@ -88,12 +88,17 @@ export const migrations: string[] = [
      state BLOB NOT NULL,
      saved_at TEXT NOT NULL
    );`,
+  // 5: the process that owns a queued or running run (pid, host) and its lease, renewed while it
+  // trains: opening a lab interrupts only runs whose owner is gone
+  `ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+   ALTER TABLE runs ADD COLUMN owner_host TEXT;
+   ALTER TABLE runs ADD COLUMN lease_until_ms INTEGER;`,
 ]
 
 export const schemaVersion = migrations.length
 
-/** Brings `db` to `target` (the current version unless a test asks for an older one). */
-export function migrate(db: Database.Database, path: string, target = schemaVersion): void {
+/** Refuses a file that is another application's database or comes from a newer lab. */
+function checkFormat(db: Database.Database, path: string): { version: number; tables: number } {
   const version = db.pragma('user_version', { simple: true }) as number
   const app = db.pragma('application_id', { simple: true }) as number
   const tables = (db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number }).n
@@ -103,14 +108,32 @@ export function migrate(db: Database.Database, path: string, target = schemaVers
   if (version > schemaVersion) {
     throw new StoreFormatError(`${path} was written by a newer FA Lab (schema ${version}; this one knows up to ${schemaVersion}); update the lab to open it`)
   }
+  return { version, tables }
+}
+
+/**
+ * Brings `db` to `target` (the current version unless a test asks for an older one). The
+ * migrations run in one exclusive transaction that reads the schema version again once it holds
+ * the lock, so any number of processes may open (and create) one file at once: the first migrates,
+ * the others find it done.
+ */
+export function migrate(db: Database.Database, path: string, target = schemaVersion): void {
+  const before = checkFormat(db, path)
+  if (before.version >= target) return
   // Large pages keep a long metric series' blob in few overflow pages (3–4× faster chart reads);
-  // page size can only be chosen before the first table exists.
-  if (version === 0 && tables === 0) db.pragma('page_size = 65536')
-  for (let v = version; v < target; v++) {
-    db.transaction(() => {
-      db.exec(migrations[v])
+  // page size can only be chosen before the first table exists (later it is ignored).
+  if (before.version === 0 && before.tables === 0) db.pragma('page_size = 65536')
+  db.exec('BEGIN EXCLUSIVE')
+  try {
+    const { version } = checkFormat(db, path)
+    for (let v = version; v < target; v++) db.exec(migrations[v])
+    if (version < target) {
       db.pragma(`application_id = ${applicationId}`)
-      db.pragma(`user_version = ${v + 1}`)
-    })()
+      db.pragma(`user_version = ${target}`)
+    }
+    db.exec('COMMIT')
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK')
+    throw error
   }
 }

@@ -15,15 +15,16 @@ export { StoreFormatError }
 export type { OpenOptions } from './connection'
 export type { ArtifactRecord } from './artifacts'
 export type { EvaluationRecord, MetricPoint, MetricSeries } from './metrics'
-export { finishedStatuses, type ExperimentRecord, type RunEnding, type RunFilter, type RunRecord, type RunStatus } from './runs'
+export { finishedStatuses, leaseMs, type ExperimentRecord, type RunEnding, type RunFilter, type RunRecord, type RunStatus } from './runs'
 
 export type Store = ReturnType<typeof openStore>
 
 /**
  * Opens (or creates) a lab file, migrating it to the current schema. A file that is not a lab
  * (another application's SQLite, or not SQLite at all) or was written by a newer FA Lab is refused
- * with a StoreFormatError and left untouched. Runs found `running` (their process was killed)
- * become `interrupted`, keeping every metric committed before the kill.
+ * with a StoreFormatError and left untouched. Queued and running runs whose owning process is gone
+ * (killed or crashed) become `interrupted` with the reason, keeping every metric committed before
+ * the kill; runs another live process trains are left alone.
  */
 export function openStore(path: string, options: OpenOptions = {}) {
   const db = openDatabase(path, options)

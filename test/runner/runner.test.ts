@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRunner, type RunProgress, type Runner } from '../../src-main/runner/runner'
 import { queueExperiment } from '../../src-main/services/experiments'
+import { databaseOf } from '../../src-main/store/connection'
 import { openStore, type Store } from '../../src-main/store/store'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-runner-'))
@@ -35,6 +37,18 @@ afterEach(async () => {
 })
 
 describe('runner', () => {
+  it('cancels runs a stopped process left queued or running, and refuses runs a live process trains (defect 5)', () => {
+    const { store, runner } = setup(1)
+    const { runIds, experimentId } = queueExperiment(store, { name: 'orphans', base, grid: { seed: [1, 2, 3] } })
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!
+    databaseOf(store).prepare('UPDATE runs SET owner_pid = ? WHERE id IN (?, ?)').run(dead, runIds[0], runIds[1])
+    runner.cancelRun(runIds[0])
+    expect(store.getRun(runIds[0])).toMatchObject({ status: 'cancelled', error: 'cancelled after the process that owned it stopped' })
+    expect(() => runner.cancelRun(runIds[2])).toThrow(`run ${runIds[2]} belongs to another live process (pid ${process.pid}`)
+    runner.cancelExperiment(experimentId)
+    expect(store.listRuns({ experimentId }).map((r) => r.status)).toEqual(['cancelled', 'cancelled', 'queued'])
+  })
+
   it('trains a sweep in workers, stores every evaluation, and reports bounded-rate progress', async () => {
     const { store, runner } = setup(2, { progressIntervalMs: 100 })
     const { runIds } = queueExperiment(store, { name: 'lambda', base, grid: { 'regularization.outputL2': [0, 0.2], seed: [1, 2] } })

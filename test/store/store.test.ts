@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { databaseOf } from '../../src-main/store/connection'
@@ -12,6 +13,12 @@ const dir = mkdtempSync(join(tmpdir(), 'fa-lab-store-'))
 let counter = 0
 const fresh = () => join(dir, `lab-${++counter}.sqlite`)
 const config = (seed = 1, steps = 100) => ({ seed, rule: 'fa', steps, data: { kind: 'synthetic' } })
+
+/** The pid of a process that has exited (a killed lab's, as far as the store can tell). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', ''])
+  return child.pid!
+}
 
 function fillRun(store: ReturnType<typeof openStore>, points: number, perFlush = 1000) {
   const [id] = store.queueRuns([{ config: config() }])
@@ -44,12 +51,41 @@ describe('run store', () => {
     const path = fresh()
     const store = openStore(path)
     const id = fillRun(store, 30)
+    // as if a process that has since been killed had trained it
+    databaseOf(store).prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(deadPid(), id)
     store.close()
     const reopened = openStore(path)
     expect(reopened.getRun(id)).toMatchObject({ status: 'interrupted', stepsDone: 29 })
     expect(reopened.getRun(id)!.error).toMatch(/stopped \(killed or crashed\)/)
     expect(reopened.metricSeries(id, 'trainLoss').steps.length).toBe(30)
     reopened.close()
+  })
+
+  it('leaves alone the runs a live process owns; interrupts queued and running runs whose owner is gone, saying why (defect 5)', () => {
+    const path = fresh()
+    const store = openStore(path)
+    const live = fillRun(store, 5)
+    const [liveQueued, deadQueued, deadRunning, remoteLeased, remoteExpired, released] = store.queueRuns(Array.from({ length: 6 }, () => ({ config: config() })))
+    const db = databaseOf(store)
+    const dead = deadPid()
+    db.prepare('UPDATE runs SET owner_pid = ? WHERE id IN (?, ?)').run(dead, deadQueued, deadRunning)
+    store.markRunning(deadRunning, 'wasm', { fingerprint: 'abc' })
+    db.prepare('UPDATE runs SET owner_host = ?, lease_until_ms = ? WHERE id = ?').run('another-host', Date.now() + 60_000, remoteLeased)
+    db.prepare('UPDATE runs SET owner_host = ?, lease_until_ms = ? WHERE id = ?').run('another-host', Date.now() - 1, remoteExpired)
+    store.releaseRuns([released])
+    expect(store.getRun(live)!.owner).toMatchObject({ pid: process.pid, host: hostname() })
+
+    const other = openStore(path)
+    const status = (id: number) => other.getRun(id)!.status
+    expect([live, liveQueued, remoteLeased].map(status)).toEqual(['running', 'queued', 'queued'])
+    expect([deadQueued, deadRunning, remoteExpired, released].map(status)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted'])
+    expect(other.getRun(deadQueued)!.error).toBe(`its process (pid ${dead} on ${hostname()}) stopped before it started the run`)
+    expect(other.getRun(deadRunning)!.error).toMatch(/stopped \(killed or crashed\) before it finished/)
+    // the owner finishes as usual and gives up the run
+    store.finishRun(live, { status: 'completed', stepsDone: 100 })
+    expect(other.getRun(live)).toMatchObject({ status: 'completed', owner: null })
+    other.close()
+    store.close()
   })
 
   it('compacts a finished run to one chunk per measure, keeping every point', () => {
