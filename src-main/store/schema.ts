@@ -118,7 +118,8 @@ function checkFormat(db: Database.Database, path: string): { version: number; ta
  * the others find it done.
  */
 export function migrate(db: Database.Database, path: string, target = schemaVersion): void {
-  const before = checkFormat(db, path)
+  // One read transaction, so the three values come from one snapshot (another process may be migrating).
+  const before = db.transaction(() => checkFormat(db, path))()
   if (before.version >= target) return
   // Large pages keep a long metric series' blob in few overflow pages (3–4× faster chart reads);
   // page size can only be chosen before the first table exists (later it is ignored).

@@ -133,6 +133,6 @@ describe('runner', () => {
     expect(a.error).toMatch(/no-such-folder: no such folder/)
     expect(b.status).toBe('failed')
     expect(b.error).toMatch(/ran out of memory \(worker heap limit \d+ MiB\)/)
-    expect([c.status, d.status]).toEqual(['completed', 'completed'])
+    expect([c.status, d.status], `${c.error} / ${d.error}`).toEqual(['completed', 'completed'])
   })
 })
