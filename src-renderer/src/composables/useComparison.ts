@@ -39,15 +39,3 @@ export function useComparison(lab: LabApi) {
 
   return { spec, runs, series, measures, paths, error, loadRuns, open }
 }
-
-/** Saves a file from bytes in the browser (a download); Electron shows its save dialog for it. */
-export function download(name: string, data: BlobPart, mimeType: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type: mimeType }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}

@@ -1,0 +1,111 @@
+import { describe, expect, it, vi } from 'vitest'
+import { computed, effectScope, reactive, ref } from 'vue'
+import type { SummaryRow } from '../../src-shared/analysis'
+import { FigureSpec, type FigureData } from '../../src-shared/figure'
+import { base64ToBytes, useFigureExport } from '../../src-renderer/src/composables/useFigureExport'
+import { useRunDeletion } from '../../src-renderer/src/composables/useRunDeletion'
+import { useSavedComparisons } from '../../src-renderer/src/composables/useSavedComparisons'
+import { createLabDouble } from './lab-double'
+
+describe('the views\' I/O, in composables', () => {
+  it('useFigureExport saves main\'s rendered bytes, the plotted numbers and the summary under the measure\'s name', async () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 255])
+    const double = createLabDouble({ renderFigure: () => ({ base64: Buffer.from(png).toString('base64'), mimeType: 'image/png', csv: '', json: '' }) })
+    const spec = reactive(FigureSpec.parse({ runIds: [1, 2], measure: 'weightAlignment' }))
+    const data = ref<FigureData | null>(null)
+    const summary = ref<SummaryRow[]>([{ label: 'λ=0.1', runIds: [1, 2], final: 0.5, best: 0.6, min: 0.1, max: 0.6 } as SummaryRow])
+    const files: { name: string; data: unknown; mimeType: string }[] = []
+    const scope = effectScope()
+    const io = scope.run(() => useFigureExport(double.lab, { spec, data, summary }, { save: (name, bytes, mimeType) => files.push({ name, data: bytes, mimeType }) }))!
+    io.pixelRatio.value = 3
+    await io.exportFigure('png')
+    expect(io.status.value).toBe('exported PNG')
+    expect(double.calls.at(-1)).toMatchObject({ argument: { format: 'png', pixelRatio: 3, spec: { measure: 'weightAlignment', runIds: [1, 2] } } })
+    expect(files[0]).toMatchObject({ name: 'weightAlignment.png', mimeType: 'image/png' })
+    expect(Array.from(files[0].data as Uint8Array)).toEqual(Array.from(png))
+    io.exportData('csv')
+    expect(files).toHaveLength(1) // nothing plotted yet
+    data.value = { header: ['step', 'run 1'], rows: [[0, 0.25]] } as FigureData
+    io.exportData('csv')
+    io.exportData('json')
+    io.exportSummary()
+    expect(files.slice(1).map((f) => [f.name, f.mimeType])).toEqual([
+      ['weightAlignment.csv', 'text/csv'],
+      ['weightAlignment.json', 'application/json'],
+      ['weightAlignment-summary.csv', 'text/csv'],
+    ])
+    expect(String(files[1].data)).toContain('step,run 1')
+    expect(JSON.parse(String(files[2].data)).rows).toEqual([[0, 0.25]])
+    expect(String(files[3].data)).toContain('λ=0.1,1 2,0.5,0.6,0.1,0.6')
+    scope.stop()
+  })
+
+  it('useFigureExport reports a failed render in its status', async () => {
+    const double = createLabDouble({ renderFigure: () => { throw new Error('no runs to plot') } })
+    const io = useFigureExport(double.lab, { spec: FigureSpec.parse({ runIds: [1], measure: 'trainLoss' }), data: computed(() => null), summary: ref([]) }, { save: () => expect.fail('nothing to save') })
+    await io.exportFigure('svg')
+    expect(io.status.value).toMatch(/no runs to plot/)
+  })
+
+  it('base64ToBytes keeps every byte value', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i)
+    expect(Array.from(base64ToBytes(Buffer.from(all).toString('base64')))).toEqual(Array.from(all))
+  })
+
+  it('useRunDeletion offers undo for its window, restores on undo, and its timer ends with the scope', async () => {
+    vi.useFakeTimers()
+    try {
+      const trash = new Set<number>()
+      const double = createLabDouble({
+        deleteRuns: (ids) => ids.forEach((id) => trash.add(id)),
+        restoreRuns: (ids) => ids.forEach((id) => trash.delete(id)),
+      })
+      let refreshes = 0
+      const scope = effectScope()
+      const d = scope.run(() => useRunDeletion(double.lab, () => void refreshes++, 1000))!
+      expect(await d.deleteRuns([])).toBe(false)
+      expect(await d.deleteRuns([1, 2])).toBe(true)
+      expect([[...trash], d.undo.value, refreshes]).toEqual([[1, 2], { ids: [1, 2] }, 1])
+      await vi.advanceTimersByTimeAsync(999)
+      expect(d.undo.value).not.toBeNull()
+      await vi.advanceTimersByTimeAsync(1)
+      expect(d.undo.value).toBeNull()
+
+      await d.deleteRuns([3])
+      await d.undoDelete()
+      expect([[...trash], d.undo.value, refreshes]).toEqual([[1, 2], null, 3])
+
+      await d.deleteRuns([4])
+      expect(vi.getTimerCount()).toBe(1)
+      scope.stop()
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('useRunDeletion shows why main refused, keeping nothing to undo', async () => {
+    const double = createLabDouble({ deleteRuns: () => { throw new Error('runs 5 are queued or training: cancel them first') } })
+    const d = useRunDeletion(double.lab, () => {})
+    expect(await d.deleteRuns([5])).toBe(false)
+    expect(d.error.value).toMatch(/queued or training/)
+    expect(d.undo.value).toBeNull()
+  })
+
+  it('useSavedComparisons saves under the trimmed name and lists the result', async () => {
+    const stored = new Map<string, unknown>()
+    const double = createLabDouble({
+      saveComparison: ({ name, spec }) => void stored.set(name, spec),
+      listComparisons: () => [...stored].map(([name, spec]) => ({ name, spec, updatedAt: 'now' })) as never,
+    })
+    const status = ref('')
+    const s = useSavedComparisons(double.lab, { status })
+    const spec = FigureSpec.parse({ runIds: [3], measure: 'trainLoss' })
+    await s.save(spec)
+    expect(stored.size).toBe(0) // no name, nothing saved
+    s.saveName.value = '  fig 2  '
+    await s.save(spec)
+    expect(s.saved.value.map((c) => c.name)).toEqual(['fig 2'])
+    expect(status.value).toBe("saved as 'fig 2'")
+  })
+})
