@@ -1,6 +1,9 @@
+import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  // Compiles .vue files, so renderer components render in tests (server-side, no DOM needed).
+  plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['node_modules/**'],

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { RunSummary } from '../../src-shared/contract'
 import { requestChannels, requestSchemas, eventChannels } from '../../src-shared/contract'
 import { chartGroups, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
-import { fields, formatFieldValue, parseFieldInput, setPath } from '../../src-renderer/src/lab/config-fields'
+import { blankConfig, chooseAlternative, describeFields, fieldAt, runFields, setPath } from '../../src-shared/fields'
+import { formatFieldValue, parseFieldInput, visibleFields } from '../../src-renderer/src/lab/form'
 import { gridToRows, parseGridValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
 import { filterRuns, sortRuns } from '../../src-renderer/src/lab/run-table'
 
@@ -31,12 +32,13 @@ describe('chart option builders', () => {
 
 describe('form and grid helpers', () => {
   it('parses and formats field input', () => {
-    const steps = fields.find((f) => f.path === 'steps')!
+    const steps = fieldAt('steps')!
     expect(parseFieldInput(steps, ' 300 ')).toBe(300)
     expect(parseFieldInput(steps, '')).toBeUndefined()
     expect(parseFieldInput(steps, 'abc')).toBe('abc') // left for the schema to refuse by name
-    const widths = fields.find((f) => f.kind === 'integer-list')!
+    const widths = runFields.find((f) => f.kind === 'integer-list')!
     expect(parseFieldInput(widths, '100, 50 25')).toEqual([100, 50, 25])
+    expect(parseFieldInput(fieldAt('regularization.outputL2')!, '{"kind": "exp", "initial": 0.2, "rate": 0.001}')).toEqual({ kind: 'exp', initial: 0.2, rate: 0.001 })
     expect(formatFieldValue([3, 8])).toBe('3, 8')
     const config: Record<string, unknown> = {}
     setPath(config, 'optimizer.learningRate', 0.1)
@@ -45,10 +47,24 @@ describe('form and grid helpers', () => {
     expect(config).toEqual({ optimizer: { learningRate: 0.1 } })
   })
 
-  it('the form offers every field of the run config', () => {
-    const paths = new Set(fields.map((f) => f.path))
-    for (const p of ['seed', 'rule', 'loss', 'steps', 'evalEvery', 'evalSamples', 'backend', 'optimizer.learningRate', 'optimizer.batchSize', 'optimizer.momentum', 'regularization.outputL2', 'regularization.weightDecay', 'regularization.dropout', 'feedbackMagnitude', 'model.kind', 'model.hidden', 'model.activation', 'model.outputs', 'model.bias', 'model.init', 'data.kind', 'data.n', 'data.inputDim', 'data.teacher', 'data.teacherWidth', 'data.teacherActivation', 'data.labelNoise', 'data.testN', 'data.source', 'data.normalize', 'data.trainSize', 'data.testSize', 'data.classes'])
-      expect(paths.has(p), p).toBe(true)
+  it('the form offers every field of the run schema, each alternative’s under its kind', () => {
+    const offered = new Set<string>()
+    const config = blankConfig()
+    for (const [kindPath, options] of [['data.kind', ['synthetic', 'mnist']], ['model.kind', ['two-layer', 'mlp']]] as const)
+      for (const option of options) {
+        chooseAlternative(config, fieldAt(kindPath)!, option)
+        for (const rule of ['fa', 'sign']) for (const teacher of ['linear', 'two-layer']) {
+          const shown = visibleFields(runFields, { ...config, rule, data: { ...(config.data as object), teacher } }, { advanced: true })
+          for (const f of shown) offered.add(f.path)
+        }
+      }
+    expect([...offered].sort()).toEqual([...new Set(runFields.map((f) => f.path))].sort())
+    // the basic view hides advanced fields unless they hold a value or an issue
+    const basic = visibleFields(runFields, config, { advanced: false }).map((f) => f.path)
+    expect(basic).not.toContain('backend')
+    expect(visibleFields(runFields, { ...config, backend: 'cpu' }, { advanced: false }).map((f) => f.path)).toContain('backend')
+    expect(visibleFields(runFields, config, { advanced: false, issues: { evalSamples: 'too big' } }).map((f) => f.path)).toContain('evalSamples')
+    expect(describeFields().length).toBe(runFields.length)
   })
 
   it('grid rows round-trip, with comma lists and JSON lists', () => {

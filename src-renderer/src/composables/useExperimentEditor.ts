@@ -1,20 +1,9 @@
 import { computed, reactive, ref, watch } from 'vue'
 import type { LabApi, Preset, ValidationResult } from '../../../src-shared/contract'
 import { countRuns, defaultMaxRuns } from '../../../src-shared/experiment'
-import { setPath } from '../lab/config-fields'
+import { blankConfig, chooseAlternative, fieldAt, setPath } from '../../../src-shared/fields'
 import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
 
-const blankBase = () => ({
-  seed: 1,
-  data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'two-layer', teacherWidth: 200, teacherActivation: 'relu' },
-  model: { kind: 'two-layer', hidden: 200, activation: 'relu', outputs: 1 },
-  rule: 'fa',
-  loss: 'mse',
-  optimizer: { learningRate: 0.01, batchSize: 0 },
-  regularization: { outputL2: 0.2 },
-  steps: 2000,
-  evalEvery: 50,
-})
 
 /**
  * The experiment being edited: a base config, a grid and a name, validated by main (debounced)
@@ -23,7 +12,7 @@ const blankBase = () => ({
 export function useExperimentEditor(lab: LabApi) {
   const name = ref('new experiment')
   const description = ref('')
-  const base = reactive<Record<string, unknown>>(blankBase())
+  const base = reactive<Record<string, unknown>>(blankConfig())
   const rows = ref<GridRow[]>([{ path: 'regularization.outputL2', values: '0, 0.2' }])
   const validation = ref<ValidationResult>({ ok: false, runCount: 0, issues: [] })
   const starting = ref(false)
@@ -58,8 +47,11 @@ export function useExperimentEditor(lab: LabApi) {
     { deep: true, immediate: true },
   )
 
+  /** Sets a field; choosing another alternative (data.kind, model.kind) starts that part from its blank. */
   function set(path: string, value: unknown): void {
-    setPath(base, path, value)
+    const field = fieldAt(path)
+    if (field?.alternatives && typeof value === 'string') chooseAlternative(base, field, value)
+    else setPath(base, path, value)
   }
 
   function loadPreset(preset: Preset): void {
