@@ -2,8 +2,16 @@ import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'electron-vite'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Plugin } from 'vite'
+import { contentSecurityPolicy, loopbackSockets } from './src-shared/csp'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
+
+/** Puts the lab's one Content-Security-Policy (src-shared/csp.ts) into index.html as a meta tag. */
+const cspMeta: Plugin = {
+  name: 'fa-lab-csp',
+  transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ connect: loopbackSockets, meta: true }) }, injectTo: 'head-prepend' }],
+}
 
 // Main, preload and renderer of the desktop lab. The renderer build is also what browser mode
 // (`fa-lab serve`) serves. Node-only dependencies stay external to the main bundle.
@@ -29,7 +37,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
-    plugins: [vue()],
+    plugins: [vue(), cspMeta],
     base: './',
     build: {
       outDir: resolve(root, 'out/renderer'),

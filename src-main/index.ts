@@ -8,6 +8,7 @@ import { app, BrowserWindow, dialog, Menu, session, shell } from 'electron'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { contentSecurityPolicy } from '../src-shared/csp'
 import workerPath from './runner/worker?modulePath'
 import { registerIpc } from './ipc'
 import { createLabService, type LabService } from './services/lab'
@@ -110,7 +111,7 @@ app.whenReady().then(async () => {
     callback({
       responseHeaders: {
         ...details.responseHeaders,
-        'Content-Security-Policy': ["default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'"],
+        'Content-Security-Policy': [contentSecurityPolicy()],
       },
     })
   })

@@ -3,8 +3,9 @@
  * the request comes from the lab's own page before the shared schema validates its argument.
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { dispatchTable, eventChannels, LabError, type LabEvents, type LabHandlers, type WireError } from '../src-shared/contract'
+import type { LabHandlers } from '../src-shared/contract'
 import type { LabService } from './services/lab'
+import { serveLab } from './services/serve'
 
 /** True for pages the app itself loaded: its packaged file or the electron-vite dev server. */
 export function isTrustedSender(event: IpcMainInvokeEvent, devServerUrl: string | undefined): boolean {
@@ -18,24 +19,16 @@ export function isTrustedSender(event: IpcMainInvokeEvent, devServerUrl: string 
  * to `target()`. Returns a function that removes the handlers.
  */
 export function registerIpc(lab: LabService, target: () => WebContents | null, overrides: Partial<LabHandlers> = {}): () => void {
-  const table = dispatchTable({ ...lab.service, ...overrides })
+  const served = serveLab(lab, { send: (channel, payload) => target()?.send(channel, payload) }, overrides)
   const devServerUrl = process.env.ELECTRON_RENDERER_URL
-  for (const [channel, handler] of table) {
+  for (const channel of served.channels) {
     ipcMain.handle(channel, async (event, argument) => {
       if (!isTrustedSender(event, devServerUrl)) throw new Error(`refused ${channel} from ${event.senderFrame?.url}`)
-      try {
-        return { result: await handler(argument) }
-      } catch (error) {
-        // Errors cross the boundary as data, so the renderer keeps the issue list.
-        const wire: WireError = { message: error instanceof Error ? error.message : String(error) }
-        if (error instanceof LabError && error.issues.length) wire.issues = error.issues
-        return { error: wire }
-      }
+      return (await served.answer(channel, argument)).reply
     })
   }
-  const offs = (Object.keys(eventChannels) as (keyof LabEvents)[]).map((event) => lab.on(event, (payload) => target()?.send(eventChannels[event], payload)))
   return () => {
-    for (const channel of table.keys()) ipcMain.removeHandler(channel)
-    offs.forEach((off) => off())
+    for (const channel of served.channels) ipcMain.removeHandler(channel)
+    served.close()
   }
 }

@@ -3,20 +3,10 @@
  * never sees ipcRenderer.
  */
 import { contextBridge, ipcRenderer } from 'electron'
-import { createLabApi, type WireError } from '../src-shared/contract'
-
-class LabRequestError extends Error {
-  constructor(readonly wire: WireError) {
-    super(wire.message)
-  }
-}
+import { createLabApi, unwrapReply, type Reply } from '../src-shared/contract'
 
 const lab = createLabApi(
-  async (channel, argument) => {
-    const reply = (await ipcRenderer.invoke(channel, argument)) as { result?: unknown; error?: WireError }
-    if (reply.error) throw new LabRequestError(reply.error)
-    return reply.result
-  },
+  async (channel, argument) => unwrapReply((await ipcRenderer.invoke(channel, argument)) as Reply),
   (channel, listener) => {
     const wrapped = (_event: unknown, payload: unknown) => listener(payload)
     ipcRenderer.on(channel, wrapped)

@@ -282,6 +282,7 @@ export interface WireError {
   issues?: { path: string; message: string }[]
 }
 
+/** The one error class of the contract: thrown by main for a request's own faults, rethrown by every client. */
 export class LabError extends Error {
   constructor(
     message: string,
@@ -290,6 +291,26 @@ export class LabError extends Error {
     super(message)
     this.name = 'LabError'
   }
+
+  /** The error as it crosses the process boundary (plain data, so the issue list survives). */
+  static toWire(error: unknown): WireError {
+    const wire: WireError = { message: error instanceof Error ? error.message : String(error) }
+    if (error instanceof LabError && error.issues.length) wire.issues = error.issues
+    return wire
+  }
+
+  static fromWire(wire: WireError): LabError {
+    return new LabError(wire.message, wire.issues ?? [])
+  }
+}
+
+/** What one request answers across a transport: its result, or its error as data. */
+export type Reply = { result: unknown; error?: undefined } | { error: WireError; result?: undefined }
+
+/** A reply's result, or its error rethrown as a LabError (the preload and the browser client). */
+export function unwrapReply(reply: Reply): unknown {
+  if (reply.error) throw LabError.fromWire(reply.error)
+  return reply.result
 }
 
 /**

@@ -11,11 +11,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { dispatchTable, eventChannels, LabError, type LabEvents, type WireError } from '../../src-shared/contract'
-import { ConfigError } from '../../src-shared/config'
-import { IdxError } from '../data/idx'
+import { LabError } from '../../src-shared/contract'
+import { contentSecurityPolicy } from '../../src-shared/csp'
 import type { LabService } from '../services/lab'
-import { StoreFormatError } from '../store/schema'
+import { isInputError, serveLab } from '../services/serve'
 
 export interface ServerOptions {
   lab: LabService
@@ -41,17 +40,8 @@ const contentTypes: Record<string, string> = {
 
 const maxBodyBytes = 10 * 1024 * 1024
 
-/**
- * Errors a request's own content caused: invalid arguments, configs and files it named. They are
- * answered 400; anything else is the lab's fault (500).
- */
-function isInputError(error: unknown): boolean {
-  return error instanceof LabError || error instanceof ConfigError || error instanceof IdxError || error instanceof StoreFormatError || error instanceof URIError
-}
-
 export async function startServer(options: ServerOptions) {
   const token = options.token ?? randomBytes(24).toString('base64url')
-  const handlers = dispatchTable(options.lab.service)
   const staticRoot = resolve(options.staticDir)
   let port = 0
 
@@ -98,16 +88,15 @@ export async function startServer(options: ServerOptions) {
     const refused = refuse(request, true, bearer)
     if (refused) return send(response, refused[0], { error: { message: refused[1] } })
     if (request.method !== 'POST') return send(response, 405, { error: { message: 'use POST' } })
-    const handler = handlers.get(channel)
-    if (!handler) return send(response, 404, { error: { message: `no request channel '${channel}'` } })
+    if (!served.has(channel)) return send(response, 404, { error: { message: `no request channel '${channel}'` } })
+    let argument: unknown
     try {
-      const result = await handler(await readBody(request))
-      send(response, 200, { result: result ?? null })
+      argument = await readBody(request)
     } catch (error) {
-      const wire: WireError = { message: error instanceof Error ? error.message : String(error) }
-      if (error instanceof LabError && error.issues.length) wire.issues = error.issues
-      send(response, isInputError(error) ? 400 : 500, { error: wire })
+      return send(response, isInputError(error) ? 400 : 500, { error: LabError.toWire(error) })
     }
+    const { reply, inputError } = await served.answer(channel, argument)
+    send(response, reply.error ? (inputError ? 400 : 500) : 200, reply)
   }
 
   async function serveStatic(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
@@ -134,7 +123,7 @@ export async function startServer(options: ServerOptions) {
       'content-length': info.size,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+      'content-security-policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }),
     })
     createReadStream(file).pipe(response)
   }
@@ -165,14 +154,14 @@ export async function startServer(options: ServerOptions) {
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request))
   })
 
-  const offs = (Object.keys(eventChannels) as (keyof LabEvents)[]).map((event) =>
-    options.lab.on(event, (payload) => {
-      const message = JSON.stringify({ channel: eventChannels[event], payload })
+  const served = serveLab(options.lab, {
+    send(channel, payload) {
+      const message = JSON.stringify({ channel, payload })
       sockets.clients.forEach((client: WebSocket) => {
         if (client.readyState === client.OPEN) client.send(message)
       })
-    }),
-  )
+    },
+  })
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject)
@@ -185,7 +174,7 @@ export async function startServer(options: ServerOptions) {
     token,
     url: `http://127.0.0.1:${port}/?token=${token}`,
     async close(): Promise<void> {
-      offs.forEach((off) => off())
+      served.close()
       sockets.clients.forEach((c) => c.terminate())
       sockets.close()
       server.closeAllConnections()

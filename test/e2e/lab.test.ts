@@ -69,7 +69,7 @@ describe('the lab in Chromium (browser mode)', () => {
   it('an invalid field shows its error inline and starts nothing', async () => {
     await page.goto(url)
     await page.getByRole('button', { name: /Smoke test/ }).click()
-    await expect.poll(() => page.getByTestId('run-count').textContent()).toBe('expands to 2 runs')
+    await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 2 runs')
     await page.locator('input[name="optimizer.learningRate"]').fill('-1')
     await page.locator('input[name="optimizer.learningRate"]').press('Tab')
     const error = page.locator('[data-field="optimizer.learningRate"]')
@@ -163,7 +163,7 @@ describe('the lab in Chromium (browser mode)', () => {
   it('runs a quick preset, compares its runs grouped by λ, and exports the figure as SVG and its data as CSV', async () => {
     await page.goto(`${origin}/#/experiments`)
     await page.getByRole('button', { name: /MNIST with FA and regularised β \(quick\)/ }).click()
-    await expect.poll(() => page.getByTestId('run-count').textContent()).toBe('expands to 3 runs')
+    await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 3 runs')
     await page.getByTestId('start').click()
     const started = await page.getByRole('status').filter({ hasText: 'Started experiment' }).textContent()
     const experimentId = Number(/experiment (\d+)/.exec(started!)![1])

@@ -3,17 +3,7 @@
  * browser mode over HTTP and a WebSocket on the loopback address, authorised by the token the
  * lab printed in its URL (kept in sessionStorage so a reload stays signed in).
  */
-import { createLabApi, type LabApi, type WireError } from '../../../src-shared/contract'
-
-export class LabRequestError extends Error {
-  constructor(readonly wire: WireError) {
-    super(wire.message)
-    this.name = 'LabRequestError'
-  }
-  get issues() {
-    return this.wire.issues ?? []
-  }
-}
+import { createLabApi, LabError, unwrapReply, type LabApi, type Reply, type WireError } from '../../../src-shared/contract'
 
 const tokenKey = 'fa-lab-token'
 
@@ -58,8 +48,8 @@ function browserLab(): LabApi {
         body: JSON.stringify({ argument }),
       })
       const body = (await response.json().catch(() => ({ error: { message: `HTTP ${response.status}` } }))) as { result?: unknown; error?: WireError }
-      if (!response.ok || body.error) throw new LabRequestError(body.error ?? { message: `HTTP ${response.status}` })
-      return body.result
+      if (!response.ok && !body.error) throw new LabError(`HTTP ${response.status}`)
+      return unwrapReply(body as Reply)
     },
     (channel, listener) => {
       let set = listeners.get(channel)
