@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startServer } from '../../src-main/server/server'
+import { contentSecurityPolicy } from '../../src-shared/csp'
 import { createLabService, type LabService } from '../../src-main/services/lab'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-server-'))
@@ -72,6 +73,11 @@ describe('browser-mode server', () => {
     expect((await raw('/', { host: host() })).text).toContain('<title>lab</title>')
     const escape = await raw('/..%2fsecret.txt', { host: host() })
     expect(escape.text).not.toContain('not for the web')
+  })
+
+  it('sends the lab’s one Content-Security-Policy, with its own event socket as the only connect target', async () => {
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => request({ host: '127.0.0.1', port: server.port, path: '/', headers: { host: host() } }, (res) => (res.resume(), resolve(res.headers))).on('error', reject).end())
+    expect(headers['content-security-policy']).toBe(contentSecurityPolicy({ connect: [`ws://127.0.0.1:${server.port}`, `ws://localhost:${server.port}`] }))
   })
 
   it('opens the event socket only with the token and from the lab’s own origin', async () => {
