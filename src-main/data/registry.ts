@@ -31,7 +31,8 @@ async function readImported(dataDir: string): Promise<ImportedFolder[]> {
 /** Label counts and file sizes of a folder's four files, reading only the small label files. */
 async function describeFolder(dir: string): Promise<{ trainSize: number; testSize: number; bytes: number }> {
   const files = await findIdxFiles(dir)
-  const [trainLabels, testLabels] = await Promise.all([readIdxFile(files.trainLabels, 1), readIdxFile(files.testLabels, 1)])
+  const trainLabels = await readIdxFile(files.trainLabels, 1)
+  const testLabels = await readIdxFile(files.testLabels, 1)
   const sizes = await Promise.all(Object.values(files).map((f) => stat(f).then((s) => s.size)))
   return { trainSize: trainLabels.dims[0], testSize: testLabels.dims[0], bytes: sizes.reduce((a, b) => a + b, 0) }
 }

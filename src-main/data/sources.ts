@@ -134,12 +134,11 @@ export async function findIdxFiles(dir: string): Promise<Record<FileRole, string
 /** Reads and cross-checks the four IDX files of a folder. */
 export async function loadIdxFolder(kind: ImageKind, dir: string): Promise<RawImageData> {
   const paths = await findIdxFiles(dir)
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
-    readIdxFile(paths.trainImages, 3),
-    readIdxFile(paths.trainLabels, 1),
-    readIdxFile(paths.testImages, 3),
-    readIdxFile(paths.testLabels, 1),
-  ])
+  // One file at a time: a bad file is refused before the next is read, and memory holds one file's worth at most while reading.
+  const trainImages = await readIdxFile(paths.trainImages, 3)
+  const trainLabels = await readIdxFile(paths.trainLabels, 1)
+  const testImages = await readIdxFile(paths.testImages, 3)
+  const testLabels = await readIdxFile(paths.testLabels, 1)
   const train = checkPair(trainImages, trainLabels)
   const test = checkPair(testImages, testLabels)
   if (train.rows !== test.rows || train.cols !== test.cols) {
