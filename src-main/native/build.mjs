@@ -2,26 +2,29 @@
 // Builds the optional BLAS addon (src-main/native/blas). Never fails the install: without a
 // compiler or a BLAS library the lab runs on tfjs-wasm and says so.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'blas')
 const built = join(dir, 'build', 'Release', 'fa_lab_blas.node')
+const stamp = join(dir, 'build', 'sources.sha256')
 
-/** True when the built addon exists and no source beside it (blas.c, binding.gyp, headers) is newer. */
-function upToDate() {
-  if (!existsSync(built)) return false
-  const builtAt = statSync(built).mtimeMs
-  return readdirSync(dir)
-    .filter((name) => /\.(c|h|gyp)$/.test(name))
-    .every((name) => statSync(join(dir, name)).mtimeMs <= builtAt)
+/** SHA-256 over the addon's sources (blas.c, binding.gyp, headers), in name order. */
+function sourcesHash() {
+  const hash = createHash('sha256')
+  for (const name of readdirSync(dir).filter((n) => /\.(c|h|gyp)$/.test(n)).sort()) {
+    hash.update(name).update(readFileSync(join(dir, name)))
+  }
+  return hash.digest('hex')
 }
 
-// --if-missing (npm test's pretest) skips the build when the addon is current; a source changed by a
-// pull or a rebase rebuilds it, so tests never run an addon older than its C code.
-if (process.argv.includes('--if-missing') && upToDate()) process.exit(0)
+// --if-missing (npm test's pretest) skips the build only when the addon was built from the sources
+// as they are now: after a pull or rebase that changed blas.c, tests never run an older addon.
+const current = existsSync(built) && existsSync(stamp) && readFileSync(stamp, 'utf8') === sourcesHash()
+if (process.argv.includes('--if-missing') && current) process.exit(0)
 
 function nodeGyp() {
   if (process.env.npm_config_node_gyp) return [process.execPath, [process.env.npm_config_node_gyp]]
@@ -44,6 +47,7 @@ function nodeDir() {
 const [command, prefix] = nodeGyp()
 const result = spawnSync(command, [...prefix, 'rebuild', '--release', ...nodeDir()], { cwd: dir, encoding: 'utf8' })
 if (result.status === 0) {
+  writeFileSync(stamp, sourcesHash())
   console.log('fa-lab: built the BLAS addon; training uses OpenBLAS matrix products (backend "blas").')
 } else {
   const reason = `${result.stderr ?? ''}${result.stdout ?? ''}`.split('\n').filter((l) => /error|not found|No such/i.test(l)).slice(0, 3).join('\n  ')
