@@ -2,7 +2,7 @@
  * Comparing runs: x axes, smoothing, downsampling, grouping with mean and spread, sweep points and
  * summaries. Pure functions shared by the comparison view and the headless figure command.
  */
-import { defaultBundledTrainSplit } from './config'
+import { bundledSizes } from './config'
 import { fieldShortName, getPath } from './fields'
 import { measureInfo } from './measures'
 
@@ -22,7 +22,7 @@ export interface RunSeries {
 /** Training samples per step and per epoch from a run config (synthetic n, or the image subset). */
 function batchAndDataSize(config: Record<string, unknown>): { batch: number; n: number | null } {
   const data = config.data as Record<string, unknown> | undefined
-  const n = data?.kind === 'synthetic' ? (data.n as number) : ((data?.trainSize as number | undefined) ?? (data?.source === 'bundled' || data?.source === undefined ? ((data?.bundledTrainSplit as number | undefined) ?? defaultBundledTrainSplit) : null))
+  const n = data?.kind === 'synthetic' ? (data.n as number) : ((data?.trainSize as number | undefined) ?? (data?.source === 'bundled' || data?.source === undefined ? bundledSizes(data ?? {}).train : null))
   const batchSize = (getPath(config, 'optimizer.batchSize') as number | undefined) ?? 0
   const batch = batchSize === 0 && n !== null ? n : batchSize
   return { batch, n }

@@ -30,8 +30,32 @@ declare module 'zod' {
   }
 }
 
-/** Of the bundled 10,000 MNIST digits, how many are the training set by default (the rest test). */
+/**
+ * How the bundled MNIST data is split. `t10k` (the default): the first 10,000 training digits train
+ * and the official 10,000-digit test set (t10k) tests, MNIST's standard split, so test accuracy
+ * compares with the literature. `first-10k`: those 10,000 training digits alone, the first
+ * `bundledTrainSplit` (8,000) training and the rest testing: the lab's split before t10k was
+ * bundled, which configs stored then still name through their `bundledTrainSplit`.
+ */
+export const bundledSplits = ['t10k', 'first-10k'] as const
+export type BundledSplit = (typeof bundledSplits)[number]
+/** Of the bundled 10,000 training digits, how many train under the `first-10k` split by default. */
 export const defaultBundledTrainSplit = 8000
+/** Digits in the bundled training sample and in the official test set. */
+export const bundledTrainDigits = 10_000
+export const officialTestDigits = 10_000
+
+/** A bundled config's split: as named, else `first-10k` where only `bundledTrainSplit` is (a config stored before the field existed). */
+export function bundledSplitOf(data: { bundledSplit?: BundledSplit; bundledTrainSplit?: number }): BundledSplit {
+  return data.bundledSplit ?? (data.bundledTrainSplit === undefined ? 't10k' : 'first-10k')
+}
+
+/** Training and test digits of the bundled data under a config's split. */
+export function bundledSizes(data: { bundledSplit?: BundledSplit; bundledTrainSplit?: number }): { train: number; test: number } {
+  if (bundledSplitOf(data) === 't10k') return { train: bundledTrainDigits, test: officialTestDigits }
+  const train = data.bundledTrainSplit ?? defaultBundledTrainSplit
+  return { train, test: bundledTrainDigits - train }
+}
 
 export const activations = ['linear', 'relu', 'tanh', 'sigmoid'] as const
 export const rules = ['bp', 'fa', 'dfa', 'sign', 'kp', 'drtp'] as const
@@ -90,12 +114,17 @@ export const ImageData = z.strictObject({
     .refine((c) => new Set(c).size === c.length, 'classes must not repeat')
     .optional()
     .meta({ label: 'Classes', description: 'e.g. 3, 8; all when empty' }),
-  /** For the bundled source: how many of its 10,000 digits become the training set. */
+  /** For the bundled source: its split (see bundledSplits); unset, `t10k` unless bundledTrainSplit is given. */
+  bundledSplit: z
+    .enum(bundledSplits)
+    .optional()
+    .meta({ label: 'Bundled split', description: 't10k: 10,000 training digits + the official 10,000 test digits; first-10k: the 10,000 training digits split', optionLabels: { t10k: '10,000 train + official t10k test', 'first-10k': 'first 10,000 split (train/test)' }, level: 'advanced' }),
+  /** For the bundled source's `first-10k` split: how many of its 10,000 digits train (8,000). */
   bundledTrainSplit: positiveInt
     .max(9999)
-    .default(defaultBundledTrainSplit)
-    .meta({ label: 'Bundled training split', unit: 'images', description: 'of the bundled 10,000; the rest are the test set', level: 'advanced' }),
-})
+    .optional()
+    .meta({ label: 'Bundled training split', unit: 'images', description: 'first-10k split: of the bundled 10,000 (8,000 when empty); the rest are the test set', level: 'advanced', shownWhen: { path: 'data.bundledSplit', is: ['first-10k'] } }),
+}).refine((data) => !(data.bundledSplit === 't10k' && data.bundledTrainSplit !== undefined), { message: 'bundledTrainSplit applies to bundledSplit "first-10k" only (the t10k split trains on all 10,000 bundled digits)', path: ['bundledTrainSplit'] })
 
 export const DataConfig = z
   .discriminatedUnion('kind', [SyntheticData, ImageData])

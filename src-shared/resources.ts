@@ -4,7 +4,7 @@
  * buffers) and the floating-point work of one step. Estimates err on the generous side; they
  * exist to refuse at once what cannot fit, not to predict to the byte. Pure: no node imports.
  */
-import { ConfigError, parseRunConfig, type RunConfig } from './config'
+import { bundledSizes, ConfigError, parseRunConfig, type RunConfig } from './config'
 
 export interface ResourceEstimate {
   /** Trainable weights and biases. */
@@ -49,8 +49,8 @@ function dataShape(config: RunConfig): { input: number; train: number; test: num
     return { input: data.inputDim, train: data.n, test: data.testN, rawBytes: teacherWeights * config.model.outputs * float }
   }
   const bundled = data.source === 'bundled'
-  const trainAvailable = bundled ? data.bundledTrainSplit : 60_000
-  const testAvailable = bundled ? 10_000 - data.bundledTrainSplit : 10_000
+  const trainAvailable = bundled ? bundledSizes(data).train : 60_000
+  const testAvailable = bundled ? bundledSizes(data).test : 10_000
   // The raw bytes of every image stay cached in the worker while it trains.
   return { input: 784, train: Math.min(data.trainSize ?? trainAvailable, trainAvailable), test: Math.min(data.testSize ?? testAvailable, testAvailable), rawBytes: 70_000 * 785 }
 }

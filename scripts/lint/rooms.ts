@@ -1,5 +1,5 @@
 /**
- * The rooms of ../shared/STYLE.md as checks on imports: each rule names the files it covers, what
+ * The rooms of CONTRIBUTING.md as checks on imports: each rule names the files it covers, what
  * they may not import or mention, and why. Prints every violation with file and line; exits 1 if
  * there is any. Run by `npm run lint` and by test/lint/rooms.test.ts.
  */

@@ -30,7 +30,7 @@ export const catalog: Record<ImageKind, CatalogEntry> = {
     kind: 'mnist',
     title: 'MNIST handwritten digits',
     classNames: digitNames,
-    // SHA-256 of the original distribution files (three agree with ../shared/data/mnist/README.md).
+    // SHA-256 of the original distribution files (the two t10k files ship in resources/data).
     files: [
       { role: 'trainImages', name: 'train-images-idx3-ubyte.gz', sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609' },
       { role: 'trainLabels', name: 'train-labels-idx1-ubyte.gz', sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c' },

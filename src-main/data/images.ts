@@ -2,7 +2,7 @@
  * Image datasets as runs see them: raw bytes from a source, then the config's preprocessing
  * (class subset, size subsets, normalisation), with the dataset's identity recorded.
  */
-import type { ImageDataConfig } from '../../src-shared/config'
+import { bundledSplitOf, defaultBundledTrainSplit, type ImageDataConfig } from '../../src-shared/config'
 import { createRng } from '../lib/random'
 import { catalog } from './catalog'
 import { fingerprintSplits, type Dataset, type Split } from './dataset'
@@ -16,10 +16,11 @@ const rawCache = new Map<string, Promise<RawImageData>>()
 
 /** Raw data, read once per process per source (a sweep's runs share it). */
 function cachedRaw(spec: ImageDataConfig, options: SourceOptions): Promise<RawImageData> {
-  const key = JSON.stringify([spec.kind, spec.source, spec.bundledTrainSplit, options.dataDir])
+  const bundledSplit = bundledSplitOf(spec)
+  const key = JSON.stringify([spec.kind, spec.source, bundledSplit, spec.bundledTrainSplit, options.dataDir])
   let entry = rawCache.get(key)
   if (!entry) {
-    entry = loadRawImages(spec.kind, spec.source, { ...options, bundledTrainSplit: spec.bundledTrainSplit })
+    entry = loadRawImages(spec.kind, spec.source, { ...options, bundledSplit, bundledTrainSplit: spec.bundledTrainSplit })
     rawCache.set(key, entry)
     entry.catch(() => rawCache.delete(key))
   }
@@ -87,7 +88,8 @@ export async function loadImageDataset(spec: ImageDataConfig, seed: number, opti
         classes: spec.classes ?? null,
         trainSize: spec.trainSize ?? null,
         testSize: spec.testSize ?? null,
-        ...(raw.source === 'bundled' ? { bundledTrainSplit: spec.bundledTrainSplit } : {}),
+        // first-10k records what runs recorded before the t10k split existed, so their identities still match.
+        ...(raw.source === 'bundled' ? (bundledSplitOf(spec) === 't10k' ? { bundledSplit: 't10k' } : { bundledTrainSplit: spec.bundledTrainSplit ?? defaultBundledTrainSplit }) : {}),
         ...(subsetBySeed ? { subsetSeed: seed } : {}),
       },
       fingerprint: fingerprintSplits(train, test),

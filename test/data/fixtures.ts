@@ -1,11 +1,12 @@
-/** Small IDX files written by the tests themselves. */
+/** Small IDX files written by the tests themselves, and the real MNIST files the repository ships. */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { encodeIdx } from '../../src-main/data/idx'
 
-export const sharedMnist = new URL('../../../shared/data/mnist/', import.meta.url).pathname
+/** resources/data: MNIST's official test set (t10k) and the bundled training digits' labels. */
+export const bundledData = new URL('../../resources/data/', import.meta.url).pathname
 
 export function tempDir(prefix = 'fa-lab-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix))

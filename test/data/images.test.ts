@@ -1,25 +1,74 @@
-import { readFileSync } from 'node:fs'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { parseRunConfig, type ImageDataConfig } from '../../src-shared/config'
+import { bundledSizes, bundledSplitOf, parseRunConfig, type ImageDataConfig } from '../../src-shared/config'
 import { loadImageDataset, standardDeviation, standardMean } from '../../src-main/data/images'
 import { loadDataset } from '../../src-main/data/load'
 import { loadBundledMnist } from '../../src-main/data/sources'
 import { initBackend } from '../../src-main/engine/tf'
 import { train } from '../../src-main/engine/train'
-import { sharedMnist, tempDir, writeIdxFolder } from './fixtures'
+import { bundledData, tempDir, writeIdxFolder } from './fixtures'
 
 const spec = (over: Partial<ImageDataConfig> = {}) => parseRunConfig({ data: { kind: 'mnist', ...over }, model: { kind: 'two-layer', hidden: 4, outputs: over.classes?.length ?? 10 }, rule: 'bp', optimizer: { learningRate: 1 }, steps: 1 }).data as ImageDataConfig
 
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+/** The label bytes of an IDX file in resources/data (after its 8-byte header). */
+const idxLabels = (name: string) => gunzipSync(readFileSync(join(bundledData, name))).subarray(8)
+
 describe('bundled MNIST sample', () => {
-  it('is the first 10,000 training digits: labels equal the first 10,000 of train-labels-idx1-ubyte', async () => {
+  it('trains on the first 10,000 training digits and tests on the official t10k set by default', async () => {
     const raw = await loadBundledMnist()
-    expect(raw.train.n + raw.test.n).toBe(10000)
+    expect([raw.train.n, raw.test.n]).toEqual([10000, 10000])
+    expect(Buffer.from(raw.train.labels).equals(idxLabels('mnist-bundled-labels-idx1-ubyte.gz'))).toBe(true)
+    expect(raw.train.images.length).toBe(10000 * 784)
+    // The test split is MNIST's official test set: its labels hash as the t10k file's do, and that file is the published one.
+    expect(sha256(raw.test.labels)).toBe(sha256(idxLabels('t10k-labels-idx1-ubyte.gz')))
+    expect(sha256(raw.test.labels)).toBe('ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5')
+    expect(raw.files.map((f) => f.sha256)).toContain('f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6')
+    expect(raw.files.map((f) => f.sha256)).toContain('8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6')
+  })
+
+  it('keeps the old split selectable: first-10k trains on the first 8,000 and tests on the next 2,000', async () => {
+    const raw = await loadBundledMnist('first-10k')
     expect([raw.train.n, raw.test.n]).toEqual([8000, 2000])
-    const trainLabels = gunzipSync(readFileSync(join(sharedMnist, 'train-labels-idx1-ubyte.gz'))).subarray(8, 8 + 10000)
-    expect(Buffer.from([...raw.train.labels, ...raw.test.labels]).equals(trainLabels)).toBe(true)
+    // The first 10,000 labels of train-labels-idx1-ubyte.gz (checked against that file when bundled).
+    expect(sha256(Buffer.concat([raw.train.labels, raw.test.labels]))).toBe('2f345bad07338ec537641465e169cc4b7288a44244f251211c7f842641e7d927')
     expect(raw.train.images.length).toBe(8000 * 784)
+  })
+
+  it('a config names its split; one stored before the field existed (with bundledTrainSplit) keeps the old one and its identity', async () => {
+    const current = spec()
+    expect([bundledSplitOf(current), bundledSizes(current)]).toEqual(['t10k', { train: 10000, test: 10000 }])
+    const stored = spec({ bundledTrainSplit: 8000 })
+    expect([bundledSplitOf(stored), bundledSizes(stored)]).toEqual(['first-10k', { train: 8000, test: 2000 }])
+    expect(bundledSizes(spec({ bundledSplit: 'first-10k' }))).toEqual({ train: 8000, test: 2000 })
+    expect(() => spec({ bundledSplit: 't10k', bundledTrainSplit: 9000 })).toThrow(/bundledTrainSplit applies to bundledSplit "first-10k" only/)
+    const old = await loadImageDataset(stored, 1)
+    // What runs recorded before: the split's training count, no bundledSplit key.
+    expect(old.identity.preprocessing).toEqual({ normalize: 'standard', classes: null, trainSize: null, testSize: null, bundledTrainSplit: 8000 })
+    expect([old.train.n, old.test!.n]).toEqual([8000, 2000])
+    const standard = await loadImageDataset(current, 1)
+    expect(standard.identity.preprocessing).toMatchObject({ bundledSplit: 't10k' })
+    expect(standard.identity.fingerprint).not.toBe(old.identity.fingerprint)
+  })
+
+  it('refuses a t10k file that is not the published one, naming it', async () => {
+    const resources = tempDir('fa-lab-resources-')
+    cpSync(join(bundledData, '..'), resources, { recursive: true })
+    const labels = join(resources, 'data', 't10k-labels-idx1-ubyte.gz')
+    const bytes = gunzipSync(readFileSync(labels))
+    bytes[100] = (bytes[100] + 1) % 10
+    writeFileSync(labels, gzipSync(bytes))
+    const saved = process.env.FA_LAB_RESOURCES
+    process.env.FA_LAB_RESOURCES = resources
+    try {
+      await expect(loadBundledMnist()).rejects.toThrow(/t10k-labels-idx1-ubyte\.gz: is not MNIST's official test file: its SHA-256 is [0-9a-f]{64}, not f7ae60f9/)
+    } finally {
+      if (saved === undefined) delete process.env.FA_LAB_RESOURCES
+      else process.env.FA_LAB_RESOURCES = saved
+    }
   })
 
   it('restores exact bytes: every package value times 255 is within float error of an integer', () => {

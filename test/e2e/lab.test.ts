@@ -209,7 +209,7 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.goto(`${origin}/#/datasets`)
     await page.getByTestId('samples').waitFor()
     await expect.poll(() => page.locator('[data-testid="samples"] canvas').count()).toBe(80)
-    expect(await page.getByTestId('datasets-table').textContent()).toMatch(/mnist\s*bundled\s*8,000\s*2,000/)
+    expect(await page.getByTestId('datasets-table').textContent()).toMatch(/mnist\s*bundled\s*10,000\s*10,000/)
     await page.screenshot({ path: join(shots, 'datasets.png'), fullPage: true })
   })
 

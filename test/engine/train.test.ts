@@ -6,10 +6,10 @@ import { initBackend, tf } from '../../src-main/engine/tf'
 import { createSession } from '../../src-main/engine/session'
 import { train, type Evaluation } from '../../src-main/engine/train'
 
-/** The issue's synthetic config (Song et al.'s Gaussian setting), as shipped in resources/examples, with overrides. */
-const issueConfig = JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')) as RunConfigInput
+/** The synthetic example config (Song et al.'s Gaussian setting), as shipped in resources/examples, with overrides. */
+const syntheticExample = JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')) as RunConfigInput
 function songConfig(overrides: Partial<RunConfigInput> = {}): RunConfigInput {
-  return { ...issueConfig, ...overrides }
+  return { ...syntheticExample, ...overrides }
 }
 
 async function run(input: RunConfigInput) {

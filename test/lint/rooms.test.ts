@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { checkRooms } from '../../scripts/lint/rooms'
 
-describe('the rooms of STYLE.md', () => {
+describe('the rooms of CONTRIBUTING.md', () => {
   it('the project keeps them', () => {
     expect(checkRooms(new URL('../..', import.meta.url).pathname)).toEqual([])
   })

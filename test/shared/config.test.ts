@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseRunConfig } from '../../src-shared/config'
 
-const issueConfig = JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8'))
+const syntheticExample = JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8'))
 
 function issuesOf(input: unknown): string[] {
   try {
@@ -15,8 +15,8 @@ function issuesOf(input: unknown): string[] {
 }
 
 describe('run config', () => {
-  it('accepts the issue’s config exactly as written and fills defaults', () => {
-    const config = parseRunConfig(issueConfig)
+  it('accepts the shipped synthetic example config exactly as written and fills defaults', () => {
+    const config = parseRunConfig(syntheticExample)
     expect(config.rule).toBe('fa')
     expect(config.regularization).toEqual({ outputL2: 0.2, weightDecay: 0, dropout: 0 })
     expect(config.optimizer).toEqual({ learningRate: 0.01, batchSize: 0, momentum: 0 })
@@ -26,11 +26,11 @@ describe('run config', () => {
 
   it('refuses an invalid config naming each bad field', () => {
     const bad = {
-      ...issueConfig,
+      ...syntheticExample,
       rule: 'magic',
       steps: -5,
       optimizer: { learningRate: 0, batchSize: 0, lerningRate: 1 },
-      model: { ...issueConfig.model, activation: 'swish' },
+      model: { ...syntheticExample.model, activation: 'swish' },
     }
     const paths = issuesOf(bad)
     expect(paths).toEqual(expect.arrayContaining(['rule', 'steps', 'optimizer.learningRate', 'optimizer', 'model.activation']))
@@ -38,8 +38,8 @@ describe('run config', () => {
   })
 
   it('checks fields against each other', () => {
-    expect(issuesOf({ ...issueConfig, loss: 'cross-entropy' })).toEqual(expect.arrayContaining(['model.outputs', 'loss']))
-    expect(issuesOf({ ...issueConfig, data: { kind: 'mnist' }, model: { kind: 'two-layer', hidden: 10, outputs: 3 } })).toEqual(['model.outputs'])
-    expect(() => parseRunConfig({ ...issueConfig, data: { kind: 'mnist', classes: [3, 8] }, model: { kind: 'two-layer', hidden: 10, outputs: 1 } })).not.toThrow()
+    expect(issuesOf({ ...syntheticExample, loss: 'cross-entropy' })).toEqual(expect.arrayContaining(['model.outputs', 'loss']))
+    expect(issuesOf({ ...syntheticExample, data: { kind: 'mnist' }, model: { kind: 'two-layer', hidden: 10, outputs: 3 } })).toEqual(['model.outputs'])
+    expect(() => parseRunConfig({ ...syntheticExample, data: { kind: 'mnist', classes: [3, 8] }, model: { kind: 'two-layer', hidden: 10, outputs: 1 } })).not.toThrow()
   })
 })

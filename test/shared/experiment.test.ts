@@ -23,7 +23,7 @@ function faults(input: unknown): string[] {
 }
 
 describe('sweep expansion', () => {
-  it('expands the issue’s grid to 18 runs, first key slowest, values placed at their paths', () => {
+  it('expands a 2 × 3 × 3 grid to 18 runs, first key slowest, values placed at their paths', () => {
     const { runs } = expandExperiment({ name: 'alignment vs lambda', base, grid: { rule: ['fa', 'bp'], 'regularization.outputL2': [0, 0.1, 0.3], seed: [1, 2, 3] } })
     expect(runs).toHaveLength(18)
     expect(gridSize({ a: [1, 2], b: [1, 2, 3], c: [1, 2, 3] })).toBe(18)
