@@ -113,25 +113,29 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
     return w.outputs[L - 1]
   }
 
+  const batchwise = rule.kind === 'sign' && rule.magnitude === 'batchwise'
+
   /**
-   * The feedback matrix a rule uses for hidden layer l − 1 (shaped like W_l, or [h, k] for the
-   * direct rules), with a tensor to dispose when the rule formed a new one.
+   * Forms what needs tf ops before any heap view is taken (a tf allocation may grow the wasm
+   * memory and detach earlier views): batchwise sign's sign(W_l) ⊙ M_l, copied into its buffers.
+   * W_l is updated only after its own signal is formed, so these stay the matrices of this step.
    */
-  function feedbackOf(kind: Rule['kind'], l: number): { matrix: Float32Array; drawn: tf.Tensor | null } {
+  function prepare(): void {
+    if (!batchwise) return
+    for (let l = 1; l < L; l++) tf.tidy(() => signBuffers[l]!.set(rule.feedbackMatrix(l - 1).dataSync()))
+  }
+
+  /** The feedback matrix a rule uses for hidden layer l − 1 (shaped like W_l, or [h, k] for the direct rules). */
+  function feedbackOf(kind: Rule['kind'], l: number): Float32Array {
     const hidden = l - 1
     switch (kind) {
       case 'bp':
-        return { matrix: heap(layers[l].W), drawn: null }
+        return heap(layers[l].W)
       case 'sign':
-        if (rule.magnitude === 'batchwise') {
-          // sign(W) ⊙ this batch's magnitudes, formed by the rule itself
-          const drawn = tf.tidy(() => rule.feedbackMatrix(hidden))
-          return { matrix: heap(drawn), drawn }
-        }
-        blas.signOf(heap(layers[l].W), rule.magnitude === 'random' ? heap(rule.fixed[hidden]) : null, signBuffers[l]!)
-        return { matrix: signBuffers[l]!, drawn: null }
+        if (!batchwise) blas.signOf(heap(layers[l].W), rule.magnitude === 'random' ? heap(rule.fixed[hidden]) : null, signBuffers[l]!)
+        return signBuffers[l]!
       default:
-        return { matrix: heap(rule.fixed[hidden]), drawn: null }
+        return heap(rule.fixed[hidden])
     }
   }
 
@@ -144,10 +148,8 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
     const direct = directRules.includes(kind)
     const source = kind === 'dfa' ? error : kind === 'drtp' ? targets : delta
     const scale = kind === 'drtp' ? layer.scale / rows : layer.scale
-    const { matrix, drawn } = feedbackOf(kind, l)
     // ε = scale · source [rows, cols] · feedbackᵀ, feedback [fanIn, cols]
-    blas.sgemm(false, true, rows, layer.fanIn, direct ? outputs : layer.fanOut, source, matrix, out, scale, 0)
-    drawn?.dispose()
+    blas.sgemm(false, true, rows, layer.fanIn, direct ? outputs : layer.fanOut, source, feedbackOf(kind, l), out, scale, 0)
   }
 
   /** δ_{l−1} = ε ⊙ ψ'(a_{l−1}), in place, from the hidden output h_{l−1} = ψ(a_{l−1}). */
@@ -155,7 +157,7 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
     blas.gate(act, signalToDelta, hiddenOutput, rows, cols)
   }
 
-  return { layers, L, inputDim, outputs, workspace, forward, feedbackOf, signal, gate }
+  return { layers, L, inputDim, outputs, workspace, prepare, forward, feedbackOf, signal, gate }
 }
 
 /**
@@ -180,6 +182,7 @@ export function createFusedTrainer(
 
   function step(order: Int32Array | null, start: number, count: number, settings: OptimizerSettings): number {
     rule.nextBatch()
+    k.prepare()
     const w = k.workspace(count)
     let x = heap(train.x)
     let targets = heap(train.targets)
@@ -336,6 +339,7 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
       put('testAccuracy', testFit.accuracy)
     }
 
+    k.prepare()
     const w = k.workspace(probeRows)
     const x = heap(splits.probe.x)
     const targets = heap(splits.probe.targets)
@@ -346,7 +350,7 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
     for (let hidden = 0; hidden < L - 1; hidden++) {
       const l = hidden + 1
       // the rule's B for the measures: bp reports the fixed B as its null baseline
-      const { matrix: B, drawn } = rule.kind === 'bp' ? { matrix: heap(rule.fixed[hidden]), drawn: null } : k.feedbackOf(rule.kind, l)
+      const B = rule.kind === 'bp' ? heap(rule.fixed[hidden]) : k.feedbackOf(rule.kind, l)
       const forwardMap = effectiveForward(hidden)
       put('weightAlignment', cosineOf(blas.dotNorms(forwardMap, B)), hidden + 1)
       const change = scratch[hidden]
@@ -363,7 +367,6 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
         }
       put('signalAlignment', counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null, hidden + 1)
       put('norm.B', Math.sqrt(blas.dotNorms(B, B)[1]), hidden + 1)
-      drawn?.dispose()
     }
     for (let l = 0; l < L; l++) {
       put('gradientAlignment', cosineOf(blas.dotNorms(ruleGradients[l], bpGradients[l])), l + 1)

@@ -10,7 +10,7 @@ import type { Activation, LossKind, ModelConfig, RuleKind, RunConfigInput } from
 import { parseRunConfig } from '../../src-shared/config'
 import type { Dataset } from '../../src-main/data/dataset'
 import { blasUnavailableReason, loadBlas } from '../../src-main/engine/blas'
-import { initBackend } from '../../src-main/engine/tf'
+import { initBackend, tf } from '../../src-main/engine/tf'
 import type { Metrics } from '../../src-main/engine/evaluation'
 import { createSession } from '../../src-main/engine/session'
 import { train, type Evaluation } from '../../src-main/engine/train'
@@ -86,7 +86,7 @@ function compareMetrics(fast: Metrics, reference: Metrics, label: string, tolera
  * updates (new − old parameters) and losses agree to relative 1e-5, and their measures agree
  * before the first step and after the last.
  */
-function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label: string): void {
+function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label: string, betweenSteps: (step: number) => void = () => {}): void {
   const config = parseRunConfig(input)
   const fast = createSession(config, data)
   const reference = createSession(config, data, { fused: false })
@@ -105,6 +105,7 @@ function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label
       weights(fast).forEach((after, i) => {
         expect(updateError(before[i], after, referenceBefore[i], referenceAfter[i]), `${label} parameter ${i} at step ${s}`).toBeLessThan(1e-5)
       })
+      betweenSteps(s)
     }
     compareMetrics(fast.evaluate(), reference.evaluate(), `${label} after ${steps} steps`, 1e-4)
   } finally {
@@ -171,6 +172,27 @@ describe('the fused step makes the reference update', () => {
       steps: 4,
     }
     compareSteps(input, dataset('mse'), 4, `sign ${feedbackMagnitude}`)
+  })
+})
+
+describe('the fused path holds no stale view of WebAssembly memory', () => {
+  it('steps and measures correctly after the wasm heap grows', () => {
+    const input: RunConfigInput = {
+      seed: 8,
+      data: dataConfig('cross-entropy'),
+      model: { kind: 'mlp', hidden: [20, 10], activation: 'relu', outputs, bias: true, init: 'he' },
+      rule: 'sign',
+      feedbackMagnitude: 'batchwise',
+      loss: 'cross-entropy',
+      optimizer: { learningRate: 0.05, batchSize: 10 },
+      steps: 4,
+    }
+    const kept: tf.Tensor[] = []
+    compareSteps(input, dataset('cross-entropy'), 4, 'heap growth', (step) => {
+      // 64 MiB more tensor memory: the wasm memory grows, and every earlier view of it is detached
+      if (step === 1) kept.push(tf.zeros([16 << 20]))
+    })
+    kept.forEach((t) => t.dispose())
   })
 })
 
