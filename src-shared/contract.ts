@@ -92,6 +92,18 @@ export interface WeightImages {
   units: number[][]
 }
 
+/**
+ * The spectra of the theory's Gram matrices G and H that a run kept (src-main/engine/theory.ts):
+ * one row per kept logged step, each ascending, all eigenvalues or evenly spaced order statistics.
+ */
+export interface TheorySpectra {
+  runId: number
+  steps: number[]
+  G: number[][]
+  /** Null for rules without H (DRTP). */
+  H: number[][] | null
+}
+
 export interface DatasetEntry {
   kind: DatasetKind
   source: 'bundled' | 'download' | 'folder'
@@ -160,6 +172,7 @@ export interface LabRequests {
   getRun(runId: number): RunDetail
   getMetricSeries(request: { runIds: number[]; name: string }): SeriesData[]
   getWeightImages(request: { runId: number; count: number }): WeightImages | null
+  getTheorySpectra(runId: number): TheorySpectra | null
   setRunTags(request: { runId: number; tags: string[] }): void
   setRunNote(request: { runId: number; note: string }): void
   deleteRuns(runIds: number[]): void
@@ -207,6 +220,7 @@ export const requestChannels = {
   getRun: 'runs:get',
   getMetricSeries: 'metrics:series',
   getWeightImages: 'runs:weights',
+  getTheorySpectra: 'runs:spectra',
   setRunTags: 'runs:tags',
   setRunNote: 'runs:note',
   deleteRuns: 'runs:delete',
@@ -248,6 +262,7 @@ export const requestSchemas = {
   getRun: id,
   getMetricSeries: z.strictObject({ runIds: z.array(id).max(500), name: z.string().min(1).max(200) }),
   getWeightImages: z.strictObject({ runId: id, count: z.int().min(1).max(256) }),
+  getTheorySpectra: id,
   setRunTags: z.strictObject({ runId: id, tags: z.array(z.string().max(100)).max(50) }),
   setRunNote: z.strictObject({ runId: id, note: z.string().max(100_000) }),
   deleteRuns: z.array(id).min(1).max(10_000),

@@ -74,7 +74,8 @@ export const chartGroups: ChartGroup[] = [
   { id: 'gradientAlignment', title: 'Gradient alignment', axis: 'cosine', range: cosine },
   { id: 'norm', title: 'Norms', axis: 'Frobenius norm', range: { min: 0 } },
   { id: 'schedule', title: 'Schedules', axis: 'value', range: { min: 0 } },
-  { id: 'theory', title: 'Gram-matrix eigenvalues', axis: 'eigenvalue', range: {} },
+  { id: 'theoryG', title: 'Eigenvalues of G', axis: 'eigenvalue', range: { min: 0, log: true } },
+  { id: 'theory', title: 'Eigenvalues of H and G + H', axis: 'eigenvalue', range: {} },
   { id: 'theoryCheck', title: 'Theory checks', axis: 'relative difference', range: { min: 0, log: true } },
   { id: 'other', title: 'Other measures', axis: 'value', range: {} },
 ]
@@ -155,8 +156,8 @@ for (const spec of [
   { name: 'norm.B', layers: 'glued', label: 'norm of B', unit: 'Frobenius norm', group: 'norm', largerIsBetter: false, range: { min: 0 }, description: 'Frobenius norm of a feedback matrix' },
   { name: 'outputL2', layers: 'none', label: 'output L2', symbol: () => 'λ_t', unit: '', group: 'schedule', largerIsBetter: false, range: { min: 0 }, description: 'λ at this step, from regularization.outputL2 (a number or a schedule)' },
   // The two-layer theory (src-main/engine/theory.ts): G from β's update, H from W's through b.
-  { name: 'lambdaMinG', layers: 'none', label: 'smallest eigenvalue of G', symbol: () => 'λ_min(G)', unit: '', group: 'theory', largerIsBetter: true, range: {}, description: 'G_ij = (1/p) Σ_r ψ(w_r·x_i) ψ(w_r·x_j); the convergence argument needs it bounded away from 0' },
-  { name: 'lambdaMaxG', layers: 'none', label: 'largest eigenvalue of G', symbol: () => 'λ_max(G)', unit: '', group: 'theory', largerIsBetter: false, range: {}, description: 'G_ij = (1/p) Σ_r ψ(w_r·x_i) ψ(w_r·x_j)' },
+  { name: 'lambdaMinG', layers: 'none', label: 'smallest eigenvalue of G', symbol: () => 'λ_min(G)', unit: '', group: 'theoryG', largerIsBetter: true, range: {}, description: 'G_ij = (1/p) Σ_r ψ(w_r·x_i) ψ(w_r·x_j); the convergence argument needs it bounded away from 0' },
+  { name: 'lambdaMaxG', layers: 'none', label: 'largest eigenvalue of G', symbol: () => 'λ_max(G)', unit: '', group: 'theoryG', largerIsBetter: false, range: {}, description: 'G_ij = (1/p) Σ_r ψ(w_r·x_i) ψ(w_r·x_j)' },
   { name: 'lambdaMinH', layers: 'none', label: 'smallest eigenvalue of H', symbol: () => 'λ_min(H)', unit: '', group: 'theory', largerIsBetter: true, range: {}, description: 'H_ij = (1/p) Σ_r β_r b_r ψ′(w_r·x_i) ψ′(w_r·x_j) x_i·x_j; negative under FA, ≥ 0 under BP' },
   { name: 'lambdaMaxH', layers: 'none', label: 'largest eigenvalue of H', symbol: () => 'λ_max(H)', unit: '', group: 'theory', largerIsBetter: false, range: {}, description: 'H_ij = (1/p) Σ_r β_r b_r ψ′(w_r·x_i) ψ′(w_r·x_j) x_i·x_j' },
   { name: 'lambdaMinGH', layers: 'none', label: 'smallest eigenvalue of G + H', symbol: () => 'λ_min(G + H)', unit: '', group: 'theory', largerIsBetter: true, range: {}, description: 'the rate of df/dt = −η[(2/(nk))(G + H)e + λf] along its slowest direction' },

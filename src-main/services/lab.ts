@@ -19,7 +19,7 @@ import { createEventHub } from './events'
 import { queueExperiment } from './experiments'
 import { renderFigure } from './figures'
 import { listPresets } from './presets'
-import { samplesByClass, summarizeExperiments, summarizeRun, weightImages } from './summaries'
+import { samplesByClass, summarizeExperiments, summarizeRun, theorySpectra, weightImages } from './summaries'
 
 export interface LabServiceOptions {
   labPath: string
@@ -122,6 +122,8 @@ export function createLabService(options: LabServiceOptions) {
       if (kind !== 'mnist' && kind !== 'fashion-mnist') return null
       return weightImages(runId, store.artifacts(runId).find((a) => a.name === 'W1'), count)
     },
+
+    getTheorySpectra: (runId) => (requireRun(runId), theorySpectra(runId, store.artifacts(runId))),
 
     setRunTags: ({ runId, tags }) => (requireRun(runId), store.setTags(runId, tags)),
     setRunNote: ({ runId, note }) => (requireRun(runId), store.setNote(runId, note)),

@@ -3,7 +3,7 @@
  * experiment summaries, a run's first-layer weights as images, sample images per class. Pure
  * functions of store records and loaded data.
  */
-import type { DatasetSamples, ExperimentSummary, RunSummary, WeightImages } from '../../src-shared/contract'
+import type { DatasetSamples, ExperimentSummary, RunSummary, TheorySpectra, WeightImages } from '../../src-shared/contract'
 import { LabError } from '../../src-shared/contract'
 import { columnFields, fieldColumnName, getPath } from '../../src-shared/fields'
 import type { RawImageData } from '../data/sources'
@@ -67,6 +67,27 @@ export function weightImages(runId: number, W1: ArtifactRecord | undefined, coun
     units.push(column)
   }
   return { runId, imageShape: [28, 28], units }
+}
+
+/**
+ * The spectra a run kept (artifacts `spectrum.steps` [rows], `spectrum.G` and `spectrum.H`
+ * [rows, points]) as rows; null when it kept none. Shapes are checked against the data.
+ */
+export function theorySpectra(runId: number, artifacts: ArtifactRecord[]): TheorySpectra | null {
+  const find = (name: string) => artifacts.find((a) => a.name === name)
+  const steps = find('spectrum.steps')
+  const G = find('spectrum.G')
+  if (!steps || !G) return null
+  const rows = steps.values.length
+  const split = (a: ArtifactRecord): number[][] => {
+    const [count, points] = a.shape
+    if (a.shape.length !== 2 || count !== rows || !Number.isSafeInteger(points) || a.values.length !== rows * points) {
+      throw new LabError(`run ${runId}'s ${a.name} is damaged: shape ${JSON.stringify(a.shape)} with ${a.values.length} values for ${rows} steps`)
+    }
+    return Array.from({ length: rows }, (_, i) => Array.from(a.values.subarray(i * points, (i + 1) * points)))
+  }
+  const H = find('spectrum.H')
+  return { runId, steps: Array.from(steps.values), G: split(G), H: H ? split(H) : null }
 }
 
 /** The first `perClass` training images of each class, in file order. */

@@ -54,7 +54,15 @@ export function seriesChartOption(spec: SeriesChartSpec): EChartsOption {
   }
 }
 
-/** Groups a run's measure names into the run detail's charts, with titles, axes and ranges from the measures registry. */
-export function chartGroups(metricNames: string[]): { title: string; yName: string; names: string[]; yLog?: boolean; yMin?: number; yMax?: number }[] {
-  return groupMeasures(metricNames).map(({ group, names }) => ({ title: group.title, yName: group.axis, names, yLog: group.range.log, yMin: group.range.log ? undefined : group.range.min, yMax: group.range.max }))
+/**
+ * Groups a run's measure names into the run detail's charts, with titles, axes and ranges from the
+ * measures registry; with `groupIds`, only the groups in it (`inside`) or outside it.
+ */
+export function chartGroups(
+  metricNames: string[],
+  groupIds?: ReadonlySet<string>,
+  inside = true,
+): { title: string; yName: string; names: string[]; yLog?: boolean; yMin?: number; yMax?: number }[] {
+  const chosen = groupMeasures(metricNames).filter(({ group }) => !groupIds || groupIds.has(group.id) === inside)
+  return chosen.map(({ group, names }) => ({ title: group.title, yName: group.axis, names, yLog: group.range.log, yMin: group.range.log ? undefined : group.range.min, yMax: group.range.max }))
 }
