@@ -1,5 +1,6 @@
+import { existsSync, rmSync } from 'node:fs'
 import { openStore, type Store } from '../store/store'
-import { exportRuns, importRuns } from '../store/transfer'
+import { checkImportable, exportRuns, importRuns } from '../store/transfer'
 import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
 
@@ -9,6 +10,17 @@ function withStore(store: Store, body: (store: Store) => void): void {
     body(store)
   } finally {
     store.close()
+  }
+}
+
+/** Opens (or creates) the lab file at `path` for `body`; a file this call created is removed again if the body fails. */
+function withNewFileRemovedOnFailure(path: string, body: (store: Store) => void): void {
+  const existed = existsSync(path)
+  try {
+    withStore(openStore(path), body)
+  } catch (error) {
+    if (!existed) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true })
+    throw error
   }
 }
 
@@ -70,7 +82,9 @@ export const mergeCommand: Command = {
     const usage = 'fa-lab merge --db lab.sqlite shard-*.sqlite'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } }, true)
     if (positionals.length === 0) throw new UsageError(`name the shard files to merge\n\nusage: ${usage}`)
-    withStore(openStore(needDb(values.db, usage)), (store) => {
+    // Every file is checked before the lab file is opened (or created): a refused merge writes nothing.
+    positionals.forEach(checkImportable)
+    withNewFileRemovedOnFailure(needDb(values.db, usage), (store) => {
       const results = positionals.map((file) => ({ file, ...importRuns(store, file) }))
       if (values.json) console.log(JSON.stringify(results))
       else for (const r of results) console.log(`${r.file}: ${r.runsAdded} runs added, ${r.runsSkipped} already present`)
@@ -100,7 +114,8 @@ export const importRunsCommand: Command = {
     const usage = 'fa-lab import-runs --db lab.sqlite runs.falab'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' } }, true)
     if (positionals.length !== 1) throw new UsageError(`name one file to import\n\nusage: ${usage}`)
-    withStore(openStore(needDb(values.db, usage)), (store) => {
+    checkImportable(positionals[0])
+    withNewFileRemovedOnFailure(needDb(values.db, usage), (store) => {
       const result = importRuns(store, positionals[0])
       console.log(`${positionals[0]}: ${result.runsAdded} runs imported, ${result.runsSkipped} already present`)
     })

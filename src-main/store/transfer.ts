@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { databaseOf, type Db } from './connection'
+import { openImportSource, validateImport } from './import-check'
 import { openStore, type Store } from './store'
 
 export interface TransferResult {
@@ -13,30 +14,21 @@ export interface TransferResult {
   experimentsAdded: number
 }
 
-/** Copies runs (all, or those with the given ids in `source`) from `source` into `target`. */
+/** Copies runs (all, or those with the given ids in `source`) from `source` into `target`, reading `source` only. */
 export function copyRuns(source: Store, target: Store, runIds?: number[]): TransferResult {
   const result: TransferResult = { runsAdded: 0, runsSkipped: 0, experimentsAdded: 0 }
   const runs = source.listRuns(runIds ? { ids: runIds } : {})
-  const s = databaseOf(source)
-  const t = databaseOf(target)
-  t.prepare('ATTACH DATABASE ? AS src').run(source.path)
-  try {
-    return copyAttached(source, target, runs, s, t, result)
-  } finally {
-    t.prepare('DETACH DATABASE src').run()
-  }
+  return copyFrom(source, target, runs, databaseOf(source), databaseOf(target), result)
 }
 
-function copyAttached(source: Store, target: Store, runs: ReturnType<Store['listRuns']>, s: Db, t: Db, result: TransferResult): TransferResult {
+const runFields = ['uid', 'sweep_index', 'name', 'config', 'seed', 'rule', 'status', 'backend', 'dataset', 'dataset_fingerprint', 'queued_at', 'started_at', 'ended_at', 'duration_ms', 'steps_done', 'total_steps', 'error', 'final_metrics', 'note', 'stop_reason']
+
+function copyFrom(source: Store, target: Store, runs: ReturnType<Store['listRuns']>, s: Db, t: Db, result: TransferResult): TransferResult {
   const experimentIds = new Map<number, number>()
   const hasUid = t.prepare('SELECT id FROM runs WHERE uid = ?')
   const experimentByUid = t.prepare('SELECT id FROM experiments WHERE uid = ?')
-  const insertRun = t.prepare(
-    `INSERT INTO runs (uid, experiment_id, sweep_index, name, config, seed, rule, status, backend, dataset, dataset_fingerprint,
-       queued_at, started_at, ended_at, duration_ms, steps_done, total_steps, error, final_metrics, note)
-     SELECT uid, @experimentId, sweep_index, name, config, seed, rule, status, backend, dataset, dataset_fingerprint,
-       queued_at, started_at, ended_at, duration_ms, steps_done, total_steps, error, final_metrics, note FROM src.runs WHERE id = @sourceId`,
-  )
+  const sourceRun = s.prepare(`SELECT ${runFields.join(', ')} FROM runs WHERE id = ?`)
+  const insertRun = t.prepare(`INSERT INTO runs (experiment_id, ${runFields.join(', ')}) VALUES (@experimentId, ${runFields.map((f) => `@${f}`).join(', ')})`)
   const names = s.prepare('SELECT id, name FROM metric_names').all() as { id: number; name: string }[]
   const chunks = s.prepare('SELECT name_id, first_step, steps, vals, walls FROM metric_chunks WHERE run_id = ?')
   const insertChunk = t.prepare('INSERT INTO metric_chunks (run_id, name_id, first_step, steps, vals, walls) VALUES (?, ?, ?, ?, ?, ?)')
@@ -74,7 +66,7 @@ function copyAttached(source: Store, target: Store, runs: ReturnType<Store['list
             experimentIds.set(run.experimentId, experimentId)
           }
         }
-        const newId = Number(insertRun.run({ experimentId, sourceId: run.id }).lastInsertRowid)
+        const newId = Number(insertRun.run({ ...(sourceRun.get(run.id) as Record<string, unknown>), experimentId }).lastInsertRowid)
         for (const c of chunks.all(run.id) as { name_id: number; first_step: number; steps: Buffer; vals: Buffer; walls: Buffer }[])
           insertChunk.run(newId, targetNameId(c.name_id), c.first_step, c.steps, c.vals, c.walls)
         for (const a of artifacts.all(run.id) as { name: string; shape: string; data: Buffer }[]) insertArtifact.run(newId, a.name, a.shape, a.data)
@@ -98,11 +90,26 @@ export function exportRuns(store: Store, runIds: number[], outPath: string): Tra
   }
 }
 
-/** Imports every run of a lab file (an export or a shard) into `store`, skipping runs it has. */
+/**
+ * Imports every run of a lab file (an export or a shard) into `store`, skipping runs it has. The
+ * file is opened read-only and never changed; every run, metric blob and artifact is validated
+ * before anything is written, and the runs are written in one transaction.
+ */
 export function importRuns(store: Store, fromPath: string): TransferResult {
-  const source = openStore(fromPath, { mustExist: true })
+  const source = openImportSource(fromPath)
   try {
-    return copyRuns(source, store)
+    validateImport(source.store, fromPath)
+    return copyRuns(source.store, store)
+  } finally {
+    source.close()
+  }
+}
+
+/** Checks that `fromPath` can be imported (see importRuns) without writing anything anywhere. */
+export function checkImportable(fromPath: string): void {
+  const source = openImportSource(fromPath)
+  try {
+    validateImport(source.store, fromPath)
   } finally {
     source.close()
   }

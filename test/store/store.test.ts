@@ -12,7 +12,8 @@ import { exportRuns, importRuns } from '../../src-main/store/transfer'
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-store-'))
 let counter = 0
 const fresh = () => join(dir, `lab-${++counter}.sqlite`)
-const config = (seed = 1, steps = 100) => ({ seed, rule: 'fa', steps, data: { kind: 'synthetic' } })
+/** A valid run config (imports validate it), logging every step. */
+const config = (seed = 1, steps = 10_000) => ({ seed, rule: 'fa', steps, evalEvery: 1, data: { kind: 'synthetic', n: 10, inputDim: 2 }, model: { kind: 'two-layer', hidden: 3 }, optimizer: { learningRate: 0.1 } })
 
 /** The pid of a process that has exited (a killed lab's, as far as the store can tell). */
 function deadPid(): number {
@@ -35,7 +36,7 @@ describe('run store', () => {
   it('keeps the status lifecycle and every field of a run', () => {
     const store = openStore(fresh())
     const experimentId = store.createExperiment({ name: 'e', definition: { grid: {} } })
-    const [id] = store.queueRuns([{ config: { ...config(), name: 'first' }, experimentId, sweepIndex: 0 }])
+    const [id] = store.queueRuns([{ config: { ...config(1, 100), name: 'first' }, experimentId, sweepIndex: 0 }])
     expect(store.getRun(id)).toMatchObject({ status: 'queued', seed: 1, rule: 'fa', totalSteps: 100, name: 'first', experimentId, sweepIndex: 0 })
     store.markRunning(id, 'wasm', { fingerprint: 'f00', kind: 'synthetic' })
     store.appendMetrics(id, [{ step: 0, metrics: { trainLoss: 2 }, wallTimeMs: 1 }, { step: 50, metrics: { trainLoss: 1 }, wallTimeMs: 2 }])
