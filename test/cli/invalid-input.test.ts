@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -59,4 +59,22 @@ describe('invalid config and experiment files exit 2 (defect 9)', () => {
     expect(counted.stderr.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(20)
     expect(counted.stderr).toContain('… and 40 more faults')
   })
+
+  it('run: refuses a 10¹⁰-run grid at once with the count, and --workers beyond the machine', async () => {
+    const paths = ['seed', 'steps', 'evalEvery', 'evalSamples', 'data.n', 'data.inputDim', 'model.hidden', 'optimizer.learningRate', 'regularization.outputL2', 'regularization.weightDecay']
+    const grid = Object.fromEntries(paths.map((p) => [p, Array.from({ length: 10 }, (_, i) => i + 1)]))
+    const huge = file('huge-grid.json', JSON.stringify({ name: 'huge', base, grid }))
+    const started = performance.now()
+    const refused = await cli(['run', huge, '--db', join(dir, 'huge-never.sqlite')])
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('expands to 10,000,000,000 runs, more than the limit of 10,000')
+    const raised = await cli(['run', huge, '--db', join(dir, 'huge-never.sqlite'), '--max-runs', '100'])
+    expect(raised.stderr).toContain('more than the limit of 100:')
+    const workers = await cli(['run', huge, '--db', join(dir, 'huge-never.sqlite'), '--workers', '64'])
+    expect(workers.code).toBe(2)
+    expect(workers.stderr).toMatch(/--workers 64: 64 is more than this machine can use: at most \d+ \(two per core/)
+    expect(existsSync(join(dir, 'huge-never.sqlite'))).toBe(false)
+  })
 })
+
