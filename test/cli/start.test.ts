@@ -148,6 +148,22 @@ describe('npm run lab (fa-lab start) on a machine with the Electron binary', () 
   }, 600_000)
 })
 
+describe('npm run dev (fa-lab start --dev)', () => {
+  it('runs electron-vite dev only with better-sqlite3 built for Electron, and says what to run otherwise', async () => {
+    const record = join(mkdtempSync(join(tmpdir(), 'fa-lab-record-')), 'electron.json')
+    const dist = standInElectron(record)
+    const result = await runCli(['start', '--dev'], environment({ ELECTRON_OVERRIDE_DIST_PATH: dist }), undefined, 'stdout', 590_000)
+    if (result.code === 1) {
+      expect(result.stderr).toMatch(/the dev server needs better-sqlite3 built for Electron .* could not be built here .* Plain `npm run lab` still opens the window/)
+      expect(existsSync(record)).toBe(false)
+    } else {
+      // With Electron's headers at hand, electron-vite's dev server starts the binary with the renderer's dev URL.
+      const seen = JSON.parse(readFileSync(record, 'utf8'))
+      expect(seen.env.ELECTRON_RENDERER_URL).toMatch(/^http:\/\/localhost:\d+/)
+    }
+  }, 600_000)
+})
+
 describe('npm run lab (fa-lab start) where the Electron binary is missing', () => {
   it('says so in one paragraph, serves the default lab in browser mode and opens it in the browser through the platform opener', async () => {
     const record = join(mkdtempSync(join(tmpdir(), 'fa-lab-record-')), 'opener.txt')
