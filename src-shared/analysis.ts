@@ -2,12 +2,17 @@
  * Comparing runs: x axes, smoothing, downsampling, grouping with mean and spread, sweep points and
  * summaries. Pure functions shared by the comparison view and the headless figure command.
  */
+import { z } from 'zod'
 import { bundledSizes } from './config'
 import { fieldShortName, getPath } from './fields'
 import { measureInfo } from './measures'
 
-export type XAxis = 'step' | 'epoch' | 'samples' | 'wallTime'
-export type Band = 'none' | 'sd' | 'se' | 'ci95'
+/** What a comparison puts on x: updates, epochs, samples seen, or wall time. */
+export const XAxis = z.enum(['step', 'epoch', 'samples', 'wallTime'])
+export type XAxis = z.infer<typeof XAxis>
+/** The spread drawn around a group's mean: none, SD, SE or a 95% confidence interval. */
+export const Band = z.enum(['none', 'sd', 'se', 'ci95'])
+export type Band = z.infer<typeof Band>
 
 export interface RunSeries {
   runId: number

@@ -64,6 +64,9 @@ export const losses = ['mse', 'cross-entropy'] as const
 export const backends = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const
 
 export const Activation = z.enum(activations)
+/** Where a run is in its life; the store, the runner and the contract all use this one list. */
+export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'diverged', 'interrupted'])
+export type RunStatus = z.infer<typeof RunStatus>
 /** The image datasets (the run schema's `data.kind` besides `synthetic`). */
 export const ImageKind = z.enum(['mnist', 'fashion-mnist'])
 export type ImageKind = z.infer<typeof ImageKind>

@@ -5,10 +5,13 @@
  * test double are all generated from these tables. No electron, node or DOM imports.
  */
 import { z } from 'zod'
-import { FigureSpec, type FigureSpecInput } from './figure'
+import { ImageKind, ImageSource, RunStatus } from './config'
+import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
+import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure'
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'diverged' | 'interrupted'
-export type DatasetKind = 'mnist' | 'fashion-mnist'
+export { RunStatus }
+/** The image datasets the Datasets screen lists, downloads and imports (the schema's ImageKind). */
+export type DatasetKind = ImageKind
 
 export interface LabInfo {
   /** The open lab file. */
@@ -111,7 +114,7 @@ export interface DatasetEntry {
   trainSize: number
   testSize: number
   bytes: number
-  configSource: 'bundled' | 'download' | { dir: string }
+  configSource: ImageSource
 }
 
 export interface DatasetSamples {
@@ -163,8 +166,8 @@ export interface RunFilter {
 export interface LabRequests {
   getLabInfo(): LabInfo
   listPresets(): Preset[]
-  validateExperiment(experiment: unknown): ValidationResult
-  startExperiment(experiment: unknown): { experimentId: number; runIds: number[] }
+  validateExperiment(experiment: ExperimentInput): ValidationResult
+  startExperiment(experiment: ExperimentInput): { experimentId: number; runIds: number[] }
   cancelExperiment(experimentId: number): void
   cancelRun(runId: number): void
   listExperiments(): ExperimentSummary[]
@@ -184,7 +187,7 @@ export interface LabRequests {
   /** A native folder dialog (desktop app only); null when the user cancels. */
   chooseFolder(): string | null
   /** A figure over stored runs as SVG, PNG or PDF (base64), with the plotted numbers as CSV and JSON. */
-  renderFigure(request: { spec: FigureSpecInput; format: 'svg' | 'png' | 'pdf'; pixelRatio?: number }): RenderedFigure
+  renderFigure(request: { spec: FigureSpecInput; format: FigureFormat; pixelRatio?: number }): RenderedFigure
   saveComparison(request: { name: string; spec: FigureSpecInput }): void
   listComparisons(): SavedComparison[]
 }
@@ -242,23 +245,22 @@ export const eventChannels = {
 } as const satisfies Record<keyof LabEvents, string>
 
 const id = z.int().positive()
-const statuses = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'diverged', 'interrupted'])
-const kind = z.enum(['mnist', 'fashion-mnist'])
-const source = z.union([z.enum(['bundled', 'download']), z.strictObject({ dir: z.string().min(1) })])
 
 /**
  * Argument schemas, checked by main before any service is called. `undefined` marks requests
- * without an argument. Experiments are checked in depth by the service (expandExperiment).
+ * without an argument. Experiments to start are checked against the experiment schema here and
+ * their run configs in depth by the service (expandExperiment); experiments to validate are
+ * checked only by the service, whose answer is the list of faults.
  */
 export const requestSchemas = {
   getLabInfo: z.undefined(),
   listPresets: z.undefined(),
-  validateExperiment: z.unknown(),
-  startExperiment: z.unknown(),
+  validateExperiment: ExperimentDraft,
+  startExperiment: ExperimentRequest,
   cancelExperiment: id,
   cancelRun: id,
   listExperiments: z.undefined(),
-  listRuns: z.strictObject({ experimentId: id.optional(), status: z.array(statuses).optional() }),
+  listRuns: z.strictObject({ experimentId: id.optional(), status: z.array(RunStatus).optional() }),
   getRun: id,
   getMetricSeries: z.strictObject({ runIds: z.array(id).max(500), name: z.string().min(1).max(200) }),
   getWeightImages: z.strictObject({ runId: id, count: z.int().min(1).max(256) }),
@@ -268,11 +270,11 @@ export const requestSchemas = {
   deleteRuns: z.array(id).min(1).max(10_000),
   restoreRuns: z.array(id).min(1).max(10_000),
   listDatasets: z.undefined(),
-  importDatasetFolder: z.strictObject({ kind, dir: z.string().min(1).max(4096) }),
-  downloadDataset: kind,
-  getDatasetSamples: z.strictObject({ kind, source, perClass: z.int().min(1).max(50) }),
+  importDatasetFolder: z.strictObject({ kind: ImageKind, dir: z.string().min(1).max(4096) }),
+  downloadDataset: ImageKind,
+  getDatasetSamples: z.strictObject({ kind: ImageKind, source: ImageSource, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
-  renderFigure: z.strictObject({ spec: FigureSpec, format: z.enum(['svg', 'png', 'pdf']), pixelRatio: z.number().min(0.5).max(8).optional() }),
+  renderFigure: z.strictObject({ spec: FigureSpec, format: FigureFormat, pixelRatio: z.number().min(0.5).max(8).optional() }),
   saveComparison: z.strictObject({ name: z.string().min(1).max(200), spec: FigureSpec }),
   listComparisons: z.undefined(),
 } satisfies { [K in keyof LabRequests]: z.ZodType<Parameters<LabRequests[K]>[0]> }

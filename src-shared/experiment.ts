@@ -39,6 +39,25 @@ export const ExperimentConfig = z.strictObject({
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>
 export type ExperimentInput = z.input<typeof ExperimentConfig>
 
+/**
+ * An experiment as a request to start it: prototype-machinery keys and runaway nesting refused
+ * first (nothing else reads such input), then the experiment schema; the run configs inside are
+ * checked in depth by expandExperiment.
+ */
+export const ExperimentRequest = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    for (const issue of structureIssues(value)) ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message })
+  })
+  .pipe(ExperimentConfig)
+
+/**
+ * An experiment as a request to validate it: validation's answer is the list of faults, so any
+ * value is accepted here and every fault comes back as data in the ValidationResult (never as a
+ * refused request).
+ */
+export const ExperimentDraft = z.custom<ExperimentInput>(() => true)
+
 export interface ExpandedRun {
   sweepIndex: number
   /** Index of the variant this run comes from (0 when the experiment has none). */

@@ -5,7 +5,7 @@
  */
 import type { EChartsOption } from 'echarts'
 import { z } from 'zod'
-import { axisTitles, downsampleMinMax, groupCurves, sweepLines, type RunSeries } from './analysis'
+import { axisTitles, Band, downsampleMinMax, groupCurves, sweepLines, XAxis, type RunSeries } from './analysis'
 import { fieldTitle } from './fields'
 import { measureInfo, measureTitle } from './measures'
 
@@ -14,9 +14,9 @@ export const FigureSpec = z.strictObject({
   title: z.string().default(''),
   runIds: z.array(z.int().positive()).min(1),
   measure: z.string().min(1),
-  xAxis: z.enum(['step', 'epoch', 'samples', 'wallTime']).default('step'),
+  xAxis: XAxis.default('step'),
   groupBy: z.array(z.string().min(1)).default([]),
-  band: z.enum(['none', 'sd', 'se', 'ci95']).default('sd'),
+  band: Band.default('sd'),
   /** EMA factor β in [0, 1); 0 is off. */
   smoothing: z.number().min(0).lt(1).default(0),
   logX: z.boolean().default(false),
@@ -30,6 +30,10 @@ export const FigureSpec = z.strictObject({
 })
 export type FigureSpec = z.infer<typeof FigureSpec>
 export type FigureSpecInput = z.input<typeof FigureSpec>
+
+/** The file formats a figure renders to. */
+export const FigureFormat = z.enum(['svg', 'png', 'pdf'])
+export type FigureFormat = z.infer<typeof FigureFormat>
 
 export interface FigureData {
   header: string[]

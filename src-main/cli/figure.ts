@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { FigureSpec } from '../../src-shared/figure'
-import { renderFigure, type FigureFormat } from '../services/figures'
+import { FigureFormat, FigureSpec } from '../../src-shared/figure'
+import { renderFigure } from '../services/figures'
 import { openStore } from '../store/store'
 import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
@@ -34,7 +34,7 @@ export const figureCommand: Command = {
     }
     if (!values.db || !values.view || !values.out) throw new UsageError(`--db, --view and --out are required\n\n${help}`)
     const format = extname(values.out).slice(1).toLowerCase() as FigureFormat
-    if (!['svg', 'png', 'pdf'].includes(format)) throw new UsageError(`--out must end in .svg, .png or .pdf, not '${values.out}'`)
+    if (!FigureFormat.options.includes(format)) throw new UsageError(`--out must end in ${FigureFormat.options.map((f) => `.${f}`).join(', ')}, not '${values.out}'`)
     const store = openStore(values.db, { mustExist: true })
     try {
       let spec: unknown = existsSync(values.view) ? await readJsonFile(values.view) : store.getComparison(values.view)

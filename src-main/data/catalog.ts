@@ -2,7 +2,9 @@
  * The image datasets the lab knows: their four standard files, published SHA-256 values of the
  * gzipped files, and public mirrors tried in order.
  */
-export type ImageKind = 'mnist' | 'fashion-mnist'
+import type { ImageKind } from '../../src-shared/config'
+
+export type { ImageKind }
 export type FileRole = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels'
 
 export interface CatalogFile {

@@ -8,10 +8,10 @@ import * as echarts from 'echarts'
 import PDFDocument from 'pdfkit'
 import SVGtoPDF from 'svg-to-pdfkit'
 import { toCsv, type RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec, type FigureData, type FigureSpecInput } from '../../src-shared/figure'
+import { buildFigure, FigureSpec, type FigureData, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure'
 import type { Store } from '../store/store'
 
-export type FigureFormat = 'svg' | 'png' | 'pdf'
+export type { FigureFormat }
 
 /** The series of `spec.measure` for its runs, with their configs. */
 export function loadFigureSeries(store: Store, spec: FigureSpec): RunSeries[] {

@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import type { RunStatus } from '../../src-shared/config'
 import { now, type Db } from './connection'
 
 /** How long a run's owner may go without renewing its lease before another host counts it gone. */
@@ -37,7 +38,7 @@ function ownerGone(owner: Owner, at = Date.now()): boolean {
   return at > lease
 }
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'diverged' | 'interrupted'
+export type { RunStatus }
 export const finishedStatuses: RunStatus[] = ['completed', 'failed', 'cancelled', 'diverged', 'interrupted']
 
 export interface ExperimentRecord {

@@ -1,7 +1,7 @@
 import { ref, type Ref } from 'vue'
 import { toCsv, type SummaryRow } from '../../../src-shared/analysis'
 import type { LabApi } from '../../../src-shared/contract'
-import type { FigureData, FigureSpec } from '../../../src-shared/figure'
+import type { FigureData, FigureFormat, FigureSpec } from '../../../src-shared/figure'
 
 /** Hands a finished file to the user: `download` in the app, a collector in tests. */
 export type SaveFile = (name: string, data: BlobPart, mimeType: string) => void
@@ -41,7 +41,7 @@ export function useFigureExport(lab: LabApi, sources: FigureExportSources, optio
   const pixelRatio = ref(2)
   const { spec } = sources
 
-  async function exportFigure(format: 'svg' | 'png' | 'pdf'): Promise<void> {
+  async function exportFigure(format: FigureFormat): Promise<void> {
     status.value = `rendering ${format.toUpperCase()}…`
     try {
       const result = await lab.renderFigure({ spec: { ...spec }, format, pixelRatio: pixelRatio.value })

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { Band, XAxis } from '../../src-shared/analysis'
+import { ImageKind, ImageSource, RunStatus } from '../../src-shared/config'
+import { dispatchTable, LabError, requestChannels, requestSchemas, type LabHandlers } from '../../src-shared/contract'
+import { ExperimentConfig } from '../../src-shared/experiment'
+import { FigureFormat, FigureSpec } from '../../src-shared/figure'
+
+describe('the contract’s types come from the schemas', () => {
+  it('takes its enums from config.ts, analysis.ts and figure.ts instead of restating them', () => {
+    expect(requestSchemas.downloadDataset).toBe(ImageKind)
+    expect(requestSchemas.importDatasetFolder.shape.kind).toBe(ImageKind)
+    expect(requestSchemas.getDatasetSamples.shape.source).toBe(ImageSource)
+    expect(requestSchemas.listRuns.shape.status.unwrap().element).toBe(RunStatus)
+    expect(requestSchemas.renderFigure.shape.format).toBe(FigureFormat)
+    expect(requestSchemas.renderFigure.shape.spec).toBe(FigureSpec)
+    expect(FigureSpec.shape.xAxis.unwrap()).toBe(XAxis)
+    expect(FigureSpec.shape.band.unwrap()).toBe(Band)
+    expect(requestSchemas.startExperiment.out).toBe(ExperimentConfig)
+  })
+
+  it('main’s dispatch hands the service a parsed experiment, and refuses a malformed one by name', async () => {
+    let received: unknown
+    const service = Object.fromEntries(Object.keys(requestChannels).map((name) => [name, (argument: unknown) => (received = argument)])) as unknown as LabHandlers
+    const table = dispatchTable(service)
+    await table.get(requestChannels.startExperiment)!({ name: 'e', base: { rule: 'fa' } })
+    expect(received).toEqual(ExperimentConfig.parse({ name: 'e', base: { rule: 'fa' } }))
+    expect(received).toMatchObject({ description: '', grid: {}, variants: [] })
+    const refused = await table.get(requestChannels.startExperiment)!({ name: '', base: 3 }).catch((e) => e)
+    expect(refused).toBeInstanceOf(LabError)
+    expect((refused as LabError).issues.map((i) => i.path).sort()).toEqual(['base', 'name'])
+    const polluted = await table.get(requestChannels.startExperiment)!(JSON.parse('{"name": "p", "base": {}, "grid": {"__proto__": [1]}}')).catch((e) => e)
+    expect((polluted as LabError).message).toMatch(/__proto__/)
+    // validation answers faults as data, so it accepts any value
+    await table.get(requestChannels.validateExperiment)!(42)
+    expect(received).toBe(42)
+  })
+})
