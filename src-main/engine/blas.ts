@@ -28,6 +28,8 @@ export interface BlasAddon {
   dotNorms(a: Float32Array, b: Float32Array): [number, number, number]
   rowCosines(a: Float32Array, b: Float32Array, rows: number, cols: number, out: Float32Array): void
   rowArgmaxHits(output: Float32Array, labels: Float32Array, rows: number, cols: number): number
+  /** Ascending eigenvalues of (a + aᵀ)/2 for a: [n, n] row-major float64, into out: [n]. */
+  symmetricEigenvalues(a: Float64Array, n: number, out: Float64Array): void
   setThreads(count: number): void
   threads(): number
   config(): string

@@ -23,6 +23,7 @@
  *   dotNorms(a, b) → [⟨a,b⟩, ‖a‖², ‖b‖²]               float64 sums
  *   rowCosines(a, b, rows, cols, out)                   out[i] = cos(a_i, b_i), NaN where a norm is 0
  *   rowArgmaxHits(out, labels, rows, cols) → count      rows whose argmax (or sign, one column) is the label
+ *   symmetricEigenvalues(a, n, out)                     out = ascending eigenvalues of (a + aᵀ)/2, a: n×n float64 (LAPACK dsyev)
  *
  * Arrays may be views into WebAssembly memory: every kernel reads and writes them in place.
  */
@@ -33,10 +34,15 @@
 #include <math.h>
 #include <time.h>
 
+#include <stdlib.h>
+
 #ifdef __APPLE__
 #include <Accelerate/Accelerate.h>
 #else
 #include <cblas.h>
+/* LAPACK's symmetric eigensolver (OpenBLAS carries LAPACK) */
+extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
+                   const int *lwork, int *info);
 #endif
 
 #define CHECK(call)                                                        \
@@ -472,6 +478,48 @@ static napi_value config(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value symmetric_eigenvalues(napi_env env, napi_callback_info info) {
+  ARGS(3, "symmetricEigenvalues(a, n, out)")
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t a_length = 0, out_length = 0;
+  void *a_data = NULL, *out_data = NULL;
+  if (napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[0], &type, &a_length, &a_data, NULL, NULL) != napi_ok || type != napi_float64_array ||
+      napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[2], &type, &out_length, &out_data, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "fa_lab_blas: symmetricEigenvalues takes Float64Arrays");
+    return NULL;
+  }
+  INT_ARG(1, n);
+  if (n <= 0 || a_length < (size_t)n * n || out_length < (size_t)n) {
+    range_error(env, "symmetricEigenvalues");
+    return NULL;
+  }
+  const double *a = (const double *)a_data;
+  double *w = (double *)out_data;
+  double *sym = malloc(sizeof(double) * (size_t)n * n);
+  int lwork = 3 * n + 64;
+  double *work = malloc(sizeof(double) * (size_t)lwork);
+  if (!sym || !work) {
+    free(sym);
+    free(work);
+    napi_throw_error(env, NULL, "fa_lab_blas: symmetricEigenvalues: out of memory");
+    return NULL;
+  }
+  for (int32_t i = 0; i < n; i++)
+    for (int32_t j = 0; j < n; j++) sym[(size_t)i * n + j] = (a[(size_t)i * n + j] + a[(size_t)j * n + i]) / 2;
+  int status = 0, order = n;
+  dsyev_("N", "L", &order, sym, &order, w, work, &lwork, &status);
+  free(sym);
+  free(work);
+  if (status != 0) {
+    napi_throw_error(env, NULL, "fa_lab_blas: symmetricEigenvalues: LAPACK dsyev did not converge");
+    return NULL;
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
@@ -487,6 +535,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"dotNorms", NULL, dot_norms, NULL, NULL, NULL, napi_default, NULL},
       {"rowCosines", NULL, row_cosines, NULL, NULL, NULL, napi_default, NULL},
       {"rowArgmaxHits", NULL, row_argmax_hits, NULL, NULL, NULL, napi_default, NULL},
+      {"symmetricEigenvalues", NULL, symmetric_eigenvalues, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
