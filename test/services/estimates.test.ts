@@ -28,8 +28,8 @@ describe('estimated time (defect 4: warn when long)', () => {
   it('validateExperiment reports the count, the limit and the warning to the form', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fa-lab-estimates-'))
     const lab = createLabService({ labPath: join(dir, 'lab.sqlite'), mode: 'browser', workers: 1, maxRuns: 5, dataDir: dir })
-    expect(lab.service.validateExperiment({ name: 'big', base, grid: { seed: [1, 2, 3, 4, 5, 6] } })).toMatchObject({ ok: false, runCount: 6, maxRuns: 5 })
-    const slow = lab.service.validateExperiment({ name: 'slow', base: { ...base, steps: 1e7, evalEvery: 1e5 }, grid: {} })
+    expect(await lab.service.validateExperiment({ name: 'big', base, grid: { seed: [1, 2, 3, 4, 5, 6] } })).toMatchObject({ ok: false, runCount: 6, maxRuns: 5 })
+    const slow = await lab.service.validateExperiment({ name: 'slow', base: { ...base, steps: 1e7, evalEvery: 1e5 }, grid: {} })
     expect(slow).toMatchObject({ ok: true, runCount: 1 })
     expect(slow.warnings?.[0]).toMatch(/^estimated time about .* assumed until this lab has finished a run\)$/)
     await lab.close()
