@@ -9,6 +9,7 @@ import { buildCommand } from './build'
 import type { Command } from './command'
 import { datasetsCommand } from './datasets'
 import { figureCommand } from './figure'
+import { resumeCommand } from './resume'
 import { runCommand } from './run'
 import { serveCommand } from './serve'
 import { startCommand } from './start'
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   train: trainCommand,
   datasets: datasetsCommand,
   run: runCommand,
+  resume: resumeCommand,
   runs: runsCommand,
   metrics: metricsCommand,
   merge: mergeCommand,

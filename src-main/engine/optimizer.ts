@@ -35,6 +35,8 @@ export interface Optimizer {
   velocity: { W: tf.Variable; b: tf.Variable | null }[] | null
   /** Applies one update in place; call inside tf.tidy. */
   apply(updates: Updates, step: number): void
+  /** Every buffer the optimiser carries from step to step (momentum of W, b and learned B): a checkpoint saves them. */
+  stateVariables: tf.Variable[]
   dispose(): void
 }
 
@@ -99,6 +101,7 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
     settingsAt,
     velocity,
     apply,
+    stateVariables: [...(velocity ?? []).flatMap((v) => (v.b ? [v.W, v.b] : [v.W])), ...(feedbackVelocity ?? [])],
     dispose() {
       velocity?.forEach((v) => {
         v.W.dispose()

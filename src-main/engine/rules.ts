@@ -43,6 +43,8 @@ export interface Rule {
   nextBatch(): void
   /** For sign: how M_l is chosen (unit, a fixed |R_l|, or redrawn per batch). */
   magnitude: FeedbackMagnitude
+  /** What changes as training goes (learned B, batchwise magnitudes and their generators): a checkpoint saves it. */
+  state: { variables: tf.Variable[]; rngs: Rng[] }
   dispose(): void
 }
 
@@ -124,6 +126,7 @@ export function createRule(kind: RuleKind, net: Network, seed: number, magnitude
     fixed,
     learned,
     nextBatch: batchwise ? nextBatch : () => {},
+    state: { variables: [...learned, ...magnitudes], rngs: magnitudeStreams },
     dispose: () => {
       fixed.forEach((t) => t.dispose())
       magnitudes.forEach((t) => t.dispose())

@@ -7,6 +7,7 @@ import { theoryEnabled, type RunConfig } from '../../src-shared/config'
 import { measureName } from '../../src-shared/measures'
 import type { Dataset } from '../data/dataset'
 import { createRng, deriveSeed } from '../lib/random'
+import type { SessionState } from './checkpoint'
 import { createEvaluator, type Metrics } from './evaluation'
 import { backward, createNetwork, disposeNetwork, forward, lossAndError, networkSpec, type Network, type Updates } from './network'
 import { createFusedEvaluator, createFusedTrainer } from './fused'
@@ -51,6 +52,8 @@ export interface TrainingSession {
   /** Milliseconds spent on the theory measures so far; null when the run has them off. */
   theoryMs(): number | null
   snapshot(): Artifact[]
+  /** Everything the next steps depend on, copied out (see engine/checkpoint.ts). */
+  saveState(): SessionState
   dispose(): void
 }
 
@@ -60,6 +63,8 @@ export interface SessionOptions {
    * false keeps the reference path of tf ops, which the fused path is tested against.
    */
   fused?: boolean
+  /** Continue from a checkpoint's state instead of step 0 (the run's seed still gives the initial weights the measures compare with). */
+  resume?: SessionState
 }
 
 /** Builds the network, rule, data tensors and optimiser state for a run. Needs an initialised backend. */
@@ -78,13 +83,49 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   const splits = { fit: fullBatch ? train : probe, probe, test }
   const evaluator = (options.fused === false ? null : createFusedEvaluator(net, rule, config.loss, splits)) ?? createEvaluator(net, rule, config.loss, splits)
   const optimizer = createOptimizer(net, config, rule.learned)
-  const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
   const theory = theoryEnabled(config) ? createTheoryTracker(net, rule, config, data.train, data.inputDim, optimizer.settingsAt) : null
 
   const shuffle = createRng(config.seed, 'shuffle')
   let order: Int32Array = shuffle.permutation(train.n)
   let cursor = 0
   let stepsDone = 0
+
+  /** Every variable that changes during training, named for checkpoints. */
+  const stateVariables = (): [string, tf.Variable][] => [
+    ...net.layers.flatMap((layer, l): [string, tf.Variable][] => [[`W${l + 1}`, layer.W as tf.Variable], ...(layer.b ? [[`b${l + 1}`, layer.b as tf.Variable] as [string, tf.Variable]] : [])]),
+    ...rule.state.variables.map((v, i): [string, tf.Variable] => [`rule.${i}`, v]),
+    ...optimizer.stateVariables.map((v, i): [string, tf.Variable] => [`optimizer.${i}`, v]),
+  ]
+  const rngs = [shuffle, ...rule.state.rngs]
+
+  function saveState(): SessionState {
+    return {
+      step: stepsDone,
+      tensors: stateVariables().map(([name, v]) => ({ name, shape: v.shape, values: Float32Array.from(v.dataSync() as Float32Array) })),
+      order: fullBatch ? new Int32Array(0) : order.slice(),
+      cursor,
+      rngs: rngs.map((r) => r.state()),
+    }
+  }
+
+  function restoreState(state: SessionState): void {
+    const saved = new Map(state.tensors.map((t) => [t.name, t]))
+    const variables = stateVariables()
+    if (variables.length !== state.tensors.length) throw new Error(`the checkpoint holds ${state.tensors.length} tensors, this run has ${variables.length}`)
+    for (const [name, v] of variables) {
+      const t = saved.get(name)
+      if (!t || t.shape.join('x') !== v.shape.join('x')) throw new Error(`the checkpoint's ${name} does not fit this run (shape ${t?.shape.join('×') ?? 'missing'}, expected ${v.shape.join('×')})`)
+      tf.tidy(() => v.assign(tf.tensor(t.values, v.shape)))
+    }
+    if (!fullBatch) order = Int32Array.from(state.order)
+    cursor = state.cursor
+    state.rngs.forEach((s, i) => rngs[i].restore(s))
+    stepsDone = state.step
+  }
+
+  // Restored before the fused trainer exists; the evaluator above already kept the initial weights.
+  if (options.resume) restoreState(options.resume)
+  const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
 
   function nextBatch(): [tf.Tensor2D, tf.Tensor2D] {
     if (fullBatch) return [train.x, train.targets]
@@ -162,6 +203,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     theoryMs: () => theory?.costMs() ?? null,
     trainLoss: evaluator.trainLoss,
     snapshot,
+    saveState,
     dispose() {
       disposeNetwork(net)
       rule.dispose()

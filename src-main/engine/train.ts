@@ -6,6 +6,7 @@
  */
 import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Dataset } from '../data/dataset'
+import { encodeCheckpoint, type Checkpoint } from './checkpoint'
 import type { Metrics } from './evaluation'
 import { createSession, type Artifact } from './session'
 import { initBackend, type BackendName } from './tf'
@@ -36,6 +37,20 @@ export interface TrainResult {
   artifacts?: Artifact[]
   /** Milliseconds of durationMs spent on the theory measures, for runs that have them on. */
   theoryMs?: number
+  /** Checkpoints taken, and the milliseconds spent taking them (copying state out and encoding it). */
+  checkpoints: { count: number; ms: number }
+}
+
+/** When to checkpoint: at steps that are multiples of `everySteps`, but at most once per `minIntervalMs`. */
+export interface CheckpointPolicy {
+  everySteps: number
+  minIntervalMs: number
+  save(bytes: Uint8Array, step: number): void
+}
+
+/** What a checkpoint is checked against before it is applied: the run's config, as stored. */
+export function checkpointKey(config: RunConfig): string {
+  return JSON.stringify({ ...config, name: undefined, backend: undefined })
 }
 
 export interface TrainHooks {
@@ -48,17 +63,20 @@ export interface TrainHooks {
   onProgress?(step: number, totalSteps: number): void
   progressIntervalMs?: number
   keepArtifacts?: boolean
+  checkpoint?: CheckpointPolicy
 }
 
 /**
  * Trains one run. Evaluations happen at step 0, every `evalEvery` steps and at the end. A
  * non-finite loss ends the run as `diverged` at the step whose parameters produced it.
  */
-export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks = {}, resume?: Checkpoint): Promise<TrainResult> {
   const backend = await initBackend(config.backend)
-  const session = createSession(config, data)
+  if (resume && resume.configKey !== checkpointKey(config)) throw new Error('the checkpoint was taken from a run with another config')
+  const session = createSession(config, data, { resume: resume?.session })
   hooks.onStart?.({ backend })
-  const started = performance.now()
+  // wall times and the duration continue from the checkpoint
+  const started = performance.now() - (resume?.loop.wallTimeMs ?? 0)
   let lastYield = started
   let lastProgress = started
   const progressInterval = hooks.progressIntervalMs ?? 200
@@ -66,10 +84,23 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
   let status: TrainStatus = 'completed'
   let message: string | undefined
   let stopReason: StopReason | undefined
-  let step = 0
-  let lastReported = -1
+  let step = resume?.session.step ?? 0
+  let lastReported = resume?.loop.lastReported ?? -1
   /** The training loss at the previous convergence check. */
-  let previousCheckLoss: number | null = null
+  let previousCheckLoss: number | null = resume?.loop.previousCheckLoss ?? null
+  if (resume) final = resume.loop.final
+  const checkpoints = { count: 0, ms: 0 }
+  let lastCheckpoint = performance.now()
+  const checkpoint = hooks.checkpoint
+  const takeCheckpoint = () => {
+    if (!checkpoint || step % checkpoint.everySteps !== 0 || performance.now() - lastCheckpoint < checkpoint.minIntervalMs) return
+    const t0 = performance.now()
+    const bytes = encodeCheckpoint({ configKey: checkpointKey(config), session: session.saveState(), loop: { final, lastReported, previousCheckLoss, wallTimeMs: t0 - started } })
+    checkpoint.save(bytes, step)
+    lastCheckpoint = performance.now()
+    checkpoints.count++
+    checkpoints.ms += lastCheckpoint - t0
+  }
 
   const report = async () => {
     final = session.evaluate()
@@ -87,7 +118,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
   }
 
   try {
-    await report()
+    if (!resume) await report()
     while (step < config.steps) {
       if (hooks.shouldStop?.()) {
         status = 'cancelled'
@@ -107,6 +138,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
         break
       }
       if (step % config.evalEvery === 0 || step === config.steps) await report()
+      if (step < config.steps) takeCheckpoint()
       if (hooks.onProgress && performance.now() - lastProgress >= progressInterval) {
         hooks.onProgress(step, config.steps)
         lastProgress = performance.now()
@@ -120,7 +152,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
     if (status === 'completed' && !stopReason) stopReason = 'step-limit'
     const artifacts = hooks.keepArtifacts ? session.snapshot() : undefined
     const theoryMs = session.theoryMs() ?? undefined
-    return { status, steps: step, final, backend, durationMs: performance.now() - started, message, stopReason, artifacts, theoryMs }
+    return { status, steps: step, final, backend, durationMs: performance.now() - started, message, stopReason, artifacts, theoryMs, checkpoints }
   } finally {
     session.dispose()
   }

@@ -18,7 +18,14 @@ export interface Rng {
   normalArray(length: number, scale?: number): Float32Array
   /** A Fisher–Yates shuffled permutation of 0..n-1. */
   permutation(n: number): Int32Array
+  /** The generator's position (its four state words and a pending normal draw), for checkpoints. */
+  state(): RngState
+  /** Moves the generator to a position `state()` returned. */
+  restore(state: RngState): void
 }
+
+/** [a, b, c, d, spare]: xoshiro128**'s state words and Box–Muller's pending draw (null when none). */
+export type RngState = [number, number, number, number, number | null]
 
 /** FNV-1a over the UTF-16 code units of a string, 32-bit. */
 function hashString(text: string): number {
@@ -113,6 +120,10 @@ export function createRng(seed: number, stream = ''): Rng {
   }
 
   return {
+    state: () => [a, b, c, d, spare],
+    restore(state) {
+      ;[a, b, c, d, spare] = state
+    },
     uniform,
     normal,
     integer: (n) => Math.floor(uniform() * n),

@@ -3,7 +3,19 @@ import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Artifact } from '../engine/session'
 import type { Evaluation, TrainStatus } from '../engine/train'
 
-export type ToWorker = { type: 'start'; runId: number; config: RunConfig; dataDir?: string; blasThreads?: number } | { type: 'cancel'; runId: number }
+export type ToWorker =
+  | {
+      type: 'start'
+      runId: number
+      config: RunConfig
+      dataDir?: string
+      blasThreads?: number
+      /** When to send checkpoints (none when absent). */
+      checkpoint?: { everySteps: number; minIntervalMs: number }
+      /** A checkpoint's bytes to continue from. */
+      resume?: Uint8Array
+    }
+  | { type: 'cancel'; runId: number }
 
 export type FromWorker =
   | { type: 'ready' }
@@ -11,4 +23,5 @@ export type FromWorker =
   | { type: 'evaluation'; runId: number; evaluation: Evaluation }
   | { type: 'progress'; runId: number; step: number; totalSteps: number }
   | { type: 'finished'; runId: number; status: TrainStatus; steps: number; durationMs: number; message?: string; stopReason?: StopReason; final: Record<string, number>; artifacts: Artifact[] }
+  | { type: 'checkpoint'; runId: number; step: number; state: Uint8Array }
   | { type: 'failed'; runId: number; message: string }

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { parseRunConfig } from '../../src-shared/config'
+import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import type { Evaluation } from '../engine/train'
 import type { RunFinished, RunProgress } from '../../src-shared/contract'
 import { leaseMs, type RunStatus, type Store } from '../store/store'
@@ -34,6 +35,10 @@ export interface RunnerOptions {
    * one worker per core runs single-threaded products side by side (see README, Speed).
    */
   blasThreads?: number
+  /** Checkpoint a run's full state at multiples of this many steps (default: engine/train.ts's defaultCheckpointPolicy)... */
+  checkpointEverySteps?: number
+  /** ...but at most once per this many milliseconds. 0 turns checkpoints off. */
+  checkpointIntervalMs?: number
 }
 
 interface Slot {
@@ -68,6 +73,8 @@ export function createRunner(options: RunnerOptions) {
   const cancelGrace = options.cancelGraceMs ?? 1000
   const workerUrl = options.workerUrl ?? new URL('./worker-entry.mjs', import.meta.url)
   const blasThreads = options.blasThreads ?? Math.max(1, Math.floor(defaultWorkerCount() / workerCount))
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? defaultCheckpointPolicy.minIntervalMs
+  const checkpointPolicy = checkpointIntervalMs > 0 ? { everySteps: options.checkpointEverySteps ?? defaultCheckpointPolicy.everySteps, minIntervalMs: checkpointIntervalMs } : undefined
 
   const slots: Slot[] = []
   const queue: number[] = []
@@ -171,6 +178,11 @@ export function createRunner(options: RunnerOptions) {
         run.step = message.step
         emitProgress(run)
         break
+      case 'checkpoint':
+        // the measures up to the checkpoint go first, so a resumed run's series has no gap
+        flush(run)
+        store.saveCheckpoint(run.runId, message.step, message.state)
+        break
       case 'finished':
         flush(run)
         if (message.artifacts.length) store.saveArtifacts(run.runId, message.artifacts)
@@ -192,6 +204,8 @@ export function createRunner(options: RunnerOptions) {
       if (run.slot.runId === runId) run.slot.runId = null
     }
     const record = store.getRun(runId)
+    // a run that ended for good needs no checkpoint; a cancelled or failed one keeps it for resuming
+    if (status === 'completed' || status === 'diverged') store.deleteCheckpoint(runId)
     store.finishRun(runId, {
       status,
       durationMs: durationMs ?? (record?.startedAt ? Date.now() - Date.parse(record.startedAt) : undefined),
@@ -228,8 +242,9 @@ export function createRunner(options: RunnerOptions) {
         continue
       }
       slot.runId = runId
-      active.set(runId, { runId, experimentId: record.experimentId, slot, step: 0, totalSteps: config.steps, buffer: [], lastEventAt: 0 })
-      const message: ToWorker = { type: 'start', runId, config, dataDir: options.dataDir, blasThreads }
+      const saved = store.checkpoint(runId)
+      active.set(runId, { runId, experimentId: record.experimentId, slot, step: saved?.step ?? 0, totalSteps: config.steps, buffer: [], lastEventAt: 0 })
+      const message: ToWorker = { type: 'start', runId, config, dataDir: options.dataDir, blasThreads, checkpoint: checkpointPolicy, resume: saved?.state }
       const target = slot
       void target.ready.then(() => {
         if (target.runId === runId) target.worker.postMessage(message)

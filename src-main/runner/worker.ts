@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads'
 import { createDatasetCache } from '../data/load'
 import { setBlasThreads } from '../engine/blas'
+import { decodeCheckpoint } from '../engine/checkpoint'
 import { train } from '../engine/train'
 import type { FromWorker, ToWorker } from './messages'
 
@@ -16,7 +17,7 @@ const cancelled = new Set<number>()
 const loadDataset = createDatasetCache()
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 
-async function start({ runId, config, dataDir, blasThreads }: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+async function start({ runId, config, dataDir, blasThreads, checkpoint, resume }: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   try {
     if (blasThreads) setBlasThreads(blasThreads)
     const data = await loadDataset(config, { dataDir })
@@ -26,7 +27,8 @@ async function start({ runId, config, dataDir, blasThreads }: Extract<ToWorker, 
       shouldStop: () => cancelled.has(runId),
       onProgress: (step, totalSteps) => send({ type: 'progress', runId, step, totalSteps }),
       onEvaluation: (evaluation) => send({ type: 'evaluation', runId, evaluation }),
-    })
+      checkpoint: checkpoint && { ...checkpoint, save: (state, step) => send({ type: 'checkpoint', runId, step, state }, [state.buffer as ArrayBuffer]) },
+    }, resume && decodeCheckpoint(resume))
     const artifacts = result.artifacts ?? []
     send(
       { type: 'finished', runId, status: result.status, steps: result.steps, durationMs: result.durationMs, message: result.message, stopReason: result.stopReason, final: result.final, artifacts },

@@ -110,6 +110,19 @@ export function createMetrics(db: Db) {
       })()
     },
 
+    /** Drops every point after `step` (a resumed run logs them again); call inside a transaction. */
+    truncateMetrics(runId: number, step: number): void {
+      const groups = statements.chunkCounts.all(runId) as { name_id: number }[]
+      for (const { name_id: nameId } of groups) {
+        const all = concatChunks(statements.chunks.all(runId, nameId) as ChunkRow[])
+        let keep = all.steps.length
+        while (keep > 0 && all.steps[keep - 1] > step) keep--
+        if (keep === all.steps.length) continue
+        statements.deleteChunks.run(runId, nameId)
+        if (keep > 0) statements.insertChunk.run(runId, nameId, all.steps[0], toBlob(all.steps.slice(0, keep)), toBlob(all.values.slice(0, keep)), toBlob(all.wallTimesMs.slice(0, keep)))
+      }
+    },
+
     metricNames(runId: number): string[] {
       return (statements.runMetricNames.all(runId) as { name: string }[]).map((r) => r.name)
     },

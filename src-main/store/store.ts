@@ -5,6 +5,7 @@
  * Other rooms see only the store's methods and `transaction()`, never the raw connection.
  */
 import { createArtifacts } from './artifacts'
+import { createCheckpoints } from './checkpoints'
 import { createComparisons } from './comparisons'
 import { openDatabase, registerDatabase, type OpenOptions } from './connection'
 import { createMetrics } from './metrics'
@@ -14,6 +15,7 @@ import { StoreFormatError } from './schema'
 export { StoreFormatError }
 export type { OpenOptions } from './connection'
 export type { ArtifactRecord } from './artifacts'
+export { resumableStatuses, type CheckpointRecord } from './checkpoints'
 export type { EvaluationRecord, MetricPoint, MetricSeries } from './metrics'
 export { finishedStatuses, leaseMs, type ExperimentRecord, type RunEnding, type RunFilter, type RunRecord, type RunStatus } from './runs'
 
@@ -38,6 +40,7 @@ export function openStore(path: string, options: OpenOptions = {}) {
     ...metrics,
     ...createArtifacts(db),
     ...createComparisons(db),
+    ...createCheckpoints(db, (runId, step) => metrics.truncateMetrics(runId, step)),
 
     /** Runs `work` in one transaction (nested calls become savepoints); returns its result. */
     transaction<T>(work: () => T): T {

@@ -1,0 +1,126 @@
+/**
+ * Training stored runs from the command line: a runner over the lab file, progress bars (or JSON
+ * events), Ctrl-C cancelling cleanly. Shared by `run` and `resume`.
+ */
+import { createRunner, type RunnerOptions, type RunProgress } from '../runner/runner'
+import { defaultCheckpointPolicy } from '../engine/checkpoint'
+import { dataHome } from '../lib/paths'
+import { UsageError } from './args'
+import type { Store } from '../store/store'
+
+export interface TrainRunsOptions {
+  workers: number
+  json: boolean
+  /** First line printed (without JSON): what is being trained. */
+  heading: string
+  /** Label of the progress bar (`experiment 3`). */
+  label: string
+  /** Fields added to the closing summary. */
+  summary: Record<string, unknown>
+  runner?: Partial<RunnerOptions>
+}
+
+function bar(fraction: number, width = 24): string {
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width)
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`
+}
+
+function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '--'
+  const s = Math.round(ms / 1000)
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
+}
+
+/**
+ * Trains queued runs of `store` to the end and closes the store. Resolves to the exit code: 0 when
+ * every run completed, 130 after Ctrl-C, else 1.
+ */
+export async function trainStoredRuns(store: Store, runIds: number[], options: TrainRunsOptions): Promise<number> {
+  const { json, workers } = options
+  const tty = process.stderr.isTTY && !json
+  const runner = createRunner({ store, workers, dataDir: dataHome(), ...options.runner })
+  const latest = new Map<number, RunProgress>()
+  let drawnLines = 0
+  let lastPlain = 0
+  let interrupted = false
+
+  const draw = () => {
+    const events = [...latest.values()]
+    const any = events.at(-1)
+    const done = any?.runsDone ?? 0
+    const lines = [`${options.label} ${bar(done / runIds.length)} ${done}/${runIds.length} runs  eta ${formatDuration(any?.etaMs ?? null)}`]
+    for (const p of events.filter((e) => e.status === 'running'))
+      lines.push(`  run ${String(p.runId).padStart(4)} ${bar(p.step / p.totalSteps, 16)} ${p.step}/${p.totalSteps}${p.metrics?.trainLoss !== undefined ? `  loss ${p.metrics.trainLoss.toPrecision(4)}` : ''}`)
+    if (tty) {
+      process.stderr.write(`${drawnLines ? `\x1b[${drawnLines}A` : ''}${lines.map((l) => `\r${l}\x1b[K`).join('\n')}\n\x1b[J`)
+      drawnLines = lines.length
+    } else if (!json && performance.now() - lastPlain > 5000) {
+      lastPlain = performance.now()
+      process.stderr.write(`${lines[0]}\n`)
+    }
+  }
+
+  runner.onProgress((p) => {
+    latest.set(p.runId, p)
+    if (json) console.log(JSON.stringify({ event: 'progress', ...p }))
+    draw()
+  })
+  runner.onRunFinished((f) => {
+    latest.delete(f.runId)
+    if (json) console.log(JSON.stringify({ event: 'finished', ...f }))
+    else {
+      if (tty && drawnLines) {
+        process.stderr.write(`\x1b[${drawnLines}A\x1b[J`)
+        drawnLines = 0
+      }
+      process.stderr.write(`run ${f.runId} ${f.status}${f.error ? `: ${f.error}` : ''}\n`)
+    }
+    draw()
+  })
+  const onSigint = () => {
+    if (interrupted) return
+    interrupted = true
+    process.stderr.write('\ncancelling: stopping the runs in progress...\n')
+    runner.cancelAll()
+  }
+  process.on('SIGINT', onSigint)
+  if (!json) process.stderr.write(`${options.heading} on ${Math.min(workers, runIds.length)} worker${workers === 1 ? '' : 's'}\n`)
+  try {
+    runner.enqueue(runIds)
+    await runner.whenIdle()
+  } finally {
+    process.off('SIGINT', onSigint)
+    await runner.close()
+  }
+  const runs = store.listRuns({ ids: runIds })
+  store.close()
+  const counts: Record<string, number> = {}
+  runs.forEach((r) => (counts[r.status] = (counts[r.status] ?? 0) + 1))
+  const summary = { ...options.summary, runs: runIds.length, statuses: counts, db: store.path }
+  if (json) console.log(JSON.stringify({ event: 'done', ...summary }))
+  else process.stderr.write(`done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')} (lab file ${store.path})\n`)
+  if (interrupted) return 130
+  return runs.every((r) => r.status === 'completed') ? 0 : 1
+}
+
+/** `--checkpoint-every N` (steps) and `--checkpoint-seconds M`, for `run` and `resume`. */
+export const checkpointOptionSpecs = { 'checkpoint-every': { type: 'string' }, 'checkpoint-seconds': { type: 'string' } } as const
+
+export const checkpointHelp = `--checkpoint-every N and --checkpoint-seconds M: a run saves its full state at multiples of N
+steps, at most once per M seconds (defaults ${defaultCheckpointPolicy.everySteps} and ${defaultCheckpointPolicy.minIntervalMs / 1000}; M = 0 turns checkpoints off), so that
+fa-lab resume can continue it after a crash or a kill.`
+
+export function checkpointOptions(values: { 'checkpoint-every'?: string; 'checkpoint-seconds'?: string }): Partial<RunnerOptions> {
+  const out: Partial<RunnerOptions> = {}
+  if (values['checkpoint-every'] !== undefined) {
+    const n = Number(values['checkpoint-every'])
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--checkpoint-every must be a positive integer, not '${values['checkpoint-every']}'`)
+    out.checkpointEverySteps = n
+  }
+  if (values['checkpoint-seconds'] !== undefined) {
+    const m = Number(values['checkpoint-seconds'])
+    if (!Number.isFinite(m) || m < 0) throw new UsageError(`--checkpoint-seconds must be a number ≥ 0, not '${values['checkpoint-seconds']}'`)
+    out.checkpointIntervalMs = m * 1000
+  }
+  return out
+}
