@@ -107,14 +107,14 @@ export async function trainStoredRuns(store: Store, runIds: number[], options: T
 export const checkpointOptionSpecs = { 'checkpoint-every': { type: 'string' }, 'checkpoint-seconds': { type: 'string' } } as const
 
 export const checkpointHelp = `--checkpoint-every N and --checkpoint-seconds M: a run saves its full state at multiples of N
-steps, at most once per M seconds (defaults ${defaultCheckpointPolicy.everySteps} and ${defaultCheckpointPolicy.minIntervalMs / 1000}; M = 0 turns checkpoints off), so that
-fa-lab resume can continue it after a crash or a kill.`
+steps, at most once per M seconds (defaults ${defaultCheckpointPolicy.everySteps} and ${defaultCheckpointPolicy.minIntervalMs / 1000}; N = 0 turns checkpoints off), so
+that fa-lab resume can continue it after a crash or a kill.`
 
 export function checkpointOptions(values: { 'checkpoint-every'?: string; 'checkpoint-seconds'?: string }): Partial<RunnerOptions> {
   const out: Partial<RunnerOptions> = {}
   if (values['checkpoint-every'] !== undefined) {
     const n = Number(values['checkpoint-every'])
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--checkpoint-every must be a positive integer, not '${values['checkpoint-every']}'`)
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--checkpoint-every must be an integer ≥ 0, not '${values['checkpoint-every']}'`)
     out.checkpointEverySteps = n
   }
   if (values['checkpoint-seconds'] !== undefined) {

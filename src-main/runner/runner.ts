@@ -35,9 +35,9 @@ export interface RunnerOptions {
    * one worker per core runs single-threaded products side by side (see README, Speed).
    */
   blasThreads?: number
-  /** Checkpoint a run's full state at multiples of this many steps (default: engine/train.ts's defaultCheckpointPolicy)... */
+  /** Checkpoint a run's full state at multiples of this many steps (default: engine/checkpoint.ts's defaultCheckpointPolicy; 0 turns checkpoints off)... */
   checkpointEverySteps?: number
-  /** ...but at most once per this many milliseconds. 0 turns checkpoints off. */
+  /** ...but at most once per this many milliseconds (0: at every multiple). */
   checkpointIntervalMs?: number
 }
 
@@ -73,8 +73,8 @@ export function createRunner(options: RunnerOptions) {
   const cancelGrace = options.cancelGraceMs ?? 1000
   const workerUrl = options.workerUrl ?? new URL('./worker-entry.mjs', import.meta.url)
   const blasThreads = options.blasThreads ?? Math.max(1, Math.floor(defaultWorkerCount() / workerCount))
-  const checkpointIntervalMs = options.checkpointIntervalMs ?? defaultCheckpointPolicy.minIntervalMs
-  const checkpointPolicy = checkpointIntervalMs > 0 ? { everySteps: options.checkpointEverySteps ?? defaultCheckpointPolicy.everySteps, minIntervalMs: checkpointIntervalMs } : undefined
+  const checkpointEvery = options.checkpointEverySteps ?? defaultCheckpointPolicy.everySteps
+  const checkpointPolicy = checkpointEvery > 0 ? { everySteps: checkpointEvery, minIntervalMs: options.checkpointIntervalMs ?? defaultCheckpointPolicy.minIntervalMs } : undefined
 
   const slots: Slot[] = []
   const queue: number[] = []
