@@ -26,6 +26,8 @@ export interface SessionState {
   cursor: number
   /** Generator positions: the shuffle stream, then the rule's streams. */
   rngs: RngState[]
+  /** The theory tracker's position (engine/theory.ts), for runs that have the theory measures on. */
+  theory?: unknown
 }
 
 export interface LoopState {
@@ -52,6 +54,7 @@ interface Header {
   step: number
   cursor: number
   rngs: RngState[]
+  theory?: unknown
   loop: LoopState
   tensors: { name: string; shape: number[]; length: number }[]
   orderLength: number
@@ -65,6 +68,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     step: session.step,
     cursor: session.cursor,
     rngs: session.rngs,
+    theory: session.theory,
     loop,
     tensors: session.tensors.map((t) => ({ name: t.name, shape: t.shape, length: t.values.length })),
     orderLength: session.order.length,
@@ -101,7 +105,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const order = new Int32Array(aligned.buffer, offset, header.orderLength)
   return {
     configKey: header.configKey,
-    session: { step: header.step, tensors, order, cursor: header.cursor, rngs: header.rngs },
+    session: { step: header.step, tensors, order, cursor: header.cursor, rngs: header.rngs, theory: header.theory },
     loop: header.loop,
   }
 }

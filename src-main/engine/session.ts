@@ -15,7 +15,7 @@ import { createOptimizer } from './optimizer'
 import { createRule, type Rule } from './rules'
 import { disposeSplit, splitTensors } from './split-tensors'
 import { tf } from './tf'
-import { createTheoryTracker, type SpectrumHistory } from './theory'
+import { createTheoryTracker, type SpectrumHistory, type TheoryState } from './theory'
 
 /** A named tensor copied out of the session: final weights, biases and feedback matrices. */
 export interface Artifact {
@@ -105,6 +105,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
       order: fullBatch ? new Int32Array(0) : order.slice(),
       cursor,
       rngs: rngs.map((r) => r.state()),
+      ...(theory ? { theory: theory.saveState() } : {}),
     }
   }
 
@@ -120,6 +121,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     if (!fullBatch) order = Int32Array.from(state.order)
     cursor = state.cursor
     state.rngs.forEach((s, i) => rngs[i].restore(s))
+    if (theory && state.theory) theory.restoreState(state.theory as TheoryState)
     stepsDone = state.step
   }
 

@@ -233,7 +233,20 @@ export interface TheoryTracker {
   history(): SpectrumHistory
   /** Milliseconds spent measuring so far (kept out of the measures, which are reproducible). */
   costMs(): number
+  /** What later measures depend on (G at the first measurement, the kept spectra), as JSON for a checkpoint. */
+  saveState(): TheoryState
+  restoreState(state: TheoryState): void
   dispose(): void
+}
+
+/** A tracker's position, as plain JSON (float32 and float64 values survive JSON exactly). */
+export interface TheoryState {
+  initialG: number[] | null
+  initialGNorm: number
+  history: { steps: number[]; G: number[][]; H: number[][] }
+  stride: number
+  logged: number
+  spentMs: number
 }
 
 /** The training rows the theory is measured on: all when n·k ≤ maxSize, else a seeded subsample. */
@@ -324,6 +337,24 @@ export function createTheoryTracker(
     measure,
     history: () => history,
     costMs: () => spentMs,
+    saveState: () => ({
+      initialG: initialG ? Array.from(initialG) : null,
+      initialGNorm,
+      history: { steps: [...history.steps], G: history.G.map((g) => Array.from(g)), H: history.H.map((h) => Array.from(h)) },
+      stride,
+      logged,
+      spentMs,
+    }),
+    restoreState(state) {
+      initialG = state.initialG ? Float64Array.from(state.initialG) : null
+      initialGNorm = state.initialGNorm
+      history.steps = [...state.history.steps]
+      history.G = state.history.G.map((g) => Float32Array.from(g))
+      history.H = state.history.H.map((h) => Float32Array.from(h))
+      stride = state.stride
+      logged = state.logged
+      spentMs = state.spentMs
+    },
     dispose() {
       x.dispose()
       targets.dispose()

@@ -23,6 +23,7 @@ const experiment = {
     rule: 'fa',
     optimizer: { learningRate: 0.01, batchSize: 10, momentum: 0.3 },
     regularization: { outputL2: 0.05 },
+    theory: { enabled: false },
     steps,
     evalEvery: 50,
   },

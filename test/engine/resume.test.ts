@@ -72,6 +72,7 @@ describe('checkpoints and resume', () => {
       model: { kind: 'two-layer', hidden: 1000, activation: 'relu', outputs: 10 },
       rule: 'fa',
       optimizer: { learningRate: 0.001 },
+      theory: { enabled: false },
       steps: 32,
       evalEvery: 32,
     }
