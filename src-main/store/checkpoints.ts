@@ -2,7 +2,9 @@
  * Checkpoints: the latest saved training state of each run (engine/checkpoint.ts's bytes), kept
  * until the run ends for good, and the preparation of an interrupted run for resuming.
  */
+import { hostname } from 'node:os'
 import { now, type Db } from './connection'
+import { leaseMs } from './runs'
 
 export interface CheckpointRecord {
   step: number
@@ -20,7 +22,10 @@ export function createCheckpoints(db: Db, truncateMetrics: (runId: number, step:
     step: db.prepare(`SELECT step FROM checkpoints WHERE run_id = ?`),
     remove: db.prepare(`DELETE FROM checkpoints WHERE run_id = ?`),
     run: db.prepare(`SELECT status FROM runs WHERE id = ?`),
-    requeue: db.prepare(`UPDATE runs SET status = 'queued', ended_at = NULL, error = NULL, final_metrics = NULL, stop_reason = NULL, steps_done = ? WHERE id = ?`),
+    // queued again, owned by this process (see runs.ts: leases)
+    requeue: db.prepare(
+      `UPDATE runs SET status = 'queued', ended_at = NULL, error = NULL, final_metrics = NULL, stop_reason = NULL, steps_done = ?, owner_pid = ?, owner_host = ?, lease_until_ms = ? WHERE id = ?`,
+    ),
   }
   return {
     /** Replaces the run's checkpoint. */
@@ -55,7 +60,7 @@ export function createCheckpoints(db: Db, truncateMetrics: (runId: number, step:
         const step = (statements.step.get(runId) as { step: number } | undefined)?.step ?? null
         if (step === null) return `run ${runId} cannot be resumed: it has no checkpoint (it ran before checkpoints existed, or stopped before its first one)`
         truncateMetrics(runId, step)
-        statements.requeue.run(step, runId)
+        statements.requeue.run(step, process.pid, hostname(), Date.now() + leaseMs, runId)
         return null
       })()
     },

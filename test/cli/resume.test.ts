@@ -81,6 +81,7 @@ describe('fa-lab resume', () => {
     const store = openStore(db)
     const [id] = store.queueRuns([{ config: { ...experiment.base, name: 'old' } }])
     store.markRunning(id, 'blas', { fingerprint: 'f' })
+    store.releaseRuns([id]) // as a process does when it stops with the run unfinished
     store.close()
     openStore(db).close() // a later open finds it running: interrupted, with no checkpoint
     const refused = (await fa('resume', '--db', db)) as { code: number; stderr: string }
