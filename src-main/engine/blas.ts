@@ -40,6 +40,12 @@ export function addonPath(): string {
   return process.env.FA_LAB_BLAS_ADDON ?? join(projectRoot(), 'src-main', 'native', 'blas', 'build', 'Release', 'fa_lab_blas.node')
 }
 
+/** Every function the engine calls: an addon built from older sources lacks some. */
+const addonFunctions: (keyof BlasAddon)[] = [
+  'sgemm', 'sgemmTime', 'resetSgemmTime', 'activate', 'gate', 'lossError', 'biasUpdate', 'axpby', 'signOf',
+  'gatherRows', 'dotNorms', 'rowCosines', 'rowArgmaxHits', 'symmetricEigenvalues', 'setThreads', 'threads', 'config',
+]
+
 let addon: BlasAddon | null | undefined
 let loadFailure = ''
 
@@ -55,6 +61,11 @@ export function loadBlas(): BlasAddon | null {
     addon = createRequire(import.meta.url)(path) as BlasAddon
   } catch (error) {
     loadFailure = `the BLAS addon did not load: ${(error as Error).message.split('\n')[0]}`
+    return (addon = null)
+  }
+  const missing = addonFunctions.filter((name) => typeof addon![name] !== 'function')
+  if (missing.length) {
+    loadFailure = `the BLAS addon at ${path} is out of date (it lacks ${missing.join(', ')}): npm run build:native rebuilds it`
     addon = null
   }
   return addon

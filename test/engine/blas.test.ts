@@ -127,6 +127,14 @@ describe('without the addon', () => {
     expect(stderr).toMatch(/note: not using the blas backend: the BLAS addon is not built \(.*missing\.node is missing/)
   })
 
+  it('refuses an addon built from older sources, naming what it lacks', async () => {
+    // A module with only the first version's functions stands in for a stale build.
+    const stale = join(dir, 'stale-addon.cjs')
+    writeFileSync(stale, 'module.exports = { sgemm() {}, setThreads() {}, threads: () => 1, config: () => "old" }\n')
+    const error = await exec(process.execPath, [cli, 'train', '--config', file, '--backend', 'blas'], { env: { ...env, FA_LAB_BLAS_ADDON: stale } }).catch((e) => e)
+    expect(error.stderr).toMatch(/The blas backend is not available here: the BLAS addon at .*stale-addon\.cjs is out of date \(it lacks sgemmTime, .*activate.*\): npm run build:native rebuilds it/)
+  })
+
   it('refuses a forced blas backend with the reason', async () => {
     const error = await exec(process.execPath, [cli, 'train', '--config', file, '--backend', 'blas'], { env }).catch((e) => e)
     expect(error.stderr).toMatch(/The blas backend is not available here: the BLAS addon is not built/)
