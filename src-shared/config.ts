@@ -205,14 +205,25 @@ export const Regularization = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0).meta({ label: 'Dropout', unit: 'probability', level: 'advanced' }),
 })
 
+/** What a convergence stop watches: the training loss, or the weight alignment of the last hidden layer (cos(β, b) for two-layer nets). */
+export const stoppingQuantities = ['loss', 'weightAlignment'] as const
+
 /**
  * A convergence stop, with `steps` as the maximum: from `minSteps` on, every `checkEvery` steps,
- * the run stops when |training loss − the previous check's| < `lossTolerance`.
+ * the run stops when the watched quantity (`on`) moved less than its tolerance since the previous
+ * check: |training loss − the previous check's| < `lossTolerance`, or the same for the weight
+ * alignment of the last hidden layer with `alignmentTolerance`.
  */
 export const Stopping = z.strictObject({
+  on: z.enum(stoppingQuantities).default('loss').meta({ label: 'Stop when it settles', level: 'advanced', optionLabels: { loss: 'training loss', weightAlignment: 'weight alignment' } }),
   minSteps: z.int().min(0).meta({ label: 'Stop no earlier than', unit: 'steps', level: 'advanced', description: 'convergence stop: all three or none' }),
   checkEvery: positiveInt.meta({ label: 'Check convergence every', unit: 'steps', level: 'advanced' }),
-  lossTolerance: z.number().positive().meta({ label: 'Loss tolerance', level: 'advanced', description: 'stops when the training loss changes less between checks' }),
+  lossTolerance: z.number().positive().optional().meta({ label: 'Loss tolerance', level: 'advanced', description: 'stops when the training loss changes less between checks', shownWhen: { path: 'stopping.on', is: ['loss'] } }),
+  alignmentTolerance: z
+    .number()
+    .positive()
+    .optional()
+    .meta({ label: 'Alignment tolerance', unit: 'cosine', level: 'advanced', description: 'stops when the weight alignment changes less between checks', shownWhen: { path: 'stopping.on', is: ['weightAlignment'] } }),
 })
 export type Stopping = z.infer<typeof Stopping>
 
@@ -280,6 +291,10 @@ export const RunConfig = z
     const { data, model, loss } = config
     if (config.stopping && config.stopping.minSteps > config.steps) {
       ctx.addIssue({ code: 'custom', path: ['stopping', 'minSteps'], message: `must not exceed steps (${config.steps}), the maximum` })
+    }
+    if (config.stopping) {
+      const field = config.stopping.on === 'loss' ? 'lossTolerance' : 'alignmentTolerance'
+      if (config.stopping[field] === undefined) ctx.addIssue({ code: 'custom', path: ['stopping', field], message: `needed to stop on ${config.stopping.on}` })
     }
     if (config.theory.enabled && (model.kind !== 'two-layer' || loss !== 'mse')) {
       ctx.addIssue({

@@ -35,7 +35,7 @@ export interface LoopState {
   final: Metrics
   /** The step of the last evaluation. */
   lastReported: number
-  /** The training loss at the previous convergence check, if there was one. */
+  /** The watched quantity (training loss, or weight alignment under stopping.on) at the previous convergence check, if there was one. */
   previousCheckLoss: number | null
   /** Milliseconds of training before this checkpoint (wall times continue from here). */
   wallTimeMs: number

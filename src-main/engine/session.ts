@@ -8,7 +8,8 @@ import { measureName } from '../../src-shared/measures'
 import type { Dataset } from '../data/dataset'
 import { createRng, deriveSeed } from '../lib/random'
 import type { SessionState } from './checkpoint'
-import { createEvaluator, type Metrics } from './evaluation'
+import { createEvaluator, effectiveForward, type Metrics } from './evaluation'
+import { cosine } from './measures'
 import { backward, createNetwork, disposeNetwork, forward, lossAndError, networkSpec, type Network, type Updates } from './network'
 import { createFusedEvaluator, createFusedTrainer } from './fused'
 import { createOptimizer } from './optimizer'
@@ -49,6 +50,8 @@ export interface TrainingSession {
   evaluate(): Metrics
   /** The training loss at the current parameters (as the `trainLoss` measure). */
   trainLoss(): number
+  /** The weight alignment of the last hidden layer (cos(β, b) for two-layer nets) at the current parameters; null for a zero vector. */
+  weightAlignment(): number | null
   /** Milliseconds spent on the theory measures so far; null when the run has them off. */
   theoryMs(): number | null
   snapshot(): Artifact[]
@@ -204,6 +207,14 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     evaluate,
     theoryMs: () => theory?.costMs() ?? null,
     trainLoss: evaluator.trainLoss,
+    weightAlignment: () => {
+      const last = net.layers.length - 2
+      let value: number | null = null
+      tf.tidy(() => {
+        value = cosine(effectiveForward(net, rule.kind, last), rule.feedbackMatrix(last))
+      })
+      return value
+    },
     snapshot,
     saveState,
     dispose() {

@@ -86,7 +86,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
   let stopReason: StopReason | undefined
   let step = resume?.session.step ?? 0
   let lastReported = resume?.loop.lastReported ?? -1
-  /** The training loss at the previous convergence check. */
+  /** The watched quantity (training loss or weight alignment, `stopping.on`) at the previous convergence check. */
   let previousCheckLoss: number | null = resume?.loop.previousCheckLoss ?? null
   if (resume) final = resume.loop.final
   const checkpoints = { count: 0, ms: 0 }
@@ -108,12 +108,15 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
     await hooks.onEvaluation?.({ step, metrics: final, wallTimeMs: performance.now() - started })
   }
   const stopping = config.stopping
-  /** At a check step, whether the loss moved less than the tolerance since the previous check. */
+  /** At a check step, whether the watched quantity moved less than its tolerance since the previous check. */
   const converged = (): boolean => {
     if (!stopping || step < stopping.minSteps || (step - stopping.minSteps) % stopping.checkEvery !== 0) return false
-    const loss = session.trainLoss()
-    const settled = previousCheckLoss !== null && Math.abs(loss - previousCheckLoss) < stopping.lossTolerance
-    previousCheckLoss = loss
+    const onLoss = stopping.on === 'loss'
+    const value = onLoss ? session.trainLoss() : session.weightAlignment()
+    // The schema requires the tolerance of the quantity watched.
+    const tolerance = (onLoss ? stopping.lossTolerance : stopping.alignmentTolerance)!
+    const settled = value !== null && previousCheckLoss !== null && Math.abs(value - previousCheckLoss) < tolerance
+    previousCheckLoss = value
     return settled
   }
 
