@@ -4,7 +4,8 @@
  */
 import { z } from 'zod'
 import { bundledSizes } from './config'
-import { fieldShortName, getPath } from './fields'
+import { getPath } from './fields'
+import { fieldValueLabel } from './labels'
 import { measureInfo } from './measures'
 
 /** What a comparison puts on x: updates, epochs, samples seen, or wall time. */
@@ -112,50 +113,10 @@ export function spread(values: number[], band: Band): Spread {
   return { mean, halfWidth: (t975[n - 2] ?? 1.96) * se, n }
 }
 
-/** A label for a group: `rule=fa, λ=0.1` (each field's symbol or label from the schema), or `all runs`. */
+/** A label for a group: `rule FA, λ = 0.1`, or `all runs`. */
 export function groupLabel(config: Record<string, unknown>, fields: string[]): string {
   if (fields.length === 0) return 'all runs'
-  const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v))
-  return fields.map((f) => `${fieldShortName(f)}=${show(getPath(config, f))}`).join(', ')
-}
-
-export interface GroupCurve {
-  label: string
-  runIds: number[]
-  xs: number[]
-  mean: number[]
-  lower: number[]
-  upper: number[]
-}
-
-/**
- * One curve per group: each run smoothed over its full series, then the group's mean and band at
- * every x that all of its runs share (runs of a group are compared at the same steps).
- */
-export function groupCurves(series: RunSeries[], options: { groupBy: string[]; xAxis: XAxis; band: Band; smoothing: number }): GroupCurve[] {
-  const groups = new Map<string, RunSeries[]>()
-  for (const s of series) {
-    const label = groupLabel(s.config, options.groupBy)
-    groups.set(label, [...(groups.get(label) ?? []), s])
-  }
-  const curves: GroupCurve[] = []
-  for (const [label, members] of groups) {
-    const maps = members.map((s) => {
-      const xs = xValues(s, options.xAxis)
-      const ys = smoothEma(s.values, options.smoothing)
-      return new Map(xs.map((x, i) => [x, ys[i]]))
-    })
-    const shared = [...maps[0].keys()].filter((x) => maps.every((m) => m.has(x))).sort((a, b) => a - b)
-    const curve: GroupCurve = { label, runIds: members.map((m) => m.runId), xs: shared, mean: [], lower: [], upper: [] }
-    for (const x of shared) {
-      const s = spread(maps.map((m) => m.get(x)!), options.band)
-      curve.mean.push(s.mean)
-      curve.lower.push(s.mean - s.halfWidth)
-      curve.upper.push(s.mean + s.halfWidth)
-    }
-    curves.push(curve)
-  }
-  return curves.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }))
+  return fields.map((f) => fieldValueLabel(f, getPath(config, f))).join(', ')
 }
 
 /** Whether larger is better for a measure, from the measures registry (losses and norms: smaller). */
@@ -175,36 +136,6 @@ export function pointValue(series: RunSeries, name: string, statistic: SweepStat
     if (s <= statistic.atStep) value = series.values[i]
   })
   return value
-}
-
-export interface SweepLine {
-  label: string
-  points: { x: number; mean: number; lower: number; upper: number; n: number }[]
-}
-
-/** The sweep figure: a measure's statistic against a numeric config field, one line per group. */
-export function sweepLines(series: RunSeries[], options: { name: string; xField: string; groupBy: string[]; statistic: SweepStatistic; band: Band }): SweepLine[] {
-  const byGroup = new Map<string, Map<number, number[]>>()
-  for (const s of series) {
-    const x = Number(getPath(s.config, options.xField))
-    const value = pointValue(s, options.name, options.statistic)
-    if (!Number.isFinite(x) || value === null) continue
-    const label = groupLabel(s.config, options.groupBy)
-    const group = byGroup.get(label) ?? new Map<number, number[]>()
-    group.set(x, [...(group.get(x) ?? []), value])
-    byGroup.set(label, group)
-  }
-  return [...byGroup.entries()]
-    .map(([label, points]) => ({
-      label,
-      points: [...points.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([x, values]) => {
-          const s = spread(values, options.band)
-          return { x, mean: s.mean, lower: s.mean - s.halfWidth, upper: s.mean + s.halfWidth, n: s.n }
-        }),
-    }))
-    .sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }))
 }
 
 export interface SummaryRow {

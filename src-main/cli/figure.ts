@@ -7,24 +7,43 @@ import { openStore } from '../store/store'
 import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
 
-const help = `usage: fa-lab figure --db lab.sqlite --view <saved comparison | spec.json> --out fig.svg|png|pdf
-                    [--csv data.csv] [--json data.json] [--width W] [--height H] [--pixel-ratio R]
+const help = `usage: fa-lab figure --db lab.sqlite (--view <saved comparison | spec.json> | --runs 1,2,3 | --experiment N)
+                    --out fig.svg|png|pdf [--panels measure,measure] [--group-by PATH[,PATH]]
+                    [--size 3.25inx2.4in] [--font-size PT] [--csv data.csv] [--json data.json] [--pixel-ratio R]
 
 Renders a figure without a window (ECharts server-side rendering): the same figure the
-comparison view exports. --view names a comparison saved in the lab, or a JSON file holding a
-figure spec ({"runIds": [...], "measure": "weightAlignment", "groupBy": ["regularization.outputL2"], ...}).`
+comparison view shows and exports. --view names a comparison saved in the lab, or a JSON file
+holding a figure spec ({"runIds": [...], "measures": ["signalAlignment", "testAccuracy"],
+"groupBy": ["regularization.outputL2"], ...}); --runs or --experiment pick runs instead.
+The options below override the spec's:
+  --panels       measures, one panel each (default: the spec's, else weightAlignment)
+  --group-by     config fields to group by (mean over the rest); 'none' for one line per run
+  --size         width x height, each in in, cm or px: 3.25inx2.4in, 8.5cmx6cm, 800pxx500px
+  --font-size    in points
+  --csv          exactly the plotted numbers of every panel`
+
+/** `3.25inx2.4in`, `8cmx6cm`, `800x500` (px): width and height in one unit. */
+export function parseSize(text: string): { width: number; height: number; unit: 'in' | 'cm' | 'px' } {
+  const match = /^(\d+(?:\.\d+)?)(in|cm|px)?x(\d+(?:\.\d+)?)(in|cm|px)?$/.exec(text.trim())
+  if (!match || (match[2] && match[4] && match[2] !== match[4])) throw new UsageError(`--size '${text}': expected WIDTHxHEIGHT with one unit of in, cm or px, such as 3.25inx2.4in`)
+  return { width: Number(match[1]), height: Number(match[3]), unit: (match[2] ?? match[4] ?? 'px') as 'in' | 'cm' | 'px' }
+}
 
 export const figureCommand: Command = {
-  summary: 'render a saved comparison or a figure spec to SVG, PNG or PDF',
+  summary: 'render a saved comparison, a figure spec or chosen runs to SVG, PNG or PDF',
   async run(args) {
     const { values } = parseOptions(args, {
       db: { type: 'string' },
       view: { type: 'string' },
+      runs: { type: 'string' },
+      experiment: { type: 'string' },
+      panels: { type: 'string' },
+      'group-by': { type: 'string' },
+      size: { type: 'string' },
+      'font-size': { type: 'string' },
       out: { type: 'string' },
       csv: { type: 'string' },
       json: { type: 'string' },
-      width: { type: 'string' },
-      height: { type: 'string' },
       'pixel-ratio': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     })
@@ -32,20 +51,43 @@ export const figureCommand: Command = {
       console.log(help)
       return 0
     }
-    if (!values.db || !values.view || !values.out) throw new UsageError(`--db, --view and --out are required\n\n${help}`)
+    const sources = [values.view, values.runs, values.experiment].filter((v) => v !== undefined).length
+    if (!values.db || !values.out || sources !== 1) throw new UsageError(`--db, --out and one of --view, --runs or --experiment are required\n\n${help}`)
     const format = extname(values.out).slice(1).toLowerCase() as FigureFormat
     if (!FigureFormat.options.includes(format)) throw new UsageError(`--out must end in ${FigureFormat.options.map((f) => `.${f}`).join(', ')}, not '${values.out}'`)
+    const overrides: Record<string, unknown> = {}
+    if (values.panels) overrides.measures = values.panels.split(',').map((m) => m.trim()).filter(Boolean)
+    if (values['group-by']) overrides.groupBy = values['group-by'] === 'none' ? [] : values['group-by'].split(',').map((p) => p.trim()).filter(Boolean)
+    if (values.size) overrides.size = parseSize(values.size)
+    if (values['font-size']) {
+      const size = Number(values['font-size'])
+      if (!(size >= 4 && size <= 24)) throw new UsageError(`--font-size '${values['font-size']}': expected points between 4 and 24`)
+      overrides.fontSize = size
+    }
     const store = openStore(values.db, { mustExist: true })
     try {
-      let spec: unknown = existsSync(values.view) ? await readJsonFile(values.view) : store.getComparison(values.view)
-      if (spec === null) throw new Error(`no saved comparison named '${values.view}' in ${values.db}, and no such file`)
-      const size = { ...(values.width ? { width: Number(values.width) } : {}), ...(values.height ? { height: Number(values.height) } : {}) }
-      const parsed = FigureSpec.safeParse({ ...(spec as object), ...size })
-      if (!parsed.success) throw new UsageError(`${values.view}: invalid figure spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+      let base: unknown
+      if (values.view) {
+        base = existsSync(values.view) ? await readJsonFile(values.view) : store.getComparison(values.view)
+        if (base === null) throw new Error(`no saved comparison named '${values.view}' in ${values.db}, and no such file`)
+      } else {
+        const runIds = values.runs
+          ? values.runs.split(',').map((id) => {
+              const n = Number(id)
+              if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--runs: '${id}' is not a run id`)
+              return n
+            })
+          : store.listRuns({ experimentId: Number(values.experiment) }).map((r) => r.id)
+        if (runIds.length === 0) throw new Error(`experiment ${values.experiment} has no runs in ${values.db}`)
+        base = { runIds, measures: ['weightAlignment'] }
+      }
+      const parsed = FigureSpec.safeParse({ ...(FigureSpec.safeParse(base).data ?? (base as object)), ...overrides })
+      if (!parsed.success) throw new UsageError(`${values.view ?? 'figure'}: invalid figure spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
       const figure = await renderFigure(store, parsed.data, format, values['pixel-ratio'] ? Number(values['pixel-ratio']) : 2)
       await writeFile(values.out, figure.bytes)
       if (values.csv) await writeFile(values.csv, figure.csv)
       if (values.json) await writeFile(values.json, figure.json)
+      for (const w of figure.figure.warnings) console.error(`warning: group '${w.label}' averages runs that differ in ${w.fields.join(', ')} (add them with --group-by)`)
       console.log(`${values.out}: ${format.toUpperCase()} ${figure.bytes.length} bytes${values.csv ? `, data in ${values.csv}` : ''}`)
     } finally {
       store.close()

@@ -1,52 +1,94 @@
 /**
  * Figures without a window: the shared figure builder rendered by ECharts' server-side SVG
- * renderer, rasterised to PNG by resvg and laid into a PDF by PDFKit, plus the figure's data as
- * CSV and JSON.
+ * renderer, rasterised to PNG by resvg and laid into a PDF by PDFKit with the figure font
+ * embedded, plus the figure's data as CSV and JSON. One canvas unit is one point.
  */
 import { Resvg } from '@resvg/resvg-js'
 import * as echarts from 'echarts'
+import { join } from 'node:path'
 import PDFDocument from 'pdfkit'
 import SVGtoPDF from 'svg-to-pdfkit'
 import { toCsv, type RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec, type FigureData, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure'
+import { buildFigure, FigureSpec, fontFamilies, measureFigureText, pointsPer, type BuiltFigure, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure'
+import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
 
 export type { FigureFormat }
 
-/** The series of `spec.measure` for its runs, with their configs. */
-export function loadFigureSeries(store: Store, spec: FigureSpec): RunSeries[] {
-  return spec.runIds.map((runId) => {
-    const run = store.getRun(runId)
-    if (!run) throw new Error(`no run with id ${runId} in ${store.path}`)
-    const s = store.metricSeries(runId, spec.measure)
-    return { runId, config: run.config, steps: Array.from(s.steps), values: Array.from(s.values), wallTimesMs: Array.from(s.wallTimesMs) }
-  })
+// No canvas here: ECharts measures text with the metrics the builder lays out with.
+echarts.setPlatformAPI({ measureText: measureFigureText as never })
+
+/** The figure fonts shipped in resources/fonts (Debian's fonts-dejavu-core). */
+export const fontFiles: Record<(typeof fontFamilies)[number], string> = {
+  'DejaVu Sans': join(resourcesDir(), 'fonts', 'DejaVuSans.ttf'),
+  'DejaVu Serif': join(resourcesDir(), 'fonts', 'DejaVuSerif.ttf'),
 }
 
-export function figureSvg(spec: FigureSpec, series: RunSeries[]): { svg: string; data: FigureData } {
-  const { option, data } = buildFigure(spec, series)
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: spec.width, height: spec.height })
+/** The series of every measure of the spec for its runs, with their configs. */
+export function loadFigureSeries(store: Store, spec: FigureSpec): Record<string, RunSeries[]> {
+  const runs = spec.runIds.map((runId) => {
+    const run = store.getRun(runId)
+    if (!run) throw new Error(`no run with id ${runId} in ${store.path}`)
+    return run
+  })
+  return Object.fromEntries(
+    spec.measures.map((measure) => [
+      measure,
+      runs.map((run) => {
+        const s = store.metricSeries(run.id, measure)
+        return { runId: run.id, config: run.config, steps: Array.from(s.steps), values: Array.from(s.values), wallTimesMs: Array.from(s.wallTimesMs) }
+      }),
+    ]),
+  )
+}
+
+/** Renders a built figure with ECharts' SSR SVG renderer; `chart` is handed to `inspect` before disposal. */
+export function renderSvg(figure: BuiltFigure, spec: FigureSpec, inspect?: (chart: echarts.ECharts) => void): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: figure.width, height: figure.height })
   try {
-    chart.setOption(option)
-    return { svg: chart.renderToSVGString(), data }
+    chart.setOption(figure.option)
+    inspect?.(chart)
+    const svg = chart.renderToSVGString()
+    // physical size on the root, the point canvas as its view box
+    const size = (v: number) => (spec.size.unit === 'px' ? `${round(v)}` : `${round(v)}${spec.size.unit}`)
+    return svg.replace(/^<svg([^>]*?) width="[^"]*" height="[^"]*"/, `<svg$1 width="${size(spec.size.width)}" height="${size(spec.size.height)}"`)
   } finally {
     chart.dispose()
   }
 }
 
-export function svgToPng(svg: string, width: number, pixelRatio: number): Buffer {
-  const resvg = new Resvg(svg, { fitTo: { mode: 'width', value: Math.round(width * pixelRatio) }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' })
+const round = (v: number) => Number(v.toFixed(3))
+
+export function figureSvg(spec: FigureSpec, series: Record<string, RunSeries[]>): { svg: string; figure: BuiltFigure } {
+  const figure = buildFigure(spec, series)
+  return { svg: renderSvg(figure, spec), figure }
+}
+
+/** PNG at `pixelRatio` device pixels per CSS pixel (96 per inch): 3.25 in at ratio 3 is 936 px wide. */
+export function svgToPng(svg: string, widthPt: number, pixelRatio: number): Buffer {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'width', value: Math.round((widthPt / pointsPer.px) * pixelRatio) },
+    font: { loadSystemFonts: false, fontFiles: Object.values(fontFiles), defaultFontFamily: 'DejaVu Sans' },
+    background: '#ffffff',
+  })
   return resvg.render().asPng()
 }
 
-export function svgToPdf(svg: string, width: number, height: number): Promise<Buffer> {
+/** A one-page PDF of the figure's size in points, its font embedded (as a subset). */
+export function svgToPdf(svg: string, widthPt: number, heightPt: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: [width, height], margin: 0, info: { Title: 'FA Lab figure', Producer: 'FA Lab' } })
+    const doc = new PDFDocument({ size: [widthPt, heightPt], margin: 0, info: { Title: 'FA Lab figure', Producer: 'FA Lab' } })
+    for (const [family, file] of Object.entries(fontFiles)) doc.registerFont(family, file)
     const chunks: Buffer[] = []
     doc.on('data', (c: Buffer) => chunks.push(c))
     doc.on('end', () => resolve(Buffer.concat(chunks)))
     doc.on('error', reject)
-    SVGtoPDF(doc, svg, 0, 0, { width, height, assumePt: true })
+    SVGtoPDF(doc, svg, 0, 0, {
+      width: widthPt,
+      height: heightPt,
+      preserveAspectRatio: 'none',
+      fontCallback: (family: string) => (/Serif/.test(family) ? 'DejaVu Serif' : 'DejaVu Sans'),
+    })
     doc.end()
   })
 }
@@ -56,15 +98,16 @@ export interface RenderedFigure {
   mimeType: string
   csv: string
   json: string
+  figure: BuiltFigure
 }
 
 /** Renders a figure spec over the store's runs in one format, with its data. */
 export async function renderFigure(store: Store, input: FigureSpecInput, format: FigureFormat, pixelRatio = 2): Promise<RenderedFigure> {
   const spec = FigureSpec.parse(input)
-  const { svg, data } = figureSvg(spec, loadFigureSeries(store, spec))
-  const csv = toCsv(data.header, data.rows)
-  const json = JSON.stringify({ spec, columns: data.header, rows: data.rows }, null, 1)
-  if (format === 'svg') return { bytes: Buffer.from(svg, 'utf8'), mimeType: 'image/svg+xml', csv, json }
-  if (format === 'png') return { bytes: svgToPng(svg, spec.width, pixelRatio), mimeType: 'image/png', csv, json }
-  return { bytes: await svgToPdf(svg, spec.width, spec.height), mimeType: 'application/pdf', csv, json }
+  const { svg, figure } = figureSvg(spec, loadFigureSeries(store, spec))
+  const csv = toCsv(figure.data.header, figure.data.rows)
+  const json = JSON.stringify({ spec, columns: figure.data.header, rows: figure.data.rows }, null, 1)
+  if (format === 'svg') return { bytes: Buffer.from(svg, 'utf8'), mimeType: 'image/svg+xml', csv, json, figure }
+  if (format === 'png') return { bytes: svgToPng(svg, figure.width, pixelRatio), mimeType: 'image/png', csv, json, figure }
+  return { bytes: await svgToPdf(svg, figure.width, figure.height), mimeType: 'application/pdf', csv, json, figure }
 }

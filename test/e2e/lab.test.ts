@@ -3,16 +3,21 @@
  * playwright-core, builds an experiment from a preset, starts it, watches it train, and reloads.
  * Screenshots of every screen land in test-output/screenshots/.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunSeries } from '../../src-shared/analysis'
+import { buildFigure, FigureSpec } from '../../src-shared/figure'
+import { figureSnapshot, type FigureSnapshot } from '../../src-shared/figure-snapshot'
+import { renderSvg } from '../../src-main/services/figures'
 
 const root = new URL('../..', import.meta.url).pathname
 const cli = join(root, 'src-main/cli/fa-lab.mjs')
 const shots = join(root, 'test-output', 'screenshots')
+const figures = join(root, 'test-output', 'figures')
 const home = mkdtempSync(join(tmpdir(), 'fa-lab-e2e-'))
 let server: ChildProcess
 let url = ''
@@ -143,6 +148,10 @@ describe('the lab in Chromium (browser mode)', () => {
   it('deletes runs with undo', async () => {
     await page.goto(`${origin}/#/runs`)
     await page.getByRole('checkbox', { name: 'select all' }).check()
+    // the selection's config diff, and the selection in the URL
+    await page.getByTestId('config-diff').waitFor()
+    expect(await page.getByTestId('config-diff').textContent()).toMatch(/run \d+\s*run \d+/)
+    expect(page.url()).toMatch(/selected=\d+(%2C|,)\d+/)
     await page.getByTestId('delete-runs').click()
     await expect.poll(() => page.locator('tr[data-run]').count()).toBe(0)
     await page.getByTestId('undo-delete').click()
@@ -157,53 +166,197 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.goto(`${origin}/#/runs/${started.runIds[0]}`)
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toBe('completed')
     await expect.poll(() => page.locator('.weights canvas').count()).toBe(16)
+    await page.getByTestId('colour-bar').waitFor()
     await page.screenshot({ path: join(shots, 'run-detail-mnist.png'), fullPage: true })
+    // a click enlarges a unit's weights; another closes it
+    await page.locator('.weights canvas').nth(2).click()
+    await page.getByTestId('enlarged-image').waitFor()
+    expect(await page.getByTestId('enlarged-image').textContent()).toMatch(/unit 3/)
+    await page.screenshot({ path: join(shots, 'run-detail-mnist-enlarged.png') })
+    await page.getByTestId('enlarged-image').click()
+    await expect.poll(() => page.getByTestId('enlarged-image').count()).toBe(0)
   })
 
-  it('runs a quick preset, compares its runs grouped by λ, and exports the figure as SVG and its data as CSV', async () => {
+  it('runs the song2021-mnist quick preset and makes the paper’s Fig. 3: signal alignment and test accuracy against step, one line per λ, at single-column size', async () => {
+    // the session token is taken from the printed URL; then the hash routes
+    await page.goto(url)
     await page.goto(`${origin}/#/experiments`)
     await page.getByRole('button', { name: /MNIST with FA and regularised β \(quick\)/ }).click()
     await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 3 runs')
     await page.getByTestId('start').click()
     const started = await page.getByRole('status').filter({ hasText: 'Started experiment' }).textContent()
     const experimentId = Number(/experiment (\d+)/.exec(started!)![1])
+    // the new experiment's progress is scrolled into view
+    await expect.poll(() => page.locator(`tr[data-experiment="${experimentId}"]`).evaluate((el) => {
+      const box = el.getBoundingClientRect()
+      return box.top >= 0 && box.bottom <= window.innerHeight
+    })).toBe(true)
     await page.goto(`${origin}/#/runs?experiment=${experimentId}`)
     await expect.poll(() => page.locator('tr[data-status="completed"]').count(), { timeout: 180_000, interval: 1000 }).toBe(3)
     await page.getByRole('checkbox', { name: 'select all' }).check()
     await page.getByTestId('compare-runs-link').click()
     await expect.poll(() => page.getByTestId('compare-runs').textContent()).toMatch(/^\d+, \d+, \d+$/)
-    await page.locator('select[name="measure"]').selectOption('signalAlignment')
-    await page.locator('input[name="group-regularization.outputL2"]').check()
-    const chart = page.getByTestId('chart')
-    await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0)
+    // the per-run view is the default: one line per run, named by λ, the one field that differs
+    await page.locator('input[name="measure-signalAlignment"]').check()
+    await page.locator('input[name="measure-testAccuracy"]').check()
+    for (const other of ['weightAlignment']) if (await page.locator(`input[name="measure-${other}"]`).isChecked()) await page.locator(`input[name="measure-${other}"]`).uncheck()
+    await page.getByRole('button', { name: /single column/ }).click()
+    await page.locator('input[name="comparison-name"]').fill('Fig. 3')
+    const figure = page.getByTestId('figure')
+    await expect.poll(() => figure.evaluate((el) => (el as unknown as { faLabSnapshot(): { grids: unknown[] } | null }).faLabSnapshot()?.grids.length ?? 0)).toBe(2)
+    const snapshot = await figure.evaluate((el) => (el as unknown as { faLabSnapshot(): { texts: { text: string }[]; series: { id: string }[] } }).faLabSnapshot())
+    const texts = snapshot.texts.map((t) => t.text)
+    for (const label of ['λ', '0', '0.1', '0.3', 'step', 'test accuracy']) expect(texts).toContain(label)
+    expect(texts.some((t) => /signal alignment|cos\(eB, eβ\)/.test(t))).toBe(true)
+    expect(texts.some((t) => /SD/.test(t))).toBe(false)
+    expect(snapshot.series.filter((s) => s.id.startsWith('line:'))).toHaveLength(6)
+    expect(await page.getByTestId('mix-warning').count()).toBe(0)
+    mkdirSync(figures, { recursive: true })
+    await page.locator('.figure').first().screenshot({ path: join(figures, 'fig3-screen.png') })
     await page.screenshot({ path: join(shots, 'compare.png'), fullPage: true })
 
-    const svgDownload = page.waitForEvent('download')
-    await page.getByTestId('export-svg').click()
-    const svgPath = join(shots, '..', 'figure.svg')
-    await (await svgDownload).saveAs(svgPath)
-    const csvDownload = page.waitForEvent('download')
-    await page.getByTestId('export-csv').click()
-    const csvPath = join(shots, '..', 'figure.csv')
-    await (await csvDownload).saveAs(csvPath)
+    const saveDownload = async (testId: string, name: string) => {
+      const download = page.waitForEvent('download')
+      await page.getByTestId(testId).click()
+      const file = await download
+      expect(file.suggestedFilename()).toBe(name)
+      await file.saveAs(join(figures, name))
+      return join(figures, name)
+    }
+    const svgPath = await saveDownload('export-svg', 'Fig.-3-signalAlignment-testAccuracy.svg')
+    await saveDownload('export-png', 'Fig.-3-signalAlignment-testAccuracy.png')
+    const pdfPath = await saveDownload('export-pdf', 'Fig.-3-signalAlignment-testAccuracy.pdf')
+    const csvPath = await saveDownload('export-csv', 'Fig.-3-signalAlignment-testAccuracy.csv')
+    const fonts = execFileSync('pdffonts', [pdfPath], { encoding: 'utf8' }).trim().split('\n').slice(2)
+    expect(fonts.length).toBeGreaterThan(0)
+    for (const line of fonts) expect(line).toMatch(/\syes\s+yes\s+yes\s/)
 
+    // the exported SVG has the screen's texts, each once per occurrence, and nothing else
     const svg = readFileSync(svgPath, 'utf8')
-    const parsed = await page.evaluate((text) => {
+    expect(svg).toMatch(/^<svg width="3.25in" height="2.4in"/)
+    const svgTexts = await page.evaluate((text) => {
       const doc = new DOMParser().parseFromString(text, 'image/svg+xml')
-      return { root: doc.documentElement.nodeName, error: doc.getElementsByTagName('parsererror').length, text: doc.documentElement.textContent }
+      return Array.from(doc.querySelectorAll('text')).map((t) => t.textContent ?? '').filter((t) => t.trim() !== '')
     }, svg)
-    expect(parsed).toMatchObject({ root: 'svg', error: 0 })
-    for (const label of ['λ=0', 'λ=0.1', 'λ=0.3', 'step (updates)', 'signal alignment cos(e b, e β) (cosine)']) expect(parsed.text).toContain(label)
+    expect(svgTexts.sort()).toEqual([...texts].sort())
+    // the CSV's λ = 0.1 curve is that run's stored series
     const csv = readFileSync(csvPath, 'utf8').trim().split('\n')
-    expect(csv[0]).toBe('group,step (updates),"signal alignment cos(e b, e β) mean",lower,upper')
-    // the CSV's λ = 0.1 curve is that run's stored series: one run per group, no smoothing
+    expect(csv[0]).toBe('panel,line,curve,step,value,lower,upper,runs')
     const runs = (await api('runs:list', { experimentId })).body.result as { id: number; parameters: Record<string, number> }[]
     const lambda01 = runs.find((r) => r.parameters['λ'] === 0.1)!
     const stored = ((await api('metrics:series', { runIds: [lambda01.id], name: 'signalAlignment' })).body.result as { steps: number[]; values: number[] }[])[0]
-    const rows = csv.filter((l) => l.startsWith('λ=0.1,')).map((l) => l.split(',').map(Number))
-    expect(rows.map((r) => r[1])).toEqual(stored.steps)
-    expect(rows.map((r) => r[2])).toEqual(stored.values)
-  })
+    const rows = csv.filter((l) => l.startsWith('signalAlignment,0.1,')).map((l) => l.split(',').map(Number))
+    expect(rows.map((r) => r[3])).toEqual(stored.steps)
+    expect(rows.map((r) => r[4])).toEqual(stored.values)
+
+    // saved, it reopens as it was
+    await page.getByTestId('save-comparison').click()
+    await page.getByRole('status').filter({ hasText: "saved as 'Fig. 3'" }).waitFor()
+    await page.goto(`${origin}/#/compare?comparison=${encodeURIComponent('Fig. 3')}`)
+    await expect.poll(() => figure.evaluate((el) => (el as unknown as { faLabSnapshot(): { texts: { text: string }[] } | null }).faLabSnapshot()?.texts.map((t) => t.text).sort() ?? [])).toEqual([...texts].sort())
+  }, 400_000)
+
+  it('screen and export agree on every setting, changed in place; mixed groups are flagged; no console or page error', async () => {
+    // 8 tiny runs: λ ∈ {0, 0.1} × hidden width ∈ {10, 20} × seed ∈ {1, 2}
+    const started = (await api('experiments:start', {
+      name: 'figure matrix',
+      base: { data: { kind: 'synthetic', n: 40, inputDim: 10, testN: 40 }, model: { kind: 'two-layer', hidden: 10 }, rule: 'fa', optimizer: { learningRate: 0.02, batchSize: 10 }, steps: 60, evalEvery: 10 },
+      grid: { 'regularization.outputL2': [0, 0.1], 'model.hidden': [10, 20], seed: [1, 2] },
+    })).body.result as { experimentId: number; runIds: number[] }
+    await expect.poll(async () => ((await api('runs:list', { experimentId: started.experimentId })).body.result as { status: string }[]).filter((r) => r.status === 'completed').length, { timeout: 120_000, interval: 500 }).toBe(8)
+    await page.goto(url)
+    const errors: string[] = []
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`${origin}/#/compare?runs=${started.runIds.join(',')}`)
+    const figure = page.getByTestId('figure')
+    type Snapshot = FigureSnapshot & { spec: unknown }
+    const read = () =>
+      figure.evaluate((el) => {
+        const snapshot = (el as unknown as { faLabSnapshot(): FigureSnapshot | null }).faLabSnapshot()
+        return snapshot && { ...snapshot, spec: JSON.parse(document.querySelector('[data-spec]')!.getAttribute('data-spec')!) }
+      }) as Promise<Snapshot | null>
+    await expect.poll(async () => (await read())?.series.length ?? 0).toBeGreaterThan(0)
+    // per run by default: eight lines, no band, no warning
+    expect((await read())!.series.filter((s) => s.id.startsWith('line:'))).toHaveLength(8)
+    expect(await page.getByTestId('mix-warning').count()).toBe(0)
+    // grouping by λ alone averages two widths: the figure says so, and offers the field
+    await page.locator('input[name="group-regularization.outputL2"]').check()
+    await expect.poll(() => page.getByTestId('mix-warning').count()).toBe(2)
+    expect(await page.getByTestId('mix-warning').first().textContent()).toMatch(/differ in .*model\.hidden/)
+    await page.screenshot({ path: join(shots, 'compare-mixed-warning.png'), fullPage: true })
+    await page.getByTestId('add-grouping').first().click()
+    await expect.poll(() => page.getByTestId('mix-warning').count()).toBe(0)
+
+    const seriesByMeasure: Record<string, RunSeries[]> = {}
+    const details = await Promise.all(started.runIds.map(async (id) => (await api('runs:get', id)).body.result as { id: number; config: Record<string, unknown> }))
+    const load = async (measure: string) => {
+      if (seriesByMeasure[measure]) return seriesByMeasure[measure]
+      const data = (await api('metrics:series', { runIds: started.runIds, name: measure })).body.result as { runId: number; steps: number[]; values: number[]; wallTimesMs: number[] }[]
+      return (seriesByMeasure[measure] = data.map((d) => ({ ...d, config: details.find((r) => r.id === d.runId)!.config })))
+    }
+    let checked = 0
+    let last = ''
+    const compare = async () => {
+      let snapshot: Snapshot | null = null
+      await expect.poll(async () => {
+        snapshot = await read()
+        return snapshot ? JSON.stringify(snapshot.spec) : ''
+      }).not.toBe(last)
+      // let a change of measure load its series
+      await page.waitForTimeout(30)
+      snapshot = (await read())!
+      last = JSON.stringify(snapshot.spec)
+      const spec = FigureSpec.parse(snapshot.spec)
+      const series = Object.fromEntries(await Promise.all(spec.measures.map(async (m) => [m, await load(m)] as const)))
+      let headless: FigureSnapshot | null = null
+      renderSvg(buildFigure(spec, series), spec, (chart) => (headless = figureSnapshot(chart)))
+      const label = JSON.stringify({ kind: spec.kind, band: spec.band, smoothing: spec.smoothing, x: spec.xAxis, logX: spec.logX, logY: spec.logY })
+      expect(snapshot.series, label).toEqual(headless!.series)
+      expect(snapshot.axes, label).toEqual(headless!.axes)
+      // the canvas snaps the plot rectangle to its device pixels: within 0.05 pt
+      expect(snapshot.grids.length, label).toBe(headless!.grids.length)
+      snapshot.grids.forEach((g, i) => (['x', 'y', 'width', 'height'] as const).forEach((k) => expect(Math.abs(g[k] - headless!.grids[i][k]), `${label} grid ${k}`).toBeLessThan(0.05)))
+      expect(snapshot.texts.map((t) => t.text), label).toEqual(headless!.texts.map((t) => t.text))
+      checked++
+    }
+    await page.locator('select[name="measure"]').selectOption('trainLoss')
+    await compare()
+    for (const band of ['none', 'sd', 'se', 'ci95']) {
+      await page.locator('select[name="band"]').selectOption(band)
+      for (const smoothing of ['0', '0.6']) {
+        await page.locator('input[name="smoothing"]').fill(smoothing)
+        for (const xAxis of ['step', 'epoch', 'samples', 'wallTime']) {
+          await page.locator('select[name="xAxis"]').selectOption(xAxis)
+          for (const [logX, logY] of [[false, false], [false, true], [true, true]]) {
+            await page.locator('input[name="logX"]').setChecked(logX)
+            await page.locator('input[name="logY"]').setChecked(logY)
+            await compare()
+          }
+        }
+      }
+    }
+    await page.locator('select[name="kind"]').selectOption('sweep')
+    await page.locator('select[name="sweepField"]').selectOption('model.hidden')
+    await page.locator('input[name="group-model.hidden"]').uncheck()
+    for (const band of ['none', 'sd', 'se', 'ci95']) {
+      await page.locator('select[name="band"]').selectOption(band)
+      for (const [logX, logY] of [[false, false], [false, true], [true, true]]) {
+        await page.locator('input[name="logX"]').setChecked(logX)
+        await page.locator('input[name="logY"]').setChecked(logY)
+        await compare()
+      }
+    }
+    await page.screenshot({ path: join(shots, 'compare-sweep.png'), fullPage: true })
+    console.log(`screen and SVG compared for ${checked} settings`)
+    // every setting is in the URL: a reload brings the same figure back
+    const before = await read()
+    await page.reload()
+    await expect.poll(async () => JSON.stringify((await read())?.spec ?? null)).toBe(JSON.stringify(before!.spec))
+    expect((await read())!.series).toEqual(before!.series)
+    expect(checked).toBeGreaterThanOrEqual(108)
+    expect(errors).toEqual([])
+  }, 400_000)
 
   it('shows the bundled dataset as a grid of samples per class', async () => {
     await page.goto(`${origin}/#/datasets`)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RunSummary } from '../../src-shared/contract'
 import { requestChannels, requestSchemas, eventChannels } from '../../src-shared/contract'
-import { chartGroups, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
+import { chartGroups, coincidingMeasures, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
 import { blankConfig, chooseAlternative, describeFields, fieldAt, runFields, setPath } from '../../src-shared/fields'
 import { formatFieldValue, parseFieldInput, visibleFields } from '../../src-renderer/src/lab/form'
 import { gridToRows, parseGridValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
@@ -10,15 +10,33 @@ import { filterRuns, sortRuns } from '../../src-renderer/src/lab/run-table'
 describe('chart option builders', () => {
   it('seriesChartOption: one line per series, axis names, log scale drops non-positive points', () => {
     const option = seriesChartOption({ title: 'Loss', xName: 'step', yName: 'loss', yLog: true, series: [{ name: 'trainLoss', points: [[0, 1], [10, 0], [20, 0.1]] }, { name: 'testLoss', points: [[0, 2]] }] }) as Record<string, any>
-    expect(option.series.map((s: { name: string }) => s.name)).toEqual(['trainLoss', 'testLoss'])
-    expect(option.series[0].data).toEqual([[0, 1], [20, 0.1]])
+    // name order, so colours do not change when a live run's measures arrive in another order
+    expect(option.series.map((s: { name: string }) => s.name)).toEqual(['testLoss', 'trainLoss'])
+    expect(option.series[1].data).toEqual([[0, 1], [20, 0.1]])
     expect(option.yAxis).toMatchObject({ type: 'log', name: 'loss' })
     expect(option.xAxis).toMatchObject({ type: 'value', name: 'step' })
-    expect(option.legend.data).toEqual(['trainLoss', 'testLoss'])
+    expect(option.legend.data).toEqual(['testLoss', 'trainLoss'])
+    const reversed = seriesChartOption({ title: 'Loss', xName: 'step', yName: 'loss', series: [{ name: 'testLoss', points: [] }, { name: 'trainLoss', points: [] }] }) as Record<string, any>
+    expect(reversed.series.map((s: { color: string }) => s.color)).toEqual(option.series.map((s: { color: string }) => s.color))
     expect(option.title.text).toBe('Loss')
   })
 
-  it('chartGroups sorts measures into loss, accuracy, alignment and norm charts', () => {
+  it('a long legend wraps under the title and the plot starts below it', () => {
+    const names = Array.from({ length: 12 }, (_, i) => `gradientAlignment.${i + 1}`)
+    const one = seriesChartOption({ title: 'G', xName: 'step', yName: 'cosine', series: names.slice(0, 1).map((name) => ({ name, points: [] })), width: 480 }) as Record<string, any>
+    const many = seriesChartOption({ title: 'G', xName: 'step', yName: 'cosine', series: names.map((name) => ({ name, points: [] })), width: 480 }) as Record<string, any>
+    expect(many.legend.type).toBe('plain')
+    expect(many.grid.top).toBeGreaterThan(one.grid.top + 40)
+  })
+
+  it('notes measures equal by construction: one output makes signal alignment weight alignment', () => {
+    const names = ['weightAlignment', 'signalAlignment']
+    expect(coincidingMeasures({ model: { kind: 'two-layer', hidden: 10, outputs: 1 } }, names)).toHaveLength(1)
+    expect(coincidingMeasures({ model: { kind: 'two-layer', hidden: 10, outputs: 10 } }, names)).toEqual([])
+  })
+
+  it('chartGroups sorts measures into loss, accuracy, alignment and norm charts, alignment axes fitted to the data', () => {
+    expect(chartGroups(['weightAlignment'])[0]).not.toHaveProperty('yMin')
     const groups = chartGroups(['trainLoss', 'testAccuracy', 'weightAlignment.1', 'signalAlignment.1', 'gradientAlignment.2', 'norm.W1'])
     expect(groups.map((g) => [g.title, g.names])).toEqual([
       ['Loss', ['trainLoss']],
@@ -95,5 +113,31 @@ describe('contract tables', () => {
     const all = [...Object.values(requestChannels), ...Object.values(eventChannels)]
     for (const channel of all) expect(channel).toMatch(/^[a-z]+:[a-z-]+$/)
     expect(new Set(all).size).toBe(all.length)
+  })
+})
+
+describe('diverging colour scale', () => {
+  it('white at zero, blue below, red above, saturating at the bound; one bound for all images', async () => {
+    const { divergingColor, symmetricBound } = await import('../../src-renderer/src/lab/colormap')
+    expect(divergingColor(0, 2)).toEqual([247, 247, 247])
+    const [r1, , b1] = divergingColor(-1, 2)
+    expect(b1).toBeGreaterThan(r1)
+    const [r2, , b2] = divergingColor(1, 2)
+    expect(r2).toBeGreaterThan(b2)
+    expect(divergingColor(5, 2)).toEqual(divergingColor(2, 2))
+    expect(divergingColor(-2, 2)).toEqual([5, 48, 97])
+    expect(symmetricBound([[0.1, -0.3], [0.2]])).toBe(0.3)
+  })
+})
+
+describe('parallel coordinates of runs', () => {
+  it('an axis per differing parameter and one for the measure; each line named by its run id, selected runs highlighted', async () => {
+    const { parallelOption } = await import('../../src-renderer/src/charts/parallel-chart')
+    const runs = [1, 2, 3].map((id) => ({ id, rule: 'fa', seed: 1, parameters: { λ: id / 10, width: 100 }, finalMetrics: { testAccuracy: 0.9 + id / 100 } }))
+    const option = parallelOption(runs as never, 'testAccuracy', new Set([2])) as Record<string, any>
+    expect(option.parallelAxis.map((a: { name: string }) => a.name)).toEqual(['λ', 'test accuracy'])
+    const data = option.series[0].data as { name: string; value: number[]; lineStyle: { color: string } }[]
+    expect(data.map((d) => [d.name, d.value])).toEqual([['1', [0.1, 0.91]], ['2', [0.2, 0.92]], ['3', [0.3, 0.93]]])
+    expect(data[1].lineStyle.color).not.toBe(data[0].lineStyle.color)
   })
 })

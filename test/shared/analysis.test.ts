@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { downsampleMinMax, groupCurves, smoothEma, spread, summarize, sweepLines, toCsv, xValues, type RunSeries } from '../../src-shared/analysis'
+import { downsampleMinMax, pointValue, smoothEma, spread, summarize, toCsv, xValues, type RunSeries } from '../../src-shared/analysis'
 
 const run = (runId: number, config: Record<string, unknown>, values: number[], steps = values.map((_, i) => i * 10)): RunSeries => ({ runId, config, steps, values, wallTimesMs: steps.map((s) => s * 2) })
 
@@ -42,34 +42,16 @@ describe('statistics, by hand', () => {
     expect(xValues(full, 'epoch')).toEqual([0, 10])
   })
 
-  it('group curves: mean and band over seeds at shared steps, one per group', () => {
-    const curves = groupCurves(
-      [run(1, { rule: 'fa', seed: 1 }, [1, 3]), run(2, { rule: 'fa', seed: 2 }, [3, 5]), run(3, { rule: 'bp', seed: 1 }, [0, 0])],
-      { groupBy: ['rule'], xAxis: 'step', band: 'sd', smoothing: 0 },
-    )
-    expect(curves.map((c) => c.label)).toEqual(['rule=bp', 'rule=fa'])
-    const fa = curves[1]
-    expect(fa.xs).toEqual([0, 10])
-    expect(fa.mean).toEqual([2, 4])
-    expect(fa.upper[0]).toBeCloseTo(2 + Math.SQRT2, 10)
-    expect(fa.runIds).toEqual([1, 2])
-  })
-
-  it('sweep points: the end value against a config field, averaged per x within each group', () => {
-    const lines = sweepLines(
-      [run(1, { model: { hidden: 100 }, l: 0 }, [0, 0.5]), run(2, { model: { hidden: 100 }, l: 0 }, [0, 0.7]), run(3, { model: { hidden: 400 }, l: 0 }, [0, 0.2])],
-      { name: 'weightAlignment', xField: 'model.hidden', groupBy: ['l'], statistic: 'final', band: 'none' },
-    )
-    expect(lines).toEqual([{ label: 'l=0', points: [{ x: 100, mean: 0.6, lower: 0.6, upper: 0.6, n: 2 }, { x: 400, mean: 0.2, lower: 0.2, upper: 0.2, n: 1 }] }])
-    const best = sweepLines([run(1, { h: 1 }, [3, 1, 2])], { name: 'trainLoss', xField: 'h', groupBy: [], statistic: 'best', band: 'none' })
-    expect(best[0].points[0].mean).toBe(1)
-    const at = sweepLines([run(1, { h: 1 }, [3, 1, 2])], { name: 'trainLoss', xField: 'h', groupBy: [], statistic: { atStep: 15 }, band: 'none' })
-    expect(at[0].points[0].mean).toBe(1)
+  it('a run’s value at the end, at its best (smallest loss, largest accuracy) or at a step', () => {
+    expect(pointValue(run(1, {}, [3, 1, 2]), 'trainLoss', 'final')).toBe(2)
+    expect(pointValue(run(1, {}, [3, 1, 2]), 'trainLoss', 'best')).toBe(1)
+    expect(pointValue(run(1, {}, [0.3, 0.9, 0.5]), 'testAccuracy', 'best')).toBe(0.9)
+    expect(pointValue(run(1, {}, [3, 1, 2]), 'trainLoss', { atStep: 15 })).toBe(1)
   })
 
   it('summary: final, best, min, max per run and per group', () => {
     const rows = summarize([run(1, { r: 'fa' }, [0.1, 0.9, 0.5]), run(2, { r: 'fa' }, [0.3, 0.7, 0.7])], 'weightAlignment', ['r'])
-    expect(rows).toEqual([{ label: 'r=fa', runIds: [1, 2], final: 0.6, best: 0.8, min: 0.2, max: 0.8 }])
+    expect(rows).toEqual([{ label: 'r = fa', runIds: [1, 2], final: 0.6, best: 0.8, min: 0.2, max: 0.8 }])
     expect(summarize([run(1, {}, [3, 1, 2])], 'trainLoss', null)[0]).toMatchObject({ label: 'run 1', final: 2, best: 1, min: 1, max: 3 })
   })
 

@@ -1,39 +1,154 @@
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec } from '../../src-shared/figure'
+import { buildFigure, figureFileName, FigureSpec, palette, tickLabel, type FigureSpecInput } from '../../src-shared/figure'
 
-const series = (runId: number, lambda: number, seed: number, n = 3000): RunSeries => {
+const series = (runId: number, config: Record<string, unknown>, values: (step: number) => number, n = 301): RunSeries => {
   const steps = Array.from({ length: n }, (_, i) => i * 10)
-  return { runId, config: { seed, regularization: { outputL2: lambda } }, steps, values: steps.map((s) => lambda + Math.sin(s / 700 + seed) / 10), wallTimesMs: steps }
+  return { runId, config: { seed: 1, rule: 'fa', model: { kind: 'two-layer', hidden: 100 }, ...config }, steps, values: steps.map(values), wallTimesMs: steps.map((s) => s * (1 + runId / 10)) }
 }
-const runs = [series(1, 0, 1), series(2, 0, 2), series(3, 0.2, 1), series(4, 0.2, 2)]
+/** λ ∈ {0, 0.2} × seeds {1, 2}: runs 1–4. */
+const lambdaRuns = [0, 0.2].flatMap((lambda, i) => [1, 2].map((seed, j) => series(1 + 2 * i + j, { seed, regularization: { outputL2: lambda } }, (s) => lambda + Math.sin(s / 700 + seed) / 10)))
+const build = (input: Partial<FigureSpecInput>, runs = lambdaRuns, measures = ['weightAlignment']) =>
+  buildFigure(FigureSpec.parse({ runIds: runs.map((r) => r.runId), measures, ...input }), Object.fromEntries(measures.map((m) => [m, runs])))
+type Series = { id: string; name: string; type: string; data: number[][]; lineStyle?: { color: string } }
+const seriesOf = (option: unknown) => (option as { series: Series[] }).series
+const axes = (option: unknown, dim: 'xAxis' | 'yAxis') => (option as Record<string, { min: number; max: number; name: string; interval?: number }[]>)[dim]
 
 describe('figure builder', () => {
-  it('the data table holds exactly the numbers of the plotted mean lines', () => {
-    const { option, data } = buildFigure(FigureSpec.parse({ runIds: [1, 2, 3, 4], measure: 'weightAlignment', groupBy: ['regularization.outputL2'], band: 'se', smoothing: 0.9, maxPoints: 400 }), runs)
-    const seriesList = option.series as { name: string; data: [number, number][]; z?: number }[]
-    for (const label of ['λ=0', 'λ=0.2']) {
-      const plotted = seriesList.filter((s) => s.name === label && s.z === 3)[0].data
-      const rows = data.rows.filter((r) => r[0] === label).map((r) => [r[1], r[2]])
-      expect(rows).toEqual(plotted)
-      expect(rows.length).toBeLessThanOrEqual(400)
-    }
-    expect((option.legend as { data: string[] }).data).toEqual(['λ=0', 'λ=0.2'])
-    expect((option.xAxis as { name: string }).name).toBe('step (updates)')
-    expect((option.yAxis as { name: string }).name).toBe('weight alignment cos(β, b) (cosine) (mean ± SE)')
+  it('draws one line per run by default, named by what differs between the runs, with no band and no band in the axis title', () => {
+    const figure = build({})
+    expect(figure.lines.map((l) => l.label)).toEqual(['λ = 0, seed 1', 'λ = 0, seed 2', 'λ = 0.2, seed 1', 'λ = 0.2, seed 2'])
+    expect(seriesOf(figure.option).filter((s) => s.type === 'custom')).toEqual([])
+    expect(axes(figure.option, 'yAxis')[0].name).toBe('weight alignment cos(β, b)')
+    expect(figure.warnings).toEqual([])
   })
 
-  it('smooths the full series before downsampling, and shows the raw curve faintly behind', () => {
-    const spec = FigureSpec.parse({ runIds: [1], measure: 'weightAlignment', smoothing: 0.5, maxPoints: 100, band: 'none' })
-    const { option } = buildFigure(spec, [runs[0]])
-    const lines = option.series as { data: [number, number][]; lineStyle: { color: string } }[]
-    expect(lines).toHaveLength(2)
-    expect(lines[0].lineStyle.color).toMatch(/rgba\(.*0\.25\)/)
-    // the smoothed mean's maximum over the whole run survives downsampling to 100 points
-    const values = runs[0].values
-    let m = 0
-    let p = 1
-    const smoothed = values.map((x) => ((m = 0.5 * m + 0.5 * x), (p *= 0.5), m / (1 - p)))
-    expect(Math.max(...lines[1].data.map(([, y]) => y))).toBeCloseTo(Math.max(...smoothed), 12)
+  it('a single differing field titles the legend and its values name the lines', () => {
+    const figure = build({}, [lambdaRuns[0], lambdaRuns[2]])
+    expect(figure.lines.map((l) => l.label)).toEqual(['0', '0.2'])
+    const titles = (figure.option.graphic as { elements: { style: { text: string } }[] }).elements.map((e) => e.style.text)
+    expect(titles).toContain('λ')
+  })
+
+  it('groups by a field: mean and band over the seeds, the band named on the axis; the data are the plotted numbers', () => {
+    const figure = build({ groupBy: ['regularization.outputL2'], band: 'se', smoothing: 0.9, maxPoints: 100, size: { width: 6.75, height: 4, unit: 'in' } })
+    expect(figure.lines.map((l) => [l.label, l.runIds])).toEqual([['0', [1, 2]], ['0.2', [3, 4]]])
+    expect(axes(figure.option, 'yAxis')[0].name).toBe('weight alignment cos(β, b) (mean ±\u00a0SE)')
+    const list = seriesOf(figure.option)
+    for (const line of figure.lines) {
+      const mean = list.find((s) => s.id === `line:weightAlignment:${line.key}`)!
+      expect(mean.data.length).toBeLessThanOrEqual(100)
+      const rows = figure.data.rows.filter((r) => r[1] === line.label && r[2] === 'smoothed mean')
+      expect(rows.map((r) => [r[3], r[4]])).toEqual(mean.data)
+      const band = list.find((s) => s.id === `band:weightAlignment:${line.key}`)!
+      expect(band.data.map((d) => [d[0], d[1], d[2]])).toEqual(rows.map((r) => [r[3], r[5], r[6]]))
+      // the unsmoothed mean is drawn faintly behind, and is in the data too
+      expect(list.find((s) => s.id === `raw:weightAlignment:${line.key}`)!.data.length).toBe(figure.data.rows.filter((r) => r[1] === line.label && r[2] === 'unsmoothed').length)
+    }
+  })
+
+  it('draws a band only for groups of two or more runs', () => {
+    const figure = build({ groupBy: ['regularization.outputL2'], band: 'sd' }, lambdaRuns.slice(0, 3))
+    const bands = seriesOf(figure.option).filter((s) => s.type === 'custom')
+    expect(bands.map((s) => s.id)).toEqual(['band:weightAlignment:["0"]'])
+    // smoothing never makes a band out of one run
+    const one = build({ groupBy: ['regularization.outputL2'], band: 'sd', smoothing: 0.9 }, [lambdaRuns[0], lambdaRuns[2]])
+    expect(seriesOf(one.option).filter((s) => s.type === 'custom')).toEqual([])
+    expect(axes(one.option, 'yAxis')[0].name).not.toMatch(/SD/)
+  })
+
+  it('warns when a group mixes runs that differ in more than the seed and the grouping fields', () => {
+    const mixed = [series(1, { seed: 1 }, () => 0.1), series(2, { seed: 2, model: { kind: 'mlp', hidden: [50, 50] } }, () => 0.2), series(3, { rule: 'bp' }, () => 0.3)]
+    const figure = build({ groupBy: ['rule'] }, mixed)
+    expect(figure.warnings).toEqual([{ label: 'learning rule FA', fields: ['model.hidden', 'model.kind'] }])
+    expect(build({ groupBy: ['rule', 'model.hidden', 'model.kind'] }, mixed).warnings).toEqual([])
+  })
+
+  it('keeps each line’s colour, dash and marker across panels; two panels share one legend', () => {
+    const figure = build({ groupBy: ['regularization.outputL2'] }, lambdaRuns, ['weightAlignment', 'testAccuracy'])
+    expect((figure.option.grid as unknown[]).length).toBe(2)
+    expect((figure.option.legend as { data: string[] }[]).flatMap((l) => l.data)).toEqual(['0', '0.2'])
+    const lines = seriesOf(figure.option).filter((s) => s.id.startsWith('line:'))
+    expect(lines.map((s) => [s.id.split(':')[1], s.name, s.lineStyle!.color])).toEqual([
+      ['weightAlignment', '0', palette[0]],
+      ['weightAlignment', '0.2', palette[1]],
+      ['testAccuracy', '0', palette[0]],
+      ['testAccuracy', '0.2', palette[1]],
+    ])
+  })
+
+  it('splits one measure into panels by a field', () => {
+    const figure = build({ splitBy: 'regularization.outputL2' })
+    expect(figure.panels.map((p) => p.title)).toEqual(['λ = 0', 'λ = 0.2'])
+    expect(seriesOf(figure.option).filter((s) => s.id.startsWith('line:')).map((s) => s.id)).toEqual(['line:weightAlignment|0:run 1', 'line:weightAlignment|0:run 2', 'line:weightAlignment|0.2:run 3', 'line:weightAlignment|0.2:run 4'])
+  })
+
+  it('fits linear axes to the data, pins cosines to [−1, 1] on request, and takes a manual range', () => {
+    const loss = [series(1, {}, (s) => 0.1 + 2 / (1 + s / 100))]
+    const y = axes(build({}, loss, ['trainLoss']).option, 'yAxis')[0]
+    expect(y.min).toBeGreaterThanOrEqual(0)
+    expect(y.min).toBeLessThanOrEqual(0.1)
+    expect(y.max).toBeGreaterThanOrEqual(2.1)
+    expect(y.max).toBeLessThan(3)
+    expect(axes(build({ pinCosine: true }).option, 'yAxis')[0]).toMatchObject({ min: -1, max: 1 })
+    expect(axes(build({ yRange: { min: -0.5, max: 0.75 } }).option, 'yAxis')[0]).toMatchObject({ min: -0.5, max: 0.75 })
+    const x = axes(build({}).option, 'xAxis')[0]
+    expect([x.min, x.max]).toEqual([0, 3000])
+  })
+
+  it('fits log axes to whole decades around the data and labels them as powers of ten', () => {
+    const loss = [series(1, {}, (s) => 3e-4 + 2 / (1 + s))]
+    const figure = build({ logY: true, logX: true }, loss, ['trainLoss'])
+    const y = axes(figure.option, 'yAxis')[0]
+    // the smallest value 9.7·10⁻⁴ (step 3000), the largest 0.18 (step 10; step 0 has no place on a log x axis)
+    expect([y.min, y.max]).toEqual([1e-4, 1])
+    const x = axes(figure.option, 'xAxis')[0]
+    expect([x.min, x.max]).toEqual([10, 1e4])
+    expect(tickLabel(1e-3, { log: true, interval: 1, factor: 0 })).toBe('10⁻³')
+    expect(tickLabel(1e10, { log: true, interval: 1, factor: 0 })).toBe('10¹⁰')
+    // x ≤ 0 has no place on a log axis: step 0 is left out
+    expect(seriesOf(figure.option).find((s) => s.id.startsWith('line:'))!.data[0][0]).toBe(10)
+  })
+
+  it('labels large linear ticks compactly with the power of ten in the axis title', () => {
+    const long = [series(1, {}, () => 0.5, 3001)]
+    const x = axes(build({}, long).option, 'xAxis')[0]
+    expect(x.name).toBe('step (×10⁴)')
+    expect(tickLabel(20000, { log: false, interval: 10000, factor: 4 })).toBe('2')
+    expect(tickLabel(-0.25, { log: false, interval: 0.25, factor: 0 })).toBe('−0.25')
+  })
+
+  it('wall time with grouping: the group’s runs meet at their shared steps', () => {
+    const figure = build({ groupBy: ['regularization.outputL2'], xAxis: 'wallTime' })
+    expect(figure.data.rows.filter((r) => r[1] === '0')).toHaveLength(301)
+  })
+
+  it('sweep: a measure at the end against a config field, error bars where a point has two runs', () => {
+    const sweep = [100, 200].flatMap((hidden, i) => [1, 2].map((seed, j) => series(1 + 2 * i + j, { seed, model: { kind: 'two-layer', hidden } }, () => hidden / 1000 + seed / 100)))
+    const perRun = build({ kind: 'sweep', sweepField: 'model.hidden' }, sweep)
+    expect(perRun.lines.map((l) => l.label)).toEqual(['1', '2'])
+    expect(seriesOf(perRun.option).filter((s) => s.type === 'custom')).toEqual([])
+    const grouped = build({ kind: 'sweep', sweepField: 'model.hidden', groupBy: ['rule'], band: 'sd' }, sweep)
+    expect(grouped.warnings).toEqual([])
+    const bars = seriesOf(grouped.option).find((s) => s.type === 'custom')!
+    expect(bars.data.map((d) => d[0])).toEqual([100, 200])
+    expect(grouped.data.rows.map((r) => [r[3], r[7]])).toEqual([
+      [100, 2],
+      [200, 2],
+    ])
+    expect(grouped.data.rows.map((r) => r[4] as number)).toEqual([expect.closeTo(0.115, 12), expect.closeTo(0.215, 12)])
+  })
+
+  it('opens specs saved before panels and physical sizes', () => {
+    const spec = FigureSpec.parse({ runIds: [1], measure: 'trainLoss', width: 640, height: 400 })
+    expect(spec.measures).toEqual(['trainLoss'])
+    expect(spec.size).toEqual({ width: 640, height: 400, unit: 'px' })
+    expect(build({ size: { width: 640, height: 400, unit: 'px' } })).toMatchObject({ width: 480, height: 300 })
+    expect(build({})).toMatchObject({ width: 234, height: 172.8 })
+  })
+
+  it('names files after the comparison and its panels', () => {
+    expect(figureFileName({ name: 'Fig. 3 (song)', measures: ['signalAlignment', 'testAccuracy'], splitBy: null, kind: 'curves' }, 'pdf')).toBe('Fig.-3-song-signalAlignment-testAccuracy.pdf')
+    expect(figureFileName({ name: '', measures: ['weightAlignment'], splitBy: 'model.hidden', kind: 'sweep' }, 'svg')).toBe('figure-weightAlignment-by-hidden-sweep.svg')
   })
 })

@@ -61,11 +61,12 @@ describe('measures registry', () => {
       tableColumn: true,
       description: 'a theory measure',
     })
-    const spec = FigureSpec.parse({ runIds: [1, 2], measure: 'hessianEigenvalue', groupBy: ['regularization.outputL2'], band: 'none' })
-    const { option, data } = buildFigure(spec, [run(1, 0), run(2, 0.2)])
-    expect((option.yAxis as { name: string }).name).toBe('top Hessian eigenvalue λ_max(H) (curvature)')
-    expect(toCsv(data.header, data.rows).split('\n')[0]).toBe('group,step (updates),top Hessian eigenvalue λ_max(H) mean,lower,upper')
-    expect(data.rows.map((r) => r[0])).toContain('λ=0.2')
+    const spec = FigureSpec.parse({ runIds: [1, 2], measures: ['hessianEigenvalue'], groupBy: ['regularization.outputL2'], band: 'none', size: { width: 6.75, height: 4, unit: 'in' } })
+    const { option, data, lines } = buildFigure(spec, { hessianEigenvalue: [run(1, 0), run(2, 0.2)] })
+    expect((option.yAxis as { name: string }[])[0].name).toBe('top Hessian eigenvalue λ_max(H) (curvature)')
+    expect(toCsv(data.header, data.rows).split('\n')[0]).toBe('panel,line,curve,step,value,lower,upper,runs')
+    expect(data.rows.map((r) => r[0])).toContain('hessianEigenvalue')
+    expect(lines.map((l) => l.label)).toContain('0.2')
     expect(tableMeasures()).toContain('hessianEigenvalue')
     expect(largerIsBetter('hessianEigenvalue')).toBe(false)
   })

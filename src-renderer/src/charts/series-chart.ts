@@ -3,6 +3,7 @@
  * return, so the options are unit-tested without a DOM.
  */
 import type { EChartsOption } from 'echarts'
+import { palette as figurePalette, textWidth } from '../../../src-shared/figure'
 import { groupMeasures } from '../../../src-shared/measures'
 
 export interface ChartSeries {
@@ -20,19 +21,42 @@ export interface SeriesChartSpec {
   yLog?: boolean
   yMin?: number
   yMax?: number
+  /** Width the chart is laid out for, in px (the legend wraps to it). */
+  width?: number
 }
 
-export const palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#7c3aed', '#b45309']
+/** The figures' colour-blind-safe palette, so a measure looks alike everywhere. */
+export const palette = figurePalette
+const dashes: ('solid' | 'dashed' | 'dotted')[] = ['solid', 'dashed', 'dotted']
 
-/** A line chart of measures against steps, for live and saved runs. */
+/**
+ * A line chart of measures against steps, for live and saved runs. Series are drawn in name
+ * order (numbers as numbers), so a measure keeps its colour while a run trains and after; the
+ * legend wraps under the title and the plot starts below it, so they never overlap.
+ */
 export function seriesChartOption(spec: SeriesChartSpec): EChartsOption {
+  const sorted = [...spec.series].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
+  const width = spec.width ?? 480
+  const itemWidth = 18
+  const gap = 12
+  let rows = 1
+  let used = 0
+  for (const s of sorted) {
+    const w = itemWidth + 5 + textWidth(s.name, 12)
+    if (used > 0 && used + gap + w > width - 16) {
+      rows++
+      used = 0
+    }
+    used += (used > 0 ? gap : 0) + w
+  }
+  const legendTop = 26
   return {
     animation: false,
     color: palette,
     title: { text: spec.title, left: 8, top: 4, textStyle: { fontSize: 13, fontWeight: 600 } },
-    grid: { left: 64, right: 16, top: 40, bottom: 48 },
+    grid: { left: 64, right: 16, top: legendTop + rows * 20 + 8, bottom: 48 },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? Number(v.toPrecision(4)).toString() : String(v)) },
-    legend: { top: 4, right: 8, type: 'scroll', data: spec.series.map((s) => s.name) },
+    legend: { type: 'plain', top: legendTop, left: 8, right: 8, itemWidth, itemGap: gap, data: sorted.map((s) => s.name) },
     xAxis: { type: 'value', name: spec.xName, nameLocation: 'middle', nameGap: 28, min: 'dataMin', max: 'dataMax' },
     yAxis: {
       type: spec.yLog ? 'log' : 'value',
@@ -43,20 +67,23 @@ export function seriesChartOption(spec: SeriesChartSpec): EChartsOption {
       min: spec.yMin,
       max: spec.yMax,
     },
-    series: spec.series.map((s) => ({
+    series: sorted.map((s, i) => ({
       name: s.name,
       type: 'line',
       showSymbol: s.points.length < 40,
       symbolSize: 4,
       sampling: 'lttb',
+      color: palette[i % palette.length],
+      lineStyle: { type: dashes[Math.floor(i / palette.length) % dashes.length] },
       data: spec.yLog ? s.points.filter(([, y]) => y > 0) : s.points,
     })),
   }
 }
 
 /**
- * Groups a run's measure names into the run detail's charts, with titles, axes and ranges from the
- * measures registry; with `groupIds`, only the groups in it (`inside`) or outside it.
+ * Groups a run's measure names into the run detail's charts, with titles and axes from the
+ * measures registry; with `groupIds`, only the groups in it (`inside`) or outside it. Linear axes
+ * fit the data (alignments of 0.02–0.1 are not flattened against [−1, 1]).
  */
 export function chartGroups(
   metricNames: string[],
@@ -64,5 +91,17 @@ export function chartGroups(
   inside = true,
 ): { title: string; yName: string; names: string[]; yLog?: boolean; yMin?: number; yMax?: number }[] {
   const chosen = groupMeasures(metricNames).filter(({ group }) => !groupIds || groupIds.has(group.id) === inside)
-  return chosen.map(({ group, names }) => ({ title: group.title, yName: group.axis, names, yLog: group.range.log, yMin: group.range.log ? undefined : group.range.min, yMax: group.range.max }))
+  return chosen.map(({ group, names }) => ({ title: group.title, yName: group.axis, names, yLog: group.range.log }))
+}
+
+/**
+ * Measures equal by construction for this run, with why: with one output the signal sent to the
+ * hidden layer is e·b against e·β, so signal alignment is weight alignment.
+ */
+export function coincidingMeasures(config: Record<string, unknown>, metricNames: string[]): { names: [string, string]; reason: string }[] {
+  const model = config.model as { kind?: string; outputs?: number } | undefined
+  const out: { names: [string, string]; reason: string }[] = []
+  if (model?.kind === 'two-layer' && (model.outputs ?? 1) === 1 && metricNames.includes('signalAlignment') && metricNames.includes('weightAlignment'))
+    out.push({ names: ['signalAlignment', 'weightAlignment'], reason: 'with one output the error e is a scalar, so cos(e·b, e·β) = cos(b, β): signal alignment equals weight alignment by construction, and the two lines coincide' })
+  return out
 }

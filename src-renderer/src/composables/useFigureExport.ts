@@ -1,7 +1,7 @@
 import { ref, type Ref } from 'vue'
 import { toCsv, type SummaryRow } from '../../../src-shared/analysis'
 import type { LabApi } from '../../../src-shared/contract'
-import type { FigureData, FigureFormat, FigureSpec } from '../../../src-shared/figure'
+import { figureFileName, type FigureData, type FigureFormat, type FigureSpec } from '../../../src-shared/figure'
 
 /** Hands a finished file to the user: `download` in the app, a collector in tests. */
 export type SaveFile = (name: string, data: BlobPart, mimeType: string) => void
@@ -25,6 +25,8 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
 
 export interface FigureExportSources {
   spec: FigureSpec
+  /** The comparison's name as typed (files are named after it and the panels); else the spec's. */
+  name?: Ref<string>
   /** The plotted numbers of the figure on screen, null before it has data. */
   data: Ref<FigureData | null>
   summary: Ref<SummaryRow[]>
@@ -38,14 +40,17 @@ export interface FigureExportSources {
 export function useFigureExport(lab: LabApi, sources: FigureExportSources, options: { status?: Ref<string>; save?: SaveFile } = {}) {
   const status = options.status ?? ref('')
   const save = options.save ?? download
-  const pixelRatio = ref(2)
+  const pixelRatio = ref(3)
   const { spec } = sources
+  /** A plain copy of the spec (no reactive proxies) under the comparison's name. */
+  const named = (): FigureSpec => ({ ...(JSON.parse(JSON.stringify(spec)) as FigureSpec), name: sources.name?.value.trim() || spec.name })
 
   async function exportFigure(format: FigureFormat): Promise<void> {
     status.value = `rendering ${format.toUpperCase()}…`
     try {
-      const result = await lab.renderFigure({ spec: { ...spec }, format, pixelRatio: pixelRatio.value })
-      save(`${spec.measure}.${format}`, base64ToBytes(result.base64), result.mimeType)
+      const plain = named()
+      const result = await lab.renderFigure({ spec: plain, format, pixelRatio: pixelRatio.value })
+      save(figureFileName(plain, format), base64ToBytes(result.base64), result.mimeType)
       status.value = `exported ${format.toUpperCase()}`
     } catch (e) {
       status.value = (e as Error).message
@@ -56,13 +61,15 @@ export function useFigureExport(lab: LabApi, sources: FigureExportSources, optio
     const data = sources.data.value
     if (!data) return
     const { header, rows } = data
-    if (format === 'csv') save(`${spec.measure}.csv`, toCsv(header, rows), 'text/csv')
-    else save(`${spec.measure}.json`, JSON.stringify({ spec, columns: header, rows }, null, 1), 'application/json')
+    const plain = named()
+    if (format === 'csv') save(figureFileName(plain, 'csv'), toCsv(header, rows), 'text/csv')
+    else save(figureFileName(plain, 'json'), JSON.stringify({ spec: plain, columns: header, rows }, null, 1), 'application/json')
   }
 
   function exportSummary(): void {
     const rows = sources.summary.value.map((r) => [r.label, r.runIds.join(' '), r.final, r.best, r.min, r.max])
-    save(`${spec.measure}-summary.csv`, toCsv(['group', 'runs', 'final', 'best', 'min', 'max'], rows), 'text/csv')
+    const plain = named()
+    save(figureFileName({ ...plain, measures: [plain.measures[0], 'summary'] }, 'csv'), toCsv(['group', 'runs', 'final', 'best', 'min', 'max'], rows), 'text/csv')
   }
 
   return { status, pixelRatio, exportFigure, exportData, exportSummary }

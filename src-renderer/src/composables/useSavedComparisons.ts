@@ -17,7 +17,7 @@ export function useSavedComparisons(lab: LabApi, options: { status?: Ref<string>
   async function save(spec: FigureSpec): Promise<void> {
     const name = saveName.value.trim()
     if (!name) return
-    await lab.saveComparison({ name, spec: { ...spec } })
+    await lab.saveComparison({ name, spec: { ...(JSON.parse(JSON.stringify(spec)) as FigureSpec), name } })
     await refresh()
     status.value = `saved as '${name}'`
   }

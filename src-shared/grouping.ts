@@ -1,0 +1,96 @@
+/**
+ * Which runs a figure line stands for: one line per run (named by what differs between the runs),
+ * or one per group of chosen config fields, with a warning wherever a group mixes runs that
+ * differ in more than their seed and the grouping fields.
+ */
+import { fieldValue, fieldValueLabel } from './labels'
+
+/** Every leaf of a config as path → JSON text (arrays are leaves). */
+export function flattenConfig(config: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (config && typeof config === 'object' && !Array.isArray(config)) {
+    for (const [key, value] of Object.entries(config)) flattenConfig(value, prefix ? `${prefix}.${key}` : key, out)
+  } else if (prefix) out.set(prefix, JSON.stringify(config))
+  return out
+}
+
+/** Config paths whose values differ among the given configs (the run's `name` left out), sorted. */
+export function differingPaths(configs: unknown[]): string[] {
+  const flat = configs.map((c) => flattenConfig(c))
+  const paths = new Set(flat.flatMap((m) => [...m.keys()]))
+  return [...paths].filter((p) => p !== 'name' && new Set(flat.map((m) => m.get(p))).size > 1).sort()
+}
+
+const parse = (text: string | undefined): unknown => (text === undefined ? undefined : JSON.parse(text))
+
+export interface RunGroup {
+  /** Stable identity of the line: `run 3`, or the grouping values as JSON. */
+  key: string
+  label: string
+  /** The label without the field's name where one field tells the lines apart (`0.1` for `λ = 0.1`). */
+  shortLabel: string
+  runIds: number[]
+  /** Fields other than the seed and the grouping fields whose values differ inside the group. */
+  mixed: string[]
+}
+
+/** Orders values: numbers numerically, before strings, which compare in locale order. */
+function compareValues(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i]
+    const y = b[i]
+    if (typeof x === 'number' && typeof y === 'number') {
+      if (x !== y) return x - y
+    } else {
+      const c = (typeof x === 'number' ? -1 : 0) - (typeof y === 'number' ? -1 : 0) || String(JSON.stringify(x)).localeCompare(String(JSON.stringify(y)), undefined, { numeric: true })
+      if (c !== 0) return c
+    }
+  }
+  return 0
+}
+
+/**
+ * Groups runs into lines. `groupBy` empty: one line per run, labelled by the fields that differ
+ * among all the runs (`λ = 0.1, seed 2`). Otherwise one line per distinct value of the grouping
+ * fields; `ignore` lists further fields allowed to differ inside a group (a sweep's x field).
+ * Lines are in the order of their values (numbers as numbers), which fixes their colours.
+ */
+export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: string[], ignore: string[] = []): RunGroup[] {
+  const perRun = groupBy.length === 0
+  const fields = perRun ? differingPaths(runs.map((r) => r.config)) : groupBy
+  const byKey = new Map<string, { values: unknown[]; members: { runId: number; config: unknown }[] }>()
+  for (const run of runs) {
+    const flat = flattenConfig(run.config)
+    const values = fields.map((p) => parse(flat.get(p)))
+    const key = perRun ? `run ${run.runId}` : JSON.stringify(fields.map((p) => flat.get(p)))
+    const entry = byKey.get(key) ?? { values, members: [] }
+    entry.members.push(run)
+    byKey.set(key, entry)
+  }
+  const allowed = new Set(['seed', ...groupBy, ...ignore])
+  const groups = [...byKey.entries()]
+    .sort(([, a], [, b]) => compareValues(a.values, b.values) || a.members[0].runId - b.members[0].runId)
+    .map(([key, { values, members }]) => {
+      const label = fields.map((p, i) => fieldValueLabel(p, values[i])).join(', ') || `run ${members[0].runId}`
+      return {
+        key,
+        label,
+        shortLabel: fields.length === 1 ? fieldValue(fields[0], values[0]) : label,
+        runIds: members.map((m) => m.runId),
+        mixed: perRun ? [] : differingPaths(members.map((m) => m.config)).filter((p) => !allowed.has(p)),
+      }
+    })
+  const seen = new Map<string, number>()
+  for (const g of groups) seen.set(g.label, (seen.get(g.label) ?? 0) + 1)
+  for (const g of groups)
+    if (seen.get(g.label)! > 1) {
+      g.label = `${g.label} (run ${g.runIds[0]})`
+      g.shortLabel = `${g.shortLabel} (run ${g.runIds[0]})`
+    }
+  return groups
+}
+
+/** The one field that tells lines apart, if there is exactly one (the legend's title then). */
+export function distinguishingField(runs: { config: unknown }[], groupBy: string[], ignore: string[] = []): string | null {
+  const fields = groupBy.length ? groupBy : differingPaths(runs.map((r) => r.config)).filter((p) => !ignore.includes(p))
+  return fields.length === 1 ? fields[0] : null
+}

@@ -1,0 +1,44 @@
+/**
+ * Display names of measures and config fields in figures and legends, read from the registries
+ * (measures.ts for measures, the run schema's metadata through fields.ts for config fields).
+ */
+import { fieldAt, fieldShortName } from './fields'
+import { measureInfo } from './measures'
+
+/** A measure's axis title: `signal alignment cos(e b, e β)`, `test accuracy`. */
+export function measureLabel(name: string): string {
+  return measureInfo(name).label
+}
+
+/** A measure's label, symbol and unit apart (`signal alignment`, `cos(e b, e β)`, `cosine`), for titles that must be short. */
+export function measureLabelParts(name: string): { label: string; symbol?: string; unit: string } {
+  const info = measureInfo(name)
+  const symbol = info.symbol || undefined
+  const label = symbol && info.label.endsWith(symbol) ? info.label.slice(0, -symbol.length).trim() : info.label
+  return { label, symbol, unit: info.unit }
+}
+
+/** Whether a measure is a cosine (so its axis may be pinned to [−1, 1]). */
+export function isCosine(name: string): boolean {
+  return measureInfo(name).unit === 'cosine'
+}
+
+/** A config field's short display name: its symbol (`λ`, `p`), else its label, else the path's last key. */
+export function fieldLabel(path: string): string {
+  const field = fieldAt(path)
+  return field?.symbol ?? field?.label.toLowerCase() ?? fieldShortName(path)
+}
+
+const ruleNames: Record<string, string> = { bp: 'BP', fa: 'FA', dfa: 'DFA', sign: 'sign-symmetry' }
+
+/** A field's value as a legend shows it: `FA` for rule fa, `0.1`, `[100,100]`, `—` when absent. */
+export function fieldValue(path: string, value: unknown): string {
+  return value === undefined ? '—' : typeof value === 'string' ? (path === 'rule' ? (ruleNames[value] ?? value) : value) : JSON.stringify(value)
+}
+
+/** `λ = 0.1`, `rule FA`, `seed 2`: a field and its value as a legend shows them. */
+export function fieldValueLabel(path: string, value: unknown): string {
+  const shown = fieldValue(path, value)
+  const name = fieldLabel(path)
+  return /^[^\sA-Za-z]$|^[A-Za-z]$/.test(name) ? `${name} = ${shown}` : `${name} ${shown}`
+}
