@@ -8,7 +8,7 @@ import { useSavedComparisons } from '../../src-renderer/src/composables/useSaved
 import { createLabDouble } from './lab-double'
 
 describe('the views\' I/O, in composables', () => {
-  it('useFigureExport saves main\'s rendered bytes, the plotted numbers and the summary under the measure\'s name', async () => {
+  it('useFigureExport saves main\'s rendered bytes, the plotted numbers and the summary, named after the comparison and its panels', async () => {
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 255])
     const double = createLabDouble({ renderFigure: () => ({ base64: Buffer.from(png).toString('base64'), mimeType: 'image/png', csv: '', json: '' }) })
     const spec = reactive(FigureSpec.parse({ runIds: [1, 2], measure: 'weightAlignment' }))
@@ -16,12 +16,13 @@ describe('the views\' I/O, in composables', () => {
     const summary = ref<SummaryRow[]>([{ label: 'λ=0.1', runIds: [1, 2], final: 0.5, best: 0.6, min: 0.1, max: 0.6 } as SummaryRow])
     const files: { name: string; data: unknown; mimeType: string }[] = []
     const scope = effectScope()
-    const io = scope.run(() => useFigureExport(double.lab, { spec, data, summary }, { save: (name, bytes, mimeType) => files.push({ name, data: bytes, mimeType }) }))!
+    const name = ref('lambda sweep')
+    const io = scope.run(() => useFigureExport(double.lab, { spec, name, data, summary }, { save: (file, bytes, mimeType) => files.push({ name: file, data: bytes, mimeType }) }))!
     io.pixelRatio.value = 3
     await io.exportFigure('png')
     expect(io.status.value).toBe('exported PNG')
-    expect(double.calls.at(-1)).toMatchObject({ argument: { format: 'png', pixelRatio: 3, spec: { measure: 'weightAlignment', runIds: [1, 2] } } })
-    expect(files[0]).toMatchObject({ name: 'weightAlignment.png', mimeType: 'image/png' })
+    expect(double.calls.at(-1)).toMatchObject({ argument: { format: 'png', pixelRatio: 3, spec: { measures: ['weightAlignment'], runIds: [1, 2], name: 'lambda sweep' } } })
+    expect(files[0]).toMatchObject({ name: 'lambda-sweep-weightAlignment.png', mimeType: 'image/png' })
     expect(Array.from(files[0].data as Uint8Array)).toEqual(Array.from(png))
     io.exportData('csv')
     expect(files).toHaveLength(1) // nothing plotted yet
@@ -30,9 +31,9 @@ describe('the views\' I/O, in composables', () => {
     io.exportData('json')
     io.exportSummary()
     expect(files.slice(1).map((f) => [f.name, f.mimeType])).toEqual([
-      ['weightAlignment.csv', 'text/csv'],
-      ['weightAlignment.json', 'application/json'],
-      ['weightAlignment-summary.csv', 'text/csv'],
+      ['lambda-sweep-weightAlignment.csv', 'text/csv'],
+      ['lambda-sweep-weightAlignment.json', 'application/json'],
+      ['lambda-sweep-weightAlignment-summary.csv', 'text/csv'],
     ])
     expect(String(files[1].data)).toContain('step,run 1')
     expect(JSON.parse(String(files[2].data)).rows).toEqual([[0, 0.25]])
