@@ -3,7 +3,7 @@ import { Band, XAxis } from '../../src-shared/analysis'
 import { ImageKind, ImageSource, RunStatus } from '../../src-shared/config'
 import { dispatchTable, LabError, requestChannels, requestSchemas, type LabHandlers } from '../../src-shared/contract'
 import { ExperimentConfig } from '../../src-shared/experiment'
-import { FigureFormat, FigureSpec } from '../../src-shared/figure'
+import { FigureFormat, FigureSpec, FigureSpecObject } from '../../src-shared/figure'
 
 describe('the contract’s types come from the schemas', () => {
   it('takes its enums from config.ts, analysis.ts and figure.ts instead of restating them', () => {
@@ -13,8 +13,8 @@ describe('the contract’s types come from the schemas', () => {
     expect(requestSchemas.listRuns.shape.status.unwrap().element).toBe(RunStatus)
     expect(requestSchemas.renderFigure.shape.format).toBe(FigureFormat)
     expect(requestSchemas.renderFigure.shape.spec).toBe(FigureSpec)
-    expect(FigureSpec.shape.xAxis.unwrap()).toBe(XAxis)
-    expect(FigureSpec.shape.band.unwrap()).toBe(Band)
+    expect(FigureSpecObject.shape.xAxis.unwrap()).toBe(XAxis)
+    expect(FigureSpecObject.shape.band.unwrap()).toBe(Band)
     expect(requestSchemas.startExperiment.out).toBe(ExperimentConfig)
   })
 
