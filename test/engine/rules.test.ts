@@ -104,3 +104,14 @@ describe('batchwise sign-symmetry', () => {
     disposeNetwork(net)
   })
 })
+
+describe('the rules-mnist preset', () => {
+  it('runs every rule, sign-symmetry with unit and with batchwise magnitudes, with relu and tanh', async () => {
+    const { expandExperiment } = await import('../../src-shared/experiment')
+    const preset = JSON.parse(readFileSync(new URL('../../resources/presets/rules-mnist.json', import.meta.url), 'utf8'))
+    const { runs } = expandExperiment(preset.quick)
+    const kinds = runs.map(({ config }) => `${config.rule}${config.rule === 'sign' ? ` ${config.feedbackMagnitude}` : ''} ${config.model.activation}`)
+    const expected = ['bp', 'fa', 'kp', 'dfa', 'drtp', 'sign unit', 'sign batchwise'].flatMap((rule) => [`${rule} relu`, `${rule} tanh`])
+    expect(kinds).toEqual(expected)
+  })
+})
