@@ -38,6 +38,10 @@ describe('fa-lab train', () => {
     expect(last).toMatchObject({ status: 'completed', steps: 200 })
     expect(['tensorflow', 'blas', 'wasm', 'cpu']).toContain(last.backend)
     expect(last.final).toEqual(lines[2].metrics)
+    // The synthetic two-layer run has the theory measures on, and the summary says what they cost.
+    expect(last.final.lambdaMinGH).toBeTypeOf('number')
+    expect(last.theoryMs).toBeGreaterThanOrEqual(0)
+    expect(last.theoryMs).toBeLessThanOrEqual(last.durationMs)
   })
 
   it('FA_LAB_BACKEND forces a backend, and the run says which it used', async () => {
