@@ -24,6 +24,7 @@ const rules: Rule[] = [
 ]
 const mentions: Rule[] = [
   { files: /^src-renderer\/src\/(components|views)\//, forbid: /window\.lab/, why: 'the lab API comes from useLab(), not window.lab' },
+  { files: /^src-renderer\/src\/(components|views)\//, forbid: /\b(setTimeout|setInterval|atob|btoa|createObjectURL)\b|\bnew Blob\b/, why: 'views and components only render: timers, base64 and file exports live in composables' },
   { files: /^src-main\//, forbid: /\bipcMain\b/, why: 'ipc.ts is the only importer of ipcMain', except: /^src-main\/ipc\.ts$/ },
   { files: /^src-main\//, forbid: /\bdatabaseOf\b|\bstore\.db\b/, why: 'the raw SQLite connection stays in store/: use the store\'s methods and store.transaction()', except: /^src-main\/store\// },
 ]

@@ -17,6 +17,8 @@ describe('the rooms of CONTRIBUTING.md', () => {
     mkdirSync(join(root, 'src-main/services'), { recursive: true })
     writeFileSync(join(root, 'src-main/services/w.ts'), "export const f = (store: Store) => databaseOf(store).prepare('DELETE FROM runs').run()\n")
     writeFileSync(join(root, 'src-renderer/src/components/Z.vue'), "<script setup lang=\"ts\">\nconst runs = await window.lab.listRuns({})\n</script>\n")
+    mkdirSync(join(root, 'src-renderer/src/views'), { recursive: true })
+    writeFileSync(join(root, 'src-renderer/src/views/V.vue'), "<script setup lang=\"ts\">\nconst bytes = atob(result.base64)\nsetTimeout(() => (undo.value = null), 15_000)\n</script>\n")
     const problems = checkRooms(root)
     expect(problems).toEqual([
       expect.stringMatching(/^src-shared\/x\.ts:1: imports 'node:fs': src-shared is the contract/),
@@ -26,6 +28,8 @@ describe('the rooms of CONTRIBUTING.md', () => {
       expect.stringMatching(/^src-main\/engine\/y\.ts:2: imports '@tensorflow\/tfjs-core': tf is imported only through engine\/tf\.ts/),
       expect.stringMatching(/^src-main\/services\/w\.ts:1: the raw SQLite connection stays in store\//),
       expect.stringMatching(/^src-renderer\/src\/components\/Z\.vue:2: the lab API comes from useLab/),
+      expect.stringMatching(/^src-renderer\/src\/views\/V\.vue:2: views and components only render/),
+      expect.stringMatching(/^src-renderer\/src\/views\/V\.vue:3: views and components only render/),
     ])
   })
 })

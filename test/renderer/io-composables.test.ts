@@ -1,9 +1,11 @@
 import { describe, expect, it, vi } from 'vitest'
 import { computed, effectScope, reactive, ref } from 'vue'
 import type { SummaryRow } from '../../src-shared/analysis'
+import type { RunDetail } from '../../src-shared/contract'
 import { FigureSpec, type FigureData } from '../../src-shared/figure'
 import { base64ToBytes, useFigureExport } from '../../src-renderer/src/composables/useFigureExport'
 import { useRunDeletion } from '../../src-renderer/src/composables/useRunDeletion'
+import { useRunDetail } from '../../src-renderer/src/composables/useRunDetail'
 import { useSavedComparisons } from '../../src-renderer/src/composables/useSavedComparisons'
 import { createLabDouble } from './lab-double'
 
@@ -108,5 +110,40 @@ describe('the views\' I/O, in composables', () => {
     await s.save(spec)
     expect(s.saved.value.map((c) => c.name)).toEqual(['fig 2'])
     expect(status.value).toBe("saved as 'fig 2'")
+  })
+
+  it('useRunDetail loads the run, saves tags and note, confirms for its window, and reloads when the run finishes', async () => {
+    vi.useFakeTimers()
+    try {
+      const record = { id: 4, tags: ['a'], note: 'first', status: 'running' } as RunDetail
+      let loads = 0
+      const double = createLabDouble({
+        getRun: () => (loads++, { ...record }),
+        getWeightImages: () => null,
+        getTheorySpectra: () => null,
+        setRunTags: ({ tags }) => void (record.tags = tags),
+        setRunNote: ({ note }) => void (record.note = note),
+      })
+      const scope = effectScope()
+      const d = scope.run(() => useRunDetail(double.lab, ref(4), 500))!
+      await vi.advanceTimersByTimeAsync(0)
+      expect([d.tags.value, d.note.value, loads]).toEqual(['a', 'first', 1])
+      d.tags.value = ' x, ,y '
+      d.note.value = 'second'
+      await d.saveAnnotations()
+      expect([record.tags, record.note, d.saved.value]).toEqual([['x', 'y'], 'second', 'saved'])
+      await vi.advanceTimersByTimeAsync(500)
+      expect(d.saved.value).toBe('')
+      double.emit('runFinished', { runId: 5, experimentId: 1, status: 'completed', error: null, finalMetrics: null })
+      double.emit('runFinished', { runId: 4, experimentId: 1, status: 'completed', error: null, finalMetrics: null })
+      await vi.advanceTimersByTimeAsync(0)
+      expect(loads).toBe(2)
+      await d.saveAnnotations()
+      scope.stop()
+      expect(vi.getTimerCount()).toBe(0)
+      expect(double.listenerCount('runFinished')).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

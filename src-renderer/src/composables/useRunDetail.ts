@@ -1,0 +1,47 @@
+import { onScopeDispose, ref, watch, type Ref } from 'vue'
+import type { LabApi, RunDetail, TheorySpectra, WeightImages } from '../../../src-shared/contract'
+import { useEvent } from './useEvent'
+
+/**
+ * One run's record, its first-layer weight images, its stored theory spectra and its editable
+ * tags and note. Reloads when `runId` changes, when the run finishes and when its status changes;
+ * `saved` confirms a save for `savedMessageMs`.
+ */
+export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2000) {
+  const run = ref<RunDetail | null>(null)
+  const weights = ref<WeightImages | null>(null)
+  const spectra = ref<TheorySpectra | null>(null)
+  const tags = ref('')
+  const note = ref('')
+  const saved = ref('')
+  let savedTimer: ReturnType<typeof setTimeout> | null = null
+
+  async function load(): Promise<void> {
+    run.value = await lab.getRun(runId.value)
+    tags.value = run.value.tags.join(', ')
+    note.value = run.value.note
+    weights.value = await lab.getWeightImages({ runId: runId.value, count: 32 })
+    spectra.value = await lab.getTheorySpectra(runId.value)
+  }
+  watch(runId, () => void load(), { immediate: true })
+  useEvent(lab, 'runFinished', (f) => {
+    if (f.runId === runId.value) void load()
+  })
+  useEvent(lab, 'runProgress', (p) => {
+    if (p.runId === runId.value && run.value && run.value.status !== p.status) void load()
+  })
+
+  /** Saves the tags (comma-separated, trimmed, blanks dropped) and the note. */
+  async function saveAnnotations(): Promise<void> {
+    await lab.setRunTags({ runId: runId.value, tags: tags.value.split(',').map((t) => t.trim()).filter(Boolean) })
+    await lab.setRunNote({ runId: runId.value, note: note.value })
+    saved.value = 'saved'
+    if (savedTimer) clearTimeout(savedTimer)
+    savedTimer = setTimeout(() => (saved.value = ''), savedMessageMs)
+  }
+  onScopeDispose(() => {
+    if (savedTimer) clearTimeout(savedTimer)
+  })
+
+  return { run, weights, spectra, tags, note, saved, load, saveAnnotations }
+}
