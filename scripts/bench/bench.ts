@@ -259,6 +259,8 @@ function sweepExperiment(runs: number) {
       regularization: { outputL2: 0.1 },
       steps: 5000,
       evalEvery: 200,
+      // the measures torch_sweep.py logs too; the theory measures (Gram spectra) have no counterpart there
+      theory: { enabled: false },
     },
     grid: { seed: Array.from({ length: runs }, (_, i) => i + 1) },
   }
@@ -435,7 +437,10 @@ async function evaluationAndProjection(parallelEfficiency: number) {
 // ---------------------------------------------------------------------------------------------
 
 const report: Record<string, unknown> = { cores, reps, measureMs, loadBefore: loadavg() }
-log(`FA Lab bench: ${cores} cores, load average ${load()}`)
+const torchVersion = torchAvailable() ? null : execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()
+report.torch = torchVersion
+report.openblas = loadBlas()?.config() ?? null
+log(`FA Lab bench: ${cores} cores, load average ${load()}; PyTorch ${torchVersion ?? 'absent'}; ${report.openblas ?? 'no BLAS addon'}`)
 let efficiency = 1
 if (sections.has('steps')) {
   const steps = await stepsSection()
