@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --sections steps,sweep,evaluation,projection]`: FA Lab against
+ * `npm run bench [-- --json | --markdown] [-- --sections steps,sweep,evaluation,projection]`: FA Lab against
  * PyTorch, each in every thread layout, measured interleaved so both see the same machine load.
  *
  *   steps       the paper's MNIST step (784 → 1000 relu → 10, batch 600, FA, cross-entropy;
@@ -19,13 +19,13 @@
  * the load average before and after is printed with the figures. Not a test.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Worker } from 'node:worker_threads'
 import { expandExperiment, type ExpandedRun } from '../../src-shared/experiment'
-import type { RunConfig } from '../../src-shared/config'
+import { theoryEnabled, type RunConfig } from '../../src-shared/config'
 import { createSyntheticDataset } from '../../src-main/data/synthetic'
 import { loadBlas } from '../../src-main/engine/blas'
 import { createSession } from '../../src-main/engine/session'
@@ -41,6 +41,7 @@ const measureMs = Number(process.env.BENCH_MS ?? 400)
 const cores = availableParallelism()
 const counts = Array.from({ length: cores }, (_, i) => i + 1)
 const json = process.argv.includes('--json')
+const markdown = process.argv.includes('--markdown')
 const sectionArgument = process.argv[process.argv.indexOf('--sections') + 1]
 const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'sweep', 'evaluation', 'projection'])
 const python = '/usr/bin/python3'
@@ -48,7 +49,7 @@ const here = new URL('.', import.meta.url).pathname
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const log = (line: string) => {
-  if (!json) console.log(line)
+  if (!json && !markdown) console.log(line)
 }
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
 
@@ -339,47 +340,61 @@ interface ShapeCost {
   /** Seconds per training step and per evaluation, one worker, one BLAS thread. */
   stepSeconds: number
   evaluationSeconds: number
+  /** The same with the BLAS using every core (one worker). */
+  stepSecondsAllThreads: number
+  evaluationSecondsAllThreads: number
+  /** Seconds per evaluation without the theory measures (null where the run has them off anyway). */
+  evaluationWithoutTheorySeconds: number | null
   evalEvery: number
-  /** Evaluation time ÷ training time over one evalEvery interval. */
+  /** Evaluation time ÷ training time over one evalEvery interval, one thread. */
   evaluationShare: number
+  evaluationShareWithoutTheory: number | null
+}
+
+/** Median seconds per call of `body`, each repetition lasting about `ms`. */
+function secondsPerCall(body: () => void, ms: number, atLeast: number): number {
+  const samples: number[] = []
+  for (let rep = 0; rep < reps; rep++) {
+    const started = performance.now()
+    let count = 0
+    while (performance.now() - started < ms || count < atLeast) {
+      body()
+      count++
+    }
+    samples.push((performance.now() - started) / 1000 / count)
+  }
+  return median(samples)
 }
 
 async function shapeCost(config: RunConfig): Promise<ShapeCost> {
   const data = config.data.kind === 'synthetic' ? createSyntheticDataset(config.data, config.model.outputs, config.seed) : mnistShaped(6000, 10000)
-  const session = createSession(config, data)
-  try {
-    for (let i = 0; i < 3; i++) session.step()
-    session.evaluate()
-    const steps: number[] = []
-    const evaluations: number[] = []
-    for (let rep = 0; rep < reps; rep++) {
-      let started = performance.now()
-      let count = 0
-      while (performance.now() - started < measureMs / 2 || count < 3) {
-        session.step()
-        count++
-      }
-      steps.push((performance.now() - started) / 1000 / count)
-      started = performance.now()
-      count = 0
-      while (performance.now() - started < measureMs / 4 || count < 2) {
-        session.evaluate()
-        count++
-      }
-      evaluations.push((performance.now() - started) / 1000 / count)
+  const blas = loadBlas()!
+  const timed = (c: RunConfig, threads: number) => {
+    blas.setThreads(threads)
+    const session = createSession(c, data)
+    try {
+      for (let i = 0; i < 3; i++) session.step()
+      session.evaluate()
+      return { step: secondsPerCall(() => session.step(), measureMs / 2, 3), evaluation: secondsPerCall(() => session.evaluate(), measureMs / 4, 2) }
+    } finally {
+      session.dispose()
     }
-    const stepSeconds = median(steps)
-    const evaluationSeconds = median(evaluations)
-    return {
-      key: shapeKey(config),
-      example: `${config.model.kind} ${JSON.stringify(config.model.kind === 'two-layer' ? config.model.hidden : config.model.hidden)} ${config.model.activation}, batch ${config.optimizer.batchSize || 'full'}, evalEvery ${config.evalEvery}`,
-      stepSeconds,
-      evaluationSeconds,
-      evalEvery: config.evalEvery,
-      evaluationShare: evaluationSeconds / (config.evalEvery * stepSeconds),
-    }
-  } finally {
-    session.dispose()
+  }
+  const one = timed(config, 1)
+  const all = timed(config, cores)
+  const withoutTheory = theoryEnabled(config) ? timed({ ...config, theory: { ...config.theory, enabled: false } }, 1).evaluation : null
+  blas.setThreads(1)
+  return {
+    key: shapeKey(config),
+    example: `${config.model.kind} ${JSON.stringify(config.model.hidden)} ${config.model.activation}, batch ${config.optimizer.batchSize || 'full'}, evalEvery ${config.evalEvery}`,
+    stepSeconds: one.step,
+    evaluationSeconds: one.evaluation,
+    stepSecondsAllThreads: all.step,
+    evaluationSecondsAllThreads: all.evaluation,
+    evaluationWithoutTheorySeconds: withoutTheory,
+    evalEvery: config.evalEvery,
+    evaluationShare: one.evaluation / (config.evalEvery * one.step),
+    evaluationShareWithoutTheory: withoutTheory === null ? null : withoutTheory / (config.evalEvery * one.step),
   }
 }
 
@@ -394,28 +409,31 @@ async function presetCosts(name: string): Promise<{ runs: ExpandedRun[]; costs: 
   return { runs, costs }
 }
 
+/** Seconds of one run: its steps and its evaluations (at step 0, every evalEvery, at the end). */
+function runSeconds(config: RunConfig, c: ShapeCost, allThreads: boolean): number {
+  const evaluations = Math.floor(config.steps / config.evalEvery) + 2
+  return allThreads
+    ? config.steps * c.stepSecondsAllThreads + evaluations * c.evaluationSecondsAllThreads
+    : config.steps * c.stepSeconds + evaluations * c.evaluationSeconds
+}
+
 /**
  * Wall time of a preset on `workers` workers of one BLAS thread each: the runner's queue order,
- * each run on the first free worker, a run lasting its steps × step time plus its evaluations.
- * `parallelEfficiency` is the measured throughput of `workers` concurrent workers over `workers`
- * times one worker's, from the steps section (1 when not measured). Runs with a convergence stop
- * are counted at their maximum step count.
+ * each run on the first free worker. `parallelEfficiency` is the measured throughput of `workers`
+ * concurrent workers over `workers` times one worker's (the MNIST step in the steps section; 1
+ * when not measured). Runs with a convergence stop are counted at their maximum step count.
  */
 function makespan(runs: ExpandedRun[], costs: Map<string, ShapeCost>, workers: number, parallelEfficiency: number): number {
   const free = new Array(workers).fill(0)
   for (const run of runs) {
-    const c = costs.get(shapeKey(run.config))!
-    const evaluations = Math.floor(run.config.steps / run.config.evalEvery) + 2
-    const seconds = (run.config.steps * c.stepSeconds + evaluations * c.evaluationSeconds) / parallelEfficiency
     const i = free.indexOf(Math.min(...free))
-    free[i] += seconds
+    free[i] += runSeconds(run.config, costs.get(shapeKey(run.config))!, false) / parallelEfficiency
   }
   return Math.max(...free)
 }
 
 async function evaluationAndProjection(parallelEfficiency: number) {
   await initBackend('blas')
-  loadBlas()!.setThreads(1)
   const out: Record<string, unknown> = {}
   for (const name of ['song2021-mnist', 'song2021-width']) {
     const { runs, costs } = await presetCosts(name)
@@ -423,13 +441,19 @@ async function evaluationAndProjection(parallelEfficiency: number) {
     if (sections.has('evaluation')) {
       log(`\nevaluation cost, ${name} (full), one worker, one BLAS thread:`)
       for (const c of shapes)
-        log(`  ${c.example.padEnd(48)} step ${(c.stepSeconds * 1000).toFixed(3)} ms, evaluation ${(c.evaluationSeconds * 1000).toFixed(2)} ms: ${(100 * c.evaluationShare).toFixed(1)}% of training`)
+        log(
+          `  ${c.example.padEnd(48)} step ${(c.stepSeconds * 1000).toFixed(3)} ms, evaluation ${(c.evaluationSeconds * 1000).toFixed(2)} ms: ${(100 * c.evaluationShare).toFixed(1)}% of training` +
+            (c.evaluationShareWithoutTheory === null ? '' : ` (${(100 * c.evaluationShareWithoutTheory).toFixed(1)}% without the theory measures)`),
+        )
     }
-    const hours = makespan(runs, costs, cores, parallelEfficiency) / 3600
-    const oneWorker = makespan(runs, costs, 1, 1) / 3600
+    const perCore = makespan(runs, costs, cores, parallelEfficiency) / 3600
+    const wide = runs.reduce((sum, run) => sum + runSeconds(run.config, costs.get(shapeKey(run.config))!, true), 0) / 3600
     if (sections.has('projection'))
-      log(`projection, ${name} (full): ${runs.length} runs, ${hours.toFixed(2)} h on ${cores} workers × 1 BLAS thread (parallel efficiency ${parallelEfficiency.toFixed(2)}), ${oneWorker.toFixed(2)} h on one`)
-    out[name] = { runs: runs.length, hoursOnAllCores: hours, hoursOnOneWorker: oneWorker, parallelEfficiency, shapes }
+      log(
+        `projection, ${name} (full), ${runs.length} runs: ${perCore.toFixed(2)} h on ${cores} workers × 1 BLAS thread (parallel efficiency ${parallelEfficiency.toFixed(2)}), ` +
+          `${wide.toFixed(2)} h on 1 worker × ${cores} BLAS threads`,
+      )
+    out[name] = { runs: runs.length, hoursWorkerPerCore: perCore, hoursOneWideWorker: wide, hours: Math.min(perCore, wide), parallelEfficiency, shapes }
   }
   return out
 }
@@ -437,6 +461,12 @@ async function evaluationAndProjection(parallelEfficiency: number) {
 // ---------------------------------------------------------------------------------------------
 
 const report: Record<string, unknown> = { cores, reps, measureMs, loadBefore: loadavg() }
+if (markdown && process.argv.includes('--from')) {
+  // re-render a saved --json report: npm run bench -- --markdown --from report.json
+  const saved = JSON.parse(readFileSync(process.argv[process.argv.indexOf('--from') + 1], 'utf8'))
+  console.log(markdownTables(saved))
+  process.exit(0)
+}
 const torchVersion = torchAvailable() ? null : execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()
 report.torch = torchVersion
 report.openblas = loadBlas()?.config() ?? null
@@ -454,4 +484,37 @@ if (sections.has('evaluation') || sections.has('projection')) report.presets = a
 report.loadAfter = loadavg()
 log(`\nload average after: ${load()}`)
 if (json) console.log(JSON.stringify(report))
+if (markdown) console.log(markdownTables(report))
 process.exit(0)
+
+/** The figures as the README's tables (`--markdown`). */
+function markdownTables(r: typeof report): string {
+  const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+  const out: string[] = []
+  const steps = r.steps as Awaited<ReturnType<typeof stepsSection>> | undefined
+  if (steps) {
+    out.push('| layout | threads | MNIST step, samples/s | of which in sgemm | synthetic step, steps/s |', '| --- | --- | --- | --- | --- |')
+    for (const l of steps.layouts) out.push(`| ${l.name} | ${l.threads} | ${n(l.mnist)} | ${n(100 * l.mnistProductShare)}% | ${n(l.synthetic)} |`)
+    out.push('')
+    for (const [name, v] of Object.entries(steps.ratios) as [string, { lab: string; pytorch: string; ratio: number }][]) out.push(`- ${name}: ${n(v.ratio, 2)}× (${v.lab} against ${v.pytorch})`)
+    out.push('')
+  }
+  const sweep = r.sweep as Awaited<ReturnType<typeof sweepSection>> | undefined
+  if (sweep) {
+    out.push(`| sweep of ${sweep.runs} runs (p = 200, 5,000 steps) | wall time, s | runs/hour |`, '| --- | --- | --- |')
+    for (const l of sweep.layouts) out.push(`| ${l.name} | ${n(l.seconds, 1)} | ${n(l.runsPerHour)} |`)
+    out.push('')
+  }
+  const presets = r.presets as Record<string, { runs: number; hoursWorkerPerCore: number; hoursOneWideWorker: number; parallelEfficiency: number; shapes: ShapeCost[] }> | undefined
+  if (presets) {
+    out.push('| preset (full) | run shape | step, ms | evaluation, ms | evaluation / training | without the theory measures |', '| --- | --- | --- | --- | --- | --- |')
+    for (const [name, p] of Object.entries(presets))
+      for (const c of p.shapes)
+        out.push(`| ${name} | ${c.example} | ${n(c.stepSeconds * 1000, 3)} | ${n(c.evaluationSeconds * 1000, 2)} | ${n(100 * c.evaluationShare, 1)}% | ${c.evaluationShareWithoutTheory === null ? '—' : `${n(100 * c.evaluationShareWithoutTheory, 1)}%`} |`)
+    out.push('')
+    for (const [name, p] of Object.entries(presets))
+      out.push(`- ${name} (full), ${p.runs} runs: ${n(p.hoursWorkerPerCore, 2)} h on ${r.cores} workers × 1 BLAS thread (parallel efficiency ${n(p.parallelEfficiency, 2)}), ${n(p.hoursOneWideWorker, 2)} h on 1 worker × ${r.cores} BLAS threads`)
+  }
+  out.push('', `Load average ${(r.loadBefore as number[]).map((v) => v.toFixed(2)).join(' ')} before, ${(r.loadAfter as number[]).map((v) => v.toFixed(2)).join(' ')} after.`)
+  return out.join('\n')
+}
