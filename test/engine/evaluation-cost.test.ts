@@ -13,13 +13,15 @@ import { initBackend } from '../../src-main/engine/tf'
 import { symmetricEigenvalues, symmetricEigenvaluesInJs } from '../../src-main/engine/theory'
 import { createRng } from '../../src-main/lib/random'
 
+let threadsBefore = 1
 beforeAll(async () => {
   expect(loadBlas(), `the BLAS addon must be built here: ${blasUnavailableReason()}`).not.toBeNull()
   await initBackend('blas')
+  threadsBefore = loadBlas()!.threads()
   loadBlas()!.setThreads(1)
 })
 afterAll(async () => {
-  loadBlas()!.setThreads(2)
+  loadBlas()!.setThreads(threadsBefore)
   await initBackend('auto')
 })
 
