@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { FigureFormat, FigureSpec } from '../../src-shared/figure'
 import { renderFigure } from '../services/figures'
+import { presetFigureSpec } from '../services/presets'
 import { openStore } from '../store/store'
 import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
@@ -14,7 +15,9 @@ const help = `usage: fa-lab figure --db lab.sqlite (--view <saved comparison | s
 Renders a figure without a window (ECharts server-side rendering): the same figure the
 comparison view shows and exports. --view names a comparison saved in the lab, or a JSON file
 holding a figure spec ({"runIds": [...], "measures": ["signalAlignment", "testAccuracy"],
-"groupBy": ["regularization.outputL2"], ...}); --runs or --experiment pick runs instead.
+"groupBy": ["regularization.outputL2"], ...}), or a preset with a figure of its own
+(song2021-width: the paper's Fig. 2; song2021-mnist: Fig. 3) drawn over the newest experiment of
+that preset in the lab; --runs or --experiment pick runs instead.
 The options below override the spec's:
   --panels       measures, one panel each (default: the spec's, else weightAlignment)
   --group-by     config fields to group by (mean over the rest); 'none' for one line per run
@@ -69,7 +72,8 @@ export const figureCommand: Command = {
       let base: unknown
       if (values.view) {
         base = existsSync(values.view) ? await readJsonFile(values.view) : store.getComparison(values.view)
-        if (base === null) throw new Error(`no saved comparison named '${values.view}' in ${values.db}, and no such file`)
+        base ??= await presetFigureSpec(store, values.view)
+        if (base === null) throw new Error(`no saved comparison named '${values.view}' in ${values.db}, no preset of that name, and no such file`)
       } else {
         const runIds = values.runs
           ? values.runs.split(',').map((id) => {

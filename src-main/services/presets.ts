@@ -5,7 +5,48 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Preset } from '../../src-shared/contract'
+import { FigureSpec } from '../../src-shared/figure'
 import { resourcesDir } from '../lib/paths'
+import type { Store } from '../store/store'
+
+/**
+ * A preset's own figure: a figure spec without run ids, and the field that splits it into panels
+ * (one per value: the paper's one panel per activation).
+ */
+export interface PresetFigure {
+  spec: Record<string, unknown>
+  panelsBy?: string
+}
+
+/**
+ * The figure spec of preset `name` (`song2021-width`) over the runs of the newest experiment in the
+ * lab made from it (quick or full), or null when `name` is not a preset with a figure.
+ */
+export async function presetFigureSpec(store: Store, name: string, dir = join(resourcesDir(), 'presets')): Promise<Record<string, unknown> | null> {
+  const file = join(dir, `${name}.json`)
+  if (!/^[\w.-]+$/.test(name)) return null
+  let figure: PresetFigure | undefined
+  try {
+    figure = (JSON.parse(await readFile(file, 'utf8')) as { figure?: PresetFigure }).figure
+  } catch {
+    return null
+  }
+  if (!figure) return null
+  const experiment = store
+    .listExperiments()
+    .filter((e) => e.name.startsWith(`${name} (`))
+    .at(-1)
+  if (!experiment) throw new Error(`no experiment of the preset ${name} in ${store.path}: run it first (fa-lab run --preset ${name} --db ${store.path})`)
+  const runIds = store.listRuns({ experimentId: experiment.id, status: ['completed'] }).map((r) => r.id)
+  if (runIds.length === 0) throw new Error(`experiment ${experiment.id} (${experiment.name}) has no completed runs yet`)
+  const spec: Record<string, unknown> = { ...figure.spec, runIds }
+  if (!figure.panelsBy) return spec
+  // One panel per value of panelsBy where figure specs have panels (splitBy); else the panel field
+  // joins the grouping, so every line stays distinguishable in one panel.
+  const panelled = { ...spec, splitBy: figure.panelsBy }
+  if (FigureSpec.safeParse(panelled).success) return panelled
+  return { ...spec, groupBy: [figure.panelsBy, ...((spec.groupBy as string[] | undefined) ?? [])] }
+}
 
 export async function listPresets(dir = join(resourcesDir(), 'presets')): Promise<Preset[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()

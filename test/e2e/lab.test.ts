@@ -183,6 +183,9 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.goto(`${origin}/#/experiments`)
     await page.getByRole('button', { name: /MNIST with FA and regularised β \(quick\)/ }).click()
     await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 3 runs')
+    // the preset's 4,000 steps take minutes; the figure export needs only a few evaluations
+    await page.locator('input[name="steps"]').fill('400')
+    await page.locator('input[name="steps"]').press('Tab')
     await page.getByTestId('start').click()
     const started = await page.getByRole('status').filter({ hasText: 'Started experiment' }).textContent()
     const experimentId = Number(/experiment (\d+)/.exec(started!)![1])
