@@ -25,7 +25,7 @@ describe('a preset’s own figure', () => {
       store.finishRun(id, { status: 'completed', stepsDone: config.steps, stopReason: 'converged' })
     })
     const spec = (await presetFigureSpec(store, 'song2021-width'))!
-    expect(spec).toMatchObject({ kind: 'sweep', sweepField: 'model.hidden', statistic: 'final', band: 'sd', logX: true })
+    expect(spec).toMatchObject({ kind: 'sweep', sweepField: 'model.hidden', statistic: 'final', band: 'sd', logX: true, splitBy: 'model.activation', groupBy: ['regularization.outputL2'] })
     expect(spec.runIds).toEqual(runIds)
     store.close()
 
