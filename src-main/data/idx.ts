@@ -173,7 +173,7 @@ export async function readIdxFile(path: string, expectedDims?: number): Promise<
       ? `decompresses to more than the ${header.headerBytes + header.bodyBytes} bytes its header declares (dimensions ${header.dims.join('×')})`
       : `dimensions ${header.dims.join('×')} need ${header.bodyBytes} bytes, but ${info.size - header.headerBytes - header.bodyBytes} extra bytes follow`,
   )
-  const input = createReadStream(path)
+  const input = createReadStream(path, { highWaterMark: 1024 * 1024 })
   let gunzip: Gunzip | null = null
   try {
     await new Promise<void>((resolve, reject) => {
@@ -196,7 +196,7 @@ export async function readIdxFile(path: string, expectedDims?: number): Promise<
         if (gzipped === null) {
           gzipped = chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b
           if (gzipped) {
-            gunzip = createGunzip()
+            gunzip = createGunzip({ chunkSize: 256 * 1024 })
             gunzip.on('data', take)
             gunzip.on('error', (error) => fail(new IdxError(path, `gzip data is corrupt (${error.message})`)))
             gunzip.on('end', () => resolve())
