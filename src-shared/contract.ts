@@ -5,7 +5,7 @@
  * test double are all generated from these tables. No electron, node or DOM imports.
  */
 import { z } from 'zod'
-import { ImageKind, ImageSource, RunStatus } from './config'
+import { ImageKind, ImageSource, RunStatus, type RunConfig } from './config'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
 import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure'
 
@@ -74,7 +74,7 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
-  config: Record<string, unknown>
+  config: RunConfig
   dataset: Record<string, unknown> | null
   metricNames: string[]
 }

@@ -5,7 +5,6 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { parseRunConfig } from '../../src-shared/config'
 import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import type { Evaluation } from '../engine/train'
 import type { RunFinished, RunProgress } from '../../src-shared/contract'
@@ -233,14 +232,12 @@ export function createRunner(options: RunnerOptions) {
       const runId = queue.shift()!
       const record = store.getRun(runId)
       if (!record || record.status !== 'queued') continue
-      let config
-      try {
-        config = parseRunConfig(record.config)
-      } catch (error) {
-        store.finishRun(runId, { status: 'failed', stepsDone: 0, error: (error as Error).message })
+      if (record.configError) {
+        store.finishRun(runId, { status: 'failed', stepsDone: 0, error: record.configError })
         batch.finished(0)
         continue
       }
+      const config = record.config
       slot.runId = runId
       const saved = store.checkpoint(runId)
       active.set(runId, { runId, experimentId: record.experimentId, slot, step: saved?.step ?? 0, totalSteps: config.steps, buffer: [], lastEventAt: 0 })

@@ -3,7 +3,7 @@
  * completed runs over the time they took gives the machine's measured training speed, and a new
  * experiment's work over that speed its estimated time.
  */
-import { parseRunConfig, type RunConfig } from '../../src-shared/config'
+import type { RunConfig } from '../../src-shared/config'
 import { estimatedSeconds, estimateResources } from '../../src-shared/resources'
 import type { RunRecord } from '../store/store'
 
@@ -29,12 +29,10 @@ export function measuredSpeed(runs: RunRecord[]): TrainingSpeed {
   let seconds = 0
   for (const run of runs) {
     if (run.status !== 'completed' || !run.durationMs || run.durationMs < 1000) continue
-    try {
-      flops += estimateResources(parseRunConfig(run.config)).flopsPerStep * run.stepsDone
-      seconds += run.durationMs / 1000
-    } catch {
-      // a config an older lab accepted and this one does not: no measurement from it
-    }
+    // a config an older lab accepted and this one does not: no measurement from it
+    if (run.configError) continue
+    flops += estimateResources(run.config).flopsPerStep * run.stepsDone
+    seconds += run.durationMs / 1000
   }
   return flops > 0 && seconds > 0 ? { flopsPerSecond: flops / seconds, measured: true } : { flopsPerSecond: fallbackFlopsPerSecond, measured: false }
 }

@@ -6,7 +6,6 @@ import type { DatasetSamples, LabEvents, LabHandlers, LabInfo, RunDetail, SavedC
 import { LabError } from '../../src-shared/contract'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
-import { getPath } from '../../src-shared/fields'
 import { workerResourceLimits } from '../lib/limits'
 import { envMaxRuns, measuredSpeed, timeWarning, type TrainingSpeed } from './estimates'
 import { catalog } from '../data/catalog'
@@ -118,8 +117,7 @@ export function createLabService(options: LabServiceOptions) {
 
     getWeightImages({ runId, count }): WeightImages | null {
       const run = requireRun(runId)
-      const kind = getPath(run.config, 'data.kind')
-      if (kind !== 'mnist' && kind !== 'fashion-mnist') return null
+      if (run.config.data.kind === 'synthetic') return null
       return weightImages(runId, store.artifacts(runId).find((a) => a.name === 'W1'), count)
     },
 

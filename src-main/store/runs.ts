@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { RunStatus } from '../../src-shared/config'
+import { ConfigError, describeIssues, RunConfig, type RunStatus } from '../../src-shared/config'
 import { now, type Db } from './connection'
 
 /** How long a run's owner may go without renewing its lease before another host counts it gone. */
@@ -58,8 +58,13 @@ export interface RunRecord {
   /** Position in the experiment's expanded grid. */
   sweepIndex: number | null
   name: string | null
-  /** The full resolved run config. */
-  config: Record<string, unknown>
+  /** The full resolved run config, parsed with the run schema. */
+  config: RunConfig
+  /**
+   * Why the stored config fails today's schema (a config an older lab accepted), or null. Then
+   * `config` is the stored object as it is, and the run cannot be trained again.
+   */
+  configError: string | null
   seed: number
   rule: string
   status: RunStatus
@@ -129,14 +134,33 @@ interface RunRow {
   lease_until_ms: number | null
 }
 
+/** Stored configs parsed once per text (a stored config never changes); cleared when it grows large. */
+const parsedConfigs = new Map<string, { config: RunConfig; error: string | null }>()
+
+/** A stored config parsed with the run schema; a config today's schema refuses comes back as stored, with the reason. */
+export function parseStoredConfig(text: string): { config: RunConfig; error: string | null } {
+  let parsed = parsedConfigs.get(text)
+  if (!parsed) {
+    const raw: unknown = JSON.parse(text)
+    const result = RunConfig.safeParse(raw)
+    parsed = result.success ? { config: result.data, error: null } : { config: raw as RunConfig, error: new ConfigError(describeIssues(result.error)).message }
+    if (parsedConfigs.size >= 10_000) parsedConfigs.clear()
+    parsedConfigs.set(text, parsed)
+  }
+  // each record gets its own copy, so no caller can change another's
+  return { config: structuredClone(parsed.config), error: parsed.error }
+}
+
 function runFromRow(row: RunRow): RunRecord {
+  const { config, error: configError } = parseStoredConfig(row.config)
   return {
     id: row.id,
     uid: row.uid,
     experimentId: row.experiment_id,
     sweepIndex: row.sweep_index,
     name: row.name,
-    config: JSON.parse(row.config),
+    config,
+    configError,
     seed: row.seed,
     rule: row.rule,
     status: row.status,

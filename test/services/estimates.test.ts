@@ -21,7 +21,7 @@ describe('estimated time (defect 4: warn when long)', () => {
 
   it('measures the speed from completed runs, falling back before there is one', () => {
     expect(measuredSpeed([])).toEqual({ flopsPerSecond: fallbackFlopsPerSecond, measured: false })
-    const run = { status: 'completed', durationMs: 10_000, stepsDone: 100, config: base } as unknown as RunRecord
+    const run = { status: 'completed', durationMs: 10_000, stepsDone: 100, config: parseRunConfig(base), configError: null } as unknown as RunRecord
     expect(measuredSpeed([run]).flopsPerSecond).toBeCloseTo((6 * 1000 * 501_000 * 100) / 10, -3)
   })
 

@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createRunner } from '../../src-main/runner/runner'
+import { openStore } from '../../src-main/store/store'
+
+const dir = mkdtempSync(join(tmpdir(), 'fa-lab-configs-'))
+const config = { seed: 3, data: { kind: 'synthetic', n: 8, inputDim: 3 }, model: { kind: 'two-layer', hidden: 4 }, rule: 'fa', optimizer: { learningRate: 0.1 }, steps: 2 }
+
+describe('the store hands back parsed run configs', () => {
+  it('a stored config comes back parsed by the run schema (defaults filled, typed), each record its own copy', () => {
+    const store = openStore(join(dir, 'parsed.sqlite'))
+    const [id] = store.queueRuns([{ config }])
+    const run = store.getRun(id)!
+    expect(run.configError).toBeNull()
+    expect(run.config.optimizer.batchSize).toBe(0)
+    expect(run.config.evalEvery).toBe(100)
+    expect(run.config.data.kind).toBe('synthetic')
+    run.config.seed = 99
+    expect(store.getRun(id)!.config.seed).toBe(3)
+    store.close()
+  })
+
+  it('a config today’s schema refuses comes back as stored with the reason, and the runner fails it with that reason', async () => {
+    const store = openStore(join(dir, 'stale.sqlite'))
+    const [id] = store.queueRuns([{ config: { ...config, optimizer: { learningRate: -1 } } }])
+    const stale = store.getRun(id)!
+    expect(stale.configError).toMatch(/optimizer\.learningRate/)
+    expect(stale.config.optimizer.learningRate).toBe(-1)
+    const runner = createRunner({ store, workers: 1 })
+    runner.enqueue([id])
+    await runner.whenIdle()
+    expect(store.getRun(id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/optimizer\.learningRate/) })
+    await runner.close()
+    store.close()
+  })
+})
