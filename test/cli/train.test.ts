@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { backends } from '../../src-shared/config'
 
 const run = promisify(execFile)
 const root = new URL('../..', import.meta.url).pathname
@@ -29,6 +30,12 @@ async function fails(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('fa-lab train', () => {
+  it('--help lists the backends the run schema offers', async () => {
+    const { stdout } = await run(process.execPath, [cli, 'train', '--help'])
+    expect(stdout).toContain(`[--backend ${backends.join('|')}]`)
+    expect(stdout).toContain('blas')
+  })
+
   it('prints one JSON line per evaluation and a final summary line', async () => {
     const { stdout } = await run(process.execPath, [cli, 'train', '--config', writeConfig('ok.json', base), '--json'])
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l))
