@@ -4,13 +4,13 @@
  * batched metrics; training never happens on it.
  */
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
 import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import type { Evaluation } from '../engine/train'
 import type { RunFinished, RunProgress } from '../../src-shared/contract'
 import { leaseMs, type RunStatus, type Store } from '../store/store'
 import { createBatchProgress } from './eta'
 import type { FromWorker, ToWorker } from './messages'
+import { spawnSlot, type Slot } from './worker-slot'
 
 export type { RunFinished, RunProgress }
 
@@ -38,12 +38,6 @@ export interface RunnerOptions {
   checkpointEverySteps?: number
   /** ...but at most once per this many milliseconds (0: at every multiple). */
   checkpointIntervalMs?: number
-}
-
-interface Slot {
-  worker: Worker
-  runId: number | null
-  ready: Promise<void>
 }
 
 interface Active {
@@ -94,26 +88,14 @@ export function createRunner(options: RunnerOptions) {
   leaseTimer.unref()
 
   function spawn(): Slot {
-    const worker = new Worker(workerUrl, {
-      resourceLimits: options.memoryLimitMb ? { maxOldGenerationSizeMb: options.memoryLimitMb } : undefined,
-    })
-    let resolveReady!: () => void
-    const slot: Slot = { worker, runId: null, ready: new Promise((r) => (resolveReady = r)) }
-    worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') resolveReady()
-      else handle(message)
-    })
-    worker.on('error', (error) => workerDied(slot, describeWorkerError(error)))
-    worker.on('exit', (code) => {
-      if (!closed && slots.includes(slot)) workerDied(slot, `the training worker exited with code ${code}`)
+    const slot: Slot = spawnSlot(workerUrl, options.memoryLimitMb, {
+      message: handle,
+      error: (message) => workerDied(slot, message),
+      exit: (code) => {
+        if (!closed && slots.includes(slot)) workerDied(slot, `the training worker exited with code ${code}`)
+      },
     })
     return slot
-  }
-
-  function describeWorkerError(error: Error): string {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ERR_WORKER_OUT_OF_MEMORY') return `ran out of memory (worker heap limit ${options.memoryLimitMb ?? 'default'} MiB)`
-    return error.message
   }
 
   function workerDied(slot: Slot, message: string): void {
