@@ -138,6 +138,12 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.reload()
     await expect.poll(() => page.locator('tr[data-status="completed"]').count()).toBe(2)
     await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true })
+    // the table fits the window; the column picker adds any logged measure, kept in the URL
+    expect(await page.getByTestId('runs-table').evaluate((el) => el.getBoundingClientRect().width)).toBeLessThanOrEqual(1400)
+    await page.getByTestId('column-picker').locator('summary').click()
+    await page.locator('input[name="column-metric:norm.W1"]').check()
+    await expect.poll(() => page.locator('th[title="norm.W1"]').count()).toBe(1)
+    expect(decodeURIComponent(page.url())).toMatch(/cols=[^&]*metric:norm\.W1/)
     await page.goto(`${origin}/#/runs/${runs[0].id}`)
     await expect.poll(() => page.getByTestId('run-status').textContent()).toBe('completed')
     // the saved run's loss chart holds every evaluation: steps 0, 25, …, 30000
