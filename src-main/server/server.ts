@@ -145,10 +145,16 @@ export async function startServer(options: ServerOptions) {
 
   const sockets = new WebSocketServer({ noServer: true })
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
-    const refused = url.pathname === '/events' ? refuse(request, true, url.searchParams.get('token')) : ([404, 'not found'] as [number, string])
+    let url: URL | null = null
+    try {
+      url = new URL(request.url ?? '/', 'http://127.0.0.1')
+    } catch {
+      // a malformed URL is bad input: answered, never thrown out of this handler (it would end the process)
+    }
+    const refused = !url ? ([400, 'malformed request URL'] as [number, string]) : url.pathname === '/events' ? refuse(request, true, url.searchParams.get('token')) : ([404, 'not found'] as [number, string])
     if (refused) {
-      socket.end(`HTTP/1.1 ${refused[0]} ${refused[0] === 401 ? 'Unauthorized' : refused[0] === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\n\r\n`)
+      const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' }
+      socket.end(`HTTP/1.1 ${refused[0]} ${reasons[refused[0]] ?? 'Forbidden'}\r\nConnection: close\r\n\r\n`)
       return
     }
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request))

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -82,6 +83,19 @@ describe('browser-mode server under hostile input', () => {
     expect(imported.json.error?.message).toMatch(/lacks the train images/)
     expect((await call('/api/datasets:samples', { kind: 'mnist', source: { dir: empty }, perClass: 1 })).status).toBe(400)
     expect((await call('/api/runs:get', 999)).status).toBe(400)
+    expect((await call('//[', undefined, 'GET')).status).toBe(400)
+  })
+
+  it('answers a WebSocket upgrade with a malformed URL with 400 and keeps serving', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => socket.write(`GET //[ HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`))
+      let text = ''
+      socket.on('data', (c) => (text += c))
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request/)
+    expect((await call('/api/runs:list', {})).status).toBe(200)
   })
 
   it('a few hundred generated requests get 200 or 400, and runs:list still answers', async () => {
