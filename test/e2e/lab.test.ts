@@ -201,7 +201,7 @@ describe('the lab in Chromium (browser mode)', () => {
       return box.top >= 0 && box.bottom <= window.innerHeight
     })).toBe(true)
     await page.goto(`${origin}/#/runs?experiment=${experimentId}`)
-    await expect.poll(() => page.locator('tr[data-status="completed"]').count(), { timeout: 180_000, interval: 1000 }).toBe(3)
+    await expect.poll(() => page.locator('tr[data-status="completed"]').count(), { timeout: 420_000, interval: 1000 }).toBe(3)
     await page.getByRole('checkbox', { name: 'select all' }).check()
     await page.getByTestId('compare-runs-link').click()
     await expect.poll(() => page.getByTestId('compare-runs').textContent()).toMatch(/^\d+, \d+, \d+$/)
@@ -263,7 +263,7 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.getByRole('status').filter({ hasText: "saved as 'Fig. 3'" }).waitFor()
     await page.goto(`${origin}/#/compare?comparison=${encodeURIComponent('Fig. 3')}`)
     await expect.poll(() => figure.evaluate((el) => (el as unknown as { faLabSnapshot(): { texts: { text: string }[] } | null }).faLabSnapshot()?.texts.map((t) => t.text).sort() ?? [])).toEqual([...texts].sort())
-  }, 400_000)
+  }, 600_000)
 
   it('screen and export agree on every setting, changed in place; mixed groups are flagged; no console or page error', async () => {
     // 8 tiny runs: λ ∈ {0, 0.1} × hidden width ∈ {10, 20} × seed ∈ {1, 2}
@@ -272,7 +272,7 @@ describe('the lab in Chromium (browser mode)', () => {
       base: { data: { kind: 'synthetic', n: 40, inputDim: 10, testN: 40 }, model: { kind: 'two-layer', hidden: 10 }, rule: 'fa', optimizer: { learningRate: 0.02, batchSize: 10 }, steps: 60, evalEvery: 10 },
       grid: { 'regularization.outputL2': [0, 0.1], 'model.hidden': [10, 20], seed: [1, 2] },
     })).body.result as { experimentId: number; runIds: number[] }
-    await expect.poll(async () => ((await api('runs:list', { experimentId: started.experimentId })).body.result as { status: string }[]).filter((r) => r.status === 'completed').length, { timeout: 120_000, interval: 500 }).toBe(8)
+    await expect.poll(async () => ((await api('runs:list', { experimentId: started.experimentId })).body.result as { status: string }[]).filter((r) => r.status === 'completed').length, { timeout: 300_000, interval: 500 }).toBe(8)
     await page.goto(url)
     const errors: string[] = []
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
@@ -365,7 +365,7 @@ describe('the lab in Chromium (browser mode)', () => {
     expect((await read())!.series).toEqual(before!.series)
     expect(checked).toBeGreaterThanOrEqual(108)
     expect(errors).toEqual([])
-  }, 400_000)
+  }, 600_000)
 
   it('shows the bundled dataset as a grid of samples per class', async () => {
     await page.goto(`${origin}/#/datasets`)
