@@ -77,6 +77,8 @@ export interface RunDetail extends RunSummary {
   config: RunConfig
   dataset: Record<string, unknown> | null
   metricNames: string[]
+  /** For an interrupted, cancelled or failed run: the step its checkpoint continues from, or null without one. */
+  resumeFrom: number | null
 }
 
 export interface SeriesData {
@@ -170,6 +172,8 @@ export interface LabRequests {
   startExperiment(experiment: ExperimentInput): { experimentId: number; runIds: number[] }
   cancelExperiment(experimentId: number): void
   cancelRun(runId: number): void
+  /** Continues an interrupted (or cancelled, or failed) run from its checkpoint; refused, saying why, without one. */
+  resumeRun(runId: number): void
   listExperiments(): ExperimentSummary[]
   listRuns(filter: RunFilter): RunSummary[]
   getRun(runId: number): RunDetail
@@ -218,6 +222,7 @@ export const requestChannels = {
   startExperiment: 'experiments:start',
   cancelExperiment: 'experiments:cancel',
   cancelRun: 'runs:cancel',
+  resumeRun: 'runs:resume',
   listExperiments: 'experiments:list',
   listRuns: 'runs:list',
   getRun: 'runs:get',
@@ -259,6 +264,7 @@ export const requestSchemas = {
   startExperiment: ExperimentRequest,
   cancelExperiment: id,
   cancelRun: id,
+  resumeRun: id,
   listExperiments: z.undefined(),
   listRuns: z.strictObject({ experimentId: id.optional(), status: z.array(RunStatus).optional() }),
   getRun: id,

@@ -13,7 +13,7 @@ import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded, loadRawImages } from '../data/sources'
 import { dataHome } from '../lib/paths'
 import { createRunner, type RunnerOptions } from '../runner/runner'
-import { openStore, type RunRecord } from '../store/store'
+import { openStore, resumableStatuses, type RunRecord } from '../store/store'
 import { createEventHub } from './events'
 import { queueExperiment } from './experiments'
 import { renderFigure } from './figures'
@@ -103,13 +103,20 @@ export function createLabService(options: LabServiceOptions) {
 
     cancelExperiment: (experimentId) => asLabError(() => runner.cancelExperiment(experimentId)),
     cancelRun: (runId) => asLabError(() => runner.cancelRun(runId)),
+    resumeRun(runId) {
+      requireRun(runId)
+      const refusal = store.prepareResume(runId)
+      if (refusal) throw new LabError(refusal)
+      runner.enqueue([runId])
+    },
 
     listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns()),
     listRuns: (filter) => store.listRuns(filter).map(summarizeRun),
 
     getRun(runId): RunDetail {
       const run = requireRun(runId)
-      return { ...summarizeRun(run), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId) }
+      const resumable = (resumableStatuses as readonly string[]).includes(run.status)
+      return { ...summarizeRun(run), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId), resumeFrom: resumable ? store.checkpointStep(runId) : null }
     },
 
     getMetricSeries: ({ runIds, name }) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { computed, effectScope, reactive, ref } from 'vue'
+import { computed, effectScope, nextTick, reactive, ref } from 'vue'
 import type { SummaryRow } from '../../src-shared/analysis'
 import type { RunDetail } from '../../src-shared/contract'
 import { FigureSpec, type FigureData } from '../../src-shared/figure'
@@ -145,5 +145,32 @@ describe('the views\' I/O, in composables', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  it('useRunDetail resumes an interrupted run from its checkpoint, and shows why one cannot be resumed', async () => {
+    const record = { id: 6, tags: [], note: '', status: 'interrupted', resumeFrom: 1500 } as unknown as RunDetail
+    const resumed: number[] = []
+    const double = createLabDouble({
+      getRun: () => ({ ...record }),
+      getWeightImages: () => null,
+      getTheorySpectra: () => null,
+      resumeRun: (id) => {
+        if (record.resumeFrom === null) throw new Error(`run ${id} cannot be resumed: it has no checkpoint`)
+        resumed.push(id)
+        Object.assign(record, { status: 'queued', resumeFrom: null })
+      },
+    })
+    const scope = effectScope()
+    const d = scope.run(() => useRunDetail(double.lab, ref(6)))!
+    await nextTick()
+    await d.load()
+    expect(d.run.value?.resumeFrom).toBe(1500)
+    await d.resume()
+    expect(resumed).toEqual([6])
+    expect(d.run.value).toMatchObject({ status: 'queued', resumeFrom: null })
+    expect(d.resumeError.value).toBe('')
+    await d.resume()
+    expect(d.resumeError.value).toMatch(/run 6 cannot be resumed: it has no checkpoint/)
+    scope.stop()
   })
 })

@@ -31,6 +31,18 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
     if (p.runId === runId.value && run.value && run.value.status !== p.status) void load()
   })
 
+  const resumeError = ref('')
+  /** Continues the run from its checkpoint; the refusal, if any, lands in `resumeError`. */
+  async function resume(): Promise<void> {
+    resumeError.value = ''
+    try {
+      await lab.resumeRun(runId.value)
+    } catch (error) {
+      resumeError.value = error instanceof Error ? error.message : String(error)
+    }
+    await load()
+  }
+
   /** Saves the tags (comma-separated, trimmed, blanks dropped) and the note. */
   async function saveAnnotations(): Promise<void> {
     await lab.setRunTags({ runId: runId.value, tags: tags.value.split(',').map((t) => t.trim()).filter(Boolean) })
@@ -43,5 +55,5 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
     if (savedTimer) clearTimeout(savedTimer)
   })
 
-  return { run, weights, spectra, tags, note, saved, load, saveAnnotations }
+  return { run, weights, spectra, tags, note, saved, resumeError, load, saveAnnotations, resume }
 }
