@@ -71,6 +71,26 @@ describe('renderer composables against the typed test double', () => {
     scope.stop()
   })
 
+  it('useExperimentEditor keeps a preset’s variants, linked axes and shared initialisation, counts them live and sends them', async () => {
+    const double = createLabDouble({
+      validateExperiment: () => ({ ok: true, runCount: 0, issues: [] }),
+      startExperiment: () => ({ experimentId: 1, runIds: [] }),
+    })
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab))!
+    const variants = [{ name: 'a', set: { 'model.activation': 'tanh' }, grid: { 'regularization.outputL2': [0, 0.1, 0.2] } }, { name: 'b', grid: { 'regularization.outputL2': [0, 0.5] } }]
+    editor.loadPreset({ name: 'p:quick', title: 'p', description: '', experiment: { name: 'p', base: {}, grid: { seed: [1, 2] }, variants, zip: { 'model.hidden': [10, 20], steps: [5, 6] }, sharedInit: true } })
+    expect(editor.runCount.value).toBe((3 + 2) * 2 * 2)
+    editor.zipText.value = '{"model.hidden": [10, 20, 40], "steps": [5, 6, 7]}'
+    expect(editor.runCount.value).toBe((3 + 2) * 2 * 3)
+    await editor.start()
+    const sent = double.calls.find((c) => c.channel === 'experiments:start')!.argument as Record<string, unknown>
+    expect(sent).toMatchObject({ variants, zip: { 'model.hidden': [10, 20, 40] }, sharedInit: true })
+    editor.variantsText.value = '[{'
+    expect(editor.otherIssues.value[0]).toMatch(/^variants: not JSON/)
+    scope.stop()
+  })
+
   it('useExperimentEditor maps validation issues to fields and grid axes, and starts only when valid', async () => {
     const double = createLabDouble({
       validateExperiment: (e) => {

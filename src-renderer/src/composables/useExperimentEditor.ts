@@ -1,6 +1,6 @@
 import { computed, reactive, ref, watch } from 'vue'
 import type { LabApi, Preset, ValidationResult } from '../../../src-shared/contract'
-import { countRuns, defaultMaxRuns } from '../../../src-shared/experiment'
+import { countRuns, defaultMaxRuns, type ExperimentInput } from '../../../src-shared/experiment'
 import { blankConfig, chooseAlternative, fieldAt, setPath } from '../../../src-shared/fields'
 import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
 
@@ -17,8 +17,32 @@ export function useExperimentEditor(lab: LabApi) {
   const validation = ref<ValidationResult>({ ok: false, runCount: 0, issues: [] })
   const starting = ref(false)
   const startError = ref<string | null>(null)
+  /** Variants and linked axes (zip) as JSON text, edited as such; empty text is none. */
+  const variantsText = ref('')
+  const zipText = ref('')
+  const sharedInit = ref(false)
+  const parseJson = (text: string, what: string): { value?: unknown; issue?: string } => {
+    if (!text.trim()) return {}
+    try {
+      return { value: JSON.parse(text) }
+    } catch (error) {
+      return { issue: `${what}: not JSON (${(error as Error).message})` }
+    }
+  }
+  const variants = computed(() => parseJson(variantsText.value, 'variants'))
+  const zip = computed(() => parseJson(zipText.value, 'zip'))
+  const jsonIssues = computed(() => [variants.value.issue, zip.value.issue].filter((i): i is string => !!i))
 
-  const experiment = computed(() => ({ name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), grid: rowsToGrid(rows.value) }))
+  // variants and zip are checked by main (validateExperiment), like everything else here
+  const experiment = computed((): ExperimentInput => ({
+    name: name.value,
+    description: description.value,
+    base: JSON.parse(JSON.stringify(base)),
+    grid: rowsToGrid(rows.value),
+    ...(variants.value.value !== undefined ? { variants: variants.value.value as ExperimentInput['variants'] } : {}),
+    ...(zip.value.value !== undefined ? { zip: zip.value.value as ExperimentInput['zip'] } : {}),
+    ...(sharedInit.value ? { sharedInit: true } : {}),
+  }))
   /** Counted from the grid's axis lengths as the user types, before main has validated anything. */
   const runCount = computed(() => countRuns(experiment.value) ?? 0)
   const maxRuns = computed(() => validation.value.maxRuns ?? defaultMaxRuns)
@@ -29,7 +53,7 @@ export function useExperimentEditor(lab: LabApi) {
     return out
   })
   const gridIssues = computed(() => validation.value.issues.filter((i) => i.path.startsWith('grid') || i.path.startsWith('run ')).map((i) => `${i.path}: ${i.message}`))
-  const otherIssues = computed(() => validation.value.issues.filter((i) => !i.path.startsWith('base.') && !i.path.startsWith('grid') && !i.path.startsWith('run ')).map((i) => `${i.path || 'experiment'}: ${i.message}`))
+  const otherIssues = computed(() => [...jsonIssues.value, ...validation.value.issues.filter((i) => !i.path.startsWith('base.') && !i.path.startsWith('grid') && !i.path.startsWith('run ')).map((i) => `${i.path || 'experiment'}: ${i.message}`)])
 
   let timer: ReturnType<typeof setTimeout> | null = null
   let sequence = 0
@@ -55,12 +79,15 @@ export function useExperimentEditor(lab: LabApi) {
   }
 
   function loadPreset(preset: Preset): void {
-    const e = preset.experiment as { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> }
+    const e = preset.experiment as { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]>; variants?: unknown[]; zip?: Record<string, unknown[]>; sharedInit?: boolean }
     name.value = e.name
     description.value = e.description ?? ''
     for (const key of Object.keys(base)) delete base[key]
     Object.assign(base, JSON.parse(JSON.stringify(e.base)))
     rows.value = gridToRows(e.grid ?? {})
+    variantsText.value = e.variants?.length ? JSON.stringify(e.variants, null, 1) : ''
+    zipText.value = e.zip && Object.keys(e.zip).length ? JSON.stringify(e.zip) : ''
+    sharedInit.value = e.sharedInit ?? false
   }
 
   async function start(): Promise<{ experimentId: number; runIds: number[] } | null> {
@@ -68,7 +95,7 @@ export function useExperimentEditor(lab: LabApi) {
     startError.value = null
     try {
       await validate()
-      if (!validation.value.ok || overLimit.value) return null
+      if (!validation.value.ok || overLimit.value || jsonIssues.value.length) return null
       return await lab.startExperiment(experiment.value)
     } catch (error) {
       startError.value = (error as Error).message
@@ -78,5 +105,5 @@ export function useExperimentEditor(lab: LabApi) {
     }
   }
 
-  return { name, description, base, rows, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, set, loadPreset, start, validate }
+  return { name, description, base, rows, variantsText, zipText, sharedInit, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, set, loadPreset, start, validate }
 }
