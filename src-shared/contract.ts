@@ -25,6 +25,8 @@ export interface Preset {
   name: string
   title: string
   description: string
+  /** What it reproduces: the paper (authors, year, venue) or this lab's own check. */
+  source: string
   /** An experiment: { name, description, base, grid }. */
   experiment: Record<string, unknown>
 }
@@ -40,6 +42,8 @@ export interface ValidationResult {
   maxRuns?: number
   /** Things that do not stop the start but deserve a look, such as a long estimated time. */
   warnings?: string[]
+  /** Estimated wall-clock time of the whole experiment on this lab's workers, in seconds (valid experiments only). */
+  estimatedSeconds?: number
 }
 
 export interface ExperimentSummary {

@@ -4,7 +4,9 @@
  * experiment's work over that speed its estimated time.
  */
 import type { RunConfig } from '../../src-shared/config'
-import { estimatedSeconds, estimateResources } from '../../src-shared/resources'
+import { estimatedSeconds, estimateResources, formatSeconds } from '../../src-shared/resources'
+
+export { formatSeconds }
 import type { RunRecord } from '../store/store'
 
 /**
@@ -37,23 +39,17 @@ export function measuredSpeed(runs: RunRecord[]): TrainingSpeed {
   return flops > 0 && seconds > 0 ? { flopsPerSecond: flops / seconds, measured: true } : { flopsPerSecond: fallbackFlopsPerSecond, measured: false }
 }
 
-/** Human-readable duration: 3 h 20 min, 12 min, 40 s. */
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'forever'
-  if (seconds >= 86400 * 365) return `${(seconds / (86400 * 365)).toExponential(1)} years`
-  if (seconds >= 86400) return `${Math.round(seconds / 86400)} days`
-  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`
-  if (seconds >= 60) return `${Math.round(seconds / 60)} min`
-  return `${Math.round(seconds)} s`
+/** Estimated wall-clock seconds for `configs` on `workers` workers at `speed`, and the longest run's. */
+export function estimateExperimentSeconds(configs: RunConfig[], workers: number, speed: TrainingSpeed): { total: number; longest: number } {
+  const each = configs.map((c) => estimatedSeconds(c, estimateResources(c), speed.flopsPerSecond))
+  return { total: each.reduce((a, b) => a + b, 0) / Math.max(1, Math.min(workers, configs.length)), longest: Math.max(0, ...each) }
 }
 
 /** A warning when `configs` would take longer than an hour on `workers` workers, else null. */
 export function timeWarning(configs: RunConfig[], workers: number, speed: TrainingSpeed): string | null {
   const { flopsPerSecond } = speed
-  const each = configs.map((c) => estimatedSeconds(c, estimateResources(c), flopsPerSecond))
-  const total = each.reduce((a, b) => a + b, 0) / Math.max(1, Math.min(workers, configs.length))
+  const { total, longest } = estimateExperimentSeconds(configs, workers, speed)
   if (total <= longExperimentSeconds) return null
-  const longest = Math.max(...each)
   return `estimated time about ${formatSeconds(total)} on ${workers} worker${workers === 1 ? '' : 's'} (longest run ${formatSeconds(longest)}, at ${(flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s, ${speed.measured ? "this lab's measured speed" : 'assumed until this lab has finished a run'})`
 }
 

@@ -7,7 +7,7 @@ import { LabError } from '../../src-shared/contract'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
 import { workerResourceLimits } from '../lib/limits'
-import { envMaxRuns, measuredSpeed, timeWarning, type TrainingSpeed } from './estimates'
+import { envMaxRuns, estimateExperimentSeconds, measuredSpeed, timeWarning, type TrainingSpeed } from './estimates'
 import { catalog } from '../data/catalog'
 import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded, loadRawImages } from '../data/sources'
@@ -82,8 +82,11 @@ export function createLabService(options: LabServiceOptions) {
       const runCount = countRuns(experiment) ?? 0
       try {
         const { runs } = expandExperiment(experiment, expandOptions)
-        const warning = timeWarning(runs.map((r) => r.config), runner.workerCount, measuredRate())
-        return { ok: true, runCount: runs.length, issues: [], maxRuns, warnings: warning ? [warning] : [] }
+        const configs = runs.map((r) => r.config)
+        const speed = measuredRate()
+        const warning = timeWarning(configs, runner.workerCount, speed)
+        const estimatedSeconds = estimateExperimentSeconds(configs, runner.workerCount, speed).total
+        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, warnings: warning ? [warning] : [] }
       } catch (error) {
         if (error instanceof ConfigError) return { ok: false, runCount, issues: error.issues, omitted: error.omitted, maxRuns }
         throw error

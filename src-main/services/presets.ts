@@ -53,9 +53,9 @@ export async function listPresets(dir = join(resourcesDir(), 'presets')): Promis
   const presets: Preset[] = []
   for (const file of files) {
     const name = file.replace(/\.json$/, '')
-    const preset = JSON.parse(await readFile(join(dir, file), 'utf8')) as { title: string; description: string; quick: Record<string, unknown>; full: Record<string, unknown> }
-    presets.push({ name: `${name}:quick`, title: `${preset.title} (quick)`, description: preset.description, experiment: preset.quick })
-    if (JSON.stringify(preset.full) !== JSON.stringify(preset.quick)) presets.push({ name: `${name}:full`, title: `${preset.title} (full)`, description: preset.description, experiment: preset.full })
+    const preset = JSON.parse(await readFile(join(dir, file), 'utf8')) as { title: string; description: string; sources?: string; quick: Record<string, unknown>; full: Record<string, unknown> }
+    presets.push({ name: `${name}:quick`, title: `${preset.title} (quick)`, description: preset.description, source: preset.sources ?? '', experiment: preset.quick })
+    if (JSON.stringify(preset.full) !== JSON.stringify(preset.quick)) presets.push({ name: `${name}:full`, title: `${preset.title} (full)`, description: preset.description, source: preset.sources ?? '', experiment: preset.full })
   }
   return presets
 }

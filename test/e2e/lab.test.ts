@@ -54,6 +54,8 @@ beforeAll(async () => {
   })
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
   page.on('pageerror', (error) => console.error('page error:', error))
+  // loading a preset over the edits of an earlier test asks first; these tests mean yes
+  page.on('dialog', (dialog) => void dialog.accept())
 })
 
 afterAll(async () => {
@@ -73,13 +75,13 @@ describe('the lab in Chromium (browser mode)', () => {
 
   it('an invalid field shows its error inline and starts nothing', async () => {
     await page.goto(url)
-    await page.getByRole('button', { name: /Smoke test/ }).click()
+    await page.locator('[data-open-preset="smoke:quick"]').click()
     await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 2 runs')
     await page.locator('input[name="optimizer.learningRate"]').fill('-1')
     await page.locator('input[name="optimizer.learningRate"]').press('Tab')
     const error = page.locator('[data-field="optimizer.learningRate"]')
     await error.waitFor()
-    expect(await error.textContent()).toMatch(/Too small|>0/)
+    expect(await error.textContent()).toBe('Learning rate η must be greater than 0')
     expect(await page.getByTestId('start').isDisabled()).toBe(true)
     await page.screenshot({ path: join(shots, 'experiments-invalid.png'), fullPage: true })
     expect((await api('runs:list', {})).body.result).toEqual([])
@@ -187,7 +189,7 @@ describe('the lab in Chromium (browser mode)', () => {
     // the session token is taken from the printed URL; then the hash routes
     await page.goto(url)
     await page.goto(`${origin}/#/experiments`)
-    await page.getByRole('button', { name: /MNIST with FA and regularised β \(quick\)/ }).click()
+    await page.locator('[data-open-preset="song2021-mnist:quick"]').click()
     await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 3 runs')
     // the preset's 4,000 steps take minutes; the figure export needs only a few evaluations
     await page.locator('input[name="steps"]').fill('400')

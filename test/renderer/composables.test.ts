@@ -96,7 +96,7 @@ describe('renderer composables against the typed test double', () => {
       validateExperiment: (e) => {
         const experiment = e as { base: { optimizer?: { learningRate?: number } }; grid: Record<string, unknown[]> }
         const issues = []
-        if ((experiment.base.optimizer?.learningRate ?? 1) <= 0) issues.push({ path: 'base.optimizer.learningRate', message: 'must be > 0' })
+        if ((experiment.base.optimizer?.learningRate ?? 1) <= 0) issues.push({ path: 'base.optimizer.learningRate', message: 'Too small: expected number to be >0' })
         if ('nope' in experiment.grid) issues.push({ path: 'grid.nope', message: 'unknown config path' })
         return { ok: issues.length === 0, runCount: issues.length ? 0 : 2, issues }
       },
@@ -108,7 +108,7 @@ describe('renderer composables against the typed test double', () => {
     editor.rows.value = [...editor.rows.value, { path: 'nope', values: '1' }]
     await nextTick()
     await editor.validate()
-    expect(editor.fieldIssues.value).toEqual({ 'optimizer.learningRate': 'must be > 0' })
+    expect(editor.fieldIssues.value).toEqual({ 'optimizer.learningRate': 'Learning rate η must be greater than 0' })
     expect(editor.gridIssues.value).toEqual(['grid.nope: unknown config path'])
     expect(await editor.start()).toBeNull()
     expect(double.calls.some((c) => c.channel === 'experiments:start')).toBe(false)
@@ -140,6 +140,29 @@ describe('renderer composables against the typed test double', () => {
     editor.rows.value = [{ path: 'seed', values: '1, 2' }]
     expect(editor.overLimit.value).toBe(false)
     scope.stop()
+  })
+
+  it('useExperimentEditor keeps the draft across a reload and knows when the form holds edits', async () => {
+    const double = createLabDouble({ validateExperiment: () => ({ ok: true, runCount: 2, issues: [] }) })
+    const kept = new Map<string, string>()
+    const storage = { getItem: (k: string) => kept.get(k) ?? null, setItem: (k: string, v: string) => void kept.set(k, v) }
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab, storage))!
+    expect(editor.edited.value).toBe(false)
+    editor.set('optimizer.learningRate', 0.003)
+    editor.name.value = 'my sweep'
+    await nextTick()
+    expect(editor.edited.value).toBe(true)
+    scope.stop()
+    const again = effectScope()
+    const reloaded = again.run(() => useExperimentEditor(double.lab, storage))!
+    expect(reloaded.name.value).toBe('my sweep')
+    expect((reloaded.base.optimizer as { learningRate: number }).learningRate).toBe(0.003)
+    expect(reloaded.edited.value).toBe(true)
+    reloaded.loadPreset({ name: 'p:quick', title: 'P', description: '', source: '', experiment: { name: 'p', base: { seed: 1 }, grid: { rule: ['fa', 'bp'] } } })
+    expect(reloaded.edited.value).toBe(false)
+    expect(reloaded.experiment.value.grid).toEqual({ rule: ['fa', 'bp'] })
+    again.stop()
   })
 
   it('the double validates arguments with the shared schemas, like main does', async () => {

@@ -3,8 +3,8 @@ import type { RunSummary } from '../../src-shared/contract'
 import { requestChannels, requestSchemas, eventChannels } from '../../src-shared/contract'
 import { chartGroups, coincidingMeasures, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
 import { blankConfig, chooseAlternative, describeFields, fieldAt, runFields, setPath } from '../../src-shared/fields'
-import { formatFieldValue, parseFieldInput, visibleFields } from '../../src-renderer/src/lab/form'
-import { gridToRows, parseGridValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
+import { formatFieldValue, parseFieldInput, plainMessage, visibleFields } from '../../src-renderer/src/lab/form'
+import { gridToRows, parseGridValues, previewRuns, rangeValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
 import { filterRuns, sortRuns } from '../../src-renderer/src/lab/run-table'
 
 describe('chart option builders', () => {
@@ -91,6 +91,23 @@ describe('form and grid helpers', () => {
     expect(parseGridValues('[[100], [50, 50]]')).toEqual([[100], [50, 50]])
     const grid = { rule: ['fa', 'bp'], 'model.hidden': [[100], [50, 50]] }
     expect(rowsToGrid(gridToRows(grid))).toEqual(grid)
+    expect(parseGridValues('100 400')).toEqual([100, 400])
+  })
+
+  it('ranges: linear and log with a count, whole numbers for integer fields; the runs listed in order', () => {
+    expect(rangeValues({ from: 100, to: 1600, count: 3, scale: 'log' }, true)).toEqual([100, 400, 1600])
+    expect(rangeValues({ from: 0, to: 0.3, count: 4, scale: 'linear' })).toEqual([0, 0.1, 0.2, 0.3])
+    expect(rangeValues({ from: 0, to: 10, count: 3, scale: 'log' })).toEqual([])
+    expect(rowsToGrid([{ path: 'model.hidden', values: '', range: { from: 100, to: 1600, count: 3, scale: 'log' } }])).toEqual({ 'model.hidden': [100, 400, 1600] })
+    expect(previewRuns({ 'model.hidden': [100, 400], 'regularization.outputL2': [0, 0.2] })).toEqual(['p=100 λ=0', 'p=100 λ=0.2', 'p=400 λ=0', 'p=400 λ=0.2'])
+  })
+
+  it('validator messages in plain words with the field label and unit', () => {
+    expect(plainMessage(fieldAt('optimizer.learningRate'), 'Too small: expected number to be >0')).toBe('Learning rate η must be greater than 0')
+    expect(plainMessage(fieldAt('model.hidden'), 'Invalid input: expected int, received number')).toBe('Hidden width p must be a whole number')
+    expect(plainMessage(fieldAt('model.hidden'), 'Too small: expected number to be >=1')).toBe('Hidden width p must be at least 1 units')
+    expect(plainMessage(fieldAt('optimizer.learningRate'), 'Invalid input: expected number, received string')).toBe('Learning rate η must be a number')
+    expect(plainMessage(undefined, 'Unrecognized key: "hiden"')).toBe('Has no setting named hiden')
   })
 })
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseRunConfig } from '../../src-shared/config'
 import { createLabService } from '../../src-main/services/lab'
-import { fallbackFlopsPerSecond, measuredSpeed, timeWarning } from '../../src-main/services/estimates'
+import { estimateExperimentSeconds, fallbackFlopsPerSecond, measuredSpeed, timeWarning } from '../../src-main/services/estimates'
 import type { RunRecord } from '../../src-main/store/store'
 
 const base = { seed: 1, data: { kind: 'synthetic', n: 1000, inputDim: 500 }, model: { kind: 'two-layer', hidden: 1000 }, rule: 'fa', optimizer: { learningRate: 0.01 }, steps: 100, evalEvery: 100 }
@@ -17,6 +17,16 @@ describe('estimated time (defect 4: warn when long)', () => {
     const long = parseRunConfig({ ...base, steps: 100_000 })
     expect(timeWarning([long], 1, { flopsPerSecond: 1e9, measured: true })).toMatch(/^estimated time about 3 days on 1 worker \(longest run 3 days, at 1\.00 GFLOP\/s, this lab's measured speed\)$/)
     expect(timeWarning([long, long], 2, { flopsPerSecond: 1e12, measured: false })).toBeNull()
+  })
+
+  it('estimates the whole experiment for the form: the runs shared out over the workers', () => {
+    const config = parseRunConfig(base)
+    const one = estimateExperimentSeconds([config], 1, { flopsPerSecond: 1e9, measured: true })
+    expect(one.total).toBeGreaterThan(200)
+    expect(one.total).toBeLessThan(400)
+    const four = estimateExperimentSeconds([config, config, config, config], 2, { flopsPerSecond: 1e9, measured: true })
+    expect(four.total).toBeCloseTo(2 * one.total)
+    expect(four.longest).toBeCloseTo(one.total)
   })
 
   it('measures the speed from completed runs, falling back before there is one', () => {
@@ -32,6 +42,7 @@ describe('estimated time (defect 4: warn when long)', () => {
     const slow = await lab.service.validateExperiment({ name: 'slow', base: { ...base, steps: 1e7, evalEvery: 1e5 }, grid: {} })
     expect(slow).toMatchObject({ ok: true, runCount: 1 })
     expect(slow.warnings?.[0]).toMatch(/^estimated time about .* assumed until this lab has finished a run\)$/)
+    expect(slow.estimatedSeconds).toBeGreaterThan(3600)
     await lab.close()
   })
 })

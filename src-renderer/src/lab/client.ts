@@ -3,7 +3,7 @@
  * browser mode over HTTP and a WebSocket on the loopback address, authorised by the token the
  * lab printed in its URL (kept in sessionStorage so a reload stays signed in).
  */
-import { createLabApi, LabError, unwrapReply, type LabApi, type Reply, type WireError } from '../../../src-shared/contract'
+import { createLabApi, LabError, requestChannels, unwrapReply, type LabApi, type Reply, type WireError } from '../../../src-shared/contract'
 
 const tokenKey = 'fa-lab-token'
 
@@ -58,6 +58,22 @@ function browserLab(): LabApi {
       return () => set!.delete(listener)
     },
   )
+}
+
+/**
+ * Whether this page may talk to the lab: always in Electron; in browser mode only with the token
+ * the lab printed, which the server must accept. `missing` and `refused` get the sign-in screen.
+ */
+export async function checkAccess(): Promise<'ok' | 'missing' | 'refused'> {
+  if ((window as unknown as { lab?: LabApi }).lab) return 'ok'
+  const token = takeToken()
+  if (!token) return 'missing'
+  const response = await fetch(`/api/${requestChannels.getLabInfo}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({}) }).catch(() => null)
+  if (response?.status === 401) {
+    sessionStorage.removeItem(tokenKey)
+    return 'refused'
+  }
+  return 'ok'
 }
 
 export function connectLab(): LabApi {

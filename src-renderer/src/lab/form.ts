@@ -64,3 +64,35 @@ export function formatFieldValue(value: unknown): string {
   if (typeof value === 'object') return JSON.stringify(value)
   return String(value)
 }
+
+/** The validator's wording for a bound (`>0`, `>=1`, `<=1`, `<1`) in plain words. */
+const boundWords: Record<string, string> = { '>': 'greater than', '>=': 'at least', '<': 'less than', '<=': 'at most' }
+
+/**
+ * A schema issue in plain words with the field's label and unit: `Too small: expected number to
+ * be >0` at optimizer.learningRate becomes `Learning rate η must be greater than 0`. Messages it
+ * does not recognise keep their own wording after the caption.
+ */
+export function plainMessage(field: Field | undefined, message: string): string {
+  const caption = field ? fieldCaption(field) : ''
+  const unit = field?.unit ? ` ${field.unit}` : ''
+  const say = (text: string) => (caption ? `${caption} ${text}` : text.charAt(0).toUpperCase() + text.slice(1))
+  let m = /^Too (?:small|big): expected number to be (>=|<=|>|<)(-?[\d.e+-]+)$/.exec(message)
+  if (m) return say(`must be ${boundWords[m[1]]} ${m[2]}${unit}`)
+  m = /^Too (small|big): expected (?:array|string) to have (>=|<=|>|<)(\d+) (items|characters)$/.exec(message)
+  if (m) return say(`needs ${boundWords[m[2]]} ${m[3]} ${m[4] === 'items' ? (m[3] === '1' ? 'value' : 'values') : m[3] === '1' ? 'character' : 'characters'}`)
+  m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)
+  if (m) {
+    if (m[2] === 'undefined') return say('is required')
+    const wanted: Record<string, string> = { number: 'a number', int: 'a whole number', string: 'text', boolean: 'yes or no', array: 'a list', object: 'a group of settings' }
+    return say(`must be ${wanted[m[1]] ?? m[1]}`)
+  }
+  m = /^Invalid option: expected one of (.*)$/.exec(message)
+  if (m) {
+    const options = [...m[1].matchAll(/"([^"]*)"/g)].map((o) => (field ? optionCaption(field, o[1]) : o[1]))
+    return say(`must be one of ${options.join(', ')}`)
+  }
+  m = /^Unrecognized keys?: (.*)$/.exec(message)
+  if (m) return say(`has no setting named ${m[1].replaceAll('"', '')}`)
+  return caption ? `${caption}: ${message}` : message
+}
