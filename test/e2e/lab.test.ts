@@ -76,6 +76,7 @@ describe('the lab in Chromium (browser mode)', () => {
   it('an invalid field shows its error inline and starts nothing', async () => {
     await page.goto(url)
     await page.locator('[data-open-preset="smoke:quick"]').click()
+    await expect.poll(() => page.locator('input[name="experiment-name"]').inputValue()).toBe('smoke')
     await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 2 runs')
     await page.locator('input[name="optimizer.learningRate"]').fill('-1')
     await page.locator('input[name="optimizer.learningRate"]').press('Tab')
@@ -155,6 +156,7 @@ describe('the lab in Chromium (browser mode)', () => {
 
   it('deletes runs with undo', async () => {
     await page.goto(`${origin}/#/runs`)
+    await expect.poll(() => page.locator('tr[data-run]').count()).toBe(2)
     await page.getByRole('checkbox', { name: 'select all' }).check()
     // the selection's config diff, and the selection in the URL
     await page.getByTestId('config-diff').waitFor()
@@ -190,6 +192,7 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.goto(url)
     await page.goto(`${origin}/#/experiments`)
     await page.locator('[data-open-preset="song2021-mnist:quick"]').click()
+    await expect.poll(() => page.locator('input[name="experiment-name"]').inputValue()).toMatch(/^song2021-mnist/)
     await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 3 runs')
     // the preset's 4,000 steps take minutes; the figure export needs only a few evaluations
     await page.locator('input[name="steps"]').fill('400')
