@@ -162,6 +162,13 @@ describe('renderer composables against the typed test double', () => {
     reloaded.loadPreset({ name: 'p:quick', title: 'P', description: '', source: '', experiment: { name: 'p', base: { seed: 1 }, grid: { rule: ['fa', 'bp'] } } })
     expect(reloaded.edited.value).toBe(false)
     expect(reloaded.experiment.value.grid).toEqual({ rule: ['fa', 'bp'] })
+    // a preset's variants, linked axes and sharedInit travel with the experiment untouched
+    const variants = [{ name: 'relu', set: { 'model.activation': 'relu' } }]
+    reloaded.loadPreset({ name: 'w:quick', title: 'W', description: '', source: '', experiment: { name: 'w', base: { seed: 1 }, grid: { seed: [1, 2] }, variants, zip: { 'model.hidden': [200, 800] }, sharedInit: true } })
+    expect(reloaded.experiment.value).toMatchObject({ grid: { seed: [1, 2] }, variants, zip: { 'model.hidden': [200, 800] }, sharedInit: true })
+    expect(reloaded.edited.value).toBe(false)
+    reloaded.loadPreset({ name: 'p:quick', title: 'P', description: '', source: '', experiment: { name: 'p', base: { seed: 1 } } })
+    expect(reloaded.experiment.value).not.toHaveProperty('variants')
     again.stop()
   })
 

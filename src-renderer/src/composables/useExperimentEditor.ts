@@ -8,11 +8,19 @@ import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
 /** Where the draft is kept across reloads (this browser profile, this lab's origin). */
 export const draftKey = 'fa-lab-draft'
 
+export interface KeptParts {
+  variants?: unknown[]
+  zip?: Record<string, unknown[]>
+  sharedInit?: boolean
+}
+
 interface Draft {
   name: string
   description: string
   base: Record<string, unknown>
   rows: GridRow[]
+  /** Variants, linked axes and sharedInit of a loaded preset, kept as they are (the form does not edit them yet). */
+  kept?: KeptParts
   /** The experiment as last loaded (blank or a preset): edits are what differs from it. */
   pristine: string
 }
@@ -49,12 +57,13 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   const description = ref(draft?.description ?? '')
   const base = reactive<Record<string, unknown>>(draft?.base ?? blankConfig())
   const rows = ref<GridRow[]>(draft?.rows ?? [{ path: 'regularization.outputL2', values: '0, 0.2' }])
+  const kept = ref<KeptParts>(draft?.kept ?? {})
   const validation = ref<ValidationResult>({ ok: false, runCount: 0, issues: [] })
   const starting = ref(false)
   const startError = ref<string | null>(null)
 
-  const experiment = computed(() => ({ name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), grid: rowsToGrid(rows.value) }))
-  const snapshot = () => JSON.stringify({ name: name.value, description: description.value, base, rows: rows.value })
+  const experiment = computed(() => ({ name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), grid: rowsToGrid(rows.value), ...JSON.parse(JSON.stringify(kept.value)) }))
+  const snapshot = () => JSON.stringify({ name: name.value, description: description.value, base, rows: rows.value, kept: kept.value })
   const pristine = ref(draft?.pristine ?? snapshot())
   /** True once the user has changed anything since the last preset or blank form. */
   const edited = computed(() => snapshot() !== pristine.value)
@@ -87,8 +96,8 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     () => {
       if (timer) clearTimeout(timer)
       timer = setTimeout(() => void validate(), 250)
-      const kept: Draft = { name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), rows: rows.value, pristine: pristine.value }
-      storage?.setItem(draftKey, JSON.stringify(kept))
+      const saved: Draft = { name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), rows: rows.value, kept: kept.value, pristine: pristine.value }
+      storage?.setItem(draftKey, JSON.stringify(saved))
     },
     { deep: true, immediate: true },
   )
@@ -100,18 +109,23 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     else setPath(base, path, value)
   }
 
-  function replace(next: { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> }): void {
+  function replace(next: { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> } & KeptParts): void {
     name.value = next.name
     description.value = next.description ?? ''
     for (const key of Object.keys(base)) delete base[key]
     Object.assign(base, JSON.parse(JSON.stringify(next.base)))
     rows.value = gridToRows(next.grid ?? {})
+    const parts: KeptParts = {}
+    if (next.variants?.length) parts.variants = structuredClone(next.variants)
+    if (next.zip && Object.keys(next.zip).length) parts.zip = structuredClone(next.zip)
+    if (next.sharedInit) parts.sharedInit = true
+    kept.value = parts
     pristine.value = snapshot()
   }
 
   /** Loads a preset over the form (the view asks first when `edited`). */
   function loadPreset(preset: Preset): void {
-    replace(preset.experiment as { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> })
+    replace(preset.experiment as unknown as { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> } & KeptParts)
   }
 
   /** Back to a blank form. */
@@ -134,5 +148,5 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     }
   }
 
-  return { name, description, base, rows, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
+  return { name, description, base, rows, kept, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
 }
