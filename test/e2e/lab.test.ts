@@ -200,8 +200,8 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.getByTestId('start').click()
     const started = await page.getByRole('status').filter({ hasText: 'Started experiment' }).textContent()
     const experimentId = Number(/experiment (\d+)/.exec(started!)![1])
-    // the new experiment's progress is scrolled into view
-    await expect.poll(() => page.locator(`tr[data-experiment="${experimentId}"]`).evaluate((el) => {
+    // the new experiment's progress is in view: Start leads to the experiments, newest first beside the presets
+    await expect.poll(() => page.locator(`[data-experiment="${experimentId}"]`).evaluate((el) => {
       const box = el.getBoundingClientRect()
       return box.top >= 0 && box.bottom <= window.innerHeight
     })).toBe(true)
