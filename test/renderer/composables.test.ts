@@ -79,7 +79,7 @@ describe('renderer composables against the typed test double', () => {
     const scope = effectScope()
     const editor = scope.run(() => useExperimentEditor(double.lab))!
     const variants = [{ name: 'a', set: { 'model.activation': 'tanh' }, grid: { 'regularization.outputL2': [0, 0.1, 0.2] } }, { name: 'b', grid: { 'regularization.outputL2': [0, 0.5] } }]
-    editor.loadPreset({ name: 'p:quick', title: 'p', description: '', experiment: { name: 'p', base: {}, grid: { seed: [1, 2] }, variants, zip: { 'model.hidden': [10, 20], steps: [5, 6] }, sharedInit: true } })
+    editor.loadPreset({ name: 'p:quick', title: 'p', description: '', source: '', experiment: { name: 'p', base: {}, grid: { seed: [1, 2] }, variants, zip: { 'model.hidden': [10, 20], steps: [5, 6] }, sharedInit: true } })
     expect(editor.runCount.value).toBe((3 + 2) * 2 * 2)
     editor.zipText.value = '{"model.hidden": [10, 20, 40], "steps": [5, 6, 7]}'
     expect(editor.runCount.value).toBe((3 + 2) * 2 * 3)

@@ -1,6 +1,6 @@
 import { computed, reactive, ref, watch } from 'vue'
 import type { LabApi, Preset, ValidationResult } from '../../../src-shared/contract'
-import { countRuns, defaultMaxRuns } from '../../../src-shared/experiment'
+import { countRuns, defaultMaxRuns, type ExperimentInput } from '../../../src-shared/experiment'
 import { blankConfig, chooseAlternative, fieldAt, setPath } from '../../../src-shared/fields'
 import { plainMessage } from '../lab/form'
 import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
@@ -8,9 +8,10 @@ import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
 /** Where the draft is kept across reloads (this browser profile, this lab's origin). */
 export const draftKey = 'fa-lab-draft'
 
+/** What the form edits besides the base and the grid: variants and linked axes as JSON text, and sharedInit. */
 export interface KeptParts {
-  variants?: unknown[]
-  zip?: Record<string, unknown[]>
+  variantsText?: string
+  zipText?: string
   sharedInit?: boolean
 }
 
@@ -19,7 +20,7 @@ interface Draft {
   description: string
   base: Record<string, unknown>
   rows: GridRow[]
-  /** Variants, linked axes and sharedInit of a loaded preset, kept as they are (the form does not edit them yet). */
+  /** Variants and linked axes (as JSON text) and sharedInit. */
   kept?: KeptParts
   /** The experiment as last loaded (blank or a preset): edits are what differs from it. */
   pristine: string
@@ -57,12 +58,36 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   const description = ref(draft?.description ?? '')
   const base = reactive<Record<string, unknown>>(draft?.base ?? blankConfig())
   const rows = ref<GridRow[]>(draft?.rows ?? [{ path: 'regularization.outputL2', values: '0, 0.2' }])
-  const kept = ref<KeptParts>(draft?.kept ?? {})
+  /** Variants and linked axes (zip) as JSON text, edited as such; empty text is none. */
+  const variantsText = ref(draft?.kept?.variantsText ?? '')
+  const zipText = ref(draft?.kept?.zipText ?? '')
+  const sharedInit = ref(draft?.kept?.sharedInit ?? false)
+  const parseJson = (text: string, what: string): { value?: unknown; issue?: string } => {
+    if (!text.trim()) return {}
+    try {
+      return { value: JSON.parse(text) }
+    } catch (error) {
+      return { issue: `${what}: not JSON (${(error as Error).message})` }
+    }
+  }
+  const variants = computed(() => parseJson(variantsText.value, 'variants'))
+  const zip = computed(() => parseJson(zipText.value, 'zip'))
+  const jsonIssues = computed(() => [variants.value.issue, zip.value.issue].filter((i): i is string => !!i))
+  const kept = computed<KeptParts>(() => ({ variantsText: variantsText.value, zipText: zipText.value, sharedInit: sharedInit.value }))
   const validation = ref<ValidationResult>({ ok: false, runCount: 0, issues: [] })
   const starting = ref(false)
   const startError = ref<string | null>(null)
 
-  const experiment = computed(() => ({ name: name.value, description: description.value, base: JSON.parse(JSON.stringify(base)), grid: rowsToGrid(rows.value), ...JSON.parse(JSON.stringify(kept.value)) }))
+  // variants and zip are checked by main (validateExperiment), like everything else here
+  const experiment = computed((): ExperimentInput => ({
+    name: name.value,
+    description: description.value,
+    base: JSON.parse(JSON.stringify(base)),
+    grid: rowsToGrid(rows.value),
+    ...(variants.value.value !== undefined ? { variants: variants.value.value as ExperimentInput['variants'] } : {}),
+    ...(zip.value.value !== undefined ? { zip: zip.value.value as ExperimentInput['zip'] } : {}),
+    ...(sharedInit.value ? { sharedInit: true } : {}),
+  }))
   const snapshot = () => JSON.stringify({ name: name.value, description: description.value, base, rows: rows.value, kept: kept.value })
   const pristine = ref(draft?.pristine ?? snapshot())
   /** True once the user has changed anything since the last preset or blank form. */
@@ -82,7 +107,7 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     return out
   })
   const gridIssues = computed(() => validation.value.issues.filter((i) => i.path.startsWith('grid') || i.path.startsWith('run ')).map((i) => plainGridIssue(i.path, i.message)))
-  const otherIssues = computed(() => validation.value.issues.filter((i) => !i.path.startsWith('base.') && !i.path.startsWith('grid') && !i.path.startsWith('run ')).map((i) => `${i.path || 'experiment'}: ${i.message}`))
+  const otherIssues = computed(() => [...jsonIssues.value, ...validation.value.issues.filter((i) => !i.path.startsWith('base.') && !i.path.startsWith('grid') && !i.path.startsWith('run ')).map((i) => `${i.path || 'experiment'}: ${i.message}`)])
 
   let timer: ReturnType<typeof setTimeout> | null = null
   let sequence = 0
@@ -109,23 +134,21 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     else setPath(base, path, value)
   }
 
-  function replace(next: { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> } & KeptParts): void {
+  function replace(next: { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]>; variants?: unknown[]; zip?: Record<string, unknown[]>; sharedInit?: boolean }): void {
     name.value = next.name
     description.value = next.description ?? ''
     for (const key of Object.keys(base)) delete base[key]
     Object.assign(base, JSON.parse(JSON.stringify(next.base)))
     rows.value = gridToRows(next.grid ?? {})
-    const parts: KeptParts = {}
-    if (next.variants?.length) parts.variants = structuredClone(next.variants)
-    if (next.zip && Object.keys(next.zip).length) parts.zip = structuredClone(next.zip)
-    if (next.sharedInit) parts.sharedInit = true
-    kept.value = parts
+    variantsText.value = next.variants?.length ? JSON.stringify(next.variants, null, 1) : ''
+    zipText.value = next.zip && Object.keys(next.zip).length ? JSON.stringify(next.zip) : ''
+    sharedInit.value = next.sharedInit ?? false
     pristine.value = snapshot()
   }
 
   /** Loads a preset over the form (the view asks first when `edited`). */
   function loadPreset(preset: Preset): void {
-    replace(preset.experiment as unknown as { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]> } & KeptParts)
+    replace(preset.experiment as unknown as Parameters<typeof replace>[0])
   }
 
   /** Back to a blank form. */
@@ -138,7 +161,7 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     startError.value = null
     try {
       await validate()
-      if (!validation.value.ok || overLimit.value) return null
+      if (!validation.value.ok || overLimit.value || jsonIssues.value.length) return null
       return await lab.startExperiment(experiment.value)
     } catch (error) {
       startError.value = (error as Error).message
@@ -148,5 +171,5 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     }
   }
 
-  return { name, description, base, rows, kept, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
+  return { name, description, base, rows, variantsText, zipText, sharedInit, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
 }
