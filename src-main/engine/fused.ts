@@ -330,33 +330,30 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
       if (value !== null && Number.isFinite(value)) metrics[measureName(base, layer, !single)] = value
     }
 
-    const trainFit = splitLossAndAccuracy(splits.fit, fitLabels)
-    put('trainLoss', trainFit.loss)
-    put('trainAccuracy', trainFit.accuracy)
-    if (splits.test) {
-      const testFit = splitLossAndAccuracy(splits.test, testLabels)
-      put('testLoss', testFit.loss)
-      put('testAccuracy', testFit.accuracy)
-    }
-
+    // The probe's forward pass first: when the fit split is the probe (mini-batch runs) and fits in
+    // one chunk, its loss and accuracy are read off this pass instead of a second one.
     k.prepare()
     const w = k.workspace(probeRows)
     const x = heap(splits.probe.x)
     const targets = heap(splits.probe.targets)
     k.forward(w, x, probeRows)
-    blas.lossError(lossCode[loss], w.outputs[L - 1], targets, probeRows, outputs, w.error)
+    const probeLoss = blas.lossError(lossCode[loss], w.outputs[L - 1], targets, probeRows, outputs, w.error)
+    const fitIsProbe = splits.fit === splits.probe && probeRows <= chunk
+    const probeHits = fitIsProbe && fitLabels ? blas.rowArgmaxHits(w.outputs[L - 1], fitLabels, probeRows, outputs) : 0
     backward(rule.kind, w, x, targets, ruleSignals, ruleGradients)
     backward('bp', w, x, targets, bpSignals, bpGradients)
+    // alignments and norms, put after the fit measures so that measures keep their order
+    const later: [string, number | null, number][] = []
     for (let hidden = 0; hidden < L - 1; hidden++) {
       const l = hidden + 1
       // the rule's B for the measures: bp reports the fixed B as its null baseline
       const B = rule.kind === 'bp' ? heap(rule.fixed[hidden]) : k.feedbackOf(rule.kind, l)
       const forwardMap = effectiveForward(hidden)
-      put('weightAlignment', cosineOf(blas.dotNorms(forwardMap, B)), hidden + 1)
+      later.push(['weightAlignment', cosineOf(blas.dotNorms(forwardMap, B)), hidden + 1])
       const change = scratch[hidden]
       change.set(forwardMap)
       blas.axpby(-1, initialForward[hidden], 1, change)
-      put('disentangledAlignment', cosineOf(blas.dotNorms(change, B)), hidden + 1)
+      later.push(['disentangledAlignment', cosineOf(blas.dotNorms(change, B)), hidden + 1])
       blas.rowCosines(ruleSignals[l], bpSignals[l], probeRows, layers[l].fanIn, rowCosines)
       let total = 0
       let counted = 0
@@ -365,14 +362,24 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
           total += c
           counted++
         }
-      put('signalAlignment', counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null, hidden + 1)
-      put('norm.B', Math.sqrt(blas.dotNorms(B, B)[1]), hidden + 1)
+      later.push(['signalAlignment', counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null, hidden + 1])
+      later.push(['norm.B', Math.sqrt(blas.dotNorms(B, B)[1]), hidden + 1])
     }
     for (let l = 0; l < L; l++) {
-      put('gradientAlignment', cosineOf(blas.dotNorms(ruleGradients[l], bpGradients[l])), l + 1)
+      later.push(['gradientAlignment', cosineOf(blas.dotNorms(ruleGradients[l], bpGradients[l])), l + 1])
       const W = heap(layers[l].W)
-      put('norm.W', Math.sqrt(blas.dotNorms(W, W)[1]), l + 1)
+      later.push(['norm.W', Math.sqrt(blas.dotNorms(W, W)[1]), l + 1])
     }
+
+    const trainFit = fitIsProbe ? { loss: probeLoss, accuracy: fitLabels ? probeHits / probeRows : null } : splitLossAndAccuracy(splits.fit, fitLabels)
+    put('trainLoss', trainFit.loss)
+    put('trainAccuracy', trainFit.accuracy)
+    if (splits.test) {
+      const testFit = splitLossAndAccuracy(splits.test, testLabels)
+      put('testLoss', testFit.loss)
+      put('testAccuracy', testFit.accuracy)
+    }
+    for (const [name, value, layer] of later) put(name, value, layer)
     return metrics
   }
 

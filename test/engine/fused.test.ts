@@ -196,6 +196,37 @@ describe('the fused path holds no stale view of WebAssembly memory', () => {
   })
 })
 
+describe('the fused evaluator', () => {
+  it('reads the fit measures of a mini-batch run off the probe’s forward pass: 8 products, not 10', () => {
+    const config = parseRunConfig({
+      seed: 1,
+      data: dataConfig('cross-entropy'),
+      model: { kind: 'two-layer', hidden: 30, activation: 'relu', outputs },
+      rule: 'fa',
+      loss: 'cross-entropy',
+      optimizer: { learningRate: 0.05, batchSize: 10 },
+      steps: 2,
+      evalSamples: 20,
+    })
+    const data = { ...dataset('cross-entropy'), test: null }
+    const fast = createSession(config, data)
+    const reference = createSession(config, data, { fused: false })
+    try {
+      fast.step()
+      reference.step()
+      const blas = loadBlas()!
+      blas.resetSgemmTime()
+      const metrics = fast.evaluate()
+      // forward (2), the rule's backward (dW2, signal, dW1) and backprop's (3); no second forward for the fit
+      expect(blas.sgemmTime().calls).toBe(8)
+      compareMetrics(metrics, reference.evaluate(), 'fit from the probe', 1e-5)
+    } finally {
+      fast.dispose()
+      reference.dispose()
+    }
+  })
+})
+
 describe('seeded runs give the same curves with the fused step', () => {
   const curves = async (input: RunConfigInput, backend: 'blas' | 'wasm') => {
     const config = parseRunConfig({ ...input, backend })
