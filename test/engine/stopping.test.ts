@@ -60,7 +60,8 @@ describe('the song2021-dropout preset', () => {
     const width = read('song2021-width')
     for (const version of ['quick', 'full'] as const) {
       const { runs } = expandExperiment(dropout[version])
-      const protocol = expandExperiment({ ...width[version], grid: {} }).runs[0].config
+      // the width preset's relu cells: its data and optimizer, with the teacher as wide as the network
+      const protocol = expandExperiment(width[version], { maxRuns: 100_000 }).runs.find((r) => r.config.model.activation === 'relu')!.config
       expect(runs.length).toBe(version === 'quick' ? 12 : 60)
       const points = new Set(runs.map((r) => `${r.config.regularization.dropout}/${(r.config.model as { hidden: number }).hidden}`))
       expect(points.size).toBe(12)
@@ -70,7 +71,7 @@ describe('the song2021-dropout preset', () => {
         expect([200, 800, 3200]).toContain((config.model as { hidden: number }).hidden)
         expect(config.regularization.outputL2).toBe(0)
         expect(config.stopping?.on).toBe('weightAlignment')
-        expect(config.data).toEqual(protocol.data)
+        expect(config.data).toEqual({ ...protocol.data, teacherWidth: (config.model as { hidden: number }).hidden })
         expect(config.optimizer).toEqual(protocol.optimizer)
       }
     }
