@@ -41,11 +41,28 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     throw new StoreFormatError(/not a database|file is encrypted/.test(message) ? `${path} is not an FA Lab file (not SQLite)` : `${path}: ${message}`)
   }
   if (!options.readonly) {
-    db.pragma('journal_mode = WAL')
+    // Switching a new file to WAL needs a moment with no other connection on it; SQLite answers
+    // "database is locked" at once there (no busy handler), when another process is opening the same file.
+    whileBusy(() => db.pragma('journal_mode = WAL'))
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
   }
   return db
+}
+
+/** Runs `fn` again while SQLite reports the database busy, for up to `timeoutMs`, with short sleeps. */
+function whileBusy<T>(fn: () => T, timeoutMs = 5000): T {
+  const deadline = Date.now() + timeoutMs
+  const sleeper = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      return fn()
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? ''
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw error
+      Atomics.wait(sleeper, 0, 0, 5 + Math.random() * 20)
+    }
+  }
 }
 
 const databases = new WeakMap<object, Db>()
