@@ -154,6 +154,19 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.screenshot({ path: join(shots, 'run-detail.png'), fullPage: true })
   })
 
+  it('sorts the runs table from the keyboard', async () => {
+    await page.goto(`${origin}/#/runs`)
+    const header = page.getByRole('button', { name: 'Status', exact: true })
+    await header.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.url()).toMatch(/sort=status/)
+    const th = page.locator('th', { has: header })
+    const first = await th.getAttribute('aria-sort')
+    await page.keyboard.press('Space')
+    await expect.poll(() => th.getAttribute('aria-sort')).not.toBe(first)
+    expect(['ascending', 'descending']).toContain(await th.getAttribute('aria-sort'))
+  })
+
   it('deletes runs with undo', async () => {
     await page.goto(`${origin}/#/runs`)
     await expect.poll(() => page.locator('tr[data-run]').count()).toBe(2)
