@@ -5,15 +5,15 @@
  * a preset over edits asks; a reload keeps the draft; a page without the token explains itself.
  * Screenshots land in test-output/screenshots/.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, serveLab, stopLab } from './harness'
 
 const root = new URL('../..', import.meta.url).pathname
-const cli = join(root, 'src-main/cli/fa-lab.mjs')
 const shots = join(root, 'test-output', 'screenshots')
 const home = mkdtempSync(join(tmpdir(), 'fa-lab-first-'))
 let server: ChildProcess
@@ -31,32 +31,15 @@ async function runCount(): Promise<number> {
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  server = spawn(process.execPath, [cli, 'serve', '--db', join(home, 'lab.sqlite'), '--port', '0', '--workers', '1'], {
-    env: { ...process.env, FA_LAB_HOME: home, FA_LAB_MIRRORS: 'http://127.0.0.1:1/' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    server.stdout!.on('data', (chunk) => {
-      out += chunk
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
-      if (match) resolve(match[1])
-    })
-    server.once('exit', (code) => reject(new Error(`fa-lab serve exited with ${code}: ${out}`)))
-  })
-  origin = new URL(url).origin
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  })
+  ;({ server, url, origin } = await serveLab(home, { workers: 1, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } }))
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   page.on('pageerror', (error) => console.error('page error:', error))
 })
 
 afterAll(async () => {
   await browser?.close()
-  server?.kill('SIGINT')
-  await new Promise((r) => server?.once('exit', r))
+  await stopLab(server)
 })
 
 describe("a new user's first minutes (Chromium, browser mode)", () => {

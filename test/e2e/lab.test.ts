@@ -3,19 +3,19 @@
  * playwright-core, builds an experiment from a preset, starts it, watches it train, and reloads.
  * Screenshots of every screen land in test-output/screenshots/.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, serveLab, stopLab } from './harness'
 import type { RunSeries } from '../../src-shared/analysis'
 import { buildFigure, FigureSpec } from '../../src-shared/figure'
 import { figureSnapshot, type FigureSnapshot } from '../../src-shared/figure-snapshot'
 import { renderSvg } from '../../src-main/services/figures'
 
 const root = new URL('../..', import.meta.url).pathname
-const cli = join(root, 'src-main/cli/fa-lab.mjs')
 const shots = join(root, 'test-output', 'screenshots')
 const figures = join(root, 'test-output', 'figures')
 const home = mkdtempSync(join(tmpdir(), 'fa-lab-e2e-'))
@@ -34,24 +34,8 @@ async function api(channel: string, argument?: unknown, headers: Record<string, 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
   // No mirror answers (a loopback port with nothing behind it), as on an offline machine.
-  server = spawn(process.execPath, [cli, 'serve', '--db', join(home, 'lab.sqlite'), '--port', '0', '--workers', '2'], {
-    env: { ...process.env, FA_LAB_HOME: home, FA_LAB_MIRRORS: 'http://127.0.0.1:1/' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    server.stdout!.on('data', (chunk) => {
-      out += chunk
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
-      if (match) resolve(match[1])
-    })
-    server.once('exit', (code) => reject(new Error(`fa-lab serve exited with ${code}: ${out}`)))
-  })
-  origin = new URL(url).origin
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  })
+  ;({ server, url, origin } = await serveLab(home, { workers: 2, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } }))
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
   page.on('pageerror', (error) => console.error('page error:', error))
   // loading a preset over the edits of an earlier test asks first; these tests mean yes
@@ -60,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  server?.kill('SIGINT')
-  await new Promise((r) => server?.once('exit', r))
+  await stopLab(server)
 })
 
 describe('the lab in Chromium (browser mode)', () => {

@@ -2,46 +2,37 @@
  * End to end: the Theory panel of a synthetic two-layer FA run in run detail, served in browser
  * mode by the real CLI and drawn by Chromium. The screenshot lands in test-output/screenshots/.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, serveLab, stopLab } from './harness'
 
 const root = new URL('../..', import.meta.url).pathname
-const cli = join(root, 'src-main/cli/fa-lab.mjs')
 const shots = join(root, 'test-output', 'screenshots')
 const home = mkdtempSync(join(tmpdir(), 'fa-lab-theory-'))
 let server: ChildProcess
 let url = ''
+let origin = ''
 let browser: Browser
 
 async function api(channel: string, argument?: unknown) {
   const token = new URL(url).searchParams.get('token')
-  const response = await fetch(`${new URL(url).origin}/api/${channel}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ argument }) })
+  const response = await fetch(`${origin}/api/${channel}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ argument }) })
   return ((await response.json()) as { result?: unknown }).result
 }
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  server = spawn(process.execPath, [cli, 'serve', '--db', join(home, 'lab.sqlite'), '--port', '0', '--workers', '1'], { env: { ...process.env, FA_LAB_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
-  url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    server.stdout!.on('data', (chunk) => {
-      out += chunk
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
-      if (match) resolve(match[1])
-    })
-    server.once('exit', (code) => reject(new Error(`fa-lab serve exited with ${code}: ${out}`)))
-  })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] })
+  ;({ server, url, origin } = await serveLab(home, { workers: 1 }))
+  browser = await launchChromium()
 }, 120_000)
 
 afterAll(async () => {
   await browser?.close()
-  server?.kill('SIGINT')
-  await new Promise((r) => server?.once('exit', r))
+  await stopLab(server)
 })
 
 describe('the Theory panel', () => {
@@ -61,7 +52,7 @@ describe('the Theory panel', () => {
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
     await page.goto(url)
-    await page.goto(`${new URL(url).origin}/#/runs/${runIds[0]}`)
+    await page.goto(`${origin}/#/runs/${runIds[0]}`)
     const panel = page.getByTestId('theory-panel')
     await panel.waitFor()
     await expect.poll(() => panel.getByTestId('spectrum-chart').count()).toBe(2)
