@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
-import { loadDataset } from '../../src-main/data/load'
 import { initBackend } from '../../src-main/engine/tf'
-import { train, type Evaluation } from '../../src-main/engine/train'
+import { trainRecorded as run } from './record'
 
 const tiny: RunConfigInput = {
   seed: 3,
@@ -14,13 +13,6 @@ const tiny: RunConfigInput = {
   evalEvery: 50,
 }
 
-async function run(input: RunConfigInput) {
-  const config = parseRunConfig(input)
-  const data = await loadDataset(config)
-  const evaluations: Evaluation[] = []
-  const result = await train(config, data, { onEvaluation: (e) => void evaluations.push(e) })
-  return { result, evaluations }
-}
 
 beforeAll(async () => {
   await initBackend('auto')

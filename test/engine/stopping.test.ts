@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
-import { loadDataset } from '../../src-main/data/load'
 import { initBackend } from '../../src-main/engine/tf'
-import { train, type Evaluation } from '../../src-main/engine/train'
+import { trainRecorded as run } from './record'
 
 /** A small synthetic FA run with λ, so that cos(β, b) settles; checks coincide with evaluations. */
 const small: RunConfigInput = {
@@ -16,12 +15,6 @@ const small: RunConfigInput = {
   evalEvery: 100,
 }
 
-async function run(input: RunConfigInput) {
-  const config = parseRunConfig(input)
-  const evaluations: Evaluation[] = []
-  const result = await train(config, await loadDataset(config), { onEvaluation: (e) => void evaluations.push(e) })
-  return { result, evaluations }
-}
 
 beforeAll(async () => {
   await initBackend('auto')

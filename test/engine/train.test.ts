@@ -4,7 +4,8 @@ import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
 import { loadDataset } from '../../src-main/data/load'
 import { initBackend, tf } from '../../src-main/engine/tf'
 import { createSession } from '../../src-main/engine/session'
-import { train, type Evaluation } from '../../src-main/engine/train'
+import { train } from '../../src-main/engine/train'
+import { trainRecorded as run } from './record'
 
 /** The synthetic example config (Song et al.'s Gaussian setting), as shipped in resources/examples, with overrides. */
 const syntheticExample = JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')) as RunConfigInput
@@ -12,13 +13,6 @@ function songConfig(overrides: Partial<RunConfigInput> = {}): RunConfigInput {
   return { ...syntheticExample, ...overrides }
 }
 
-async function run(input: RunConfigInput) {
-  const config = parseRunConfig(input)
-  const data = await loadDataset(config)
-  const evaluations: Evaluation[] = []
-  const result = await train(config, data, { onEvaluation: (e) => void evaluations.push(e) })
-  return { result, evaluations }
-}
 
 beforeAll(async () => {
   await initBackend('auto')
