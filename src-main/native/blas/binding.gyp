@@ -3,7 +3,7 @@
     {
       "target_name": "fa_lab_blas",
       "sources": ["blas.c"],
-      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off"],
+      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-trapping-math"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS=='mac'", { "libraries": ["-framework Accelerate"] }],
