@@ -99,6 +99,8 @@ export interface WeightImages {
   imageShape: [number, number]
   /** Hidden units shown, each imageShape[0]·imageShape[1] values (a column of W1). */
   units: number[][]
+  /** W1 − W1(0) for the same units; null for runs that did not keep their initial weights (made before the lab kept them). */
+  change: number[][] | null
 }
 
 /**

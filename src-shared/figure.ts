@@ -60,8 +60,11 @@ export const FigureSpecObject = z.strictObject({
   sharedY: z.boolean().default(false),
   /** Cosine measures on [−1, 1] instead of fitted to the data. */
   pinCosine: z.boolean().default(false),
+  /** Manual ranges of every panel (and the ranges a zoom on shared axes sets). */
   xRange: Range.prefault({}),
   yRange: Range.prefault({}),
+  /** Ranges of single panels (by panel key) from a zoom on axes that are not shared; they win over xRange and yRange. */
+  zoom: z.record(z.string(), z.strictObject({ x: Range.prefault({}), y: Range.prefault({}) })).default({}),
   size: z.strictObject({ width: z.number().positive(), height: z.number().positive(), unit: z.enum(sizeUnits) }).prefault(sizePresets.single),
   fontFamily: z.enum(fontFamilies).default('DejaVu Sans'),
   /** Font size in points (1/72 in). */
@@ -373,6 +376,45 @@ function sweepCurve(members: RunSeries[], measure: string, xField: string, stati
   return { curve, counts }
 }
 
+/** A panel's manual ranges: its own zoom where set, else the figure's manual range. */
+export function manualRanges(spec: Pick<FigureSpec, 'xRange' | 'yRange' | 'zoom'>, panelKey: string): { xRange: z.infer<typeof Range>; yRange: z.infer<typeof Range> } {
+  const own = spec.zoom[panelKey]
+  const pick = (a: z.infer<typeof Range> | undefined, b: z.infer<typeof Range>) => ({ min: a?.min ?? b.min, max: a?.max ?? b.max })
+  return { xRange: pick(own?.x, spec.xRange), yRange: pick(own?.y, spec.yRange) }
+}
+
+/**
+ * The spec after a zoom of panel `panelKey` to x ∈ [x0, x1] and/or y ∈ [y0, y1] (null leaves
+ * that axis alone): a shared axis takes the range in every panel (the manual range), an unshared
+ * one only in that panel. The screen and every export then draw the same range.
+ */
+export function zoomedSpec(spec: FigureSpec, panelKey: string, x: [number, number] | null, y: [number, number] | null): FigureSpec {
+  const next: FigureSpec = JSON.parse(JSON.stringify(spec))
+  // bounds to about a thousandth of the range: short in the URL, finer than a pixel
+  const range = (r: [number, number]) => {
+    const [lo, hi] = [Math.min(...r), Math.max(...r)]
+    const span = hi - lo || Math.abs(hi) || 1
+    const round = (v: number) => (v === 0 ? 0 : Number(v.toPrecision(Math.min(12, Math.max(3, Math.ceil(Math.log10(Math.abs(v) / span)) + 4)))))
+    return { min: round(lo), max: round(hi) }
+  }
+  const own = (next.zoom[panelKey] ??= { x: { min: null, max: null }, y: { min: null, max: null } })
+  if (x) {
+    if (spec.sharedX) next.xRange = range(x)
+    else own.x = range(x)
+  }
+  if (y) {
+    if (spec.sharedY) next.yRange = range(y)
+    else own.y = range(y)
+  }
+  if (own.x.min === null && own.x.max === null && own.y.min === null && own.y.max === null) delete next.zoom[panelKey]
+  return next
+}
+
+/** Whether a zoom or a manual range is set anywhere. */
+export function isZoomed(spec: Pick<FigureSpec, 'xRange' | 'yRange' | 'zoom'>): boolean {
+  return [spec.xRange, spec.yRange].some((r) => r.min !== null || r.max !== null) || Object.keys(spec.zoom).length > 0
+}
+
 // --- the builder ------------------------------------------------------------------------------
 
 interface Panel {
@@ -540,7 +582,8 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
     const plotH = Math.max(f * 2, cellTop + cellH - bottomMargin - top)
     const pinned = spec.pinCosine && isCosine(panel.measure) && !spec.logY
     const [ylo, yhi] = spec.sharedY ? sharedYExtent : yExtentOf(panel)
-    const yScale = fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, spec.logY, spec.yRange, plotH, false, f, family)
+    const { xRange, yRange } = manualRanges(spec, panel.key)
+    const yScale = fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, spec.logY, yRange, plotH, false, f, family)
     const yNameLines = wrap(yTitleOf(panel, plotH - textWidth(factorNote(yScale), f, family)) + factorNote(yScale), plotH, f, family)
     const yLabels = tickValues(yScale).map((v) => tickLabel(v, yScale))
     const yTickW = Math.max(...yLabels.map((l) => textWidth(l, f, family)))
@@ -548,11 +591,11 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
     const left = cellLeft + yNameGap + yNameLines.length * lineH
     const [xlo, xhi] = spec.sharedX ? sharedXExtent : xExtentOf(panel)
     let right = f * 0.5
-    let xScale = fitTicks(xlo, xhi, spec.logX, spec.xRange, cellLeft + cellW - right - left, true, f, family)
+    let xScale = fitTicks(xlo, xhi, spec.logX, xRange, cellLeft + cellW - right - left, true, f, family)
     for (let pass = 0; pass < 2; pass++) {
       const lastLabel = tickLabel(tickValues(xScale).at(-1) ?? xScale.max, xScale)
       right = Math.max(f * 0.5, textWidth(lastLabel, f, family) / 2 + f * 0.2)
-      xScale = fitTicks(xlo, xhi, spec.logX, spec.xRange, cellLeft + cellW - right - left, true, f, family)
+      xScale = fitTicks(xlo, xhi, spec.logX, xRange, cellLeft + cellW - right - left, true, f, family)
     }
     const xNameLines = wrap(xTitle + factorNote(xScale), cellW * 0.9, f, family)
     const plotW = Math.max(f * 2, cellLeft + cellW - right - left)
@@ -601,6 +644,7 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
             id: `band:${panel.key}:${line.group.key}`,
             name: `${name} (${bandNames[spec.band]})`,
             type: 'custom',
+            clip: true,
             xAxisIndex: index,
             yAxisIndex: index,
             silent: true,
@@ -620,6 +664,7 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
             id: `bars:${panel.key}:${line.group.key}`,
             name: `${name} (${bandNames[spec.band]})`,
             type: 'custom',
+            clip: true,
             xAxisIndex: index,
             yAxisIndex: index,
             silent: true,

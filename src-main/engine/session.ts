@@ -54,6 +54,7 @@ export interface TrainingSession {
   weightAlignment(): number | null
   /** Milliseconds spent on the theory measures so far; null when the run has them off. */
   theoryMs(): number | null
+  /** The weights (`W1`, `b1`, …), feedback matrices (`B1`, …), spectra and, for image runs, the first layer at step 0 (`W1.init`). */
   snapshot(): Artifact[]
   /** Everything the next steps depend on, copied out (see engine/checkpoint.ts). */
   saveState(): SessionState
@@ -128,6 +129,8 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     stepsDone = state.step
   }
 
+  // Image runs keep their first layer's initial weights, so the lab can show W1 − W1(0) beside W1.
+  const initialW1 = config.data.kind === 'synthetic' ? null : Float32Array.from(net.layers[0].W.dataSync() as Float32Array)
   // Restored before the fused trainer exists; the evaluator above already kept the initial weights.
   if (options.resume) restoreState(options.resume)
   const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
@@ -184,6 +187,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
       out.push({ name: `W${l + 1}`, shape: layer.W.shape, values: layer.W.dataSync() as Float32Array })
       if (layer.b) out.push({ name: `b${l + 1}`, shape: layer.b.shape, values: layer.b.dataSync() as Float32Array })
     })
+    if (initialW1) out.push({ name: 'W1.init', shape: net.layers[0].W.shape, values: initialW1 })
     tf.tidy(() =>
       rule.fixed.forEach((_, hidden) => {
         const B = rule.feedbackMatrix(hidden)

@@ -128,7 +128,8 @@ export function createLabService(options: LabServiceOptions) {
     getWeightImages({ runId, count }): WeightImages | null {
       const run = requireRun(runId)
       if (run.config.data.kind === 'synthetic') return null
-      return weightImages(runId, store.artifacts(runId).find((a) => a.name === 'W1'), count)
+      const artifacts = store.artifacts(runId)
+      return weightImages(runId, artifacts.find((a) => a.name === 'W1'), count, artifacts.find((a) => a.name === 'W1.init'))
     },
 
     getTheorySpectra: (runId) => (requireRun(runId), theorySpectra(runId, store.artifacts(runId))),

@@ -51,22 +51,30 @@ export function summarizeExperiments(experiments: ExperimentRecord[], runs: RunR
 
 /**
  * The first `count` hidden units of an image run's first layer W1 ([784, hidden]) as 28 × 28
- * images (columns of W1). Null when the run kept no W1.
+ * images (columns of W1), and their change since initialisation W1 − W1(0) where the run kept its
+ * initial weights (`W1.init`; runs made before the lab kept them have none). Null when the run
+ * kept no W1.
  */
-export function weightImages(runId: number, W1: ArtifactRecord | undefined, count: number): WeightImages | null {
+export function weightImages(runId: number, W1: ArtifactRecord | undefined, count: number, initial?: ArtifactRecord): WeightImages | null {
   if (!W1) return null
   const [inputs, hidden] = W1.shape
   // A stored shape is checked against the data before it sizes anything (a crafted file's could ask for gigabytes).
   if (W1.shape.length !== 2 || inputs !== 784 || !Number.isSafeInteger(hidden) || hidden < 1 || W1.values.length !== inputs * hidden) {
     throw new LabError(`run ${runId}'s first-layer weights are damaged: shape ${JSON.stringify(W1.shape)} with ${W1.values.length} values`)
   }
-  const units: number[][] = []
-  for (let u = 0; u < Math.min(count, hidden); u++) {
-    const column = new Array<number>(inputs)
-    for (let i = 0; i < inputs; i++) column[i] = W1.values[i * hidden + u]
-    units.push(column)
+  if (initial && (initial.shape.join('x') !== W1.shape.join('x') || initial.values.length !== W1.values.length)) {
+    throw new LabError(`run ${runId}'s initial first-layer weights are damaged: shape ${JSON.stringify(initial.shape)} with ${initial.values.length} values, W1 has ${JSON.stringify(W1.shape)}`)
   }
-  return { runId, imageShape: [28, 28], units }
+  const columns = (values: Float32Array, minus?: Float32Array) => {
+    const units: number[][] = []
+    for (let u = 0; u < Math.min(count, hidden); u++) {
+      const column = new Array<number>(inputs)
+      for (let i = 0; i < inputs; i++) column[i] = values[i * hidden + u] - (minus ? minus[i * hidden + u] : 0)
+      units.push(column)
+    }
+    return units
+  }
+  return { runId, imageShape: [28, 28], units: columns(W1.values), change: initial ? columns(W1.values, initial.values) : null }
 }
 
 /**

@@ -178,7 +178,7 @@ export function validateImport(source: Store, file: string, runIds?: number[]): 
         add(`artifact ${a.name}: shape ${JSON.stringify(dims)} needs ${count * 4} bytes, it has ${a.data.byteLength}`)
         continue
       }
-      const layer = /^([Wb])(\d+)$/.exec(a.name)
+      const layer = /^([Wb])(\d+)(?:\.init)?$/.exec(a.name)
       if (layer) {
         const l = Number(layer[2])
         const expected = layer[1] === 'W' ? [layers[l - 1], layers[l]] : [layers[l]]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
-import { buildFigure, figureFileName, FigureSpec, palette, tickLabel, type FigureSpecInput } from '../../src-shared/figure'
+import { buildFigure, figureFileName, FigureSpec, isZoomed, palette, tickLabel, zoomedSpec, type FigureSpecInput } from '../../src-shared/figure'
 
 const series = (runId: number, config: Record<string, unknown>, values: (step: number) => number, n = 301): RunSeries => {
   const steps = Array.from({ length: n }, (_, i) => i * 10)
@@ -94,6 +94,29 @@ describe('figure builder', () => {
     expect(axes(build({ yRange: { min: -0.5, max: 0.75 } }).option, 'yAxis')[0]).toMatchObject({ min: -0.5, max: 0.75 })
     const x = axes(build({}).option, 'xAxis')[0]
     expect([x.min, x.max]).toEqual([0, 3000])
+  })
+
+  it('a zoom becomes the manual range: every panel’s on shared axes, one panel’s on its own', () => {
+    const spec = FigureSpec.parse({ runIds: [1, 2, 3, 4], measures: ['weightAlignment', 'testAccuracy'] })
+    const runs = { weightAlignment: lambdaRuns, testAccuracy: lambdaRuns }
+    const ranges = (s: FigureSpec, dim: 'xAxis' | 'yAxis') => axes(buildFigure(s, runs).option, dim).map((a) => [a.min, a.max])
+    expect(isZoomed(spec)).toBe(false)
+    // x is shared by default: both panels take the zoomed x; y is not: only the zoomed panel's y changes
+    const zoomed = zoomedSpec(spec, 'testAccuracy', [1000.123456, 2000.98765], [0.05, 0.15])
+    expect(zoomed.xRange).toEqual({ min: 1000, max: 2001 })
+    expect(zoomed.zoom).toEqual({ testAccuracy: { x: { min: null, max: null }, y: { min: 0.05, max: 0.15 } } })
+    expect(ranges(zoomed, 'xAxis')).toEqual([[1000, 2001], [1000, 2001]])
+    const y = ranges(zoomed, 'yAxis')
+    expect(y[1]).toEqual([0.05, 0.15])
+    expect(y[0]).toEqual(ranges(spec, 'yAxis')[0])
+    expect(isZoomed(zoomed)).toBe(true)
+    // with the same y range, a zoom of y sets every panel's
+    const shared = zoomedSpec({ ...spec, sharedY: true }, 'testAccuracy', null, [0.05, 0.15])
+    expect(shared.zoom).toEqual({})
+    expect(ranges(shared, 'yAxis')).toEqual([[0.05, 0.15], [0.05, 0.15]])
+    // unshared x: one panel's x only; the spec round-trips through JSON (the URL and saved comparisons)
+    const own = zoomedSpec({ ...spec, sharedX: false }, 'weightAlignment', [500, 1500], null)
+    expect(ranges(FigureSpec.parse(JSON.parse(JSON.stringify(own))), 'xAxis')).toEqual([[500, 1500], [0, 3000]])
   })
 
   it('fits log axes to whole decades around the data and labels them as powers of ten', () => {
