@@ -22,7 +22,7 @@ export interface FigureSnapshot {
 }
 
 interface AxisModel {
-  axis: { scale: { getExtent(): [number, number]; getTicks(): { value: number }[] }; dim: 'x' | 'y' }
+  axis: { scale: { getExtent(): [number, number]; getTicks(): { value: number }[] }; dim: 'x' | 'y'; getTickModel(): { get(key: 'customValues'): number[] | undefined } }
   componentIndex: number
   coordinateSystem?: unknown
 }
@@ -51,7 +51,8 @@ export function figureSnapshot(chart: ECharts): FigureSnapshot {
   for (const type of ['xAxis', 'yAxis'] as const) {
     model.eachComponent(type, (m) => {
       const [min, max] = m.axis.scale.getExtent()
-      axes.push({ dim: type === 'xAxis' ? 'x' : 'y', index: m.componentIndex, min: round(min), max: round(max), ticks: m.axis.scale.getTicks().map((t) => round(t.value)) })
+      // the ticks drawn: the figure's own (customValues) where it gives them
+      axes.push({ dim: type === 'xAxis' ? 'x' : 'y', index: m.componentIndex, min: round(min), max: round(max), ticks: (m.axis.getTickModel().get('customValues') ?? m.axis.scale.getTicks().map((t) => t.value)).filter((v) => v >= min && v <= max).map(round) })
     })
   }
   const grids: FigureSnapshot['grids'] = []

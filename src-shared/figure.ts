@@ -556,7 +556,19 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
     return finite.length ? [Math.min(...finite), Math.max(...finite)] : [spec.logY ? 0.1 : 0, 1]
   }
   const xExtentOf = (p: Panel) => extent(p.lines.flatMap((l) => [...l.mean.xs, ...(l.raw?.xs ?? [])]))
-  const yExtentOf = (p: Panel) => extent(p.lines.flatMap((l) => [...l.mean.mean, ...(spec.logY ? (l.mean.lower ?? []).filter((v) => v > 0) : (l.mean.lower ?? [])), ...(l.mean.upper ?? []), ...(l.raw?.mean ?? [])]))
+  /** y fits the points inside the panel's x range where one is set (a zoom on x refits y). */
+  const yExtentOf = (p: Panel) => {
+    const { xRange } = manualRanges(spec, p.key)
+    const inside = (curve: Curve) => curve.xs.map((x) => (xRange.min === null || x >= xRange.min) && (xRange.max === null || x <= xRange.max))
+    return extent(
+      p.lines.flatMap((l) => {
+        const shown = inside(l.mean)
+        const pick = (v: number[] | null) => (v ?? []).filter((_, i) => shown[i])
+        const rawShown = l.raw ? inside(l.raw) : []
+        return [...pick(l.mean.mean), ...(spec.logY ? pick(l.mean.lower).filter((v) => v > 0) : pick(l.mean.lower)), ...pick(l.mean.upper), ...(l.raw?.mean ?? []).filter((_, i) => rawShown[i])]
+      }),
+    )
+  }
   const union = (es: number[][]) => [Math.min(...es.map((e) => e[0])), Math.max(...es.map((e) => e[1]))]
   const sharedXExtent = union(panels.map(xExtentOf))
   const sharedYExtent = union(panels.map(yExtentOf))
@@ -613,8 +625,9 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
       nameGap,
       nameTextStyle: axisText,
       axisLine: { show: true, onZero: false, lineStyle: { color: '#000', width: 0.6 } },
-      axisTick: { show: true, length: tickLen, inside: false, lineStyle: { color: '#000', width: 0.6 } },
-      axisLabel: { margin: labelMargin, interval: 0, hideOverlap: false, showMinLabel: !scale.minOffTick, showMaxLabel: !scale.maxOffTick, formatter: (v: number) => tickLabel(v, scale), ...axisText },
+      // the ticks are given: ECharts would count them from a manual (zoomed) bound that falls between round values
+      axisTick: { show: true, length: tickLen, inside: false, customValues: tickValues(scale), lineStyle: { color: '#000', width: 0.6 } },
+      axisLabel: { margin: labelMargin, interval: 0, hideOverlap: false, customValues: tickValues(scale), formatter: (v: number) => tickLabel(v, scale), ...axisText },
       splitLine: { show: false },
       minorTick: { show: false },
     })

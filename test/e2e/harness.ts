@@ -6,6 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
+import { expect } from 'vitest'
+import type { RunSeries } from '../../src-shared/analysis'
+import { buildFigure, FigureSpec } from '../../src-shared/figure'
+import { figureSnapshot, type FigureSnapshot } from '../../src-shared/figure-snapshot'
+import { renderSvg } from '../../src-main/services/figures'
 
 const cli = join(new URL('../..', import.meta.url).pathname, 'src-main/cli/fa-lab.mjs')
 
@@ -47,4 +52,33 @@ export function launchChromium(): Promise<Browser> {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   })
+}
+
+/** A client of the served lab's HTTP API with the session token of its URL; resolves to the result, throws the error. */
+export function labApi(url: string) {
+  const token = new URL(url).searchParams.get('token')
+  return async <T = unknown>(channel: string, argument?: unknown): Promise<T> => {
+    const response = await fetch(`${new URL(url).origin}/api/${channel}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ argument }) })
+    const body = (await response.json()) as { result?: T; error?: { message: string } }
+    if (body.error) throw new Error(body.error.message)
+    return body.result as T
+  }
+}
+
+/**
+ * Checks a figure drawn on screen (its snapshot) against the SVG export of the same spec made
+ * headless: the same series and points, axis ranges and ticks, texts, and plot rectangles (the
+ * canvas snaps those to its device pixels: within 0.05 pt).
+ */
+export function expectScreenMatchesSvg(screen: FigureSnapshot, spec: FigureSpec, series: Record<string, RunSeries[]>, label: string): FigureSnapshot {
+  let headless: FigureSnapshot | null = null
+  renderSvg(buildFigure(spec, series), spec, (chart) => (headless = figureSnapshot(chart)))
+  const svg = headless as FigureSnapshot | null
+  if (!svg) throw new Error('the SVG renderer drew nothing')
+  expect(screen.series, label).toEqual(svg.series)
+  expect(screen.axes, label).toEqual(svg.axes)
+  expect(screen.grids.length, label).toBe(svg.grids.length)
+  screen.grids.forEach((g, i) => (['x', 'y', 'width', 'height'] as const).forEach((k) => expect(Math.abs(g[k] - svg.grids[i][k]), `${label} grid ${k}`).toBeLessThan(0.05)))
+  expect(screen.texts.map((t) => t.text), label).toEqual(svg.texts.map((t) => t.text))
+  return svg
 }

@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, serveLab, stopLab } from './harness'
+import { expectScreenMatchesSvg, launchChromium, serveLab, stopLab } from './harness'
 import type { RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec } from '../../src-shared/figure'
-import { figureSnapshot, type FigureSnapshot } from '../../src-shared/figure-snapshot'
-import { renderSvg } from '../../src-main/services/figures'
+import { FigureSpec } from '../../src-shared/figure'
+import type { FigureSnapshot } from '../../src-shared/figure-snapshot'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')
@@ -319,15 +318,7 @@ describe('the lab in Chromium (browser mode)', () => {
       last = JSON.stringify(snapshot.spec)
       const spec = FigureSpec.parse(snapshot.spec)
       const series = Object.fromEntries(await Promise.all(spec.measures.map(async (m) => [m, await load(m)] as const)))
-      let headless: FigureSnapshot | null = null
-      renderSvg(buildFigure(spec, series), spec, (chart) => (headless = figureSnapshot(chart)))
-      const label = JSON.stringify({ kind: spec.kind, band: spec.band, smoothing: spec.smoothing, x: spec.xAxis, logX: spec.logX, logY: spec.logY })
-      expect(snapshot.series, label).toEqual(headless!.series)
-      expect(snapshot.axes, label).toEqual(headless!.axes)
-      // the canvas snaps the plot rectangle to its device pixels: within 0.05 pt
-      expect(snapshot.grids.length, label).toBe(headless!.grids.length)
-      snapshot.grids.forEach((g, i) => (['x', 'y', 'width', 'height'] as const).forEach((k) => expect(Math.abs(g[k] - headless!.grids[i][k]), `${label} grid ${k}`).toBeLessThan(0.05)))
-      expect(snapshot.texts.map((t) => t.text), label).toEqual(headless!.texts.map((t) => t.text))
+      expectScreenMatchesSvg(snapshot, spec, series, JSON.stringify({ kind: spec.kind, band: spec.band, smoothing: spec.smoothing, x: spec.xAxis, logX: spec.logX, logY: spec.logY }))
       checked++
     }
     await page.locator('select[name="measure"]').selectOption('trainLoss')

@@ -29,7 +29,7 @@ describe('weight change since initialisation (run detail’s W − W₀)', () =>
         if (expected !== 0) moved++
       }
     }
-    // the run learned: a good share of the first layer moved (blank MNIST border pixels do not)
+    // the run learned: the first layer moved
     expect(moved).toBeGreaterThan(4 * 784 * 0.2)
     // a run from before the lab kept W1.init has no change to show
     expect(weightImages(1, W1, 4)!.change).toBeNull()

@@ -108,8 +108,20 @@ describe('figure builder', () => {
     expect(ranges(zoomed, 'xAxis')).toEqual([[1000, 2001], [1000, 2001]])
     const y = ranges(zoomed, 'yAxis')
     expect(y[1]).toEqual([0.05, 0.15])
-    expect(y[0]).toEqual(ranges(spec, 'yAxis')[0])
+    // a panel without its own y range refits y to the data inside the zoomed x range
+    const early = ranges(zoomedSpec(spec, 'testAccuracy', [0, 200], null), 'yAxis')[0]
+    const visible = lambdaRuns.flatMap((r) => r.values.filter((_, i) => r.steps[i] <= 200))
+    expect(early[0]).toBeLessThanOrEqual(Math.min(...visible))
+    expect(early[1]).toBeGreaterThanOrEqual(Math.max(...visible))
+    expect(early[1] - early[0]).toBeLessThan(ranges(spec, 'yAxis')[0][1] - ranges(spec, 'yAxis')[0][0])
     expect(isZoomed(zoomed)).toBe(true)
+    // ticks at round values, not counted from a bound between them
+    const off = zoomedSpec(spec, 'testAccuracy', [1003, 1987], null)
+    const ticks = (axes(buildFigure(off, runs).option, 'xAxis')[0] as unknown as { axisTick: { customValues: number[] } }).axisTick.customValues
+    expect(ticks.length).toBeGreaterThanOrEqual(2)
+    const interval = ticks[1] - ticks[0]
+    for (const t of ticks) expect(Math.abs(t / interval - Math.round(t / interval))).toBeLessThan(1e-9)
+    expect(ticks[0]).toBeGreaterThanOrEqual(1003)
     // with the same y range, a zoom of y sets every panel's
     const shared = zoomedSpec({ ...spec, sharedY: true }, 'testAccuracy', null, [0.05, 0.15])
     expect(shared.zoom).toEqual({})

@@ -16,12 +16,21 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
   const saved = ref('')
   let savedTimer: ReturnType<typeof setTimeout> | null = null
 
+  /** Loads the run of `runId` as it was when called: leaving the page mid-load (no id any more) or moving to another run drops the rest. */
   async function load(): Promise<void> {
-    run.value = await lab.getRun(runId.value)
-    tags.value = run.value.tags.join(', ')
-    note.value = run.value.note
-    weights.value = await lab.getWeightImages({ runId: runId.value, count: 32 })
-    spectra.value = await lab.getTheorySpectra(runId.value)
+    const id = runId.value
+    if (!Number.isInteger(id) || id < 1) return
+    const current = () => runId.value === id
+    const detail = await lab.getRun(id)
+    if (!current()) return
+    run.value = detail
+    tags.value = detail.tags.join(', ')
+    note.value = detail.note
+    const images = await lab.getWeightImages({ runId: id, count: 32 })
+    if (!current()) return
+    weights.value = images
+    const kept = await lab.getTheorySpectra(id)
+    if (current()) spectra.value = kept
   }
   watch(runId, () => void load(), { immediate: true })
   useEvent(lab, 'runFinished', (f) => {
