@@ -537,6 +537,7 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
   const cellH = (H - pad - y - (rowsOfPanels - 1) * vGap) / rowsOfPanels
   const tickLen = f * 0.35
   const labelMargin = tickLen + f * 0.3
+  const panelTitleOf = (p: Panel) => p.title || measureLabel(p.measure)
   const bandDrawn = (p: Panel) => p.lines.some((l) => l.mean.lower !== null)
   const xTitle = spec.labels.x ?? (spec.kind === 'sweep' ? fieldTitle(spec.sweepField) : xAxisTitles[spec.xAxis])
   /** The y title: the measure's label and symbol, shortened to fit one line where it can; the band named only where drawn. */
@@ -635,6 +636,7 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
     yAxes.push({ ...axisBase(yScale, yNameLines.join('\n'), yNameGap) })
 
     const lw = Math.max(0.75, f / 8)
+    const panelTitle = panelTitleOf(panel)
     for (const line of panel.lines) {
       const i = lineOf.get(line.group.key)!
       const color = palette[i % palette.length]
@@ -646,7 +648,7 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
       const floor = yScale.min
       if (raw) {
         chartSeries.push({ id: `raw:${panel.key}:${line.group.key}`, name: `${name} (unsmoothed)`, type: 'line', xAxisIndex: index, yAxisIndex: index, showSymbol: false, silent: true, animation: false, lineStyle: { width: lw * 0.6, color: rgba(color, 0.3) }, data: raw.xs.map((x, k) => [x, raw.mean[k]]), z: 1 })
-        raw.xs.forEach((x, k) => rows.push([panel.key, name, 'unsmoothed', x, raw.mean[k], '', '', line.group.runIds.length]))
+        raw.xs.forEach((x, k) => rows.push([panel.key, name, 'unsmoothed', x, raw.mean[k], '', '', line.group.runIds.length, panelTitle]))
       }
       if (mean.lower && mean.upper) {
         const lower = mean.lower.map((v) => (spec.logY ? Math.max(v, floor) : v))
@@ -716,7 +718,7 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
         const at = mean.xs.map((_, k) => k).filter((k) => k % markerEvery === Math.floor(markerEvery / 2) % markerEvery)
         chartSeries.push({ id: `markers:${panel.key}:${line.group.key}`, name: `${name} (markers)`, type: 'scatter', xAxisIndex: index, yAxisIndex: index, silent: true, animation: false, symbol: marker, symbolSize: f * 0.4, itemStyle: { color, borderColor: color, borderWidth: lw * 0.8 }, data: at.map((k) => [mean.xs[k], mean.mean[k]]), z: 4 })
       }
-      mean.xs.forEach((x, k) => rows.push([panel.key, name, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', line.counts?.[k] ?? line.group.runIds.length]))
+      mean.xs.forEach((x, k) => rows.push([panel.key, name, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', line.counts?.[k] ?? line.group.runIds.length, panelTitle]))
     }
   })
 
@@ -735,12 +737,14 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
   const xHeader = spec.kind === 'sweep' ? fieldTitle(spec.sweepField) : xAxisTitles[spec.xAxis]
   return {
     option,
-    data: { header: ['panel', 'line', 'curve', xHeader, 'value', 'lower', 'upper', 'runs'], rows },
+    // `panel` is the key scripts and --panels use (the measure's registry name, `|value` of a split);
+    // `panel title` is what the figure shows for it (its title, else the measure's label), as `line` is the legend's entry
+    data: { header: ['panel', 'line', 'curve', xHeader, 'value', 'lower', 'upper', 'runs', 'panel title'], rows },
     width: W,
     height: H,
     lines,
     warnings,
-    panels: panels.map((p) => ({ key: p.key, title: p.title || measureLabel(p.measure) })),
+    panels: panels.map((p) => ({ key: p.key, title: panelTitleOf(p) })),
   }
 }
 

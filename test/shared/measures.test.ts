@@ -64,8 +64,9 @@ describe('measures registry', () => {
     const spec = FigureSpec.parse({ runIds: [1, 2], measures: ['hessianEigenvalue'], groupBy: ['regularization.outputL2'], band: 'none', size: { width: 6.75, height: 4, unit: 'in' } })
     const { option, data, lines } = buildFigure(spec, { hessianEigenvalue: [run(1, 0), run(2, 0.2)] })
     expect((option.yAxis as { name: string }[])[0].name).toBe('top Hessian eigenvalue λ_max(H) (curvature)')
-    expect(toCsv(data.header, data.rows).split('\n')[0]).toBe('panel,line,curve,step,value,lower,upper,runs')
-    expect(data.rows.map((r) => r[0])).toContain('hessianEigenvalue')
+    expect(toCsv(data.header, data.rows).split('\n')[0]).toBe('panel,line,curve,step,value,lower,upper,runs,panel title')
+    // the panel by its registry name (as --panels takes it) and by the label the figure shows
+    expect(new Set(data.rows.map((r) => `${r[0]} / ${r[8]}`))).toEqual(new Set(['hessianEigenvalue / top Hessian eigenvalue λ_max(H)']))
     expect(lines.map((l) => l.label)).toContain('0.2')
     expect(tableMeasures()).toContain('hessianEigenvalue')
     expect(largerIsBetter('hessianEigenvalue')).toBe(false)
