@@ -4,7 +4,7 @@ Long-lived: builds the steps once, warms them up, prints "ready", then answers o
 request on stdin, `TASK SECONDS`, by running TASK for SECONDS of wall time and printing
 {"count": steps, "seconds": elapsed}. Tasks:
 
-  mnist            784 -> 1000 relu -> 10, batch 600, FA, cross-entropy       (a step is 600 samples)
+  mnist            784 -> 1000 relu -> 10, batch 600 shuffled, FA, cross-entropy   (a step is 600 samples)
   mnist-products   the five matrix products of that step alone, into preallocated outputs
   synthetic        n = 50, d = 150, p = 3200, full batch, FA, mse
   mnist-inplace,   the same steps written for speed, as FA Lab's fused step is: the update
@@ -51,10 +51,20 @@ def mnist_steps():
     B = torch.randn(p, k) / math.sqrt(p)
     cursor = [0]
 
-    def step():
+    order = [torch.randperm(n)]
+
+    def next_batch():
+        """Shuffled mini-batches, a new permutation every epoch, gathered as FA Lab gathers them."""
         i = cursor[0]
-        cursor[0] = (i + batch) % n
-        x, y = X[i : i + batch], Y[i : i + batch]
+        rows = order[0][i : i + batch]
+        cursor[0] = i + batch
+        if cursor[0] >= n:
+            cursor[0] = 0
+            order[0] = torch.randperm(n)
+        return X[rows], Y[rows]
+
+    def step():
+        x, y = next_batch()
         a = x @ W
         h = a.relu()
         f = h @ beta
@@ -68,9 +78,7 @@ def mnist_steps():
     e = torch.randn(batch, k)
 
     def step_inplace():
-        i = cursor[0]
-        cursor[0] = (i + batch) % n
-        x, y = X[i : i + batch], Y[i : i + batch]
+        x, y = next_batch()
         h = (x @ W).relu_()
         f = h @ beta
         e = f.softmax(1).sub_(y).div_(batch)
