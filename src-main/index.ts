@@ -10,6 +10,7 @@ import { basename, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { contentSecurityPolicy } from '../src-shared/csp'
 import workerPath from './runner/worker?modulePath'
+import { folderPicker } from './folder-dialog'
 import { registerIpc } from './ipc'
 import { createLabService, type LabService } from './services/lab'
 
@@ -49,12 +50,7 @@ async function openLab(path: string): Promise<void> {
     throw error
   }
   rememberLab(path)
-  unregister = registerIpc(lab, () => window?.webContents ?? null, {
-    async chooseFolder() {
-      const result = await dialog.showOpenDialog(window!, { properties: ['openDirectory'] })
-      return result.canceled ? null : result.filePaths[0]
-    },
-  })
+  unregister = registerIpc(lab, () => window?.webContents ?? null, { chooseFolder: folderPicker(dialog, () => window) })
   window?.setTitle(`FA Lab — ${basename(path)}`)
   window?.reload()
 }
