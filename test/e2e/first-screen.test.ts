@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, serveLab, stopLab } from './harness'
 
@@ -22,6 +22,8 @@ let origin = ''
 let browser: Browser
 let page: Page
 let clicks = 0
+/** Errors the page threw: none is expected anywhere in this file. */
+const pageErrors: Error[] = []
 
 async function runCount(): Promise<number> {
   const token = new URL(url).searchParams.get('token')
@@ -29,17 +31,31 @@ async function runCount(): Promise<number> {
   return ((await response.json()) as { result: unknown[] }).result.length
 }
 
+/** Picks a field the way a user does: types part of its name into the picker, then clicks the suggestion. */
+async function pick(input: Locator, query: string, path: string): Promise<void> {
+  await input.click()
+  await input.pressSequentially(query)
+  const list = page.locator(`[id="${await input.getAttribute('aria-controls')}"]`)
+  await list.waitFor()
+  await list.locator(`[role="option"][data-path="${path}"]`).click()
+  await expect.poll(() => input.inputValue()).toBe(path)
+  expect(await input.getAttribute('aria-expanded')).toBe('false')
+}
+const countText = () => page.getByTestId('run-count').textContent().then((t) => t?.replace(/\s+/g, ' ').trim())
+const chips = (axis: string) => page.locator(`[data-axis="${axis}"] .chip`).allTextContents().then((t) => t.map((s) => s.replace('×', '').trim()))
+
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
   ;({ server, url, origin } = await serveLab(home, { workers: 1, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } }))
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => console.error('page error:', error))
+  page.on('pageerror', (error) => pageErrors.push(error))
 })
 
 afterAll(async () => {
   await browser?.close()
   await stopLab(server)
+  expect(pageErrors.map(String)).toEqual([])
 })
 
 describe("a new user's first minutes (Chromium, browser mode)", () => {
@@ -77,34 +93,62 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     expect(clicks).toBeLessThanOrEqual(3)
   })
 
-  it('builds the width sweep by picking fields, with a log range for p, and lists the runs it expands to', async () => {
+  it('builds the width sweep by picking fields from the list, with a log range for p, and lists the runs it expands to', async () => {
     await page.goto(`${origin}/#/experiments`)
     await page.locator('[data-open-preset="smoke:quick"]').click()
     await expect.poll(() => page.locator('input[name="experiment-name"]').inputValue(), { timeout: 10_000 }).toBe('smoke')
     // start the sweep over: remove the preset's axis (rule)
-    await page.getByRole('button', { name: 'remove axis 1' }).click()
-    await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 1 run')
+    await page.getByRole('button', { name: 'remove swept field 1' }).click()
+    await expect.poll(countText).toBe('expands to 1 run')
 
     await page.getByTestId('add-axis').click()
     const field = page.locator('input[name="grid-path-0"]')
-    expect(await page.locator('#sweep-fields option[value="model.hidden"]').textContent()).toBe('Hidden width p (units)')
-    await field.fill('model.hidden')
-    await field.press('Tab')
-    await expect.poll(() => page.locator('[data-axis="0"] .caption').textContent()).toBe('Hidden width p')
+    await field.click()
+    await field.pressSequentially('width')
+    const list = page.locator(`[id="${await field.getAttribute('aria-controls')}"]`)
+    await list.waitFor()
+    expect(await field.getAttribute('aria-expanded')).toBe('true')
+    // the suggestions speak the researcher's language: label, symbol and unit, the path below
+    const options = await list.locator('[role="option"]').allTextContents()
+    expect(options[0]).toBe('Hidden width punitsmodel.hidden')
+    expect(options.some((o) => o.startsWith('Teacher width'))).toBe(true)
+    await list.locator('[role="option"][data-path="model.hidden"]').click()
+    await expect.poll(() => field.inputValue()).toBe('model.hidden')
+    await expect.poll(() => page.locator('[data-axis="grid-0"] .caption').textContent()).toBe('Hidden width p')
     await page.locator('select[name="grid-mode-0"]').selectOption('log')
     await page.locator('input[name="grid-from-0"]').fill('100')
     await page.locator('input[name="grid-to-0"]').fill('1600')
     await page.locator('input[name="grid-count-0"]').fill('3')
     await page.locator('input[name="grid-count-0"]').press('Tab')
-    await expect.poll(() => page.locator('[data-axis="0"] .chip').allTextContents()).toEqual(['100', '400', '1600'])
+    await expect.poll(() => chips('grid-0')).toEqual(['100', '400', '1600'])
 
+    // the second axis from the keyboard alone: ↓/↑ move through the suggestions, Escape closes them, Enter picks
     await page.getByTestId('add-axis').click()
-    await page.locator('input[name="grid-path-1"]').fill('regularization.outputL2')
+    const second = page.locator('input[name="grid-path-1"]')
+    await second.focus()
+    await page.keyboard.type('regular')
+    await expect.poll(() => second.getAttribute('aria-expanded')).toBe('true')
+    const activeId = () => second.getAttribute('aria-activedescendant')
+    const activePath = async () => page.locator(`[id="${await activeId()}"]`).getAttribute('data-path')
+    expect(await activePath()).toBe('regularization.outputL2')
+    await page.keyboard.press('Escape')
+    await expect.poll(() => second.getAttribute('aria-expanded')).toBe('false')
+    expect(await second.inputValue()).toBe('regular')
+    await page.keyboard.press('ArrowDown')
+    await expect.poll(() => second.getAttribute('aria-expanded')).toBe('true')
+    await page.keyboard.press('ArrowDown')
+    const moved = await activeId()
+    await page.keyboard.press('ArrowUp')
+    expect(await activeId()).not.toBe(moved)
+    expect(await activePath()).toBe('regularization.outputL2')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => second.inputValue()).toBe('regularization.outputL2')
+    expect(await second.getAttribute('aria-expanded')).toBe('false')
     await page.locator('input[name="grid-values-1"]').fill('0 0.2')
     await page.locator('input[name="grid-values-1"]').press('Tab')
-    await expect.poll(() => page.locator('[data-axis="1"] .chip').allTextContents().then((t) => t.map((s) => s.replace('×', '').trim()))).toEqual(['0', '0.2'])
+    await expect.poll(() => chips('grid-1')).toEqual(['0', '0.2'])
 
-    await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 6 runs')
+    await expect.poll(countText).toBe('expands to 6 runs')
     expect(await page.getByTestId('run-preview').locator('li').allTextContents()).toEqual(['p=100 λ=0', 'p=100 λ=0.2', 'p=400 λ=0', 'p=400 λ=0.2', 'p=1600 λ=0', 'p=1600 λ=0.2'])
     await expect.poll(() => page.getByTestId('start').isDisabled()).toBe(false)
     expect(await page.getByTestId('start').textContent()).toMatch(/Start 6 runs/)
@@ -128,13 +172,87 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     expect(page.url()).toMatch(/#\/experiments\/new$/)
   })
 
+  it('variants and linked fields built by picking: the count, the run list and a plain word when linked lists differ in length', async () => {
+    // linear and relu, each with its own learning rate, as in the paper's protocol
+    await page.getByTestId('add-variant').click()
+    await page.locator('input[name="variant-name-0"]').fill('linear')
+    await page.locator('input[name="variant-name-0"]').press('Tab')
+    await pick(page.locator('input[name="variant-0-set-path-0"]'), 'activation', 'model.activation')
+    await page.locator('select[name="variant-0-set-value-0"]').selectOption('linear')
+    await page.getByTestId('add-set-0').click()
+    await pick(page.locator('input[name="variant-0-set-path-1"]'), 'learning', 'optimizer.learningRate')
+    await page.locator('input[name="variant-0-set-value-1"]').fill('0.001')
+    await page.locator('input[name="variant-0-set-value-1"]').press('Tab')
+    await expect.poll(countText).toBe('expands to 6 runs: 1 variant × 6 from the sweep')
+
+    await page.getByTestId('add-variant').click()
+    await page.locator('input[name="variant-name-1"]').fill('relu')
+    await page.locator('input[name="variant-name-1"]').press('Tab')
+    await pick(page.locator('input[name="variant-1-set-path-0"]'), 'activation', 'model.activation')
+    expect(await page.locator('select[name="variant-1-set-value-0"]').inputValue()).toBe('relu')
+    await page.getByTestId('add-set-1').click()
+    await pick(page.locator('input[name="variant-1-set-path-1"]'), 'η', 'optimizer.learningRate')
+    await page.locator('input[name="variant-1-set-value-1"]').fill('0.01')
+    await page.locator('input[name="variant-1-set-value-1"]').press('Tab')
+    await page.getByTestId('add-set-1').click()
+    await pick(page.locator('input[name="variant-1-set-path-2"]'), 'teacher', 'data.teacher')
+    await page.locator('select[name="variant-1-set-value-2"]').selectOption('two-layer')
+    await expect.poll(countText).toBe('expands to 12 runs: 2 variants × 6 from the sweep')
+
+    // p moves from the sweep into a linked group with the teacher's width
+    await page.getByRole('button', { name: 'remove swept field 1' }).click()
+    await page.getByTestId('add-linked').click()
+    await pick(page.locator('input[name="zip-path-0"]'), 'hidden', 'model.hidden')
+    await page.locator('select[name="zip-mode-0"]').selectOption('log')
+    await page.locator('input[name="zip-from-0"]').fill('100')
+    await page.locator('input[name="zip-to-0"]').fill('1600')
+    await page.locator('input[name="zip-count-0"]').fill('3')
+    await page.locator('input[name="zip-count-0"]').press('Tab')
+    await page.getByTestId('add-linked').click()
+    await pick(page.locator('input[name="zip-path-1"]'), 'teacher width', 'data.teacherWidth')
+    await page.locator('input[name="zip-values-1"]').fill('100 400')
+    await page.locator('input[name="zip-values-1"]').press('Tab')
+    await expect.poll(() => page.getByTestId('zip-length').textContent()).toBe('Linked fields must have the same number of values, since the i-th values go together: Hidden width p has 3, Teacher width has 2')
+    await expect.poll(() => page.getByTestId('start').isDisabled()).toBe(true)
+    await page.locator('[data-testid="zip-length"]').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'form-linked-mismatch.png') })
+
+    await page.locator('input[name="zip-values-1"]').fill('100 400 1600')
+    await page.locator('input[name="zip-values-1"]').press('Tab')
+    await expect.poll(() => page.getByTestId('zip-length').count()).toBe(0)
+    await expect.poll(countText).toBe('expands to 12 runs: 2 variants × 2 from the sweep × 3 linked')
+    const runs = await page.getByTestId('run-preview').locator('li').allTextContents()
+    expect(runs).toHaveLength(12)
+    expect(runs.slice(0, 3)).toEqual(['linear · λ=0 p=100 teacherWidth=100', 'linear · λ=0 p=400 teacherWidth=400', 'linear · λ=0 p=1600 teacherWidth=1600'])
+    expect(runs.at(-1)).toBe('relu · λ=0.2 p=1600 teacherWidth=1600')
+    // main agrees: the experiment is valid and Start says the same count
+    await expect.poll(() => page.getByTestId('start').isDisabled(), { timeout: 10_000 }).toBe(false)
+    expect(await page.getByTestId('start').textContent()).toMatch(/Start 12 runs/)
+    // the advanced JSON view says what was picked
+    await page.getByText('Advanced: the variants and linked fields as JSON').click()
+    expect(JSON.parse(await page.locator('textarea[name="sweep-json"]').inputValue())).toEqual({
+      variants: [
+        { name: 'linear', set: { 'model.activation': 'linear', 'optimizer.learningRate': 0.001 }, grid: {} },
+        { name: 'relu', set: { 'model.activation': 'relu', 'optimizer.learningRate': 0.01, 'data.teacher': 'two-layer' }, grid: {} },
+      ],
+      zip: { 'model.hidden': [100, 400, 1600], 'data.teacherWidth': [100, 400, 1600] },
+    })
+    await page.getByText('Advanced: the variants and linked fields as JSON').click()
+    await page.getByRole('heading', { name: 'Variants' }).scrollIntoViewIfNeeded()
+    await page.evaluate(() => window.scrollBy(0, -40))
+    await page.screenshot({ path: join(shots, 'form-variants-linked.png') })
+    await page.screenshot({ path: join(shots, 'form-variants-linked-full.png'), fullPage: true })
+  })
+
   it('a reload keeps the draft', async () => {
     await page.locator('input[name="experiment-name"]').fill('my width sweep')
     await page.locator('input[name="experiment-name"]').press('Tab')
     await page.reload()
     await expect.poll(() => page.locator('input[name="experiment-name"]').inputValue()).toBe('my width sweep')
-    await expect.poll(() => page.getByTestId('run-count').textContent().then((t) => t?.trim())).toBe('expands to 6 runs')
-    expect(await page.locator('[data-axis="0"] .chip').allTextContents()).toEqual(['100', '400', '1600'])
+    await expect.poll(countText).toBe('expands to 12 runs: 2 variants × 2 from the sweep × 3 linked')
+    expect(await chips('zip-0')).toEqual(['100', '400', '1600'])
+    expect(await page.locator('input[name="variant-name-1"]').inputValue()).toBe('relu')
+    expect(await page.locator('select[name="variant-1-set-value-2"]').inputValue()).toBe('two-layer')
   })
 
   it('loading a preset over edits asks first, and keeps the edits when told no', async () => {
@@ -178,6 +296,9 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     await page.getByRole('link', { name: 'Use it in a new experiment' }).click()
     await expect.poll(() => page.locator('select[name="dataset"] option:checked').textContent()).toBe('fashion-mnist, folder /usr/share/datasets/fashion-mnist (60,000 + 10,000 images)')
     await expect.poll(() => page.locator('select[name="data.kind"]').inputValue()).toBe('fashion-mnist')
+    // browser mode has no native dialog: the folder is a typed path, and no "Choose folder…" is offered
+    expect(await page.locator('input[name="data.source.dir"]').inputValue()).toBe('/usr/share/datasets/fashion-mnist')
+    expect(await page.getByRole('button', { name: 'Choose folder…' }).count()).toBe(0)
     const names = await page.locator('select[name="dataset"] option').allTextContents()
     expect(names).toContain('mnist, bundled sample (10,000 + 10,000 images)')
     await page.locator('select[name="dataset"]').selectOption({ label: 'mnist, bundled sample (10,000 + 10,000 images)' })

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import { effectScope, nextTick, ref } from 'vue'
 import { parseRunConfig } from '../../src-shared/config'
-import type { RunSummary, SeriesData } from '../../src-shared/contract'
+import { LabError, type DatasetKind, type RunSummary, type SeriesData } from '../../src-shared/contract'
 import { useExperimentEditor } from '../../src-renderer/src/composables/useExperimentEditor'
+import { useFolderChoice } from '../../src-renderer/src/composables/useFolderChoice'
 import { useLiveSeries } from '../../src-renderer/src/composables/useLiveSeries'
 import { useRuns } from '../../src-renderer/src/composables/useRuns'
 import { createLabDouble } from './lab-double'
@@ -81,13 +82,72 @@ describe('renderer composables against the typed test double', () => {
     const variants = [{ name: 'a', set: { 'model.activation': 'tanh' }, grid: { 'regularization.outputL2': [0, 0.1, 0.2] } }, { name: 'b', grid: { 'regularization.outputL2': [0, 0.5] } }]
     editor.loadPreset({ name: 'p:quick', title: 'p', description: '', source: '', experiment: { name: 'p', base: {}, grid: { seed: [1, 2] }, variants, zip: { 'model.hidden': [10, 20], steps: [5, 6] }, sharedInit: true } })
     expect(editor.runCount.value).toBe((3 + 2) * 2 * 2)
-    editor.zipText.value = '{"model.hidden": [10, 20, 40], "steps": [5, 6, 7]}'
+    // the variants and linked fields are picked rows, with the preset's values
+    expect(editor.variants.value[0]).toEqual({ name: 'a', set: [{ path: 'model.activation', value: 'tanh' }], grid: [{ path: 'regularization.outputL2', values: '0, 0.1, 0.2' }] })
+    expect(editor.zipRows.value.map((r) => r.path)).toEqual(['model.hidden', 'steps'])
+    // a linked field one value short: said plainly, and nothing starts
+    editor.zipRows.value = [{ path: 'model.hidden', values: '10, 20, 40' }, editor.zipRows.value[1]]
+    expect(editor.zipIssue.value).toBe('Linked fields must have the same number of values, since the i-th values go together: Hidden width p has 3, Steps has 2')
+    expect(await editor.start()).toBeNull()
+    expect(double.calls.some((c) => c.channel === 'experiments:start')).toBe(false)
+    editor.zipRows.value = [editor.zipRows.value[0], { path: 'steps', values: '', range: { from: 5, to: 7, count: 3, scale: 'linear' } }]
+    expect(editor.zipIssue.value).toBeNull()
     expect(editor.runCount.value).toBe((3 + 2) * 2 * 3)
     await editor.start()
     const sent = double.calls.find((c) => c.channel === 'experiments:start')!.argument as Record<string, unknown>
-    expect(sent).toMatchObject({ variants, zip: { 'model.hidden': [10, 20, 40] }, sharedInit: true })
-    editor.variantsText.value = '[{'
-    expect(editor.otherIssues.value[0]).toMatch(/^variants: not JSON/)
+    expect(sent).toMatchObject({ variants, zip: { 'model.hidden': [10, 20, 40], steps: [5, 6, 7] }, sharedInit: true })
+    scope.stop()
+  })
+
+  it('useExperimentEditor: the advanced JSON view shows what the picked fields say, and applying it changes them; a fault there changes nothing', async () => {
+    const double = createLabDouble({ validateExperiment: () => ({ ok: true, runCount: 0, issues: [] }) })
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab, null))!
+    editor.variants.value = [{ name: 'relu', set: [{ path: 'model.activation', value: 'relu' }, { path: 'optimizer.learningRate', value: '0.01' }], grid: [] }]
+    editor.zipRows.value = [{ path: 'model.hidden', values: '200 800' }, { path: 'data.teacherWidth', values: '200, 800' }]
+    expect(JSON.parse(editor.advancedJson.value)).toEqual({ variants: [{ name: 'relu', set: { 'model.activation': 'relu', 'optimizer.learningRate': 0.01 }, grid: {} }], zip: { 'model.hidden': [200, 800], 'data.teacherWidth': [200, 800] } })
+    editor.applyJson('{"variants": [{"name": "tanh", "set": {"model.activation": "tanh"}, "grid": {"regularization.outputL2": [0, 0.005]}}], "zip": {}}')
+    expect(editor.jsonIssue.value).toBeNull()
+    expect(editor.variants.value).toEqual([{ name: 'tanh', set: [{ path: 'model.activation', value: 'tanh' }], grid: [{ path: 'regularization.outputL2', values: '0, 0.005' }] }])
+    expect(editor.zipRows.value).toEqual([])
+    expect(editor.experiment.value).not.toHaveProperty('zip')
+    editor.applyJson('{"variants": [')
+    expect(editor.jsonIssue.value).toMatch(/^Not applied: /)
+    editor.applyJson('{"zip": {"model.hidden": 3}}')
+    expect(editor.jsonIssue.value).toBe('Not applied: "zip" must map each field to a list of values')
+    expect(editor.variants.value.map((v) => v.name)).toEqual(['tanh'])
+    scope.stop()
+  })
+
+  it('useExperimentEditor names a variant’s faults by the variant’s number and name and the field’s label', async () => {
+    const double = createLabDouble({
+      validateExperiment: () => ({
+        ok: false,
+        runCount: 0,
+        issues: [
+          { path: 'variants[1].set.optimizer.learningRate = -1', message: 'Too small: expected number to be >0' },
+          { path: 'variants[0].grid.model.hiden', message: 'unknown config path' },
+          { path: 'zip.model.hidden = 0', message: 'Too small: expected number to be >=1' },
+        ],
+      }),
+    })
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab, null))!
+    editor.variants.value = [{ name: '', set: [], grid: [] }, { name: 'relu', set: [], grid: [] }]
+    await editor.validate()
+    expect(editor.variantIssues.value).toEqual(['Variant 2 “relu”: Learning rate η must be greater than 0 (at -1)', 'Variant 1: No field named “model.hiden”: pick one from the list'])
+    expect(editor.zipIssues.value).toEqual(['Hidden width p must be at least 1 units (at 0)'])
+    expect(editor.otherIssues.value).toEqual([])
+    scope.stop()
+  })
+
+  it('useExperimentEditor reads a draft kept when variants and linked axes were JSON text', () => {
+    const double = createLabDouble({ validateExperiment: () => ({ ok: true, runCount: 0, issues: [] }) })
+    const old = { name: 'old', description: '', base: {}, rows: [], pristine: '', kept: { variantsText: '[{"name": "a", "set": {"seed": 3}}]', zipText: '{"model.hidden": [1, 2]}' } }
+    const storage = { getItem: () => JSON.stringify(old), setItem: () => undefined }
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab, storage))!
+    expect(editor.experiment.value).toMatchObject({ variants: [{ name: 'a', set: { seed: 3 }, grid: {} }], zip: { 'model.hidden': [1, 2] } })
     scope.stop()
   })
 
@@ -109,7 +169,7 @@ describe('renderer composables against the typed test double', () => {
     await nextTick()
     await editor.validate()
     expect(editor.fieldIssues.value).toEqual({ 'optimizer.learningRate': 'Learning rate η must be greater than 0' })
-    expect(editor.gridIssues.value).toEqual(['grid.nope: unknown config path'])
+    expect(editor.gridIssues.value).toEqual(['No field named “nope”: pick one from the list'])
     expect(await editor.start()).toBeNull()
     expect(double.calls.some((c) => c.channel === 'experiments:start')).toBe(false)
     editor.set('optimizer.learningRate', 0.01)
@@ -170,6 +230,39 @@ describe('renderer composables against the typed test double', () => {
     reloaded.loadPreset({ name: 'p:quick', title: 'P', description: '', source: '', experiment: { name: 'p', base: { seed: 1 } } })
     expect(reloaded.experiment.value).not.toHaveProperty('variants')
     again.stop()
+  })
+
+  it('useFolderChoice: the desktop window’s dialog, then an import that names a bad folder; browser mode offers no dialog', async () => {
+    let chosen: string | null = '/data/fashion'
+    const double = createLabDouble({
+      getLabInfo: () => ({ labPath: '/l.sqlite', mode: 'electron', workers: 1 }),
+      chooseFolder: () => chosen,
+      importDatasetFolder: ({ kind, dir }: { kind: DatasetKind; dir: string }) => {
+        if (dir !== '/data/fashion') throw new LabError(`${dir} has no train-images-idx3-ubyte(.gz)`)
+        return { kind, source: 'folder', path: dir, trainSize: 60000, testSize: 10000, bytes: 1, configSource: { dir } }
+      },
+    })
+    const scope = effectScope()
+    const folder = scope.run(() => useFolderChoice(double.lab))!
+    await flush()
+    expect(folder.desktop.value).toBe(true)
+    expect(await folder.choose('fashion-mnist')).toMatchObject({ configSource: { dir: '/data/fashion' } })
+    expect(folder.message.value).toBe('Imported fashion-mnist from /data/fashion: 60,000 training and 10,000 test images.')
+    expect(double.calls.find((c) => c.channel === 'datasets:import')!.argument).toEqual({ kind: 'fashion-mnist', dir: '/data/fashion' })
+    chosen = '/tmp/empty'
+    expect(await folder.choose('mnist')).toBeNull()
+    expect(folder.error.value).toBe('/tmp/empty has no train-images-idx3-ubyte(.gz)')
+    expect(folder.message.value).toBeNull()
+    chosen = null // cancelled: nothing imported, nothing said
+    const imports = double.calls.filter((c) => c.channel === 'datasets:import').length
+    expect(await folder.choose('mnist')).toBeNull()
+    expect(double.calls.filter((c) => c.channel === 'datasets:import')).toHaveLength(imports)
+    expect(folder.error.value).toBeNull()
+    scope.stop()
+    const browser = createLabDouble({ getLabInfo: () => ({ labPath: '/l.sqlite', mode: 'browser', workers: 1 }) })
+    const inBrowser = effectScope().run(() => useFolderChoice(browser.lab))!
+    await flush()
+    expect(inBrowser.desktop.value).toBe(false)
   })
 
   it('the double validates arguments with the shared schemas, like main does', async () => {

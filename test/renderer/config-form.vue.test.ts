@@ -6,7 +6,7 @@ import ConfigForm from '../../src-renderer/src/components/ConfigForm.vue'
 import { Optimizer, RunConfig } from '../../src-shared/config'
 import { blankConfig, describeFields, type Field } from '../../src-shared/fields'
 
-const render = (props: { config: Record<string, unknown>; issues?: Record<string, string>; fields?: Field[] }) =>
+const render = (props: { config: Record<string, unknown>; issues?: Record<string, string>; fields?: Field[]; canPickFolder?: boolean }) =>
   renderToString(createSSRApp({ render: () => h(ConfigForm, { issues: {}, ...props }) }))
 
 describe('the generated experiment form', () => {
@@ -36,5 +36,18 @@ describe('the generated experiment form', () => {
     expect(html).toContain('Warm-up T_w')
     expect(html).toContain('steps · linear ramp of η')
     expect(await render({ config: blankConfig() })).not.toContain('warmupSteps')
+  })
+
+  it('a folder source offers “Choose folder…” only where the native dialog exists (the desktop window)', async () => {
+    const config = { ...blankConfig(), data: { kind: 'fashion-mnist', source: { dir: '/data/fashion' } } }
+    const desktop = await render({ config, canPickFolder: true })
+    expect(desktop).toContain('value="/data/fashion"')
+    expect(desktop).toContain('data-pick-folder="data.source"')
+    expect(desktop).toContain('Choose folder…')
+    const browser = await render({ config })
+    expect(browser).toContain('value="/data/fashion"') // the typed path stays
+    expect(browser).not.toContain('Choose folder…')
+    // the bundled sample has no folder to choose
+    expect(await render({ config: { ...config, data: { kind: 'mnist', source: 'bundled' } }, canPickFolder: true })).not.toContain('Choose folder…')
   })
 })

@@ -4,7 +4,7 @@ import { requestChannels, requestSchemas, eventChannels } from '../../src-shared
 import { chartGroups, coincidingMeasures, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
 import { blankConfig, chooseAlternative, describeFields, fieldAt, runFields, setPath } from '../../src-shared/fields'
 import { formatFieldValue, parseFieldInput, plainMessage, visibleFields } from '../../src-renderer/src/lab/form'
-import { gridToRows, parseGridValues, previewRuns, rangeValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
+import { gridToRows, parseGridValues, previewExperiment, rangeValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
 import { filterRuns, sortRuns } from '../../src-renderer/src/lab/run-table'
 
 describe('chart option builders', () => {
@@ -99,7 +99,7 @@ describe('form and grid helpers', () => {
     expect(rangeValues({ from: 0, to: 0.3, count: 4, scale: 'linear' })).toEqual([0, 0.1, 0.2, 0.3])
     expect(rangeValues({ from: 0, to: 10, count: 3, scale: 'log' })).toEqual([])
     expect(rowsToGrid([{ path: 'model.hidden', values: '', range: { from: 100, to: 1600, count: 3, scale: 'log' } }])).toEqual({ 'model.hidden': [100, 400, 1600] })
-    expect(previewRuns({ 'model.hidden': [100, 400], 'regularization.outputL2': [0, 0.2] })).toEqual(['p=100 λ=0', 'p=100 λ=0.2', 'p=400 λ=0', 'p=400 λ=0.2'])
+    expect(previewExperiment({ grid: { 'model.hidden': [100, 400], 'regularization.outputL2': [0, 0.2] } })).toEqual(['p=100 λ=0', 'p=100 λ=0.2', 'p=400 λ=0', 'p=400 λ=0.2'])
   })
 
   it('validator messages in plain words with the field label and unit', () => {

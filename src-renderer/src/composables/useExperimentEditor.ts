@@ -3,16 +3,19 @@ import type { LabApi, Preset, ValidationResult } from '../../../src-shared/contr
 import { countRuns, defaultMaxRuns, type ExperimentInput } from '../../../src-shared/experiment'
 import { blankConfig, chooseAlternative, fieldAt, setPath } from '../../../src-shared/fields'
 import { plainMessage } from '../lab/form'
-import { gridToRows, rowsToGrid, type GridRow } from '../lab/grid'
+import { draftsToVariants, gridToRows, rowsToGrid, variantsToDrafts, zipLengthIssue, type GridRow, type VariantDraft } from '../lab/grid'
 
 /** Where the draft is kept across reloads (this browser profile, this lab's origin). */
 export const draftKey = 'fa-lab-draft'
 
-/** What the form edits besides the base and the grid: variants and linked axes as JSON text, and sharedInit. */
+/** What the form edits besides the base and the grid: variants, linked axes and sharedInit. */
 export interface KeptParts {
+  variants?: VariantDraft[]
+  zip?: GridRow[]
+  sharedInit?: boolean
+  /** Drafts kept before variants and linked axes were picked: the same as JSON text. */
   variantsText?: string
   zipText?: string
-  sharedInit?: boolean
 }
 
 interface Draft {
@@ -20,7 +23,7 @@ interface Draft {
   description: string
   base: Record<string, unknown>
   rows: GridRow[]
-  /** Variants and linked axes (as JSON text) and sharedInit. */
+  /** Variants, linked axes and sharedInit. */
   kept?: KeptParts
   /** The experiment as last loaded (blank or a preset): edits are what differs from it. */
   pristine: string
@@ -38,13 +41,39 @@ function readDraft(storage: DraftStorage): Draft | null {
   }
 }
 
-/** A validation issue's grid path (`grid.model.hidden = 100`) as the field it names and the value. */
-function plainGridIssue(path: string, message: string): string {
-  const m = /(?:^|\.)(?:grid|zip|set)\.(.+?) = (.*)$/.exec(path)
-  if (m) return `${plainMessage(fieldAt(m[1]), message)} (at ${m[2]})`
-  const run = /^run \d+ \((.*)\): (.+)$/.exec(path)
-  if (run) return `${plainMessage(fieldAt(run[2]), message)} (in the run ${run[1]})`
-  return `${path}: ${message}`
+/**
+ * A validation issue of the sweep in plain words: its variant by number and name, the field it
+ * names by label (`Variant 2 “relu”: Learning rate η must be greater than 0 (at -1)`).
+ */
+function plainSweepIssue(path: string, message: string, variantNames: string[]): string {
+  const v = /^variants\[(\d+)\](?:\.|, )(.*)$/.exec(path)
+  const name = v ? variantNames[Number(v[1])] : ''
+  const prefix = v ? `Variant ${Number(v[1]) + 1}${name ? ` “${name}”` : ''}: ` : ''
+  const rest = v ? v[2] : path
+  const m = /^(?:grid|zip|set)\.(.+?)(?: = (.*))?$/.exec(rest)
+  if (m && message === 'unknown config path') return `${prefix}No field named “${m[1]}”: pick one from the list`
+  if (m) return `${prefix}${fieldAt(m[1]) ? plainMessage(fieldAt(m[1]), message) : `${m[1]}: ${message}`}${m[2] ? ` (at ${m[2]})` : ''}`
+  const run = /^run \d+ \((.*)\): (.+)$/.exec(rest)
+  if (run) return `${prefix}${plainMessage(fieldAt(run[2]), message)} (in the run ${run[1]})`
+  return `${prefix}${rest}: ${message}`
+}
+
+/** Variants and linked axes as the advanced JSON view shows them. */
+function sweepJson(variants: VariantDraft[], zip: GridRow[]): string {
+  return JSON.stringify({ variants: draftsToVariants(variants), zip: rowsToGrid(zip) }, null, 1)
+}
+
+/** A kept draft's variants and linked axes, also from drafts that held them as JSON text. */
+function keptSweep(kept: KeptParts | undefined): { variants: VariantDraft[]; zip: GridRow[] } {
+  const parse = (text: string | undefined) => {
+    try {
+      return text?.trim() ? JSON.parse(text) : undefined
+    } catch {
+      return undefined
+    }
+  }
+  const zip = kept?.zip ?? gridToRows((parse(kept?.zipText) as Record<string, unknown[]> | undefined) ?? {})
+  return { variants: kept?.variants ?? variantsToDrafts(parse(kept?.variantsText)), zip }
 }
 
 /**
@@ -58,22 +87,16 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   const description = ref(draft?.description ?? '')
   const base = reactive<Record<string, unknown>>(draft?.base ?? blankConfig())
   const rows = ref<GridRow[]>(draft?.rows ?? [{ path: 'regularization.outputL2', values: '0, 0.2' }])
-  /** Variants and linked axes (zip) as JSON text, edited as such; empty text is none. */
-  const variantsText = ref(draft?.kept?.variantsText ?? '')
-  const zipText = ref(draft?.kept?.zipText ?? '')
+  /** Variants (named sets of field values, each with its own axes) and linked axes (zip), picked like the grid's axes. */
+  const variants = ref<VariantDraft[]>(keptSweep(draft?.kept).variants)
+  const zipRows = ref<GridRow[]>(keptSweep(draft?.kept).zip)
   const sharedInit = ref(draft?.kept?.sharedInit ?? false)
-  const parseJson = (text: string, what: string): { value?: unknown; issue?: string } => {
-    if (!text.trim()) return {}
-    try {
-      return { value: JSON.parse(text) }
-    } catch (error) {
-      return { issue: `${what}: not JSON (${(error as Error).message})` }
-    }
-  }
-  const variants = computed(() => parseJson(variantsText.value, 'variants'))
-  const zip = computed(() => parseJson(zipText.value, 'zip'))
-  const jsonIssues = computed(() => [variants.value.issue, zip.value.issue].filter((i): i is string => !!i))
-  const kept = computed<KeptParts>(() => ({ variantsText: variantsText.value, zipText: zipText.value, sharedInit: sharedInit.value }))
+  const kept = computed<KeptParts>(() => ({ variants: variants.value, zip: zipRows.value, sharedInit: sharedInit.value }))
+  /** Linked fields whose lists differ in length, in plain words (null when they agree). */
+  const zipIssue = computed(() => zipLengthIssue(zipRows.value))
+  /** The advanced view: variants and linked axes as JSON, always what the picked fields say. */
+  const advancedJson = computed(() => sweepJson(variants.value, zipRows.value))
+  const jsonIssue = ref<string | null>(null)
   const validation = ref<ValidationResult>({ ok: false, runCount: 0, issues: [] })
   const starting = ref(false)
   const startError = ref<string | null>(null)
@@ -84,8 +107,8 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     description: description.value,
     base: JSON.parse(JSON.stringify(base)),
     grid: rowsToGrid(rows.value),
-    ...(variants.value.value !== undefined ? { variants: variants.value.value as ExperimentInput['variants'] } : {}),
-    ...(zip.value.value !== undefined ? { zip: zip.value.value as ExperimentInput['zip'] } : {}),
+    ...(variants.value.length ? { variants: draftsToVariants(variants.value) } : {}),
+    ...(zipRows.value.some((r) => r.path.trim()) ? { zip: rowsToGrid(zipRows.value) } : {}),
     ...(sharedInit.value ? { sharedInit: true } : {}),
   }))
   const snapshot = () => JSON.stringify({ name: name.value, description: description.value, base, rows: rows.value, kept: kept.value })
@@ -106,8 +129,29 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     }
     return out
   })
-  const gridIssues = computed(() => validation.value.issues.filter((i) => i.path.startsWith('grid') || i.path.startsWith('run ')).map((i) => plainGridIssue(i.path, i.message)))
-  const otherIssues = computed(() => [...jsonIssues.value, ...validation.value.issues.filter((i) => !i.path.startsWith('base.') && !i.path.startsWith('grid') && !i.path.startsWith('run ')).map((i) => `${i.path || 'experiment'}: ${i.message}`)])
+  const variantNames = computed(() => variants.value.map((v) => v.name.trim()))
+  const sweepIssues = (test: (path: string) => boolean) => computed(() => validation.value.issues.filter((i) => test(i.path)).map((i) => plainSweepIssue(i.path, i.message, variantNames.value)))
+  const gridIssues = sweepIssues((p) => p.startsWith('grid') || p.startsWith('run '))
+  const variantIssues = sweepIssues((p) => p.startsWith('variants'))
+  // the lengths of linked lists are said by zipIssue as the user types
+  const zipIssues = sweepIssues((p) => p.startsWith('zip.'))
+  const otherIssues = computed(() => validation.value.issues.filter((i) => !/^(base\.|grid|run |variants|zip)/.test(i.path)).map((i) => `${i.path || 'experiment'}: ${i.message}`))
+
+  /** Replaces the variants and linked axes with what the advanced JSON view says; a fault there changes nothing and is said. */
+  function applyJson(text: string): void {
+    try {
+      const parsed = JSON.parse(text) as { variants?: unknown; zip?: unknown }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected {"variants": [...], "zip": {...}}')
+      const zip = parsed.zip ?? {}
+      if (!zip || typeof zip !== 'object' || Array.isArray(zip) || !Object.values(zip).every(Array.isArray)) throw new Error('"zip" must map each field to a list of values')
+      if (parsed.variants !== undefined && !Array.isArray(parsed.variants)) throw new Error('"variants" must be a list')
+      variants.value = variantsToDrafts(parsed.variants ?? [])
+      zipRows.value = gridToRows(zip as Record<string, unknown[]>)
+      jsonIssue.value = null
+    } catch (error) {
+      jsonIssue.value = `Not applied: ${(error as Error).message}`
+    }
+  }
 
   let timer: ReturnType<typeof setTimeout> | null = null
   let sequence = 0
@@ -116,8 +160,9 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     const result = await lab.validateExperiment(experiment.value)
     if (mine === sequence) validation.value = result
   }
+  // kept too: a field added but not yet picked changes no experiment, and is kept all the same
   watch(
-    experiment,
+    [experiment, kept],
     () => {
       if (timer) clearTimeout(timer)
       timer = setTimeout(() => void validate(), 250)
@@ -140,8 +185,9 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     for (const key of Object.keys(base)) delete base[key]
     Object.assign(base, JSON.parse(JSON.stringify(next.base)))
     rows.value = gridToRows(next.grid ?? {})
-    variantsText.value = next.variants?.length ? JSON.stringify(next.variants, null, 1) : ''
-    zipText.value = next.zip && Object.keys(next.zip).length ? JSON.stringify(next.zip) : ''
+    variants.value = variantsToDrafts(next.variants ?? [])
+    zipRows.value = gridToRows(next.zip ?? {})
+    jsonIssue.value = null
     sharedInit.value = next.sharedInit ?? false
     pristine.value = snapshot()
   }
@@ -161,7 +207,7 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     startError.value = null
     try {
       await validate()
-      if (!validation.value.ok || overLimit.value || jsonIssues.value.length) return null
+      if (!validation.value.ok || overLimit.value || zipIssue.value) return null
       return await lab.startExperiment(experiment.value)
     } catch (error) {
       startError.value = (error as Error).message
@@ -171,5 +217,5 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     }
   }
 
-  return { name, description, base, rows, variantsText, zipText, sharedInit, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
+  return { name, description, base, rows, variants, zipRows, sharedInit, zipIssue, advancedJson, jsonIssue, applyJson, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, variantIssues, zipIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
 }

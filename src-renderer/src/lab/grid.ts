@@ -1,5 +1,6 @@
 /** Sweep axes as the form edits them (a field and its values, typed or as a range) ⇄ an experiment's grid. */
 import { fieldAt, fieldShortName } from '../../../src-shared/fields'
+import { fieldCaption, parseFieldInput } from './form'
 
 export interface AxisRange {
   from: number
@@ -78,23 +79,109 @@ export function gridToRows(grid: Record<string, unknown[]>): GridRow[] {
   }))
 }
 
+/** A field a variant sets to one value: its path and the value as typed (`tanh`, `0.1`). */
+export interface SetRow {
+  path: string
+  value: string
+}
+
+/** A variant as the form edits it: a name, fields set to one value each, and its own axes. */
+export interface VariantDraft {
+  name: string
+  set: SetRow[]
+  grid: GridRow[]
+}
+
+/** What a variant's typed value means for its field (a number for numeric fields, JSON for lists and schedules). */
+export function parseSetValue(path: string, text: string): unknown {
+  const field = fieldAt(path.trim())
+  if (field) return parseFieldInput(field, text)
+  const trimmed = text.trim()
+  try {
+    return JSON.parse(trimmed)
+  } catch {
+    return trimmed
+  }
+}
+
+/** A value as the text a set row shows. */
+export function setValueText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join(', ')
+  return JSON.stringify(value)
+}
+
+/** The form's variants as the experiment's `variants` (rows without a path are left out). */
+export function draftsToVariants(drafts: VariantDraft[]): { name?: string; set: Record<string, unknown>; grid: Record<string, unknown[]> }[] {
+  return drafts.map((d) => {
+    const set: Record<string, unknown> = {}
+    for (const row of d.set) if (row.path.trim()) set[row.path.trim()] = parseSetValue(row.path, row.value)
+    return { ...(d.name.trim() ? { name: d.name.trim() } : {}), set, grid: rowsToGrid(d.grid) }
+  })
+}
+
+/** An experiment's `variants` as the form edits them; anything that is not a list of variants gives none. */
+export function variantsToDrafts(variants: unknown): VariantDraft[] {
+  if (!Array.isArray(variants)) return []
+  return variants.map((v) => {
+    const variant = (v && typeof v === 'object' ? v : {}) as { name?: unknown; set?: unknown; grid?: unknown }
+    const set = variant.set && typeof variant.set === 'object' ? Object.entries(variant.set as Record<string, unknown>).map(([path, value]) => ({ path, value: setValueText(value) })) : []
+    const grid = variant.grid && typeof variant.grid === 'object' ? gridToRows(variant.grid as Record<string, unknown[]>) : []
+    return { name: typeof variant.name === 'string' ? variant.name : '', set, grid }
+  })
+}
+
 /**
- * The runs a grid expands to, as short labels in the lab's order (first axis slowest):
- * `p=100 λ=0`. At most `limit` labels; the count is the product of the axis lengths.
+ * Linked axes whose value lists differ in length, said plainly with each field's label and count
+ * (`Linked fields must have the same number of values: Hidden width p has 3, Teacher width has 2`);
+ * null when they agree.
  */
-export function previewRuns(grid: Record<string, unknown[]>, limit = 200): string[] {
-  const axes = Object.entries(grid)
-  const total = axes.reduce((n, [, values]) => n * values.length, 1)
+export function zipLengthIssue(rows: GridRow[]): string | null {
+  const counted = rows.filter((r) => r.path.trim()).map((r) => ({ path: r.path.trim(), count: rowValues(r).length }))
+  if (new Set(counted.map((c) => c.count)).size <= 1) return null
+  const named = counted.map((c) => `${fieldAt(c.path) ? fieldCaption(fieldAt(c.path)!) : c.path} has ${c.count}`)
+  return `Linked fields must have the same number of values, since the i-th values go together: ${named.join(', ')}`
+}
+
+/** `p=100`; a linked list shorter than the others shows `?` where its value is missing. */
+function axisLabel(path: string, value: unknown): string {
+  return `${fieldShortName(path)}=${value === undefined ? '?' : JSON.stringify(value).replaceAll('"', '')}`
+}
+
+/**
+ * The runs an experiment expands to, as short labels in the lab's order (variant slowest, then
+ * its own grid, the shared grid, and the linked axes fastest, as expandExperiment orders them):
+ * `relu · p=100 λ=0`. A variant is named by its name, else by the values it sets. At most
+ * `limit` labels.
+ */
+export function previewExperiment(
+  experiment: { grid?: Record<string, unknown[]>; variants?: { name?: string; set?: Record<string, unknown>; grid?: Record<string, unknown[]> }[]; zip?: Record<string, unknown[]> },
+  limit = 200,
+): string[] {
+  const variants = experiment.variants?.length ? experiment.variants : [{}]
+  const shared = Object.entries(experiment.grid ?? {})
+  const zip = Object.entries(experiment.zip ?? {})
+  const zipCount = zip.length ? zip[0][1].length : 1
   const labels: string[] = []
-  for (let index = 0; index < Math.min(total, limit); index++) {
-    let rest = index
-    const parts: string[] = []
-    for (let a = axes.length - 1; a >= 0; a--) {
-      const [path, values] = axes[a]
-      parts.unshift(`${fieldShortName(path)}=${JSON.stringify(values[rest % values.length]).replaceAll('"', '')}`)
-      rest = Math.floor(rest / values.length)
+  for (const variant of variants) {
+    const own = Object.entries(variant.grid ?? {})
+    const axes = [...own, ...shared]
+    const count = axes.reduce((n, [, values]) => n * values.length, 1) * zipCount
+    const head = variant.name ?? Object.entries(variant.set ?? {}).map(([p, v]) => axisLabel(p, v)).join(' ')
+    for (let index = 0; index < count; index++) {
+      if (labels.length >= limit) return labels
+      const z = index % zipCount
+      let rest = Math.floor(index / zipCount)
+      const parts: string[] = []
+      for (let a = axes.length - 1; a >= 0; a--) {
+        const [path, values] = axes[a]
+        parts.unshift(axisLabel(path, values[rest % values.length]))
+        rest = Math.floor(rest / values.length)
+      }
+      for (const [path, values] of zip) parts.push(axisLabel(path, values[z]))
+      const body = parts.join(' ')
+      labels.push(head && body ? `${head} · ${body}` : head || body)
     }
-    labels.push(parts.join(' '))
   }
   return labels
 }
