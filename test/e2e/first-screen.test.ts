@@ -247,6 +247,30 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     await page.screenshot({ path: join(shots, 'form-variants-linked-full.png'), fullPage: true })
   })
 
+  it('the paper’s width preset opens as picked variants and linked fields, counted as main counts it', async () => {
+    const width = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    width.on('pageerror', (error) => pageErrors.push(error))
+    await width.goto(url)
+    await width.goto(`${origin}/#/experiments/new?preset=song2021-width:quick`)
+    await expect.poll(() => width.locator('input[name="experiment-name"]').inputValue(), { timeout: 10_000 }).toBe('song2021-width (quick)')
+    expect(await width.locator('[data-variant]').count()).toBe(4)
+    expect(await width.locator('input[name="variant-name-1"]').inputValue()).toBe('relu')
+    expect(await width.locator('input[name="variant-1-set-path-0"]').inputValue()).toBe('model.activation')
+    expect(await width.locator('[data-axis="variant-1-grid-0"] .chip').allTextContents().then((t) => t.map((c) => c.replace('×', '').trim()))).toEqual(['0', '0.02', '0.05', '0.2'])
+    expect(await width.locator('[data-axis^="zip-"] .caption').allTextContents()).toEqual(expect.arrayContaining(['Hidden width p', 'Teacher width']))
+    // the form's live count is main's: the Start button (enabled only once main validated) says the same
+    await expect.poll(() => width.getByTestId('start').isDisabled(), { timeout: 15_000 }).toBe(false)
+    const count = (await width.getByTestId('run-count').textContent())!.replace(/\s+/g, ' ').trim()
+    expect(count).toMatch(/^expands to 128 runs: 4 variants \(4 \+ 4 \+ 4 \+ 4\) × 4 from the sweep × 2 linked$/)
+    expect(await width.getByTestId('start').textContent()).toMatch(/Start 128 runs/)
+    const runs = await width.getByTestId('run-preview').locator('li').allTextContents()
+    expect(runs).toHaveLength(128)
+    expect(runs[0]).toMatch(/^linear · λ=0 seed=\d+ p=200 /)
+    await width.getByRole('heading', { name: 'Variants' }).scrollIntoViewIfNeeded()
+    await width.screenshot({ path: join(shots, 'form-width-preset.png') })
+    await width.close()
+  })
+
   it('a reload keeps the draft', async () => {
     await page.locator('input[name="experiment-name"]').fill('my width sweep')
     await page.locator('input[name="experiment-name"]').press('Tab')
