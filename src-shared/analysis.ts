@@ -19,6 +19,8 @@ export interface RunSeries {
   runId: number
   /** The run's config, for grouping and the x axes that need the batch and data sizes. */
   config: Record<string, unknown>
+  /** The name the user gave the run (a rename); absent while it keeps its generated name. Per-run legends use it. */
+  name?: string
   steps: number[]
   values: number[]
   wallTimesMs: number[]

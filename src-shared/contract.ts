@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { ImageKind, ImageSource, RunStatus, type RunConfig } from './config'
+import { NameSchema } from './run-names'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
 import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure'
 
@@ -44,6 +45,8 @@ export interface ValidationResult {
   warnings?: string[]
   /** Estimated wall-clock time of the whole experiment on this lab's workers, in seconds (valid experiments only). */
   estimatedSeconds?: number
+  /** The names of the first runs, in sweep order, from the experiment's name template (valid experiments only). */
+  runNames?: string[]
 }
 
 export interface ExperimentSummary {
@@ -75,6 +78,8 @@ export interface RunSummary {
   parameters: Record<string, string | number>
   tags: string[]
   note: string
+  /** Whether the run was renamed after it was queued (its name is then the user's, not the template's). */
+  renamed: boolean
 }
 
 export interface RunDetail extends RunSummary {
@@ -188,6 +193,9 @@ export interface LabRequests {
   getTheorySpectra(runId: number): TheorySpectra | null
   setRunTags(request: { runId: number; tags: string[] }): void
   setRunNote(request: { runId: number; note: string }): void
+  /** Renames a run: its name only; its config, and so its identity and checkpoints, stay as they are. */
+  renameRun(request: { runId: number; name: string }): void
+  renameExperiment(request: { experimentId: number; name: string }): void
   deleteRuns(runIds: number[]): void
   restoreRuns(runIds: number[]): void
   listDatasets(): DatasetEntry[]
@@ -237,6 +245,8 @@ export const requestChannels = {
   getTheorySpectra: 'runs:spectra',
   setRunTags: 'runs:tags',
   setRunNote: 'runs:note',
+  renameRun: 'runs:rename',
+  renameExperiment: 'experiments:rename',
   deleteRuns: 'runs:delete',
   restoreRuns: 'runs:restore',
   listDatasets: 'datasets:list',
@@ -279,6 +289,8 @@ export const requestSchemas = {
   getTheorySpectra: id,
   setRunTags: z.strictObject({ runId: id, tags: z.array(z.string().max(100)).max(50) }),
   setRunNote: z.strictObject({ runId: id, note: z.string().max(100_000) }),
+  renameRun: z.strictObject({ runId: id, name: NameSchema }),
+  renameExperiment: z.strictObject({ experimentId: id, name: NameSchema }),
   deleteRuns: z.array(id).min(1).max(10_000),
   restoreRuns: z.array(id).min(1).max(10_000),
   listDatasets: z.undefined(),

@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { ConfigError, describeIssues, RunConfig, type RunConfigInput } from './config'
 import { forbiddenKeyMessage, forbiddenKeys, structureIssues } from './input'
+import { defaultNameTemplate, fillTemplate, parseTemplate } from './run-names'
 import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './resources'
 
 const Axes = z.record(z.string().min(1), z.array(z.unknown()))
@@ -35,6 +36,11 @@ export const ExperimentConfig = z.strictObject({
    * changes the initialisation (the network's shape, its init law, the data) is refused.
    */
   sharedInit: z.boolean().default(false),
+  /**
+   * How runs are named: text with `{path}` placeholders filled per run (`FA λ={regularization.outputL2}
+   * p={model.hidden}`, `{variant}` for the variant's name). Default: defaultNameTemplate.
+   */
+  nameTemplate: z.string().optional(),
 })
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>
 export type ExperimentInput = z.input<typeof ExperimentConfig>
@@ -66,6 +72,8 @@ export interface ExpandedRun {
   point: Record<string, unknown>
   /** The variant's label, when it has one. */
   label?: string
+  /** The run's name: the experiment's name template filled with this run's values. */
+  name: string
   config: RunConfig
 }
 
@@ -259,7 +267,10 @@ export function expandExperiment(input: unknown, options: ExpandOptions = {}): {
       if (initFields.some((f) => path === f || path.startsWith(`${f}.`)))
         issues.push({ path, message: 'sharedInit: this field changes the initial weights or feedback matrices, so the runs cannot share one initialisation' })
   }
+  const template = experiment.nameTemplate === undefined ? parseTemplate(defaultNameTemplate(experiment), Infinity) : parseTemplate(experiment.nameTemplate)
+  if ('fault' in template) issues.push({ path: 'nameTemplate', message: template.fault.message })
   if (issues.length) throw new ConfigError(issues, 'experiment')
+  const nameParts = 'parts' in template ? template.parts : []
 
   const sharedAxes = Object.entries(experiment.grid)
   const zipAxes = Object.entries(experiment.zip)
@@ -312,11 +323,16 @@ export function expandExperiment(input: unknown, options: ExpandOptions = {}): {
             }
             continue
           }
-          runs.push({ sweepIndex: index, variant: v, point, ...(variant.name ? { label: variant.name } : {}), config: result.data })
+          runs.push({ sweepIndex: index, variant: v, point, ...(variant.name ? { label: variant.name } : {}), ...named(fillTemplate(nameParts, result.data, variant.name), result.data) })
         }
   })
   if (issues.length) throw new ConfigError(issues, 'experiment')
   return { experiment, runs }
+}
+
+/** A run's name, also written into its config (the config is stored whole with the run). */
+function named(name: string, config: RunConfig): { name: string; config: RunConfig } {
+  return { name, config: { ...config, name } }
 }
 
 /** The values of cartesian point `index` (first axis slowest), by path. */

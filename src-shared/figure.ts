@@ -443,15 +443,21 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
 
   // lines: the same groups (and so the same colours) in every panel
   const configs = new Map<number, unknown>()
-  for (const list of Object.values(series)) for (const s of list) configs.set(s.runId, s.config)
+  const names = new Map<number, string>()
+  for (const list of Object.values(series))
+    for (const s of list) {
+      configs.set(s.runId, s.config)
+      if (s.name) names.set(s.runId, s.name)
+    }
   const runs = spec.runIds.filter((id) => configs.has(id)).map((runId) => ({ runId, config: configs.get(runId) }))
   const ignore = [...(spec.kind === 'sweep' ? [spec.sweepField] : []), ...(spec.splitBy ? [spec.splitBy] : [])]
   const groupingForSweep = spec.kind === 'sweep' && spec.groupBy.length === 0
   // a sweep's per-run view: one line per setting of everything but the x field and the split field
   const sweepBy = groupingForSweep ? differingPaths(runs.map((r) => r.config)).filter((p) => !ignore.includes(p)) : []
-  const groups = groupingForSweep ? (sweepBy.length ? groupRuns(runs, sweepBy, ignore) : [{ key: 'all', label: 'runs', shortLabel: 'runs', runIds: runs.map((r) => r.runId), mixed: [] }]) : groupRuns(runs, spec.groupBy, ignore)
+  const groups = groupingForSweep ? (sweepBy.length ? groupRuns(runs, sweepBy, ignore) : [{ key: 'all', label: 'runs', shortLabel: 'runs', runIds: runs.map((r) => r.runId), mixed: [] }]) : groupRuns(runs, spec.groupBy, ignore, names)
   // one field tells the lines apart: it titles the legend, whose entries are its values
-  const legendField = distinguishingField(runs, groupingForSweep ? sweepBy : spec.groupBy, ignore)
+  // (not where the user named a line: a legend of values under a field's title would then mix in a name)
+  const legendField = groups.some((g) => g.named) ? null : distinguishingField(runs, groupingForSweep ? sweepBy : spec.groupBy, ignore)
   const legendTitle = spec.labels.legendTitle || (legendField ? fieldLabel(legendField) : '')
   const lineOf = new Map(groups.map((g, i) => [g.key, i]))
   const groupOfRun = new Map(groups.flatMap((g) => g.runIds.map((id) => [id, g] as const)))

@@ -31,6 +31,8 @@ export interface RunGroup {
   runIds: number[]
   /** Fields other than the seed and the grouping fields whose values differ inside the group. */
   mixed: string[]
+  /** The label is the name the user gave the run. */
+  named?: boolean
 }
 
 /** Orders values: numbers numerically, before strings, which compare in locale order. */
@@ -50,11 +52,11 @@ function compareValues(a: unknown[], b: unknown[]): number {
 
 /**
  * Groups runs into lines. `groupBy` empty: one line per run, labelled by the fields that differ
- * among all the runs (`λ = 0.1, seed 2`). Otherwise one line per distinct value of the grouping
+ * among all the runs (`λ = 0.1, seed 2`), or by the name the user gave the run (`names`). Otherwise one line per distinct value of the grouping
  * fields; `ignore` lists further fields allowed to differ inside a group (a sweep's x field).
  * Lines are in the order of their values (numbers as numbers), which fixes their colours.
  */
-export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: string[], ignore: string[] = []): RunGroup[] {
+export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: string[], ignore: string[] = [], names: ReadonlyMap<number, string> = new Map()): RunGroup[] {
   const perRun = groupBy.length === 0
   const fields = perRun ? differingPaths(runs.map((r) => r.config)) : groupBy
   const byKey = new Map<string, { values: unknown[]; members: { runId: number; config: unknown }[] }>()
@@ -70,13 +72,16 @@ export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: s
   const groups = [...byKey.entries()]
     .sort(([, a], [, b]) => compareValues(a.values, b.values) || a.members[0].runId - b.members[0].runId)
     .map(([key, { values, members }]) => {
-      const label = fields.map((p, i) => fieldValueLabel(p, values[i])).join(', ') || `run ${members[0].runId}`
+      // a run the user named is called by its name in the per-run view
+      const given = perRun ? names.get(members[0].runId) : undefined
+      const label = given ?? (fields.map((p, i) => fieldValueLabel(p, values[i])).join(', ') || `run ${members[0].runId}`)
       return {
         key,
         label,
-        shortLabel: fields.length === 1 ? fieldValue(fields[0], values[0]) : label,
+        shortLabel: given ?? (fields.length === 1 ? fieldValue(fields[0], values[0]) : label),
         runIds: members.map((m) => m.runId),
         mixed: perRun ? [] : differingPaths(members.map((m) => m.config)).filter((p) => !allowed.has(p)),
+        ...(given ? { named: true } : {}),
       }
     })
   const seen = new Map<string, number>()

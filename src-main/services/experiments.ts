@@ -62,7 +62,7 @@ export function queueExperiment(store: Store, input: unknown, shard: Shard | nul
     const experimentId = store.createExperiment({ name: experiment.name, description: experiment.description, definition: experiment, uid: sharedUid })
     const runIds = store.queueRuns(
       chosen.map((r) => ({
-        config: { ...r.config, name: r.config.name ?? describePoint(experiment.name, r.point, r.label) },
+        config: r.config,
         experimentId,
         sweepIndex: r.sweepIndex,
         uid: sharedUid ? `${sharedUid}/${r.sweepIndex}` : undefined,
@@ -70,11 +70,4 @@ export function queueExperiment(store: Store, input: unknown, shard: Shard | nul
     )
     return { experimentId, experiment, runIds, gridSize: runs.length, configs: chosen.map((r) => r.config) }
   })
-}
-
-/** `name: rule=fa, regularization.outputL2=0.1`, or `name: relu, regularization.outputL2=0.1` for a labelled variant. */
-export function describePoint(name: string, point: Record<string, unknown>, label?: string): string {
-  const parts = Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-  if (label) parts.unshift(label)
-  return parts.length ? `${name}: ${parts.join(', ')}` : name
 }

@@ -36,7 +36,7 @@ export function loadFigureSeries(store: Store, spec: FigureSpec): Record<string,
       measure,
       runs.map((run) => {
         const s = store.metricSeries(run.id, measure)
-        return { runId: run.id, config: run.config, steps: Array.from(s.steps), values: Array.from(s.values), wallTimesMs: Array.from(s.wallTimesMs) }
+        return { runId: run.id, config: run.config, ...(run.renamed && run.name ? { name: run.name } : {}), steps: Array.from(s.steps), values: Array.from(s.values), wallTimesMs: Array.from(s.wallTimesMs) }
       }),
     ]),
   )

@@ -20,6 +20,9 @@ import { renderFigure } from './figures'
 import { listPresets } from './presets'
 import { samplesByClass, summarizeExperiments, summarizeRun, theorySpectra, weightImages } from './summaries'
 
+/** Run names listed by validateExperiment, the first of the sweep. */
+const previewRuns = 8
+
 export interface LabServiceOptions {
   labPath: string
   mode: LabInfo['mode']
@@ -86,7 +89,7 @@ export function createLabService(options: LabServiceOptions) {
         const speed = measuredRate()
         const warning = timeWarning(configs, runner.workerCount, speed)
         const estimatedSeconds = estimateExperimentSeconds(configs, runner.workerCount, speed).total
-        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, warnings: warning ? [warning] : [] }
+        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, warnings: warning ? [warning] : [], runNames: runs.slice(0, previewRuns).map((r) => r.name) }
       } catch (error) {
         if (error instanceof ConfigError) return { ok: false, runCount, issues: error.issues, omitted: error.omitted, maxRuns }
         throw error
@@ -136,6 +139,11 @@ export function createLabService(options: LabServiceOptions) {
 
     setRunTags: ({ runId, tags }) => (requireRun(runId), store.setTags(runId, tags)),
     setRunNote: ({ runId, note }) => (requireRun(runId), store.setNote(runId, note)),
+    renameRun: ({ runId, name }) => (requireRun(runId), store.renameRun(runId, name)),
+    renameExperiment({ experimentId, name }) {
+      if (!store.getExperiment(experimentId)) throw new LabError(`no experiment with id ${experimentId}`)
+      store.renameExperiment(experimentId, name)
+    },
     deleteRuns(runIds) {
       const busy = runIds.filter((id) => runner.pending().includes(id))
       if (busy.length) throw new LabError(`runs ${busy.join(', ')} are queued or training: cancel them first`)

@@ -36,6 +36,7 @@ export function summarizeRun(run: RunRecord): RunSummary {
     parameters,
     tags: run.tags,
     note: run.note,
+    renamed: run.renamed,
   }
 }
 

@@ -58,6 +58,8 @@ export interface RunRecord {
   /** Position in the experiment's expanded grid. */
   sweepIndex: number | null
   name: string | null
+  /** Whether the name was changed after the run was queued (it then differs from the config's `name`). */
+  renamed: boolean
   /** The full resolved run config, parsed with the run schema. */
   config: RunConfig
   /**
@@ -159,6 +161,7 @@ function runFromRow(row: RunRow): RunRecord {
     experimentId: row.experiment_id,
     sweepIndex: row.sweep_index,
     name: row.name,
+    renamed: row.name !== null && row.name !== ((config as { name?: unknown }).name ?? null),
     config,
     configError,
     seed: row.seed,
@@ -215,6 +218,8 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
     experiment: db.prepare(`SELECT * FROM experiments WHERE id = ?`),
     experiments: db.prepare(`SELECT * FROM experiments ORDER BY id`),
     setNote: db.prepare(`UPDATE runs SET note = ? WHERE id = ?`),
+    renameRun: db.prepare(`UPDATE runs SET name = ? WHERE id = ?`),
+    renameExperiment: db.prepare(`UPDATE experiments SET name = ? WHERE id = ?`),
     addTag: db.prepare(`INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)`),
     clearTags: db.prepare(`DELETE FROM tags WHERE run_id = ?`),
     softDelete: db.prepare(`UPDATE runs SET deleted_at = ? WHERE id = ?`),
@@ -337,6 +342,16 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
       }
       const sql = `SELECT ${runColumns} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id`
       return (db.prepare(sql).all(...params) as RunRow[]).map(runFromRow)
+    },
+
+    /** Changes a run's name only: its stored config (and so its identity and checkpoints) stays as it is. */
+    renameRun(runId: number, name: string): void {
+      statements.renameRun.run(name, runId)
+    },
+
+    /** Changes an experiment's name only; its stored definition stays as it was started. */
+    renameExperiment(experimentId: number, name: string): void {
+      statements.renameExperiment.run(name, experimentId)
     },
 
     setNote(runId: number, note: string): void {

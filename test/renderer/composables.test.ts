@@ -27,6 +27,7 @@ const run = (id: number, status: RunSummary['status'] = 'completed'): RunSummary
   parameters: {},
   tags: [],
   note: '',
+  renamed: false,
 })
 
 describe('renderer composables against the typed test double', () => {

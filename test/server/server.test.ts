@@ -69,6 +69,24 @@ describe('browser-mode server', () => {
     expect((await raw('/api/nothing:here', { host: host(), ...auth() }, noArgument)).status).toBe(404)
   })
 
+  it('renames a run and an experiment over HTTP, refusing empty and overlong names with a plain message', async () => {
+    const experimentId = lab.store.createExperiment({ name: 'sweep', definition: {} })
+    const [runId] = lab.store.queueRuns([{ config: { seed: 1, rule: 'fa', steps: 5, name: 'sweep λ=0.1', data: { kind: 'synthetic', n: 4, inputDim: 2 }, model: { kind: 'two-layer', hidden: 2 }, optimizer: { learningRate: 0.1 } }, experimentId }])
+    const call = (channel: string, argument: unknown) => raw(`/api/${channel}`, { host: host(), ...auth() }, argument)
+    expect((await call('runs:rename', { runId, name: '  my best run ' })).status).toBe(200)
+    const run = JSON.parse((await call('runs:get', runId)).text).result
+    expect(run).toMatchObject({ name: 'my best run', renamed: true, config: { name: 'sweep λ=0.1' } })
+    expect((await call('experiments:rename', { experimentId, name: 'the width sweep' })).status).toBe(200)
+    expect(JSON.parse((await call('experiments:list', noArgument)).text).result.find((e: { id: number }) => e.id === experimentId)).toMatchObject({ name: 'the width sweep' })
+    const empty = await call('runs:rename', { runId, name: '   ' })
+    expect(empty.status).toBe(400)
+    expect(JSON.parse(empty.text).error.issues).toEqual([{ path: 'name', message: 'a name cannot be empty' }])
+    const long = await call('experiments:rename', { experimentId, name: 'x'.repeat(201) })
+    expect(JSON.parse(long.text).error.issues).toEqual([{ path: 'name', message: 'a name has at most 200 characters' }])
+    expect((await call('runs:rename', { runId: 99_999, name: 'x' })).status).toBe(400)
+    expect(lab.store.getRun(runId)!.name).toBe('my best run')
+  })
+
   it('serves the renderer but nothing outside its folder', async () => {
     expect((await raw('/', { host: host() })).text).toContain('<title>lab</title>')
     const escape = await raw('/..%2fsecret.txt', { host: host() })

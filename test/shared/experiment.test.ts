@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src-shared/config'
 import { experimentSize, expandExperiment, gridSize } from '../../src-shared/experiment'
-import { describePoint } from '../../src-main/services/experiments'
 
 const base = {
   seed: 1,
@@ -95,7 +94,7 @@ describe('variants and linked axes', () => {
 
   it('names runs with the variant label and its settings', () => {
     const { runs } = expandExperiment(perActivation)
-    expect(describePoint('width', runs[12].point, runs[12].label)).toBe('width: relu, model.activation="relu", data.teacherActivation="relu", regularization.outputL2=0, seed=1, model.hidden=200, stopping.minSteps=5050')
+    expect(runs[12].name).toBe('width relu λ=0 seed=1 p=200 minSteps=5050')
   })
 
   it('a zip alone links its lists one to one', () => {

@@ -30,6 +30,17 @@ describe('figure builder', () => {
     expect(titles).toContain('λ')
   })
 
+  it('a run the user renamed is called by its name in the per-run view; the others keep what differs', () => {
+    const renamed = { ...lambdaRuns[2], name: 'strong feedback' }
+    expect(build({}, [lambdaRuns[0], renamed]).lines.map((l) => l.label)).toEqual(['λ = 0', 'strong feedback'])
+    // two runs given one name stay apart
+    const twice = build({}, [{ ...lambdaRuns[0], name: 'same' }, { ...lambdaRuns[2], name: 'same' }])
+    expect(twice.lines.map((l) => l.label)).toEqual(['same (run 1)', 'same (run 3)'])
+    // a legend entry edited in the figure still wins, and grouping ignores run names
+    expect(build({ labels: { entries: { 'run 3': 'edited' } } }, [lambdaRuns[0], renamed]).lines.map((l) => l.label)).toEqual(['λ = 0', 'edited'])
+    expect(build({ groupBy: ['regularization.outputL2'] }, [lambdaRuns[0], renamed]).lines.map((l) => l.label)).toEqual(['0', '0.2'])
+  })
+
   it('groups by a field: mean and band over the seeds, the band named on the axis; the data are the plotted numbers', () => {
     const figure = build({ groupBy: ['regularization.outputL2'], band: 'se', smoothing: 0.9, maxPoints: 100, size: { width: 6.75, height: 4, unit: 'in' } })
     expect(figure.lines.map((l) => [l.label, l.runIds])).toEqual([['0', [1, 2]], ['0.2', [3, 4]]])

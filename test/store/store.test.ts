@@ -139,6 +139,30 @@ describe('run store', () => {
     store.close()
   })
 
+  it('renames runs and experiments without touching their configs, in the lab file itself', () => {
+    const path = fresh()
+    const store = openStore(path)
+    const experimentId = store.createExperiment({ name: 'width', definition: { name: 'width', grid: {} } })
+    const [a, b] = store.queueRuns([{ config: { ...config(1), name: 'width λ=0.1' }, experimentId, sweepIndex: 0 }, { config: { ...config(2), name: 'width λ=0.3' }, experimentId, sweepIndex: 1 }])
+    const before = store.getRun(a)!
+    expect(before).toMatchObject({ name: 'width λ=0.1', renamed: false })
+    store.renameRun(a, 'aligned one')
+    store.renameExperiment(experimentId, 'width, take 2')
+    store.close()
+    // a fresh connection sees the new names; the stored config (what checkpoints and identity rest on) is byte for byte the same
+    const reopened = openStore(path)
+    const after = reopened.getRun(a)!
+    expect(after).toMatchObject({ name: 'aligned one', renamed: true, uid: before.uid, experimentId, sweepIndex: 0 })
+    expect(after.config).toEqual(before.config)
+    expect(after.config.name).toBe('width λ=0.1')
+    expect(reopened.getRun(b)).toMatchObject({ name: 'width λ=0.3', renamed: false })
+    expect(reopened.getExperiment(experimentId)).toMatchObject({ name: 'width, take 2', definition: { name: 'width' } })
+    reopened.close()
+    const raw = new Database(path, { readonly: true })
+    expect(raw.prepare('SELECT name, config FROM runs WHERE id = ?').get(a)).toEqual({ name: 'aligned one', config: JSON.stringify({ ...config(1), name: 'width λ=0.1' }) })
+    raw.close()
+  })
+
   it('tags, notes, and delete with undo', () => {
     const store = openStore(fresh())
     const [a, b] = store.queueRuns([{ config: config(1) }, { config: config(2) }])

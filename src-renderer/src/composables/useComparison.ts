@@ -30,6 +30,7 @@ export function useComparison(lab: LabApi) {
   async function loadSeries(): Promise<void> {
     try {
       const configs = new Map(runs.value.map((r) => [r.id, r.config]))
+      const names = new Map(runs.value.filter((r) => r.renamed && r.name).map((r) => [r.id, r.name as string]))
       const key = spec.runIds.join(',')
       const next: Record<string, RunSeries[]> = {}
       for (const measure of spec.measures) {
@@ -39,7 +40,7 @@ export function useComparison(lab: LabApi) {
           continue
         }
         const data = await lab.getMetricSeries({ runIds: spec.runIds, name: measure })
-        next[measure] = data.map((d) => ({ runId: d.runId, config: configs.get(d.runId) ?? {}, steps: d.steps, values: d.values, wallTimesMs: d.wallTimesMs }))
+        next[measure] = data.map((d) => ({ runId: d.runId, config: configs.get(d.runId) ?? {}, ...(names.has(d.runId) ? { name: names.get(d.runId) } : {}), steps: d.steps, values: d.values, wallTimesMs: d.wallTimesMs }))
       }
       series.value = next
       error.value = null
