@@ -233,6 +233,9 @@ describe('comparison and run detail at 1,440 × 900', () => {
     await page.locator('.weights').screenshot({ path: join(shots, 'run-detail-weight-change.png') })
     await page.locator('.weights canvas').nth(1).click()
     await page.getByTestId('enlarged-image').waitFor()
+    // enlarged, it says what it shows and keeps its colour bar
+    expect(await page.getByTestId('enlarged-image').textContent()).toMatch(/unit 2 · W − W₀/)
+    expect(Number(await page.getByTestId('enlarged-colour-bar').getAttribute('data-bound'))).toBe(largest(images.change))
     await page.screenshot({ path: join(shots, 'run-detail-weight-change-enlarged.png') })
     await page.getByTestId('enlarged-image').click()
 
