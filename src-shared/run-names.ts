@@ -132,6 +132,40 @@ export function fillTemplate(parts: Part[], config: unknown, variant?: string): 
   return name.length > maxNameLength ? `${name.slice(0, maxNameLength - 1)}…` : name
 }
 
+/**
+ * Names runs as they are previewed before main has expanded anything: `point` (values by path) set
+ * over `base`, then the template (the default one when `template` is blank). A faulty template gives
+ * its fault instead.
+ */
+export function runNamer(
+  experiment: Parameters<typeof defaultNameTemplate>[0] & { nameTemplate?: string },
+): { name: (point: Record<string, unknown>, variantName?: string) => string } | { fault: TemplateFault } {
+  const explicit = experiment.nameTemplate?.trim() ? experiment.nameTemplate : undefined
+  const parsed = explicit === undefined ? parseTemplate(defaultNameTemplate(experiment), Infinity) : parseTemplate(explicit)
+  if ('fault' in parsed) return parsed
+  return {
+    name(point, variantName) {
+      const config = structuredClone(experiment.base ?? {}) as Record<string, unknown>
+      for (const [path, value] of Object.entries(point)) {
+        const keys = path.split('.')
+        if (keys.some((k) => !knownKey(k))) continue
+        let node = config
+        for (const key of keys.slice(0, -1)) {
+          if (!Object.hasOwn(node, key) || !node[key] || typeof node[key] !== 'object') Object.defineProperty(node, key, { value: {}, enumerable: true, writable: true, configurable: true })
+          node = node[key] as Record<string, unknown>
+        }
+        Object.defineProperty(node, keys[keys.length - 1], { value, enumerable: true, writable: true, configurable: true })
+      }
+      return fillTemplate(parsed.parts, config, variantName)
+    },
+  }
+}
+
+/** A path segment that may be written into a config (never one that reaches a prototype). */
+function knownKey(key: string): boolean {
+  return key !== '' && key !== '__proto__' && key !== 'constructor' && key !== 'prototype'
+}
+
 /** Text written into a template as it is (braces doubled). */
 export function escapeTemplateText(text: string): string {
   return text.replace(/[{}]/g, (c) => c + c)

@@ -13,7 +13,7 @@ import { resumeCommand } from './resume'
 import { runCommand } from './run'
 import { serveCommand } from './serve'
 import { startCommand } from './start'
-import { exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, runsCommand } from './store-commands'
+import { exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, renameCommand, runsCommand } from './store-commands'
 import { trainCommand } from './train'
 
 const commands: Record<string, Command> = {
@@ -23,6 +23,7 @@ const commands: Record<string, Command> = {
   resume: resumeCommand,
   runs: runsCommand,
   metrics: metricsCommand,
+  rename: renameCommand,
   merge: mergeCommand,
   'export-runs': exportRunsCommand,
   'import-runs': importRunsCommand,

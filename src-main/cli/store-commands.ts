@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from 'node:fs'
+import { NameSchema } from '../../src-shared/run-names'
 import { openStore, type Store } from '../store/store'
 import { checkImportable, exportRuns, importRuns } from '../store/transfer'
 import { parseOptions, UsageError } from './args'
@@ -48,6 +49,32 @@ export const runsCommand: Command = {
           console.log(
             `${String(r.id).padStart(5)}  ${r.status.padEnd(11)} ${r.rule.padEnd(5)} seed ${String(r.seed).padEnd(4)} ${(r.backend ?? '-').padEnd(10)} ${r.stepsDone}/${r.totalSteps}  ${r.name ?? ''}`,
           )
+    })
+    return 0
+  },
+}
+
+export const renameCommand: Command = {
+  summary: 'rename a run or an experiment (its name only; configs stay as they are)',
+  async run(args) {
+    const usage = 'fa-lab rename --db lab.sqlite (--run ID | --experiment ID) NEW NAME'
+    const { values, positionals } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, experiment: { type: 'string' } }, true)
+    const runId = values.run === undefined ? null : Number(values.run)
+    const experimentId = values.experiment === undefined ? null : Number(values.experiment)
+    const id = runId ?? experimentId
+    if ((runId === null) === (experimentId === null) || !Number.isInteger(id) || id! < 1) throw new UsageError(`give one of --run ID or --experiment ID\n\nusage: ${usage}`)
+    const parsed = NameSchema.safeParse(positionals.join(' '))
+    if (!parsed.success) throw new UsageError(`${parsed.error.issues[0].message}\n\nusage: ${usage}`)
+    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
+      if (runId !== null) {
+        if (!store.getRun(runId)) throw new Error(`no run with id ${runId} in ${values.db}`)
+        store.renameRun(runId, parsed.data)
+        console.log(`run ${runId} is now named “${parsed.data}”`)
+      } else {
+        if (!store.getExperiment(experimentId!)) throw new Error(`no experiment with id ${experimentId} in ${values.db}`)
+        store.renameExperiment(experimentId!, parsed.data)
+        console.log(`experiment ${experimentId} is now named “${parsed.data}”`)
+      }
     })
     return 0
   },

@@ -13,6 +13,8 @@ export interface KeptParts {
   variants?: VariantDraft[]
   zip?: GridRow[]
   sharedInit?: boolean
+  /** How runs are named (blank: the default template). */
+  nameTemplate?: string
   /** Drafts kept before variants and linked axes were picked: the same as JSON text. */
   variantsText?: string
   zipText?: string
@@ -91,7 +93,9 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   const variants = ref<VariantDraft[]>(keptSweep(draft?.kept).variants)
   const zipRows = ref<GridRow[]>(keptSweep(draft?.kept).zip)
   const sharedInit = ref(draft?.kept?.sharedInit ?? false)
-  const kept = computed<KeptParts>(() => ({ variants: variants.value, zip: zipRows.value, sharedInit: sharedInit.value }))
+  /** How runs are named: `{path}` placeholders filled per run; blank for the default template. */
+  const nameTemplate = ref(draft?.kept?.nameTemplate ?? '')
+  const kept = computed<KeptParts>(() => ({ variants: variants.value, zip: zipRows.value, sharedInit: sharedInit.value, nameTemplate: nameTemplate.value }))
   /** Linked fields whose lists differ in length, in plain words (null when they agree). */
   const zipIssue = computed(() => zipLengthIssue(zipRows.value))
   /** The advanced view: variants and linked axes as JSON, always what the picked fields say. */
@@ -110,6 +114,7 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     ...(variants.value.length ? { variants: draftsToVariants(variants.value) } : {}),
     ...(zipRows.value.some((r) => r.path.trim()) ? { zip: rowsToGrid(zipRows.value) } : {}),
     ...(sharedInit.value ? { sharedInit: true } : {}),
+    ...(nameTemplate.value.trim() ? { nameTemplate: nameTemplate.value } : {}),
   }))
   const snapshot = () => JSON.stringify({ name: name.value, description: description.value, base, rows: rows.value, kept: kept.value })
   const pristine = ref(draft?.pristine ?? snapshot())
@@ -135,7 +140,7 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   const variantIssues = sweepIssues((p) => p.startsWith('variants'))
   // the lengths of linked lists are said by zipIssue as the user types
   const zipIssues = sweepIssues((p) => p.startsWith('zip.'))
-  const otherIssues = computed(() => validation.value.issues.filter((i) => !/^(base\.|grid|run |variants|zip)/.test(i.path)).map((i) => `${i.path || 'experiment'}: ${i.message}`))
+  const otherIssues = computed(() => validation.value.issues.filter((i) => !/^(base\.|grid|run |variants|zip|nameTemplate)/.test(i.path)).map((i) => `${i.path || 'experiment'}: ${i.message}`))
 
   /** Replaces the variants and linked axes with what the advanced JSON view says; a fault there changes nothing and is said. */
   function applyJson(text: string): void {
@@ -179,7 +184,7 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     else setPath(base, path, value)
   }
 
-  function replace(next: { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]>; variants?: unknown[]; zip?: Record<string, unknown[]>; sharedInit?: boolean }): void {
+  function replace(next: { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]>; variants?: unknown[]; zip?: Record<string, unknown[]>; sharedInit?: boolean; nameTemplate?: string }): void {
     name.value = next.name
     description.value = next.description ?? ''
     for (const key of Object.keys(base)) delete base[key]
@@ -189,6 +194,7 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     zipRows.value = gridToRows(next.zip ?? {})
     jsonIssue.value = null
     sharedInit.value = next.sharedInit ?? false
+    nameTemplate.value = next.nameTemplate ?? ''
     pristine.value = snapshot()
   }
 
@@ -217,5 +223,5 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
     }
   }
 
-  return { name, description, base, rows, variants, zipRows, sharedInit, zipIssue, advancedJson, jsonIssue, applyJson, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, variantIssues, zipIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
+  return { name, description, base, rows, variants, zipRows, sharedInit, nameTemplate, zipIssue, advancedJson, jsonIssue, applyJson, experiment, validation, runCount, maxRuns, overLimit, fieldIssues, gridIssues, variantIssues, zipIssues, otherIssues, starting, startError, edited, set, loadPreset, clear, start, validate }
 }

@@ -52,6 +52,18 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
     await load()
   }
 
+  const renameError = ref('')
+  /** Renames the run (its name only); a refusal lands in `renameError`. */
+  async function rename(name: string): Promise<void> {
+    renameError.value = ''
+    try {
+      await lab.renameRun({ runId: runId.value, name })
+    } catch (error) {
+      renameError.value = error instanceof Error ? error.message : String(error)
+    }
+    await load()
+  }
+
   /** Saves the tags (comma-separated, trimmed, blanks dropped) and the note. */
   async function saveAnnotations(): Promise<void> {
     await lab.setRunTags({ runId: runId.value, tags: tags.value.split(',').map((t) => t.trim()).filter(Boolean) })
@@ -64,5 +76,5 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
     if (savedTimer) clearTimeout(savedTimer)
   })
 
-  return { run, weights, spectra, tags, note, saved, resumeError, load, saveAnnotations, resume }
+  return { run, weights, spectra, tags, note, saved, resumeError, renameError, load, saveAnnotations, resume, rename }
 }

@@ -157,6 +157,8 @@ function axisLabel(path: string, value: unknown): string {
 export function previewExperiment(
   experiment: { grid?: Record<string, unknown[]>; variants?: { name?: string; set?: Record<string, unknown>; grid?: Record<string, unknown[]> }[]; zip?: Record<string, unknown[]> },
   limit = 200,
+  /** Labels each run instead: its values by path and its variant's name (run names from a template). */
+  label?: (point: Record<string, unknown>, variantName: string | undefined) => string,
 ): string[] {
   const variants = experiment.variants?.length ? experiment.variants : [{}]
   const shared = Object.entries(experiment.grid ?? {})
@@ -173,12 +175,18 @@ export function previewExperiment(
       const z = index % zipCount
       let rest = Math.floor(index / zipCount)
       const parts: string[] = []
+      const point: Record<string, unknown> = { ...variant.set }
       for (let a = axes.length - 1; a >= 0; a--) {
         const [path, values] = axes[a]
         parts.unshift(axisLabel(path, values[rest % values.length]))
+        point[path] = values[rest % values.length]
         rest = Math.floor(rest / values.length)
       }
-      for (const [path, values] of zip) parts.push(axisLabel(path, values[z]))
+      for (const [path, values] of zip) parts.push(axisLabel(path, (point[path] = values[z])))
+      if (label) {
+        labels.push(label(point, variant.name))
+        continue
+      }
       const body = parts.join(' ')
       labels.push(head && body ? `${head} · ${body}` : head || body)
     }
