@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec } from '../../src-shared/figure'
+import { buildFigure, FigureSpec, zoomedSpec } from '../../src-shared/figure'
 import { figureSnapshot, type TextBox } from '../../src-shared/figure-snapshot'
-import { renderFigure, renderSvg } from '../../src-main/services/figures'
+import { loadFigureSeries, renderFigure, renderSvg } from '../../src-main/services/figures'
 import { openStore } from '../../src-main/store/store'
 
 const run = promisify(execFile)
@@ -111,6 +111,23 @@ describe('headless figures', () => {
     await run(process.execPath, [cli, 'figure', '--db', db, '--view', 'lambda', '--out', out, '--csv', csv, '--pixel-ratio', '1'])
     expect(pngSize(readFileSync(out))).toEqual([640, 400])
     expect(readFileSync(csv, 'utf8')).toBe((await renderFigure(store, spec, 'svg')).csv)
+  })
+
+  it('a saved comparison keeps its zoom: fa-lab figure draws the zoomed range', async () => {
+    const zoomed = zoomedSpec(FigureSpec.parse(spec), 'weightAlignment', [20, 70], [0.1, 0.3])
+    store.saveComparison('zoomed', zoomed)
+    const out = join(dir, 'zoomed.svg')
+    await run(process.execPath, [cli, 'figure', '--db', db, '--view', 'zoomed', '--out', out])
+    // the saved spec, read back, draws x on [20, 70] and (the panel's own y, not shared) y on [0.1, 0.3]
+    const saved = FigureSpec.parse(store.getComparison('zoomed'))
+    let axes: { dim: string; min: number; max: number }[] = []
+    renderSvg(buildFigure(saved, loadFigureSeries(store, saved)), saved, (chart) => (axes = figureSnapshot(chart).axes))
+    expect(axes.map((a) => [a.dim, a.min, a.max])).toEqual([['x', 20, 70], ['y', 0.1, 0.3]])
+    // the file is that figure (zrender numbers its instances and their style classes: zr0-cls-0, zr1-cls-3, …)
+    const same = (svg: string) => svg.replace(/zr\d+-cls-\d+/g, 'zr-cls').replace(/zr\d+-/g, 'zr-')
+    const svg = same(readFileSync(out, 'utf8'))
+    expect(svg).toBe(same((await renderFigure(store, zoomed, 'svg')).bytes.toString('utf8')))
+    expect(svg).not.toBe(same((await renderFigure(store, spec, 'svg')).bytes.toString('utf8')))
   })
 
   it('fa-lab figure takes runs, panels, grouping, size and font size on the command line', async () => {
