@@ -209,7 +209,7 @@ describe('comparison and run detail at 1,440 × 900', () => {
     expect(fit.page).toBeLessThanOrEqual(1440)
     expect(fit.table).toBeLessThanOrEqual(1440)
     const runs = await api<{ id: number; name: string }[]>('runs:list', { experimentId: sweep.experimentId })
-    for (const run of runs) expect(await page.locator(`tr[data-run="${run.id}"] td.name`).getAttribute('title')).toBe(run.name)
+    for (const run of runs) expect(await page.locator(`tr[data-run="${run.id}"] td.name .text`).getAttribute('title')).toBe(run.name)
     await page.screenshot({ path: join(shots, 'runs-1440.png') })
   })
 
