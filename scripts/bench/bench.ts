@@ -505,6 +505,9 @@ if (markdown && process.argv.includes('--from')) {
 const torchVersion = torchAvailable() ? null : execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()
 report.torch = torchVersion
 report.openblas = loadBlas()?.config() ?? null
+// The kernels OpenBLAS runs (its core name is in the config above): chosen from the CPU unless this
+// variable forces them, for FA Lab and PyTorch alike, since both inherit this environment.
+report.openblasCoretype = process.env.OPENBLAS_CORETYPE ?? null
 log(`FA Lab bench: ${cores} cores, load average ${load()}; PyTorch ${torchVersion ?? 'absent'}; ${report.openblas ?? 'no BLAS addon'}`)
 let efficiency = 1
 if (sections.has('steps')) {
@@ -525,7 +528,7 @@ process.exit(0)
 /** The figures as the README's tables (`--markdown`). */
 function markdownTables(r: typeof report): string {
   const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-  const out: string[] = []
+  const out: string[] = [`${r.openblas ?? 'no BLAS addon'}${r.openblasCoretype ? ` (OPENBLAS_CORETYPE=${r.openblasCoretype})` : ''}; PyTorch ${r.torch ?? 'absent'}.`, '']
   const steps = r.steps as Awaited<ReturnType<typeof stepsSection>> | undefined
   if (steps) {
     out.push('| layout | threads | MNIST step, samples/s² | MNIST step in the products¹ | synthetic step, steps/s² |', '| --- | --- | --- | --- | --- |')
