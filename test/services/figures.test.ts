@@ -56,6 +56,19 @@ describe('headless figures', () => {
     for (const line of fonts) expect(line).toMatch(/DejaVuSans\s.*\syes\s+yes\s+yes\s/)
   })
 
+  it('headless, a run the user renamed is called by its name in a per-run legend', async () => {
+    const own = openStore(join(dir, 'renamed.sqlite'))
+    const [a, b] = own.queueRuns([0, 0.2].map((lambda) => ({ config: { seed: 1, rule: 'fa', steps: 10, name: `w λ=${lambda}`, data: { kind: 'synthetic', n: 5 }, regularization: { outputL2: lambda } } })))
+    for (const id of [a, b]) own.appendMetrics(id, [0, 10].map((step) => ({ step, metrics: { weightAlignment: step / 100 + id }, wallTimeMs: step })))
+    own.renameRun(b, 'strong feedback')
+    const svg = (await renderFigure(own, { runIds: [a, b], measures: ['weightAlignment'] }, 'svg')).bytes.toString('utf8')
+    expect(svg).toContain('>strong feedback<')
+    // the run keeping its generated name is labelled by what differs
+    expect(svg).toContain('>λ = 0<')
+    expect(svg).not.toContain('w λ=0')
+    own.close()
+  })
+
   it('the CSV holds exactly the plotted numbers', async () => {
     const figure = await renderFigure(store, spec, 'svg')
     const lines = figure.csv.trim().split('\n')
