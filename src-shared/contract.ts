@@ -56,6 +56,8 @@ export interface ExperimentSummary {
   createdAt: string
   runCount: number
   statusCounts: Partial<Record<RunStatus, number>>
+  /** Its unfinished runs by what this lab's workers are doing with them (runs another process trains are not counted). */
+  activityCounts: Partial<Record<RunActivity, number>>
 }
 
 export interface RunSummary {
@@ -68,6 +70,8 @@ export interface RunSummary {
   backend: string | null
   stepsDone: number
   totalSteps: number
+  /** For an unfinished run this lab's runner holds: queued, starting or training; else null. */
+  activity: RunActivity | null
   durationMs: number | null
   startedAt: string | null
   error: string | null
@@ -137,10 +141,18 @@ export interface DatasetSamples {
   samples: number[][][]
 }
 
+/**
+ * What a worker is doing with an unfinished run: none has it yet (queued), one is loading it
+ * (starting: worker, backend, data), or its steps run (training).
+ */
+export type RunActivity = 'queued' | 'starting' | 'training'
+
 export interface RunProgress {
   runId: number
   experimentId: number | null
   status: RunStatus
+  /** For unfinished runs, what the worker is doing with it; null once the run ended. */
+  activity: RunActivity | null
   step: number
   totalSteps: number
   /** The latest evaluation's measures, when there has been one. */
@@ -148,7 +160,10 @@ export interface RunProgress {
   /** Runs finished / all runs handed to the runner since it was last idle. */
   runsDone: number
   runsTotal: number
-  /** Estimated milliseconds until the queue is done, once there is a rate to go by. */
+  /**
+   * Estimated milliseconds until the run's experiment (or, for a run of none, everything queued) is
+   * done, from measured training speed only (runner/eta.ts); null while estimating.
+   */
   etaMs: number | null
 }
 

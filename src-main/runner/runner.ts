@@ -6,13 +6,14 @@
 import { availableParallelism } from 'node:os'
 import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import type { Evaluation } from '../engine/train'
-import type { RunFinished, RunProgress } from '../../src-shared/contract'
+import type { RunActivity, RunFinished, RunProgress } from '../../src-shared/contract'
+import { estimateResources } from '../../src-shared/resources'
 import { leaseMs, type RunStatus, type Store } from '../store/store'
-import { createBatchProgress } from './eta'
+import { createProgressEstimator } from './eta'
 import type { FromWorker, ToWorker } from './messages'
 import { spawnSlot, type Slot } from './worker-slot'
 
-export type { RunFinished, RunProgress }
+export type { RunActivity, RunFinished, RunProgress }
 
 export interface RunnerOptions {
   store: Store
@@ -46,6 +47,8 @@ interface Active {
   slot: Slot
   step: number
   totalSteps: number
+  /** 'starting' from dispatch until the worker reports the run started (backend, data, session up), then 'training'. */
+  activity: Exclude<RunActivity, 'queued'>
   buffer: Evaluation[]
   metrics?: Record<string, number>
   lastEventAt: number
@@ -74,7 +77,7 @@ export function createRunner(options: RunnerOptions) {
   const active = new Map<number, Active>()
   const progressListeners = new Set<Listener<RunProgress>>()
   const finishedListeners = new Set<Listener<RunFinished>>()
-  const batch = createBatchProgress()
+  const batch = createProgressEstimator(workerCount)
   let idleWaiters: (() => void)[] = []
   let closed = false
 
@@ -113,6 +116,7 @@ export function createRunner(options: RunnerOptions) {
   }
 
   function emitProgress(run: Active, status: RunStatus = 'running', force = false): void {
+    if (status === 'running') batch.progress(run.runId, run.step)
     const now = performance.now()
     if (!force && now - run.lastEventAt < progressInterval) return
     run.lastEventAt = now
@@ -120,12 +124,13 @@ export function createRunner(options: RunnerOptions) {
       runId: run.runId,
       experimentId: run.experimentId,
       status,
+      activity: status === 'running' || status === 'queued' ? run.activity : null,
       step: run.step,
       totalSteps: run.totalSteps,
       metrics: run.metrics,
       runsDone: batch.runsDone,
       runsTotal: batch.runsTotal,
-      etaMs: batch.etaMs([...active.values()].reduce((n, r) => n + r.step, 0)),
+      etaMs: batch.etaMs(run.experimentId),
     }
     progressListeners.forEach((l) => l(event))
   }
@@ -147,6 +152,8 @@ export function createRunner(options: RunnerOptions) {
     switch (message.type) {
       case 'started':
         store.markRunning(run.runId, message.backend, message.dataset)
+        run.activity = 'training'
+        batch.started(run.runId, run.step)
         emitProgress(run, 'running', true)
         break
       case 'evaluation':
@@ -195,7 +202,7 @@ export function createRunner(options: RunnerOptions) {
       finalMetrics,
       stopReason,
     })
-    batch.finished(run?.step ?? 0)
+    batch.finished(runId, run?.step ?? 0)
     if (run) emitProgress(run, status, true)
     const event: RunFinished = { runId, experimentId: record?.experimentId ?? null, status, error, finalMetrics }
     finishedListeners.forEach((l) => l(event))
@@ -216,13 +223,16 @@ export function createRunner(options: RunnerOptions) {
       if (!record || record.status !== 'queued') continue
       if (record.configError) {
         store.finishRun(runId, { status: 'failed', stepsDone: 0, error: record.configError })
-        batch.finished(0)
+        batch.finished(runId, 0)
         continue
       }
       const config = record.config
       slot.runId = runId
       const saved = store.checkpoint(runId)
-      active.set(runId, { runId, experimentId: record.experimentId, slot, step: saved?.step ?? 0, totalSteps: config.steps, buffer: [], lastEventAt: 0 })
+      const run: Active = { runId, experimentId: record.experimentId, slot, step: saved?.step ?? 0, totalSteps: config.steps, activity: 'starting', buffer: [], lastEventAt: 0 }
+      active.set(runId, run)
+      // the store still says queued until the worker has loaded it; the event says a worker has it
+      emitProgress(run, 'queued', true)
       const message: ToWorker = { type: 'start', runId, config, dataDir: options.dataDir, blasThreads, checkpoint: checkpointPolicy, resume: saved?.state }
       const target = slot
       void target.ready.then(() => {
@@ -247,7 +257,7 @@ export function createRunner(options: RunnerOptions) {
         const record = store.getRun(id)
         if (!record) throw new Error(`no run with id ${id}`)
         queue.push(id)
-        batch.add(record.totalSteps)
+        batch.add({ runId: id, experimentId: record.experimentId, totalSteps: record.totalSteps, flopsPerStep: record.configError ? 0 : estimateResources(record.config).flopsPerStep })
       }
       dispatch()
     },
@@ -258,7 +268,7 @@ export function createRunner(options: RunnerOptions) {
       if (queued >= 0) {
         queue.splice(queued, 1)
         store.finishRun(runId, { status: 'cancelled', stepsDone: 0, error: 'cancelled before it started' })
-        batch.finished(0)
+        batch.finished(runId, 0)
         dispatch()
         return
       }
@@ -303,6 +313,14 @@ export function createRunner(options: RunnerOptions) {
     whenIdle(): Promise<void> {
       if (queue.length === 0 && active.size === 0) return Promise.resolve()
       return new Promise((resolve) => idleWaiters.push(resolve))
+    },
+
+    /** What this runner's workers are doing with each run it holds: waiting for a worker, loading on one, or training. */
+    activities(): Map<number, RunActivity> {
+      const out = new Map<number, RunActivity>()
+      for (const run of active.values()) out.set(run.runId, run.activity)
+      for (const id of queue) out.set(id, 'queued')
+      return out
     },
 
     /** Ids of runs queued or training now. */

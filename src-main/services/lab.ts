@@ -116,13 +116,16 @@ export function createLabService(options: LabServiceOptions) {
       runner.enqueue([runId])
     },
 
-    listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns()),
-    listRuns: (filter) => store.listRuns(filter).map(summarizeRun),
+    listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns(), runner.activities()),
+    listRuns(filter) {
+      const activities = runner.activities()
+      return store.listRuns(filter).map((run) => summarizeRun(run, activities.get(run.id) ?? null))
+    },
 
     getRun(runId): RunDetail {
       const run = requireRun(runId)
       const resumable = (resumableStatuses as readonly string[]).includes(run.status)
-      return { ...summarizeRun(run), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId), resumeFrom: resumable ? store.checkpointStep(runId) : null }
+      return { ...summarizeRun(run, runner.activities().get(runId) ?? null), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId), resumeFrom: resumable ? store.checkpointStep(runId) : null }
     },
 
     getMetricSeries: ({ runIds, name }) =>

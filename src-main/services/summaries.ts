@@ -3,14 +3,17 @@
  * experiment summaries, a run's first-layer weights as images, sample images per class. Pure
  * functions of store records and loaded data.
  */
-import type { DatasetSamples, ExperimentSummary, RunSummary, TheorySpectra, WeightImages } from '../../src-shared/contract'
+import type { DatasetSamples, ExperimentSummary, RunActivity, RunSummary, TheorySpectra, WeightImages } from '../../src-shared/contract'
 import { LabError } from '../../src-shared/contract'
 import { columnFields, fieldColumnName, getPath } from '../../src-shared/fields'
 import type { RawImageData } from '../data/sources'
 import type { ArtifactRecord, ExperimentRecord, RunRecord } from '../store/store'
 
-/** A run as the runs table shows it, with the few parameters it lists as columns. */
-export function summarizeRun(run: RunRecord): RunSummary {
+/**
+ * A run as the runs table shows it, with the few parameters it lists as columns; `activity` is
+ * what this lab's runner is doing with it, for runs it holds.
+ */
+export function summarizeRun(run: RunRecord, activity: RunActivity | null = null): RunSummary {
   const parameters: Record<string, string | number> = {}
   for (const field of columnFields()) {
     const value = getPath(run.config, field.path)
@@ -28,6 +31,7 @@ export function summarizeRun(run: RunRecord): RunSummary {
     backend: run.backend,
     stepsDone: run.stepsDone,
     totalSteps: run.totalSteps,
+    activity,
     durationMs: run.durationMs,
     startedAt: run.startedAt,
     error: run.error,
@@ -40,13 +44,21 @@ export function summarizeRun(run: RunRecord): RunSummary {
   }
 }
 
-/** Each experiment with its run count and how many runs are in each status. */
-export function summarizeExperiments(experiments: ExperimentRecord[], runs: RunRecord[]): ExperimentSummary[] {
+/**
+ * Each experiment with its run count, how many runs are in each status, and how many of its
+ * unfinished runs this lab's runner holds in each activity (`activities`, by run id).
+ */
+export function summarizeExperiments(experiments: ExperimentRecord[], runs: RunRecord[], activities: ReadonlyMap<number, RunActivity> = new Map()): ExperimentSummary[] {
   return experiments.map((e) => {
     const own = runs.filter((r) => r.experimentId === e.id)
     const statusCounts: ExperimentSummary['statusCounts'] = {}
-    for (const r of own) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1
-    return { id: e.id, name: e.name, description: e.description, createdAt: e.createdAt, runCount: own.length, statusCounts }
+    const activityCounts: ExperimentSummary['activityCounts'] = {}
+    for (const r of own) {
+      statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1
+      const activity = r.status === 'queued' || r.status === 'running' ? activities.get(r.id) : undefined
+      if (activity) activityCounts[activity] = (activityCounts[activity] ?? 0) + 1
+    }
+    return { id: e.id, name: e.name, description: e.description, createdAt: e.createdAt, runCount: own.length, statusCounts, activityCounts }
   })
 }
 

@@ -19,6 +19,7 @@ const run = (id: number, status: RunSummary['status'] = 'completed'): RunSummary
   backend: 'blas',
   stepsDone: 10,
   totalSteps: 10,
+  activity: null,
   durationMs: 5,
   startedAt: null,
   error: null,
@@ -61,7 +62,7 @@ describe('renderer composables against the typed test double', () => {
     await flush()
     await flush()
     expect(live.series.get('trainLoss')).toEqual([[0, 1], [10, 0.5]])
-    const progress = { experimentId: 1, status: 'running' as const, totalSteps: 100, runsDone: 0, runsTotal: 1, etaMs: null }
+    const progress = { experimentId: 1, status: 'running' as const, activity: 'training' as const, totalSteps: 100, runsDone: 0, runsTotal: 1, etaMs: null }
     double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.25, weightAlignment: 0.3 } })
     double.emit('runProgress', { ...progress, runId: 8, step: 30, metrics: { trainLoss: 9 } })
     double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.2 } }) // same step: ignored

@@ -1,38 +1,117 @@
 import { describe, expect, it } from 'vitest'
-import { createBatchProgress } from '../../src-main/runner/eta'
+import { createProgressEstimator } from '../../src-main/runner/eta'
 
-describe('batch progress and ETA', () => {
-  it('extrapolates the time left from the steps done so far at the batch rate', () => {
-    let clock = 1000
-    const batch = createBatchProgress(() => clock)
-    batch.start()
-    batch.add(100)
-    batch.add(300)
-    expect(batch.etaMs(0)).toBeNull()
-    clock += 2000
-    // 50 of 400 steps in 2 s: 350 steps left at 25 steps/s
-    expect(batch.etaMs(50)).toBeCloseTo(14_000, 9)
-    batch.finished(100)
-    clock += 2000
-    // 100 finished + 100 in flight in 4 s: 200 left at 50 steps/s
-    expect(batch.etaMs(100)).toBeCloseTo(4000, 9)
-    expect([batch.runsDone, batch.runsTotal]).toEqual([1, 2])
+const shape = (runId: number, totalSteps: number, flopsPerStep = 1e6, experimentId: number | null = 1) => ({ runId, experimentId, totalSteps, flopsPerStep })
+
+describe('progress estimator (time left from measured step rates only)', () => {
+  it('says nothing until a run has trained long enough, and never counts start-up', () => {
+    let clock = 0
+    const eta = createProgressEstimator(2, () => clock)
+    eta.start()
+    eta.add(shape(1, 1000))
+    expect(eta.etaMs(1)).toBeNull()
+    // a worker takes 5 s to load the run: none of that enters the rate
+    clock = 5000
+    eta.started(1, 0)
+    clock = 5300
+    eta.progress(1, 30) // the first step report: the measurement starts here
+    clock = 6000
+    eta.progress(1, 100)
+    expect(eta.etaMs(1)).toBeNull() // 0.7 s measured: still estimating
+    clock = 6300
+    eta.progress(1, 130)
+    // 100 steps in 1 s of training (not in 6.3 s): 870 steps left at 100 steps/s
+    expect(eta.etaMs(1)).toBeCloseTo(8700, 9)
+    // between reports the time since the last one is taken off
+    clock = 6700
+    expect(eta.etaMs(1)).toBeCloseTo(8300, 9)
   })
 
-  it('counts runs that never started as done with no steps, and starts over on a new batch', () => {
+  it('lays queued runs on the first free worker at the measured speed of runs of the same shape', () => {
     let clock = 0
-    const batch = createBatchProgress(() => clock)
-    batch.start()
-    batch.add(10)
-    batch.add(10)
-    batch.finished(0)
-    expect([batch.runsDone, batch.runsTotal]).toEqual([1, 2])
-    expect(batch.etaMs(0)).toBeNull()
+    const eta = createProgressEstimator(2, () => clock)
+    eta.start()
+    eta.add(shape(1, 1000))
+    eta.add(shape(2, 1000))
+    eta.add(shape(3, 1000))
+    eta.add(shape(4, 500, 4e6, 2)) // another experiment, four times the work per step
+    eta.started(1, 0)
+    eta.started(2, 0)
+    clock = 100
+    // the first step reports: the measurement starts here (the step-0 evaluation and warm-up are behind)
+    eta.progress(1, 10)
+    eta.progress(2, 5)
+    expect(eta.etaMs(1)).toBeNull()
+    clock = 1100
+    eta.progress(1, 110) // 100 steps/s
+    eta.progress(2, 55) // 50 steps/s
+    // run 1 ends in 8.9 s, run 2 in 18.9 s. Runs of 1e6 FLOP/step: 150 steps in 2 s = 75 steps/s,
+    // so run 3 takes 13.33 s on run 1's worker: 8.9 + 13.33 s. Run 4 (no run of its shape measured)
+    // goes at every measured run's 75e6 FLOP/s: 500 · 4e6 / 75e6 = 26.67 s, on run 2's worker
+    // (free at 18.9 s, before run 3's ends at 22.23 s): done at 45.57 s.
+    expect(eta.etaMs(1)).toBeCloseTo(8900 + 1000_000 / 75, 6)
+    expect(eta.etaMs(2)).toBeCloseTo(18_900 + 2_000_000 / 75, 6)
+    expect(eta.etaMs()).toBeCloseTo(18_900 + 2_000_000 / 75, 6)
+    expect([eta.runsDone, eta.runsTotal]).toEqual([0, 4])
+  })
+
+  it('keeps finished runs measured, and a resumed run counts only the steps it trains now', () => {
+    let clock = 0
+    const eta = createProgressEstimator(1, () => clock)
+    eta.start()
+    eta.add(shape(1, 200))
+    eta.add(shape(2, 400))
+    eta.started(1, 0)
+    clock = 2000
+    eta.finished(1, 200) // 100 steps/s
+    expect(eta.etaMs(1)).toBeCloseTo(4000, 9) // run 2, queued: 400 steps at 100 steps/s
+    // run 2 resumes from a checkpoint at step 300: 100 steps left
+    eta.started(2, 300)
+    expect(eta.etaMs(1)).toBeCloseTo(1000, 9) // its own rate not yet measured: the shape's
+    clock = 2600
+    eta.progress(2, 330) // its first step report: 70 left at the shape's 100 steps/s
+    expect(eta.etaMs(1)).toBeCloseTo(700, 9)
+    clock = 3200
+    eta.progress(2, 360)
+    expect(eta.etaMs(1)).toBeCloseTo(400, 9) // 0.6 s measured: still the shape's rate
+    clock = 3600
+    eta.progress(2, 390) // 60 steps in 1 s: 60 steps/s, its own rate now (the shape's would say 100 ms)
+    expect(eta.etaMs(1)).toBeCloseTo(10_000 / 60, 9)
+    clock = 4000
+    eta.finished(2, 400) // reports over 1.4 s: the last 1 s or more, from 2.6 s: 70 steps in 1.4 s
+    expect([eta.runsDone, eta.runsTotal]).toEqual([2, 2])
+    expect(eta.etaMs(1)).toBe(0)
+    eta.start()
+    eta.add(shape(3, 100))
+    // a new batch: counts start over, the speed measured so far stays: 200 + 70 steps in 2 + 1.4 s
+    expect([eta.runsDone, eta.runsTotal]).toEqual([0, 1])
+    expect(eta.etaMs(1)).toBeCloseTo((100 * 3400) / 270, 9)
+  })
+
+  it('goes by the later half of a run’s reports, past its warm-up', () => {
+    let clock = 0
+    const eta = createProgressEstimator(1, () => clock)
+    eta.start()
+    eta.add(shape(1, 10_000))
+    eta.started(1, 0)
+    // 100 steps/s for the first second, then 400 steps/s
+    for (const [at, step] of [[200, 20], [1200, 120], [1700, 320], [2200, 520], [2700, 720], [3200, 920]]) {
+      clock = at
+      eta.progress(1, step)
+    }
+    // reports over 3 s: the later half is from 1.7 s, 600 steps in 1.5 s
+    expect(eta.etaMs(1)).toBeCloseTo(((10_000 - 920) / 400) * 1000, 9)
+  })
+
+  it('a run that never started counts as done and adds no measurement', () => {
+    let clock = 0
+    const eta = createProgressEstimator(2, () => clock)
+    eta.start()
+    eta.add(shape(1, 10))
+    eta.add(shape(2, 10))
+    eta.finished(1, 0)
     clock = 500
-    batch.start()
-    batch.add(40)
-    clock = 600
-    expect([batch.runsDone, batch.runsTotal]).toEqual([0, 1])
-    expect(batch.etaMs(10)).toBeCloseTo(300, 9)
+    expect([eta.runsDone, eta.runsTotal]).toEqual([1, 2])
+    expect(eta.etaMs(1)).toBeNull()
   })
 })

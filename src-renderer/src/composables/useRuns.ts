@@ -24,8 +24,10 @@ export function useRuns(lab: LabApi, filter: Ref<RunFilter> = ref({})) {
   const known = new Map<number, string>()
   useEvent(lab, 'runFinished', refreshSoon)
   useEvent(lab, 'runProgress', (p) => {
-    if (known.get(p.runId) !== p.status) {
-      known.set(p.runId, p.status)
+    // a run changes row when it changes status or a worker takes it up (queued → starting → training)
+    const state = `${p.status}/${p.activity}`
+    if (known.get(p.runId) !== state) {
+      known.set(p.runId, state)
       refreshSoon()
     }
   })
