@@ -43,7 +43,7 @@ async function openLab(path: string): Promise<void> {
   unregister?.()
   await lab?.close()
   try {
-    lab = createLabService({ labPath: path, mode: 'electron', workerUrl: pathToFileURL(workerPath) })
+    lab = createLabService({ labPath: path, mode: 'electron', workerUrl: pathToFileURL(workerPath), calibrate: true })
   } catch (error) {
     dialog.showErrorBox('Could not open the lab', (error as Error).message)
     if (path !== defaultLab()) return openLab(defaultLab())

@@ -45,6 +45,8 @@ export interface ValidationResult {
   warnings?: string[]
   /** Estimated wall-clock time of the whole experiment on this lab's workers, in seconds (valid experiments only). */
   estimatedSeconds?: number
+  /** Where the estimate's speed comes from: "from 12 runs on this machine", "from a 0.4 s calibration". */
+  estimateBasis?: string
   /** The names of the first runs, in sweep order, from the experiment's name template (valid experiments only). */
   runNames?: string[]
 }

@@ -1,7 +1,8 @@
 import { ConfigError } from '../../src-shared/config'
 import { expandExperiment, singleRunExperiment } from '../../src-shared/experiment'
 import { defaultWorkerCount } from '../runner/runner'
-import { measuredSpeed, timeWarning } from '../services/estimates'
+import type { Calibration } from '../runner/calibrate'
+import { calibrationKey, measuredSpeed, timeWarning } from '../services/estimates'
 import { parseShard, queueExperiment } from '../services/experiments'
 import { findPreset } from '../services/presets'
 import { openStore } from '../store/store'
@@ -59,7 +60,7 @@ export const runCommand: Command = {
     const runnerOptions = checkpointOptions(values)
     const store = openStore(values.db)
     const queued = queueExperiment(store, definition, shard, expandOptions)
-    const slow = timeWarning(queued.configs, workers, measuredSpeed(store.listRuns({ status: ['completed'] }).slice(-50)))
+    const slow = timeWarning(queued.configs, workers, measuredSpeed(store.listRuns({ status: ['completed'] }), store.setting(calibrationKey) as Calibration | null))
     if (slow && !values.json) process.stderr.write(`warning: ${slow}\n`)
     const { runIds, experimentId } = queued
     return trainStoredRuns(store, runIds, {

@@ -37,7 +37,7 @@ export interface BrowserMode {
 /** Serves the lab at `labPath` on 127.0.0.1 (port 0: any free one). */
 export async function startBrowserMode(options: { labPath: string; port?: number; workers?: number; maxRuns?: number }): Promise<BrowserMode> {
   const staticDir = await ensureRendererBuilt()
-  const lab = createLabService({ labPath: options.labPath, mode: 'browser', workers: options.workers, maxRuns: options.maxRuns, dataDir: dataHome() })
+  const lab = createLabService({ labPath: options.labPath, mode: 'browser', workers: options.workers, maxRuns: options.maxRuns, dataDir: dataHome(), calibrate: true })
   const server = await startServer({ lab, staticDir, port: options.port ?? 0 })
   return {
     url: server.url,

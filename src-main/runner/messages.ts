@@ -1,6 +1,7 @@
 /** Messages between the runner (parent) and a training worker. */
 import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Artifact } from '../engine/session'
+import type { Calibration } from './calibrate'
 import type { Evaluation, TrainStatus } from '../engine/train'
 
 export type ToWorker =
@@ -16,6 +17,8 @@ export type ToWorker =
       resume?: Uint8Array
     }
   | { type: 'cancel'; runId: number }
+  /** Measure this machine's training speed (runner/calibrate.ts); answered with `calibrated`. */
+  | { type: 'calibrate' }
 
 export type FromWorker =
   | { type: 'ready' }
@@ -25,3 +28,4 @@ export type FromWorker =
   | { type: 'finished'; runId: number; status: TrainStatus; steps: number; durationMs: number; message?: string; stopReason?: StopReason; final: Record<string, number>; artifacts: Artifact[] }
   | { type: 'checkpoint'; runId: number; step: number; state: Uint8Array }
   | { type: 'failed'; runId: number; message: string }
+  | { type: 'calibrated'; calibration: Calibration | null; message?: string }

@@ -9,6 +9,7 @@ import type { Evaluation } from '../engine/train'
 import type { RunActivity, RunFinished, RunProgress } from '../../src-shared/contract'
 import { estimateResources } from '../../src-shared/resources'
 import { leaseMs, type RunStatus, type Store } from '../store/store'
+import type { Calibration } from './calibrate'
 import { createProgressEstimator } from './eta'
 import type { FromWorker, ToWorker } from './messages'
 import { spawnSlot, type Slot } from './worker-slot'
@@ -146,7 +147,7 @@ export function createRunner(options: RunnerOptions) {
   }
 
   function handle(message: FromWorker): void {
-    if (message.type === 'ready') return
+    if (message.type === 'ready' || message.type === 'calibrated') return
     const run = active.get(message.runId)
     if (!run) return
     switch (message.type) {
@@ -313,6 +314,25 @@ export function createRunner(options: RunnerOptions) {
     whenIdle(): Promise<void> {
       if (queue.length === 0 && active.size === 0) return Promise.resolve()
       return new Promise((resolve) => idleWaiters.push(resolve))
+    },
+
+    /**
+     * Measures this machine's training speed in a worker of its own (runner/calibrate.ts: about
+     * 0.3 s of steps, after the worker and backend load), never on this thread; null when it failed.
+     */
+    calibrate(): Promise<Calibration | null> {
+      return new Promise((resolve) => {
+        const slot = spawnSlot(workerUrl, options.memoryLimitMb, {
+          message: (message) => {
+            if (message.type !== 'calibrated') return
+            resolve(message.calibration)
+            void slot.worker.terminate()
+          },
+          error: () => resolve(null),
+          exit: () => resolve(null),
+        })
+        void slot.ready.then(() => slot.worker.postMessage({ type: 'calibrate' } satisfies ToWorker))
+      })
     },
 
     /** What this runner's workers are doing with each run it holds: waiting for a worker, loading on one, or training. */

@@ -7,6 +7,7 @@ import { createDatasetCache } from '../data/load'
 import { setBlasThreads } from '../engine/blas'
 import { decodeCheckpoint } from '../engine/checkpoint'
 import { train } from '../engine/train'
+import { calibrate } from './calibrate'
 import type { FromWorker, ToWorker } from './messages'
 
 const port = parentPort
@@ -43,6 +44,11 @@ async function start({ runId, config, dataDir, blasThreads, checkpoint, resume }
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') cancelled.add(message.runId)
+  else if (message.type === 'calibrate')
+    void calibrate().then(
+      (calibration) => send({ type: 'calibrated', calibration }),
+      (error) => send({ type: 'calibrated', calibration: null, message: error instanceof Error ? error.message : String(error) }),
+    )
   else void start(message)
 })
 send({ type: 'ready' })

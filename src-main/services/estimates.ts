@@ -1,13 +1,16 @@
 /**
- * How long experiments will take, from this lab's own history: the floating-point work of its
- * completed runs over the time they took gives the machine's measured training speed, and a new
- * experiment's work over that speed its estimated time.
+ * How long experiments will take, from this lab's own measurements: the floating-point work of
+ * each completed run over its training time gives its speed; the median of the recent runs on
+ * the backend the experiment will use is the lab's speed, and a new experiment's work over that
+ * speed its estimated time. Before the lab has finished a run, a short calibration measured in a
+ * worker (runner/calibrate.ts, cached in the lab file) stands in; before that, an assumed speed.
  */
 import type { RunConfig } from '../../src-shared/config'
 import { estimatedSeconds, estimateResources, formatSeconds } from '../../src-shared/resources'
 
 export { formatSeconds }
 import type { RunRecord } from '../store/store'
+import type { Calibration } from '../runner/calibrate'
 
 /**
  * Training speed to assume before a lab has finished a run: the paper's MNIST step on the BLAS
@@ -21,22 +24,64 @@ export const longExperimentSeconds = 3600
 
 export interface TrainingSpeed {
   flopsPerSecond: number
-  /** False while the lab has no finished run to measure (the fallback is used). */
+  /** False while the lab has measured nothing (the assumed fallback is used). */
   measured: boolean
+  /** Where the speed comes from: this lab's recent runs, its calibration, or the assumption. */
+  source: 'runs' | 'calibration' | 'assumed'
+  /** Runs the median was taken over (source `runs`). */
+  runs?: number
+  /** Timed seconds of the calibration (source `calibration`). */
+  calibrationSeconds?: number
+  backend?: string
 }
 
-/** Floating-point operations per second over `runs` (completed ones), or the fallback. */
-export function measuredSpeed(runs: RunRecord[]): TrainingSpeed {
-  let flops = 0
-  let seconds = 0
+/** The store's key of the lab's speed calibration. */
+export const calibrationKey = 'speedCalibration'
+
+/** The median is taken over at most this many of the newest completed runs of a backend. */
+export const recentRuns = 20
+
+/** A completed run's training speed in FLOP/s, or null when it ran too briefly to time. */
+export function runFlopsPerSecond(run: RunRecord): number | null {
+  if (run.status !== 'completed' || !run.durationMs || run.durationMs < 1000 || run.stepsDone <= 0) return null
+  // a config an older lab accepted and this one does not: no measurement from it
+  if (run.configError) return null
+  return (estimateResources(run.config).flopsPerStep * run.stepsDone) / (run.durationMs / 1000)
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/**
+ * The lab's training speed: the median FLOP/s of the newest `recentRuns` completed runs (oldest
+ * first in `runs`) on `backend` (default: the backend of the newest timed run), else the
+ * calibration, else the fallback.
+ */
+export function measuredSpeed(runs: RunRecord[], calibration: Calibration | null = null, backend?: string): TrainingSpeed {
+  const byBackend = new Map<string, number[]>()
+  let newest: string | undefined
   for (const run of runs) {
-    if (run.status !== 'completed' || !run.durationMs || run.durationMs < 1000) continue
-    // a config an older lab accepted and this one does not: no measurement from it
-    if (run.configError) continue
-    flops += estimateResources(run.config).flopsPerStep * run.stepsDone
-    seconds += run.durationMs / 1000
+    const speed = runFlopsPerSecond(run)
+    if (speed === null) continue
+    const key = run.backend ?? ''
+    byBackend.set(key, [...(byBackend.get(key) ?? []), speed])
+    newest = key
   }
-  return flops > 0 && seconds > 0 ? { flopsPerSecond: flops / seconds, measured: true } : { flopsPerSecond: fallbackFlopsPerSecond, measured: false }
+  const chosen = backend ?? newest
+  const speeds = chosen === undefined ? [] : (byBackend.get(chosen) ?? []).slice(-recentRuns)
+  if (speeds.length) return { flopsPerSecond: median(speeds), measured: true, source: 'runs', runs: speeds.length, backend: chosen || undefined }
+  if (calibration && calibration.flopsPerSecond > 0) return { flopsPerSecond: calibration.flopsPerSecond, measured: true, source: 'calibration', calibrationSeconds: calibration.seconds, backend: calibration.backend }
+  return { flopsPerSecond: fallbackFlopsPerSecond, measured: false, source: 'assumed' }
+}
+
+/** Where an estimate's speed comes from, in words: "from 12 runs on this machine", "from a 0.4 s calibration". */
+export function speedNote(speed: TrainingSpeed): string {
+  if (speed.source === 'runs') return `from ${speed.runs} run${speed.runs === 1 ? '' : 's'} on this machine`
+  if (speed.source === 'calibration') return `from a ${(speed.calibrationSeconds ?? 0).toFixed(1)} s calibration`
+  return `assuming ${(speed.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s until this lab has measured its speed`
 }
 
 /** Estimated wall-clock seconds for `configs` on `workers` workers at `speed`, and the longest run's. */
@@ -50,7 +95,7 @@ export function timeWarning(configs: RunConfig[], workers: number, speed: Traini
   const { flopsPerSecond } = speed
   const { total, longest } = estimateExperimentSeconds(configs, workers, speed)
   if (total <= longExperimentSeconds) return null
-  return `estimated time about ${formatSeconds(total)} on ${workers} worker${workers === 1 ? '' : 's'} (longest run ${formatSeconds(longest)}, at ${(flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s, ${speed.measured ? "this lab's measured speed" : 'assumed until this lab has finished a run'})`
+  return `estimated time about ${formatSeconds(total)} on ${workers} worker${workers === 1 ? '' : 's'} (longest run ${formatSeconds(longest)}, at ${(flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s, ${speed.source === 'assumed' ? 'assumed until this lab has measured its speed' : speedNote(speed)})`
 }
 
 /** FA_LAB_MAX_RUNS, the lab-wide setting for the most runs one experiment may expand to. */

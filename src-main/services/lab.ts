@@ -7,7 +7,8 @@ import { LabError } from '../../src-shared/contract'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
 import { workerResourceLimits } from '../lib/limits'
-import { envMaxRuns, estimateExperimentSeconds, measuredSpeed, timeWarning, type TrainingSpeed } from './estimates'
+import type { Calibration } from '../runner/calibrate'
+import { calibrationKey, envMaxRuns, estimateExperimentSeconds, measuredSpeed, speedNote, timeWarning, type TrainingSpeed } from './estimates'
 import { catalog } from '../data/catalog'
 import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded, loadRawImages } from '../data/sources'
@@ -32,7 +33,17 @@ export interface LabServiceOptions {
   dataDir?: string
   workerUrl?: URL
   runner?: Partial<RunnerOptions>
+  /**
+   * Measure the machine's speed in a worker as the lab opens when it has measured nothing yet
+   * (no completed run, no calibration in the file), for the first estimates. The app and
+   * `fa-lab serve` turn it on; off by default, so that labs opened for other work (tests, tools)
+   * spend nothing on it.
+   */
+  calibrate?: boolean
 }
+
+/** The longest an estimate waits for the lab's first calibration before it assumes a speed. */
+const calibrationWaitMs = 10_000
 
 /** A failure caused by what the request named (a folder, a source) becomes a LabError, answered as bad input. */
 async function asInputError<T>(work: Promise<T>): Promise<T> {
@@ -63,10 +74,29 @@ export function createLabService(options: LabServiceOptions) {
 
   const maxRuns = options.maxRuns ?? envMaxRuns() ?? defaultMaxRuns
   const expandOptions = { maxRuns, limits: workerResourceLimits(runner.workerCount) }
-  let rate: { speed: TrainingSpeed; at: number } | null = null
-  /** This lab's measured training speed, refreshed at most once a minute. */
-  function measuredRate(): TrainingSpeed {
-    if (!rate || performance.now() - rate.at > 60_000) rate = { speed: measuredSpeed(store.listRuns({ status: ['completed'] }).slice(-50)), at: performance.now() }
+  let rate: { speed: TrainingSpeed; at: number; backend?: string } | null = null
+  // a finished run is a new measurement
+  runner.onRunFinished(() => (rate = null))
+  let calibration = store.setting(calibrationKey) as Calibration | null
+  // A lab that has measured nothing is calibrated once as it opens, in a worker (about 0.3 s of
+  // steps once the worker has loaded), and the result kept in the lab file.
+  const calibrating: Promise<void> | null =
+    options.calibrate && !calibration && measuredSpeed(store.listRuns({ status: ['completed'] })).source === 'assumed'
+      ? runner.calibrate().then((result) => {
+          if (!result) return
+          calibration = result
+          store.saveSetting(calibrationKey, result)
+          rate = null
+        })
+      : null
+  /**
+   * This lab's training speed on `backend` (default: the newest run's), refreshed at most once a
+   * minute and after every finished run; while the first calibration is under way, an estimate
+   * waits for it at most `calibrationWaitMs`.
+   */
+  async function measuredRate(backend?: string): Promise<TrainingSpeed> {
+    if (!calibration && calibrating) await Promise.race([calibrating, new Promise((resolve) => setTimeout(resolve, calibrationWaitMs).unref())])
+    if (!rate || rate.backend !== backend || performance.now() - rate.at > 60_000) rate = { speed: measuredSpeed(store.listRuns({ status: ['completed'] }), calibration, backend), at: performance.now(), backend }
     return rate.speed
   }
 
@@ -81,15 +111,17 @@ export function createLabService(options: LabServiceOptions) {
 
     listPresets: () => listPresets(),
 
-    validateExperiment(experiment): ValidationResult {
+    async validateExperiment(experiment): Promise<ValidationResult> {
       const runCount = countRuns(experiment) ?? 0
       try {
         const { runs } = expandExperiment(experiment, expandOptions)
         const configs = runs.map((r) => r.config)
-        const speed = measuredRate()
+        // runs forced onto one backend are estimated at that backend's measured speed
+        const forced = configs[0]?.backend && configs[0].backend !== 'auto' && configs.every((c) => c.backend === configs[0].backend) ? configs[0].backend : undefined
+        const speed = await measuredRate(forced)
         const warning = timeWarning(configs, runner.workerCount, speed)
         const estimatedSeconds = estimateExperimentSeconds(configs, runner.workerCount, speed).total
-        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, warnings: warning ? [warning] : [], runNames: runs.slice(0, previewRuns).map((r) => r.name) }
+        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, estimateBasis: speedNote(speed), warnings: warning ? [warning] : [], runNames: runs.slice(0, previewRuns).map((r) => r.name) }
       } catch (error) {
         if (error instanceof ConfigError) return { ok: false, runCount, issues: error.issues, omitted: error.omitted, maxRuns }
         throw error

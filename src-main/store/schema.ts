@@ -93,6 +93,8 @@ export const migrations: string[] = [
   `ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
    ALTER TABLE runs ADD COLUMN owner_host TEXT;
    ALTER TABLE runs ADD COLUMN lease_until_ms INTEGER;`,
+  // 6: lab-wide settings and measurements by key (the speed calibration), as JSON
+  `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);`,
 ]
 
 export const schemaVersion = migrations.length

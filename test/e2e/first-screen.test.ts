@@ -81,6 +81,8 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     expect(await card.textContent()).toMatch(/Source: this lab/)
     await expect.poll(() => page.locator('[data-preset-card="song2021-width"]').textContent()).toMatch(/Song, Xu & Lafferty.*quick\s*\d+ runs.*full/s)
     expect(await page.getByText('None yet: run a preset, or make a new experiment.').count()).toBe(1)
+    // before any run, the times come from the calibration the lab measured as it opened
+    await expect.poll(() => page.getByTestId('estimate-basis').textContent(), { timeout: 15_000 }).toMatch(/^Times here are estimated from a 0\.\d s calibration\.$/)
     await page.screenshot({ path: join(shots, 'first-screen.png') })
 
     await card.locator('[data-run-preset="smoke:quick"]').click()
@@ -154,6 +156,7 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     await expect.poll(() => page.getByTestId('start').isDisabled()).toBe(false)
     expect(await page.getByTestId('start').textContent()).toMatch(/Start 6 runs/)
     expect(await page.getByTestId('estimate').textContent()).toMatch(/^about \d+ (s|min)$/)
+    expect(await page.getByTestId('estimate-basis').textContent()).toMatch(/^\(from (a \d\.\d s calibration|\d+ runs? on this machine)\)$/)
     // the Start bar stays in view however long the form is
     const bar = await page.getByTestId('start-bar').boundingBox()
     expect(bar!.y + bar!.height).toBeLessThanOrEqual(900)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseRunConfig } from '../../src-shared/config'
 import { createLabService } from '../../src-main/services/lab'
-import { estimateExperimentSeconds, fallbackFlopsPerSecond, measuredSpeed, timeWarning } from '../../src-main/services/estimates'
+import { calibrationKey, estimateExperimentSeconds, fallbackFlopsPerSecond, measuredSpeed, recentRuns, speedNote, timeWarning } from '../../src-main/services/estimates'
 import type { RunRecord } from '../../src-main/store/store'
 
 const base = { seed: 1, data: { kind: 'synthetic', n: 1000, inputDim: 500 }, model: { kind: 'two-layer', hidden: 1000 }, rule: 'fa', optimizer: { learningRate: 0.01 }, steps: 100, evalEvery: 100 }
@@ -13,24 +13,24 @@ describe('estimated time (defect 4: warn when long)', () => {
   it('warns above an hour, from steps × the step cost at the measured speed', () => {
     const config = parseRunConfig(base)
     // 6 · 1000 samples · (500·1000 + 1000·1) weights ≈ 3.0 GFLOP per step
-    expect(timeWarning([config], 1, { flopsPerSecond: 1e9, measured: true })).toBeNull() // 100 steps ≈ 5 min
+    expect(timeWarning([config], 1, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })).toBeNull() // 100 steps ≈ 5 min
     const long = parseRunConfig({ ...base, steps: 100_000 })
-    expect(timeWarning([long], 1, { flopsPerSecond: 1e9, measured: true })).toMatch(/^estimated time about 3 days on 1 worker \(longest run 3 days, at 1\.00 GFLOP\/s, this lab's measured speed\)$/)
-    expect(timeWarning([long, long], 2, { flopsPerSecond: 1e12, measured: false })).toBeNull()
+    expect(timeWarning([long], 1, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })).toMatch(/^estimated time about 3 days on 1 worker \(longest run 3 days, at 1\.00 GFLOP\/s, from 3 runs on this machine\)$/)
+    expect(timeWarning([long, long], 2, { flopsPerSecond: 1e12, measured: false, source: 'assumed' as const })).toBeNull()
   })
 
   it('estimates the whole experiment for the form: the runs shared out over the workers', () => {
     const config = parseRunConfig(base)
-    const one = estimateExperimentSeconds([config], 1, { flopsPerSecond: 1e9, measured: true })
+    const one = estimateExperimentSeconds([config], 1, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })
     expect(one.total).toBeGreaterThan(200)
     expect(one.total).toBeLessThan(400)
-    const four = estimateExperimentSeconds([config, config, config, config], 2, { flopsPerSecond: 1e9, measured: true })
+    const four = estimateExperimentSeconds([config, config, config, config], 2, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })
     expect(four.total).toBeCloseTo(2 * one.total)
     expect(four.longest).toBeCloseTo(one.total)
   })
 
   it('measures the speed from completed runs, falling back before there is one', () => {
-    expect(measuredSpeed([])).toEqual({ flopsPerSecond: fallbackFlopsPerSecond, measured: false })
+    expect(measuredSpeed([])).toEqual({ flopsPerSecond: fallbackFlopsPerSecond, measured: false, source: 'assumed' })
     const run = { status: 'completed', durationMs: 10_000, stepsDone: 100, config: parseRunConfig(base), configError: null } as unknown as RunRecord
     expect(measuredSpeed([run]).flopsPerSecond).toBeCloseTo((6 * 1000 * 501_000 * 100) / 10, -3)
   })
@@ -41,8 +41,65 @@ describe('estimated time (defect 4: warn when long)', () => {
     expect(await lab.service.validateExperiment({ name: 'big', base, grid: { seed: [1, 2, 3, 4, 5, 6] } })).toMatchObject({ ok: false, runCount: 6, maxRuns: 5 })
     const slow = await lab.service.validateExperiment({ name: 'slow', base: { ...base, steps: 1e7, evalEvery: 1e5 }, grid: {} })
     expect(slow).toMatchObject({ ok: true, runCount: 1 })
-    expect(slow.warnings?.[0]).toMatch(/^estimated time about .* assumed until this lab has finished a run\)$/)
+    expect(slow.warnings?.[0]).toMatch(/^estimated time about .* assumed until this lab has measured its speed\)$/)
     expect(slow.estimatedSeconds).toBeGreaterThan(3600)
+    await lab.close()
+  })
+
+  it('takes the median speed of the recent runs on the backend in use, and says so', () => {
+    const config = parseRunConfig(base)
+    const flops = 6 * 1000 * 501_000 * 100 // one run's work
+    const run = (backend: string, seconds: number) => ({ status: 'completed', durationMs: seconds * 1000, stepsDone: 100, backend, config, configError: null }) as unknown as RunRecord
+    // blas runs at flops/10, flops/20 (a run slowed by a busy machine) and flops/12 per second; wasm far slower
+    const runs = [run('blas', 10), run('wasm', 100), run('blas', 20), run('blas', 12)]
+    const speed = measuredSpeed(runs)
+    expect(speed).toMatchObject({ source: 'runs', runs: 3, backend: 'blas' })
+    expect(speed.flopsPerSecond).toBeCloseTo(flops / 12, 0)
+    expect(speedNote(speed)).toBe('from 3 runs on this machine')
+    expect(measuredSpeed(runs, null, 'wasm')).toMatchObject({ flopsPerSecond: flops / 100, runs: 1 })
+    expect(speedNote(measuredSpeed(runs, null, 'wasm'))).toBe('from 1 run on this machine')
+    // only the newest runs count
+    const many = [...Array.from({ length: 30 }, () => run('blas', 50)), ...Array.from({ length: recentRuns }, () => run('blas', 10))]
+    expect(measuredSpeed(many).flopsPerSecond).toBeCloseTo(flops / 10, 0)
+    // before any run: the calibration, then the assumption
+    const calibration = { flopsPerSecond: 3e10, seconds: 0.31, steps: 9, backend: 'blas', measuredAt: '' }
+    expect(speedNote(measuredSpeed([], calibration))).toBe('from a 0.3 s calibration')
+    expect(measuredSpeed([], calibration).flopsPerSecond).toBe(3e10)
+  })
+
+  it('a new lab calibrates once in a worker (kept in the file), and after a real run estimates the same config within a factor of 2 of its time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-lab-calibration-'))
+    const labPath = join(dir, 'lab.sqlite')
+    // an MNIST-shaped run of a few seconds
+    const small = { seed: 1, data: { kind: 'synthetic', n: 1000, inputDim: 784, teacher: 'linear' }, model: { kind: 'two-layer', hidden: 300, outputs: 10 }, rule: 'fa', optimizer: { learningRate: 0.01, batchSize: 200 }, steps: 1500, evalEvery: 250, theory: { enabled: false } }
+    const experiment = { name: 'small', base: small, grid: {} }
+    let lab = createLabService({ labPath, mode: 'browser', workers: 1, dataDir: dir, calibrate: true })
+    const t0 = performance.now()
+    const calibrated = await lab.service.validateExperiment(experiment)
+    const waited = performance.now() - t0
+    expect(calibrated.estimateBasis).toMatch(/^from a 0\.[1-9] s calibration$/)
+    const stored = lab.store.setting(calibrationKey) as { seconds: number; flopsPerSecond: number; backend: string; measuredAt: string }
+    expect(stored.seconds).toBeLessThan(1)
+    const mnist = (await lab.service.listPresets(undefined as never)).find((p) => p.name === 'song2021-mnist:quick')!
+    const mnistEstimate = await lab.service.validateExperiment(mnist.experiment as never)
+    console.log(`calibration: ${(stored.flopsPerSecond / 1e9).toFixed(1)} GFLOP/s on ${stored.backend} in ${stored.seconds.toFixed(2)} s of steps (${waited.toFixed(0)} ms with the worker's start); song2021-mnist quick estimated ${mnistEstimate.estimatedSeconds!.toFixed(0)} s on 1 worker`)
+    await lab.close()
+
+    // reopened: the calibration is read from the file, not measured again
+    lab = createLabService({ labPath, mode: 'browser', workers: 1, dataDir: dir, calibrate: true })
+    expect((await lab.service.validateExperiment(experiment)).estimateBasis).toBe(calibrated.estimateBasis)
+    expect(lab.store.setting(calibrationKey)).toEqual(stored)
+
+    const finished = new Promise<void>((resolve) => lab.on('runFinished', () => resolve()))
+    const start = performance.now()
+    lab.service.startExperiment(experiment)
+    await finished
+    const measured = (performance.now() - start) / 1000
+    const after = await lab.service.validateExperiment(experiment)
+    expect(after.estimateBasis).toBe('from 1 run on this machine')
+    console.log(`a real run took ${measured.toFixed(1)} s (start-up included); estimated ${calibrated.estimatedSeconds!.toFixed(1)} s from the calibration, ${after.estimatedSeconds!.toFixed(1)} s after it`)
+    expect(after.estimatedSeconds! / measured).toBeGreaterThan(0.5)
+    expect(after.estimatedSeconds! / measured).toBeLessThan(2)
     await lab.close()
   })
 })
