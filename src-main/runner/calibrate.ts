@@ -18,6 +18,8 @@ export interface Calibration {
   steps: number
   backend: string
   measuredAt: string
+  /** Workers that calibrated side by side (the pool's size), when measured by the runner. */
+  workers?: number
 }
 
 /** Timed steps stop before the next one would pass this budget (after one warm-up step; at least two are timed). */

@@ -18,7 +18,7 @@ export type ToWorker =
     }
   | { type: 'cancel'; runId: number }
   /** Measure this machine's training speed (runner/calibrate.ts); answered with `calibrated`. */
-  | { type: 'calibrate' }
+  | { type: 'calibrate'; blasThreads?: number }
 
 export type FromWorker =
   | { type: 'ready' }

@@ -317,22 +317,29 @@ export function createRunner(options: RunnerOptions) {
     },
 
     /**
-     * Measures this machine's training speed in a worker of its own (runner/calibrate.ts: about
-     * 0.3 s of steps, after the worker and backend load), never on this thread; null when it failed.
+     * Measures this machine's training speed per worker as this pool would train: one calibration
+     * (runner/calibrate.ts, about 0.3 s of steps) in each of `workerCount` fresh workers at once,
+     * with the pool's BLAS threads, never on this thread. The median worker's speed, or null when
+     * every one failed.
      */
-    calibrate(): Promise<Calibration | null> {
-      return new Promise((resolve) => {
-        const slot = spawnSlot(workerUrl, options.memoryLimitMb, {
-          message: (message) => {
-            if (message.type !== 'calibrated') return
-            resolve(message.calibration)
-            void slot.worker.terminate()
-          },
-          error: () => resolve(null),
-          exit: () => resolve(null),
+    async calibrate(): Promise<Calibration | null> {
+      const one = () =>
+        new Promise<Calibration | null>((resolve) => {
+          const slot = spawnSlot(workerUrl, options.memoryLimitMb, {
+            message: (message) => {
+              if (message.type !== 'calibrated') return
+              resolve(message.calibration)
+              void slot.worker.terminate()
+            },
+            error: () => resolve(null),
+            exit: () => resolve(null),
+          })
+          void slot.ready.then(() => slot.worker.postMessage({ type: 'calibrate', blasThreads } satisfies ToWorker))
         })
-        void slot.ready.then(() => slot.worker.postMessage({ type: 'calibrate' } satisfies ToWorker))
-      })
+      const results = (await Promise.all(Array.from({ length: workerCount }, one))).filter((c): c is Calibration => c !== null)
+      if (results.length === 0) return null
+      results.sort((a, b) => a.flopsPerSecond - b.flopsPerSecond)
+      return { ...results[Math.floor((results.length - 1) / 2)], seconds: Math.max(...results.map((c) => c.seconds)), workers: workerCount }
     },
 
     /** What this runner's workers are doing with each run it holds: waiting for a worker, loading on one, or training. */

@@ -44,11 +44,12 @@ async function start({ runId, config, dataDir, blasThreads, checkpoint, resume }
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') cancelled.add(message.runId)
-  else if (message.type === 'calibrate')
+  else if (message.type === 'calibrate') {
+    if (message.blasThreads) setBlasThreads(message.blasThreads)
     void calibrate().then(
       (calibration) => send({ type: 'calibrated', calibration }),
       (error) => send({ type: 'calibrated', calibration: null, message: error instanceof Error ? error.message : String(error) }),
     )
-  else void start(message)
+  } else void start(message)
 })
 send({ type: 'ready' })
