@@ -79,6 +79,8 @@ export function createRunner(options: RunnerOptions) {
   const progressListeners = new Set<Listener<RunProgress>>()
   const finishedListeners = new Set<Listener<RunFinished>>()
   const batch = createProgressEstimator(workerCount)
+  /** Workers measuring the speed (calibrate), stopped on close. */
+  const calibrating = new Set<Slot>()
   let idleWaiters: (() => void)[] = []
   let closed = false
 
@@ -323,21 +325,24 @@ export function createRunner(options: RunnerOptions) {
      * every one failed.
      */
     async calibrate(): Promise<Calibration | null> {
+      if (closed) return null
       const one = () =>
         new Promise<Calibration | null>((resolve) => {
           const slot = spawnSlot(workerUrl, options.memoryLimitMb, {
             message: (message) => {
               if (message.type !== 'calibrated') return
               resolve(message.calibration)
+              calibrating.delete(slot)
               void slot.worker.terminate()
             },
             error: () => resolve(null),
             exit: () => resolve(null),
           })
+          calibrating.add(slot)
           void slot.ready.then(() => slot.worker.postMessage({ type: 'calibrate', blasThreads } satisfies ToWorker))
         })
       const results = (await Promise.all(Array.from({ length: workerCount }, one))).filter((c): c is Calibration => c !== null)
-      if (results.length === 0) return null
+      if (results.length === 0 || closed) return null
       results.sort((a, b) => a.flopsPerSecond - b.flopsPerSecond)
       return { ...results[Math.floor((results.length - 1) / 2)], seconds: Math.max(...results.map((c) => c.seconds)), workers: workerCount }
     },
@@ -363,7 +368,8 @@ export function createRunner(options: RunnerOptions) {
       flushAll()
       // Runs left unfinished lose their owner, so the next open of the lab marks them interrupted.
       store.releaseRuns([...active.keys(), ...queue])
-      await Promise.all(slots.map((s) => s.worker.terminate()))
+      await Promise.all([...slots, ...calibrating].map((s) => s.worker.terminate()))
+      calibrating.clear()
       slots.length = 0
     },
   }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { parseRunConfig } from '../../src-shared/config'
 import { createLabService } from '../../src-main/services/lab'
 import { calibrationKey, estimateExperimentSeconds, fallbackFlopsPerSecond, measuredSpeed, recentRuns, speedNote, timeWarning } from '../../src-main/services/estimates'
-import type { RunRecord } from '../../src-main/store/store'
+import { openStore, type RunRecord } from '../../src-main/store/store'
 
 const base = { seed: 1, data: { kind: 'synthetic', n: 1000, inputDim: 500 }, model: { kind: 'two-layer', hidden: 1000 }, rule: 'fa', optimizer: { learningRate: 0.01 }, steps: 100, evalEvery: 100 }
 
@@ -101,5 +101,17 @@ describe('estimated time (defect 4: warn when long)', () => {
     expect(after.estimatedSeconds! / measured).toBeGreaterThan(0.5)
     expect(after.estimatedSeconds! / measured).toBeLessThan(2)
     await lab.close()
+  })
+
+  it('a lab closed while it calibrates stops the calibration and stores nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-lab-calibration-closed-'))
+    const labPath = join(dir, 'lab.sqlite')
+    const lab = createLabService({ labPath, mode: 'browser', workers: 2, dataDir: dir, calibrate: true })
+    await lab.close()
+    // longer than a calibration takes here: a worker left running would now write to the closed file
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const store = openStore(labPath)
+    expect(store.setting(calibrationKey)).toBeNull()
+    store.close()
   })
 })
