@@ -587,37 +587,63 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
   const rows: (string | number)[][] = []
   const axisText = { fontFamily: family, fontSize: f, lineHeight: lineH, color: '#000' }
 
-  panels.forEach((panel, index) => {
+  // the x title may gain ` (×10⁻⁴)`: wrap it with room for that
+  const factorNote = (scale: AxisScale) => (scale.factor ? ` (×10${sup(scale.factor)})` : '')
+  const xNameLineCount = wrap(`${xTitle} (×10⁻⁰)`, cellW * 0.9, f, family).length
+  const bottomMargin = labelMargin + lineH + f * 0.3 + xNameLineCount * lineH
+  /**
+   * The layout in passes over all panels, so that panels sharing an axis share its ticks (fitted
+   * to the shortest of them) and the panels of a row reserve the same left margin (the widest
+   * y-label block), hence equal plot widths.
+   */
+  const cells = panels.map((panel, index) => {
     const col = index % columns
-    const rowIndex = Math.floor(index / columns)
+    const row = Math.floor(index / columns)
     const cellLeft = pad + col * (cellW + hGap)
-    const cellTop = y + rowIndex * (cellH + vGap)
+    const cellTop = y + row * (cellH + vGap)
     const titleLines = panel.title ? wrap(panel.title, cellW, f, family) : []
     const top = cellTop + titleLines.length * lineH + (titleLines.length ? f * 0.3 : 0) + f * 0.6
-    // the x title may gain ` (×10⁻⁴)`: wrap it with room for that
-    const factorNote = (scale: AxisScale) => (scale.factor ? ` (×10${sup(scale.factor)})` : '')
-    const xNameLineCount = wrap(`${xTitle} (×10⁻⁰)`, cellW * 0.9, f, family).length
-    const bottomMargin = labelMargin + lineH + f * 0.3 + xNameLineCount * lineH
     const plotH = Math.max(f * 2, cellTop + cellH - bottomMargin - top)
+    return { row, cellLeft, titleLines, top, plotH, ...manualRanges(spec, panel.key) }
+  })
+  const yScales = panels.map((panel, index) => {
     const pinned = spec.pinCosine && isCosine(panel.measure) && !spec.logY
     const [ylo, yhi] = spec.sharedY ? sharedYExtent : yExtentOf(panel)
-    const { xRange, yRange } = manualRanges(spec, panel.key)
-    const yScale = fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, spec.logY, yRange, plotH, false, f, family)
-    const yNameLines = wrap(yTitleOf(panel, plotH - textWidth(factorNote(yScale), f, family)) + factorNote(yScale), plotH, f, family)
-    const yLabels = tickValues(yScale).map((v) => tickLabel(v, yScale))
-    const yTickW = Math.max(...yLabels.map((l) => textWidth(l, f, family)))
-    const yNameGap = labelMargin + yTickW + f * 0.4
-    const left = cellLeft + yNameGap + yNameLines.length * lineH
-    const [xlo, xhi] = spec.sharedX ? sharedXExtent : xExtentOf(panel)
-    let right = f * 0.5
-    let xScale = fitTicks(xlo, xhi, spec.logX, xRange, cellLeft + cellW - right - left, true, f, family)
-    for (let pass = 0; pass < 2; pass++) {
-      const lastLabel = tickLabel(tickValues(xScale).at(-1) ?? xScale.max, xScale)
-      right = Math.max(f * 0.5, textWidth(lastLabel, f, family) / 2 + f * 0.2)
-      xScale = fitTicks(xlo, xhi, spec.logX, xRange, cellLeft + cellW - right - left, true, f, family)
-    }
+    const length = spec.sharedY ? Math.min(...cells.map((c) => c.plotH)) : cells[index].plotH
+    return fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, spec.logY, cells[index].yRange, length, false, f, family)
+  })
+  const yBlocks = panels.map((panel, index) => {
+    const yScale = yScales[index]
+    const { plotH } = cells[index]
+    const nameLines = wrap(yTitleOf(panel, plotH - textWidth(factorNote(yScale), f, family)) + factorNote(yScale), plotH, f, family)
+    const tickW = Math.max(...tickValues(yScale).map((v) => textWidth(tickLabel(v, yScale), f, family)))
+    const nameGap = labelMargin + tickW + f * 0.4
+    return { nameLines, nameGap, width: nameGap + nameLines.length * lineH }
+  })
+  const rowLeftMargin = (row: number) => Math.max(...yBlocks.filter((_, i) => cells[i].row === row).map((b) => b.width))
+  /** The room for the plot and its last x label, from the row's left margin to the cell's right edge. */
+  const room = cells.map((c) => cellW - rowLeftMargin(c.row))
+  const fitX = (index: number, rights: number[]) => {
+    const [xlo, xhi] = spec.sharedX ? sharedXExtent : xExtentOf(panels[index])
+    const length = spec.sharedX ? Math.min(...room.map((r, i) => r - rights[i])) : room[index] - rights[index]
+    return fitTicks(xlo, xhi, spec.logX, cells[index].xRange, length, true, f, family)
+  }
+  let rights = panels.map(() => f * 0.5)
+  let xScales = panels.map((_, index) => fitX(index, rights))
+  for (let pass = 0; pass < 2; pass++) {
+    rights = xScales.map((scale) => Math.max(f * 0.5, textWidth(tickLabel(tickValues(scale).at(-1) ?? scale.max, scale), f, family) / 2 + f * 0.2))
+    xScales = panels.map((_, index) => fitX(index, rights))
+  }
+
+  panels.forEach((panel, index) => {
+    const { cellLeft, titleLines, top, plotH, row } = cells[index]
+    const yScale = yScales[index]
+    const xScale = xScales[index]
+    const { nameLines: yNameLines, nameGap: yNameGap } = yBlocks[index]
+    const left = cellLeft + rowLeftMargin(row)
+    const cellTop = y + row * (cellH + vGap)
     const xNameLines = wrap(xTitle + factorNote(xScale), cellW * 0.9, f, family)
-    const plotW = Math.max(f * 2, cellLeft + cellW - right - left)
+    const plotW = Math.max(f * 2, cellLeft + cellW - rights[index] - left)
     if (titleLines.length) graphics.push({ type: 'text', x: left + plotW / 2, y: cellTop, silent: true, style: { ...textStyle(f), text: titleLines.join('\n'), align: 'center', verticalAlign: 'top' } })
 
     grids.push({ left, top, width: plotW, height: plotH, containLabel: false })

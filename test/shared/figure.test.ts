@@ -88,6 +88,27 @@ describe('figure builder', () => {
     ])
   })
 
+  it('panels on a shared axis draw the same ticks though their y labels differ in width, and a row’s plots are equally wide', () => {
+    // Fig. 3 at single-column size: the left panel's long y title and negative labels leave it less room
+    const steps = (values: (s: number) => number) => [0, 0.1, 0.3].map((lambda, i) => series(i + 1, { regularization: { outputL2: lambda } }, (s) => values(s) * (1 + lambda), 401))
+    const runs = { signalAlignment: steps((s) => -0.1 + s / 12000), testAccuracy: steps((s) => 0.15 + s / 5500) }
+    const tickValuesOf = (option: unknown, dim: 'xAxis' | 'yAxis') => (option as Record<string, { axisTick: { customValues: number[] } }[]>)[dim].map((a) => a.axisTick.customValues)
+    const figureOf = (input: Partial<FigureSpecInput>) =>
+      buildFigure(FigureSpec.parse({ runIds: [1, 2, 3], measures: ['signalAlignment', 'testAccuracy'], groupBy: ['regularization.outputL2'], size: { width: 3.25, height: 2.4, unit: 'in' }, fontSize: 8, ...input }), runs).option
+    const [left, right] = tickValuesOf(figureOf({}), 'xAxis')
+    expect(left.length).toBeGreaterThanOrEqual(2)
+    expect(right).toEqual(left)
+    const grids = figureOf({}).grid as { left: number; width: number }[]
+    expect(grids[0].width).toBeCloseTo(grids[1].width, 6)
+    // zoomed on x: still one tick set
+    const [zl, zr] = tickValuesOf(figureOf({ xRange: { min: 30, max: 110 } }), 'xAxis')
+    expect(zr).toEqual(zl)
+    // y shared: one tick set too; not shared, each panel its own
+    const [yl, yr] = tickValuesOf(figureOf({ sharedY: true }), 'yAxis')
+    expect(yr).toEqual(yl)
+    expect(tickValuesOf(figureOf({}), 'yAxis')[0]).not.toEqual(tickValuesOf(figureOf({}), 'yAxis')[1])
+  })
+
   it('splits one measure into panels by a field', () => {
     const figure = build({ splitBy: 'regularization.outputL2' })
     expect(figure.panels.map((p) => p.title)).toEqual(['λ = 0', 'λ = 0.2'])
