@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fa-lab-resume-'))
 const env = { ...process.env, FA_LAB_HOME: dir }
 const fa = (...args: string[]) => exec(process.execPath, [cli, ...args], { env }).catch((e: { code: number; stdout: string; stderr: string }) => e)
 
-const steps = 1200
+const steps = 2400
 const experiment = {
   name: 'resumable',
   base: {
@@ -21,7 +21,7 @@ const experiment = {
     data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'two-layer', teacherWidth: 400 },
     model: { kind: 'two-layer', hidden: 800, activation: 'relu', outputs: 1 },
     rule: 'fa',
-    optimizer: { learningRate: 0.01, batchSize: 10, momentum: 0.3 },
+    optimizer: { learningRate: 0.01, batchSize: 50, momentum: 0.3 },
     regularization: { outputL2: 0.05 },
     theory: { enabled: false },
     steps,
