@@ -26,7 +26,7 @@ function bar(fraction: number, width = 24): string {
 }
 
 function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '--'
+  if (ms === null || !Number.isFinite(ms)) return 'estimating…'
   const s = Math.round(ms / 1000)
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
 }
