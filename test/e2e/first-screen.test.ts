@@ -5,25 +5,22 @@
  * a preset over edits asks; a reload keeps the draft; a page without the token explains itself.
  * Screenshots land in test-output/screenshots/.
  */
-import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, serveLab, stopLab } from './harness'
+import { closeLabPage, openLabPage, type LabPage } from './harness'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')
 const home = mkdtempSync(join(tmpdir(), 'fa-lab-first-'))
-let server: ChildProcess
+let lab: LabPage | undefined
 let url = ''
 let origin = ''
 let browser: Browser
 let page: Page
 let clicks = 0
-/** Errors the page threw: none is expected anywhere in this file. */
-const pageErrors: Error[] = []
 
 async function runCount(): Promise<number> {
   const token = new URL(url).searchParams.get('token')
@@ -46,17 +43,12 @@ const chips = (axis: string) => page.locator(`[data-axis="${axis}"] .chip`).allT
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  ;({ server, url, origin } = await serveLab(home, { workers: 1, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } }))
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => pageErrors.push(error))
+  // no page error is expected anywhere in this file (closeLabPage checks)
+  lab = await openLabPage(home, { workers: 1, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } })
+  ;({ url, origin, browser, page } = lab)
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await stopLab(server)
-  expect(pageErrors.map(String)).toEqual([])
-})
+afterAll(() => closeLabPage(lab))
 
 describe("a new user's first minutes (Chromium, browser mode)", () => {
   it('a page without a valid token shows one screen explaining how to open the lab, nothing else', async () => {
@@ -253,7 +245,7 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
 
   it('the paper’s width preset opens as picked variants and linked fields, counted as main counts it', async () => {
     const width = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-    width.on('pageerror', (error) => pageErrors.push(error))
+    width.on('pageerror', (error) => lab!.pageErrors.push(error))
     await width.goto(url)
     await width.goto(`${origin}/#/experiments/new?preset=song2021-width:quick`)
     await expect.poll(() => width.locator('input[name="experiment-name"]').inputValue(), { timeout: 10_000 }).toBe('song2021-width (quick)')

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
 import { buildFigure, FigureSpec } from '../../src-shared/figure'
@@ -52,6 +52,31 @@ export function launchChromium(): Promise<Browser> {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   })
+}
+
+export interface LabPage extends ServedLab {
+  browser: Browser
+  /** A page at the 1,440 × 900 window the issues were seen in. */
+  page: Page
+  /** The page's uncaught errors; closeLabPage fails the file when there are any. */
+  pageErrors: Error[]
+}
+
+/** A served lab, Chromium and one page on it (not yet opened at the lab's URL). */
+export async function openLabPage(home: string, options: { workers: number; env?: Record<string, string> }): Promise<LabPage> {
+  const lab = await serveLab(home, options)
+  const browser = await launchChromium()
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  const pageErrors: Error[] = []
+  page.on('pageerror', (error) => pageErrors.push(error))
+  return { ...lab, browser, page, pageErrors }
+}
+
+/** Closes Chromium and stops the server; fails when the page threw an uncaught error. */
+export async function closeLabPage(lab: LabPage | undefined): Promise<void> {
+  await lab?.browser.close()
+  await stopLab(lab?.server)
+  expect(lab?.pageErrors.map(String) ?? []).toEqual([])
 }
 
 /** A client of the served lab's HTTP API with the session token of its URL; resolves to the result, throws the error. */

@@ -4,42 +4,35 @@
  * plain words; the run page and the experiments list rename in place too; the form previews the
  * runs of a sweep by the names its template gives them. Screenshot: form-run-names.png.
  */
-import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunSummary } from '../../src-shared/contract'
-import { labApi, launchChromium, serveLab, stopLab } from './harness'
+import { closeLabPage, labApi, openLabPage, type LabPage } from './harness'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')
 const home = mkdtempSync(join(tmpdir(), 'fa-lab-names-'))
-let server: ChildProcess
+let lab: LabPage | undefined
 let url = ''
 let origin = ''
 let browser: Browser
 let page: Page
 let api: ReturnType<typeof labApi>
-const pageErrors: Error[] = []
 
 const base = { seed: 1, rule: 'fa', steps: 20, evalEvery: 10, data: { kind: 'synthetic', n: 8, inputDim: 3 }, model: { kind: 'two-layer', hidden: 4 }, optimizer: { learningRate: 0.05 } }
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  ;({ server, url, origin } = await serveLab(home, { workers: 1, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } }))
+  // no page error is expected anywhere in this file (closeLabPage checks)
+  lab = await openLabPage(home, { workers: 1, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } })
+  ;({ url, origin, browser, page } = lab)
   api = labApi(url)
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => pageErrors.push(error))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await stopLab(server)
-  expect(pageErrors.map(String)).toEqual([])
-})
+afterAll(() => closeLabPage(lab))
 
 describe('names (Chromium, browser mode)', () => {
   it('a run renamed in the runs table is named so in the comparison legend', async () => {
