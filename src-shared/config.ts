@@ -257,7 +257,7 @@ export function theoryEnabled(config: Pick<RunConfig, 'theory' | 'data' | 'model
 
 export const RunConfig = z
   .strictObject({
-    name: z.string().optional().meta({ label: 'Run name', description: 'optional' }),
+    name: z.string().optional().meta({ label: 'Run name', description: 'optional; in a sweep, the start of each run’s generated name' }),
     seed: z.int().default(0).meta({ label: 'Seed', description: 'weights, feedback, data and shuffles derive from it' }),
     data: DataConfig,
     model: ModelConfig,
