@@ -67,7 +67,9 @@ export function measuredSpeed(runs: RunRecord[], calibration: Calibration | null
     const speed = runFlopsPerSecond(run)
     if (speed === null) continue
     const key = run.backend ?? ''
-    byBackend.set(key, [...(byBackend.get(key) ?? []), speed])
+    const speeds = byBackend.get(key)
+    if (speeds) speeds.push(speed)
+    else byBackend.set(key, [speed])
     newest = key
   }
   const chosen = backend ?? newest
