@@ -686,18 +686,22 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
         const lower = mean.lower.map((v) => (spec.logY ? Math.max(v, floor) : v))
         const upper = mean.upper
         const xs = mean.xs
+        // a band (curves) or error bars (sweeps): one custom series over [x, lower, upper]
+        const spread = {
+          name: `${name} (${bandNames[spec.band]})`,
+          type: 'custom' as const,
+          clip: true,
+          xAxisIndex: index,
+          yAxisIndex: index,
+          silent: true,
+          animation: false,
+          encode: { x: 0, y: [1, 2] },
+          data: xs.map((x, k) => [x, lower[k], upper[k]]),
+        }
         if (spec.kind === 'curves') {
           chartSeries.push({
+            ...spread,
             id: `band:${panel.key}:${line.group.key}`,
-            name: `${name} (${bandNames[spec.band]})`,
-            type: 'custom',
-            clip: true,
-            xAxisIndex: index,
-            yAxisIndex: index,
-            silent: true,
-            animation: false,
-            encode: { x: 0, y: [1, 2] },
-            data: xs.map((x, k) => [x, lower[k], upper[k]]),
             renderItem: ((params: { dataIndex: number; coordSys: { x: number; y: number; width: number; height: number } }, api: { coord(p: number[]): number[] }) => {
               if (params.dataIndex !== 0) return null
               const points = [...xs.map((x, k) => api.coord([x, upper[k]])), ...xs.map((x, k) => api.coord([x, lower[k]])).reverse()]
@@ -708,16 +712,8 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
           })
         } else {
           chartSeries.push({
+            ...spread,
             id: `bars:${panel.key}:${line.group.key}`,
-            name: `${name} (${bandNames[spec.band]})`,
-            type: 'custom',
-            clip: true,
-            xAxisIndex: index,
-            yAxisIndex: index,
-            silent: true,
-            animation: false,
-            encode: { x: 0, y: [1, 2] },
-            data: xs.map((x, k) => [x, lower[k], upper[k]]),
             renderItem: ((_params: unknown, api: { value(i: number): number; coord(p: number[]): number[] }) => {
               const low = api.coord([api.value(0), api.value(1)])
               const high = api.coord([api.value(0), api.value(2)])
