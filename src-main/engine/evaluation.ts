@@ -21,6 +21,8 @@ export interface Evaluator {
   /** The training loss at the current parameters (the `trainLoss` measure alone). */
   trainLoss(): number
   dispose(): void
+  /** The splits whose first-layer products run on sparse inputs (fused.ts, sparse-inputs.ts); none on the reference path. */
+  readonly sparseInputs?: readonly ('fit' | 'probe' | 'test')[]
 }
 
 export interface EvaluationSplits {

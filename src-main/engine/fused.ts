@@ -22,6 +22,7 @@ import type { EvaluationSplits, Evaluator, Metrics } from './evaluation'
 import type { Network } from './network'
 import { layerDecay, type OptimizerSettings } from './optimizer'
 import { directRules, type Rule } from './rules'
+import { sparseRowSlice, sparseRowsOf, transposeSparse, type SparseRows } from './sparse-inputs'
 import { tf } from './tf'
 
 const activationCode: Record<Activation, number> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 }
@@ -82,6 +83,16 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
   const act = activationCode[net.spec.activation]
   const signBuffers = layers.map((layer, l) => (l > 0 ? new Float32Array(layer.fanIn * layer.fanOut) : null))
   const workspaces = new Map<number, Workspace>()
+  let ones = new Float32Array(0)
+  const firstLayerBackground = new Float32Array(layers[0].fanOut)
+
+  /** out [n] = c · 1ᵀM for M [k, n]: the background's share of a product with sparse inputs; null where c = 0. */
+  function backgroundTerm(c: number, M: Float32Array, k: number, n: number, out: Float32Array): Float32Array | null {
+    if (c === 0) return null
+    if (ones.length < k) ones = new Float32Array(k).fill(1)
+    blas.sgemm(false, false, 1, n, k, ones.subarray(0, k), M, out, c, 0)
+    return out
+  }
 
   function workspace(rows: number): Workspace {
     let w = workspaces.get(rows)
@@ -99,13 +110,20 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
     return w
   }
 
-  /** h_{l+1} = ψ(s_l · h_l W_l + b_l), the output layer linear; returns the output [rows, outputs]. */
-  function forward(w: Workspace, x: Float32Array, rows: number): Float32Array {
+  /**
+   * h_{l+1} = ψ(s_l · h_l W_l + b_l), the output layer linear; returns the output [rows, outputs].
+   * With `sparse` (x as background + sparse rows, sparse-inputs.ts) the first product is the sparse one.
+   */
+  function forward(w: Workspace, x: Float32Array, rows: number, sparse: SparseRows | null = null): Float32Array {
     let h = x
     for (let l = 0; l < L; l++) {
       const layer = layers[l]
       const out = w.outputs[l]
-      blas.sgemm(false, false, rows, layer.fanOut, layer.fanIn, h, heap(layer.W), out, layer.scale, 0)
+      if (l === 0 && sparse) {
+        const W = heap(layer.W)
+        const add = backgroundTerm(sparse.background, W, layer.fanIn, layer.fanOut, firstLayerBackground)
+        blas.sparseProduct(sparse.offsets, sparse.indices, sparse.values, rows, layer.fanIn, layer.fanOut, W, out, layer.scale, add)
+      } else blas.sgemm(false, false, rows, layer.fanOut, layer.fanIn, h, heap(layer.W), out, layer.scale, 0)
       const kind = l < L - 1 ? act : 0
       if (kind !== 0 || layer.b) blas.activate(kind, out, layer.b ? heap(layer.b) : null, rows, layer.fanOut)
       h = out
@@ -157,7 +175,7 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
     blas.gate(act, signalToDelta, hiddenOutput, rows, cols)
   }
 
-  return { layers, L, inputDim, outputs, workspace, prepare, forward, feedbackOf, signal, gate }
+  return { layers, L, inputDim, outputs, workspace, prepare, forward, feedbackOf, signal, gate, backgroundTerm }
 }
 
 /**
@@ -252,7 +270,7 @@ function cosineOf([dot, aa, bb]: [number, number, number]): number | null {
  * with a handful of calls per layer instead of dozens of tf ops. Null where the fused path does
  * not apply. test/engine/fused.test.ts compares its curves with the reference evaluator's.
  */
-export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, splits: EvaluationSplits): Evaluator | null {
+export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, splits: EvaluationSplits, sparseInputs = true): Evaluator | null {
   const backend = fusedBackend()
   if (!backend) return null
   const { blas, heap } = backend
@@ -274,6 +292,16 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
   const rowCosines = new Float32Array(probeRows)
   const forwardMaps = layers.slice(0, L - 1).map((_, hidden) => new Float32Array(direct ? layers[hidden + 1].fanIn * outputs : layers[hidden + 1].fanIn * layers[hidden + 1].fanOut))
   const scratch = forwardMaps.map((m) => new Float32Array(m.length))
+  // Inputs that are mostly one value (normalised MNIST's background) as that value plus sparse
+  // rows, built once: the splits never change during a run. The first layer's products on them
+  // (the test set's forward pass, the probe's forward and weight gradients: most of an
+  // evaluation's arithmetic) then cost in proportion to the other entries.
+  const sparseOf = (s: EvaluationSplits['fit']) => (sparseInputs ? sparseRowsOf(heap(s.x), s.n, k.inputDim) : null)
+  const probeSparse = sparseOf(splits.probe)
+  const probeSparseT = probeSparse && transposeSparse(probeSparse)
+  const fitSparse = splits.fit === splits.probe ? probeSparse : sparseOf(splits.fit)
+  const testSparse = splits.test ? sparseOf(splits.test) : null
+  const gradientBackground = new Float32Array(layers[0].fanOut)
 
   /** W_{h+1}, or for the direct rules W_{h+1}⋯W_L, into forwardMaps[h]. */
   function effectiveForward(hidden: number): Float32Array {
@@ -293,7 +321,7 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
   }
   const initialForward = forwardMaps.map((_, hidden) => Float32Array.from(effectiveForward(hidden)))
 
-  function splitLossAndAccuracy(s: EvaluationSplits['fit'], labels: Float32Array | null): { loss: number; accuracy: number | null } {
+  function splitLossAndAccuracy(s: EvaluationSplits['fit'], labels: Float32Array | null, sparse: SparseRows | null): { loss: number; accuracy: number | null } {
     const x = heap(s.x)
     const targets = heap(s.targets)
     let lossSum = 0
@@ -301,7 +329,7 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
     for (let start = 0; start < s.n; start += chunk) {
       const size = Math.min(chunk, s.n - start)
       const w = k.workspace(size)
-      const output = k.forward(w, x.subarray(start * k.inputDim, (start + size) * k.inputDim), size)
+      const output = k.forward(w, x.subarray(start * k.inputDim, (start + size) * k.inputDim), size, sparse && sparseRowSlice(sparse, start, size))
       lossSum += size * blas.lossError(lossCode[loss], output, targets.subarray(start * outputs, (start + size) * outputs), size, outputs, w.error)
       if (labels) correct += blas.rowArgmaxHits(output, labels.subarray(start, start + size), size, outputs)
     }
@@ -314,7 +342,11 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
     for (let l = L - 1; l >= 0; l--) {
       const layer = layers[l]
       const input = l === 0 ? x : w.outputs[l - 1]
-      blas.sgemm(true, false, layer.fanIn, layer.fanOut, probeRows, input, delta, gradients[l], layer.scale, 0)
+      if (l === 0 && probeSparseT) {
+        // xᵀδ = Sᵀδ + c·1·(1ᵀδ)
+        const add = k.backgroundTerm(probeSparseT.background, delta, probeRows, layer.fanOut, gradientBackground)
+        blas.sparseProduct(probeSparseT.offsets, probeSparseT.indices, probeSparseT.values, layer.fanIn, probeRows, layer.fanOut, delta, gradients[l], layer.scale, add)
+      } else blas.sgemm(true, false, layer.fanIn, layer.fanOut, probeRows, input, delta, gradients[l], layer.scale, 0)
       if (l === 0) break
       k.signal(kind, l, delta, w.error, targets, probeRows, signals[l])
       deltas[l].set(signals[l])
@@ -336,7 +368,7 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
     const w = k.workspace(probeRows)
     const x = heap(splits.probe.x)
     const targets = heap(splits.probe.targets)
-    k.forward(w, x, probeRows)
+    k.forward(w, x, probeRows, probeSparse)
     const probeLoss = blas.lossError(lossCode[loss], w.outputs[L - 1], targets, probeRows, outputs, w.error)
     const fitIsProbe = splits.fit === splits.probe && probeRows <= chunk
     const probeHits = fitIsProbe && fitLabels ? blas.rowArgmaxHits(w.outputs[L - 1], fitLabels, probeRows, outputs) : 0
@@ -371,11 +403,11 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
       later.push(['norm.W', Math.sqrt(blas.dotNorms(W, W)[1]), l + 1])
     }
 
-    const trainFit = fitIsProbe ? { loss: probeLoss, accuracy: fitLabels ? probeHits / probeRows : null } : splitLossAndAccuracy(splits.fit, fitLabels)
+    const trainFit = fitIsProbe ? { loss: probeLoss, accuracy: fitLabels ? probeHits / probeRows : null } : splitLossAndAccuracy(splits.fit, fitLabels, fitSparse)
     put('trainLoss', trainFit.loss)
     put('trainAccuracy', trainFit.accuracy)
     if (splits.test) {
-      const testFit = splitLossAndAccuracy(splits.test, testLabels)
+      const testFit = splitLossAndAccuracy(splits.test, testLabels, testSparse)
       put('testLoss', testFit.loss)
       put('testAccuracy', testFit.accuracy)
     }
@@ -385,7 +417,16 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
 
   return {
     evaluate,
-    trainLoss: () => splitLossAndAccuracy(splits.fit, fitLabels).loss,
+    trainLoss: () => splitLossAndAccuracy(splits.fit, fitLabels, fitSparse).loss,
     dispose() {},
+    sparseInputs: (
+      [
+        ['fit', fitSparse],
+        ['probe', probeSparse],
+        ['test', testSparse],
+      ] as const
+    )
+      .filter(([, sparse]) => sparse !== null)
+      .map(([name]) => name),
   }
 }

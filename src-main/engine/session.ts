@@ -44,6 +44,8 @@ export interface TrainingSession {
   rule: Rule
   /** How steps are computed: the fused step of the blas backend, or the reference path of tf ops. */
   path: 'fused' | 'reference'
+  /** The evaluation splits whose first-layer products run on sparse inputs (normalised digits' background; fused path only). */
+  sparseInputs: readonly ('fit' | 'probe' | 'test')[]
   /** One parameter update on the next batch; returns the batch loss at the parameters before it. */
   step(): number
   /** Every measure at the current parameters, with λ_t as `outputL2`. */
@@ -67,6 +69,11 @@ export interface SessionOptions {
    * false keeps the reference path of tf ops, which the fused path is tested against.
    */
   fused?: boolean
+  /**
+   * On the fused path, evaluate inputs that are mostly one value (normalised digits) with sparse
+   * first-layer products (engine/sparse-inputs.ts); false keeps the dense products, for comparison.
+   */
+  sparseInputs?: boolean
   /** Continue from a checkpoint's state instead of step 0 (the run's seed still gives the initial weights the measures compare with). */
   resume?: SessionState
 }
@@ -85,7 +92,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   const batchSize = fullBatch ? train.n : config.optimizer.batchSize
   const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
   const splits = { fit: fullBatch ? train : probe, probe, test }
-  const evaluator = (options.fused === false ? null : createFusedEvaluator(net, rule, config.loss, splits)) ?? createEvaluator(net, rule, config.loss, splits)
+  const evaluator = (options.fused === false ? null : createFusedEvaluator(net, rule, config.loss, splits, options.sparseInputs !== false)) ?? createEvaluator(net, rule, config.loss, splits)
   const optimizer = createOptimizer(net, config, rule.learned)
   const theory = theoryEnabled(config) ? createTheoryTracker(net, rule, config, data.train, data.inputDim, optimizer.settingsAt) : null
 
@@ -207,6 +214,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     net,
     rule,
     path: fused ? 'fused' : 'reference',
+    sparseInputs: evaluator.sparseInputs ?? [],
     step,
     evaluate,
     theoryMs: () => theory?.costMs() ?? null,

@@ -147,6 +147,90 @@ describe('activate, sigmoid', () => {
   })
 })
 
+/** A random sparse matrix [m, k] (each entry nonzero with probability `density`) in compressed rows, and densely. */
+function randomSparse(m: number, k: number, density: number) {
+  const dense = new Float32Array(m * k)
+  const offsets = new Int32Array(m + 1)
+  const indices: number[] = []
+  const values: number[] = []
+  for (let i = 0; i < m; i++) {
+    offsets[i] = indices.length
+    for (let j = 0; j < k; j++)
+      if (rng.uniform() < density) {
+        const v = Math.fround(rng.normal())
+        dense[i * k + j] = v
+        indices.push(j)
+        values.push(v)
+      }
+  }
+  offsets[m] = indices.length
+  return { dense, offsets, indices: Int32Array.from(indices), values: Float32Array.from(values) }
+}
+
+describe('sparseProduct', () => {
+  it('is alpha · (a · b + 1 · addᵀ) for a in compressed rows, in every panel width and tail, against a float64 product', () => {
+    // n covers the 32-column panels, the 8-column tail panel and the scalar columns past it
+    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 9, 8], [6, 12, 33], [5, 40, 77], [20, 784, 1000], [0, 4, 9]]) {
+      const a = randomSparse(m, k, 0.3)
+      const b = randomArray(k * n)
+      const add = randomArray(n)
+      for (const [alpha, withAdd] of [[1, false], [-0.37, true]] as const) {
+        const c = new Float32Array(m * n).fill(Number.NaN)
+        blas.sparseProduct(a.offsets, a.indices, a.values, m, k, n, b, c, alpha, withAdd ? add : null)
+        const expected = product(false, false, m, n, k, a.dense, b, new Float32Array(m * n), alpha, 0).map((v, idx) => v + (withAdd ? alpha * add[idx % n] : 0))
+        const scale = Math.max(1, ...expected.map(Math.abs))
+        expected.forEach((v, idx) => expect(Math.abs(c[idx] - v), `[${m}, ${k}, ${n}] alpha ${alpha} entry ${idx}`).toBeLessThan(1e-5 * scale))
+      }
+    }
+  })
+
+  it('takes rows of a larger matrix by their offsets, and an empty row gives alpha · add', () => {
+    const a = randomSparse(10, 16, 0.4)
+    const b = randomArray(16 * 12)
+    const whole = new Float32Array(10 * 12)
+    blas.sparseProduct(a.offsets, a.indices, a.values, 10, 16, 12, b, whole, 1, null)
+    const part = new Float32Array(4 * 12)
+    blas.sparseProduct(a.offsets.subarray(3, 8), a.indices, a.values, 4, 16, 12, b, part, 1, null)
+    expect(Array.from(part)).toEqual(Array.from(whole.subarray(3 * 12, 7 * 12)))
+    const add = randomArray(12)
+    const empty = new Float32Array(12)
+    blas.sparseProduct(Int32Array.from([0, 0]), new Int32Array(0), new Float32Array(0), 1, 16, 12, b, empty, 2, add)
+    expect(Array.from(empty)).toEqual(Array.from(add).map((v) => Math.fround(2 * v)))
+  })
+
+  it('refuses a structure that would read outside its arrays, before writing anything', () => {
+    const b = randomArray(4 * 3)
+    const c = new Float32Array(2 * 3).fill(7)
+    const values = Float32Array.from([1, 2])
+    expect(() => blas.sparseProduct(Int32Array.from([0, 1, 2]), Int32Array.from([0, 4]), values, 2, 4, 3, b, c, 1, null)).toThrow(/column index is out of range/)
+    expect(() => blas.sparseProduct(Int32Array.from([0, 1, 2]), Int32Array.from([0, -1]), values, 2, 4, 3, b, c, 1, null)).toThrow(/column index is out of range/)
+    expect(() => blas.sparseProduct(Int32Array.from([0, 2, 1]), Int32Array.from([0, 1]), values, 2, 4, 3, b, c, 1, null)).toThrow(/must not decrease/)
+    expect(() => blas.sparseProduct(Int32Array.from([0, 1, 3]), Int32Array.from([0, 1]), values, 2, 4, 3, b, c, 1, null)).toThrow(RangeError)
+    expect(() => blas.sparseProduct(Int32Array.from([0, 1]), Int32Array.from([0, 1]), values, 2, 4, 3, b, c, 1, null)).toThrow(RangeError)
+    expect(() => blas.sparseProduct(Int32Array.from([0, 1, 2]), Int32Array.from([0, 1]), values, 2, 4, 3, b.subarray(0, 11), c, 1, null)).toThrow(RangeError)
+    expect(() => blas.sparseProduct(Int32Array.from([0, 1, 2]), Int32Array.from([0, 1]), values, 2, 4, 3, b, c, 1, new Float32Array(2))).toThrow(RangeError)
+    expect(() => blas.sparseProduct(Float32Array.from([0, 1, 2]) as unknown as Int32Array, Int32Array.from([0, 1]), values, 2, 4, 3, b, c, 1, null)).toThrow(/Int32Array/)
+    expect(Array.from(c)).toEqual([7, 7, 7, 7, 7, 7])
+  })
+
+  it('beats the dense product on MNIST-like inputs (a fifth nonzero), as the evaluator relies on', () => {
+    const m = 1000
+    const a = randomSparse(m, 784, 0.19)
+    const b = randomArray(784 * 1000)
+    const c = new Float32Array(m * 1000)
+    // one thread each: the sparse product runs on the calling thread, as a pool worker's products do
+    const threads = blas.threads()
+    blas.setThreads(1)
+    const [sparse, dense] = fastest(
+      () => blas.sparseProduct(a.offsets, a.indices, a.values, m, 784, 1000, b, c, 1, null),
+      () => blas.sgemm(false, false, m, 1000, 784, a.dense, b, c),
+    )
+    blas.setThreads(threads)
+    // measured here on one quiet core: sparse 4.9 ms, dense 12.5 ms (2.5×)
+    expect(sparse).toBeLessThan(0.8 * dense)
+  })
+})
+
 // binding.gyp's GCC build on x86-64 Linux compiles activate and gate for AVX2 too (target_clones)
 const avx2 = process.platform === 'linux' && process.arch === 'x64' && existsSync('/proc/cpuinfo') && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))
 
