@@ -53,7 +53,8 @@ function likelyBackground(x: Float32Array): number | null {
  * for the sparse product to pay (`maxDensity`).
  */
 export function sparseRowsOf(x: Float32Array, rows: number, cols: number, maxDensity = maxSparseDensity): SparseRows | null {
-  if (rows <= 0 || cols <= 0 || x.length < rows * cols) return null
+  // offsets are int32 (the addon's): a split beyond 2³¹ − 1 entries stays dense
+  if (rows <= 0 || cols <= 0 || x.length < rows * cols || rows * cols > 0x7fffffff) return null
   const background = likelyBackground(x.subarray(0, rows * cols))
   if (background === null) return null
   const total = rows * cols
