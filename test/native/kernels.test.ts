@@ -213,6 +213,24 @@ describe('sparseProduct', () => {
     expect(Array.from(c)).toEqual([7, 7, 7, 7, 7, 7])
   })
 
+  it('gives the same bits on one BLAS thread and on two (two threads split the columns)', () => {
+    const a = randomSparse(300, 784, 0.2)
+    const b = randomArray(784 * 1000)
+    const add = randomArray(1000)
+    const threads = blas.threads()
+    const run = (count: number) => {
+      blas.setThreads(count)
+      const c = new Float32Array(300 * 1000)
+      blas.sparseProduct(a.offsets, a.indices, a.values, 300, 784, 1000, b, c, 0.7, add)
+      return c
+    }
+    const one = run(1)
+    const two = run(2)
+    blas.setThreads(threads)
+    expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true)
+    expect(one.some((v) => v !== 0)).toBe(true)
+  })
+
   it('beats the dense product on MNIST-like inputs (a fifth nonzero), as the evaluator relies on', () => {
     const m = 1000
     const a = randomSparse(m, 784, 0.19)

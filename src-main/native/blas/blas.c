@@ -37,6 +37,7 @@
 #include <string.h>
 #include <math.h>
 #include <time.h>
+#include <pthread.h>
 
 #include <stdlib.h>
 
@@ -602,14 +603,16 @@ static __attribute__((target("avx512f"))) void sparse_panel_32_avx512(SPARSE_ARG
    own row-major layout a panel's rows are n floats apart, which for n = 1000 or 1024 puts them in
    a handful of cache sets and made this slower than the dense product); each row of c then
    gathers its nonzeros' panel rows into accumulators held in registers, two partial sums per
-   column (even and odd entries) to keep the adds independent. */
-static void sparse_product(int32_t m, int32_t k, int32_t n, const int32_t *offsets, const int32_t *indices,
-                           const float *values, const float *b, float *c, float alpha, const float *add, float *panel) {
+   column (even and odd entries) to keep the adds independent. Columns [from, to) only: threads
+   split the columns at multiples of 32, each with its own panel buffer [k, 32]. */
+static void sparse_product(int32_t m, int32_t k, int32_t n, int32_t from, int32_t to, const int32_t *offsets,
+                           const int32_t *indices, const float *values, const float *b, float *c, float alpha,
+                           const float *add, float *panel) {
 #ifdef HAVE_AVX512_PANEL
   bool avx512 = __builtin_cpu_supports("avx512f");
 #endif
-  int32_t j0 = 0;
-  for (; j0 + 32 <= n; j0 += 32) {
+  int32_t j0 = from;
+  for (; j0 + 32 <= to; j0 += 32) {
     pack_panel(b, k, n, j0, 32, panel);
 #ifdef HAVE_AVX512_PANEL
     if (avx512) {
@@ -619,11 +622,11 @@ static void sparse_product(int32_t m, int32_t k, int32_t n, const int32_t *offse
 #endif
     sparse_panel_32(m, n, j0, offsets, indices, values, panel, c, alpha, add);
   }
-  for (; j0 + 8 <= n; j0 += 8) {
+  for (; j0 + 8 <= to; j0 += 8) {
     pack_panel(b, k, n, j0, 8, panel);
     sparse_panel_8(m, n, j0, offsets, indices, values, panel, c, alpha, add);
   }
-  for (; j0 < n; j0++)
+  for (; j0 < to; j0++)
     for (int32_t i = 0; i < m; i++) {
       float even = 0, odd = 0;
       int32_t p = offsets[i], end = offsets[i + 1];
@@ -636,6 +639,20 @@ static void sparse_product(int32_t m, int32_t k, int32_t n, const int32_t *offse
       if (add) sum += add[j0];
       c[(size_t)i * n + j0] = alpha * sum;
     }
+}
+
+struct sparse_task {
+  int32_t m, k, n, from, to;
+  const int32_t *offsets, *indices;
+  const float *values, *b, *add;
+  float *c, *panel;
+  float alpha;
+};
+
+static void *sparse_task_run(void *argument) {
+  struct sparse_task *t = argument;
+  sparse_product(t->m, t->k, t->n, t->from, t->to, t->offsets, t->indices, t->values, t->b, t->c, t->alpha, t->add, t->panel);
+  return NULL;
 }
 
 static const int32_t *int32_array(napi_env env, napi_value value, size_t *length, const char *name) {
@@ -689,13 +706,35 @@ static napi_value sparse_product_call(napi_env env, napi_callback_info info) {
       napi_throw_range_error(env, NULL, "fa_lab_blas: sparseProduct: a column index is out of range");
       return NULL;
     }
-  float *panel = malloc(sizeof(float) * (size_t)k * 32);
+  /* As many threads as the BLAS has (one per worker when a pool of workers shares the cores), on
+     work large enough to pay for starting them (about 50 µs), each taking whole 32-column panels. */
+  int32_t threads = 1;
+#ifdef OPENBLAS_VERSION
+  threads = openblas_get_num_threads();
+#endif
+  int32_t panels = (n + 31) / 32;
+  double work = (double)(offsets[m] - offsets[0]) * n;
+  if (threads > panels) threads = panels;
+  if (threads > 8) threads = 8;
+  if (threads < 1 || work < 4e6) threads = 1;
+  struct sparse_task tasks[8];
+  float *panel = malloc(sizeof(float) * (size_t)k * 32 * threads);
   if (!panel) {
     napi_throw_error(env, NULL, "fa_lab_blas: sparseProduct: out of memory");
     return NULL;
   }
   double started = now_seconds();
-  sparse_product(m, k, n, offsets, indices, values, b, c, (float)alpha, add, panel);
+  pthread_t helpers[8];
+  int32_t started_helpers = 0;
+  for (int32_t t = 0; t < threads; t++) {
+    int32_t from = (int32_t)((int64_t)panels * t / threads) * 32, to = (int32_t)((int64_t)panels * (t + 1) / threads) * 32;
+    tasks[t] = (struct sparse_task){m, k, n, from, to < n ? to : n, offsets, indices, values, b, add, c, panel + (size_t)k * 32 * t, (float)alpha};
+    /* the calling thread takes the first share; a helper that cannot start leaves its share to it */
+    if (t > 0 && pthread_create(&helpers[started_helpers], NULL, sparse_task_run, &tasks[t]) == 0) started_helpers++;
+    else if (t > 0) sparse_task_run(&tasks[t]);
+  }
+  sparse_task_run(&tasks[0]);
+  for (int32_t h = 0; h < started_helpers; h++) pthread_join(helpers[h], NULL);
   sgemm_seconds += now_seconds() - started;
   sgemm_calls += 1;
   free(panel);
