@@ -388,6 +388,9 @@ interface ShapeCost {
   sparseInputs: readonly string[]
   evaluationDenseSeconds: number | null
   evaluationShareDense: number | null
+  /** The evaluation's split (one thread): the test set's loss and accuracy, and the rest (alignments, norms and fit on the probe). */
+  testSetSeconds: number | null
+  probeSeconds: number
 }
 
 /** Median seconds per call of `body`, each repetition lasting about `ms`. */
@@ -413,9 +416,9 @@ async function shapeCost(config: RunConfig): Promise<ShapeCost> {
   // evaluation's sparse products gain from the digits' background.
   const data = config.data.kind === 'synthetic' ? createSyntheticDataset(config.data, config.model.outputs, config.seed) : await loadDataset({ ...config, data: { ...config.data, source: 'bundled' } })
   const blas = loadBlas()!
-  const timed = (c: RunConfig, threads: number, sparseInputs = true) => {
+  const timed = (c: RunConfig, threads: number, sparseInputs = true, withTest = true) => {
     blas.setThreads(threads)
-    const session = createSession(c, data, { sparseInputs })
+    const session = createSession(c, withTest ? data : { ...data, test: null }, { sparseInputs })
     try {
       for (let i = 0; i < 3; i++) session.step()
       session.evaluate()
@@ -432,6 +435,8 @@ async function shapeCost(config: RunConfig): Promise<ShapeCost> {
   const all = timed(config, cores)
   const withoutTheory = theoryEnabled(config) ? timed({ ...config, theory: { ...config.theory, enabled: false } }, 1).evaluation : null
   const dense = one.sparseInputs.length > 0 ? timed(config, 1, false).evaluation : null
+  // the same run without a test split: what the probe's measures cost alone
+  const probeOnly = data.test ? timed(config, 1, true, false).evaluation : one.evaluation
   blas.setThreads(1)
   return {
     key: shapeKey(config),
@@ -447,6 +452,8 @@ async function shapeCost(config: RunConfig): Promise<ShapeCost> {
     sparseInputs: one.sparseInputs,
     evaluationDenseSeconds: dense,
     evaluationShareDense: dense === null ? null : dense / (config.evalEvery * one.step),
+    testSetSeconds: data.test ? Math.max(0, one.evaluation - probeOnly) : null,
+    probeSeconds: Math.min(probeOnly, one.evaluation),
   }
 }
 
@@ -496,6 +503,7 @@ async function evaluationAndProjection(parallelEfficiency: number) {
         log(
           `  ${c.example.padEnd(48)} step ${(c.stepSeconds * 1000).toFixed(3)} ms, evaluation ${(c.evaluationSeconds * 1000).toFixed(2)} ms: ${(100 * c.evaluationShare).toFixed(1)}% of training` +
             (c.evaluationShareWithoutTheory === null ? '' : ` (${(100 * c.evaluationShareWithoutTheory).toFixed(1)}% without the theory measures)`) +
+            (c.testSetSeconds === null ? '' : `; the test set ${(c.testSetSeconds * 1000).toFixed(1)} ms, the probe's alignments, norms and fit ${(c.probeSeconds * 1000).toFixed(1)} ms`) +
             (c.evaluationDenseSeconds === null
               ? ''
               : `; sparse inputs (${c.sparseInputs.join(', ')}): with dense products it would be ${(c.evaluationDenseSeconds * 1000).toFixed(2)} ms, ${(100 * c.evaluationShareDense!).toFixed(1)}%`),
@@ -573,10 +581,10 @@ function markdownTables(r: typeof report): string {
   }
   const presets = r.presets as Record<string, { runs: number; hoursWorkerPerCore: number; hoursOneWideWorker: number; parallelEfficiency: number; shapes: ShapeCost[] }> | undefined
   if (presets) {
-    out.push('| preset (full) | run shape | step, ms | evaluation, ms | evaluation / training | without the theory measures | with dense first-layer products |', '| --- | --- | --- | --- | --- | --- | --- |')
+    out.push('| preset (full) | run shape | step, ms | evaluation, ms (test set + probe) | evaluation / training | without the theory measures | with dense first-layer products |', '| --- | --- | --- | --- | --- | --- | --- |')
     for (const [name, p] of Object.entries(presets))
       for (const c of p.shapes)
-        out.push(`| ${name} | ${c.example} | ${n(c.stepSeconds * 1000, 3)} | ${n(c.evaluationSeconds * 1000, 2)} | ${n(100 * c.evaluationShare, 1)}% | ${c.evaluationShareWithoutTheory === null ? '—' : `${n(100 * c.evaluationShareWithoutTheory, 1)}%`} | ${c.evaluationDenseSeconds === null ? '—' : `${n(c.evaluationDenseSeconds * 1000, 2)} ms, ${n(100 * c.evaluationShareDense!, 1)}%`} |`)
+        out.push(`| ${name} | ${c.example} | ${n(c.stepSeconds * 1000, 3)} | ${n(c.evaluationSeconds * 1000, 2)}${c.testSetSeconds === null || c.testSetSeconds === undefined ? '' : ` (${n(c.testSetSeconds * 1000, 1)} + ${n(c.probeSeconds * 1000, 1)})`} | ${n(100 * c.evaluationShare, 1)}% | ${c.evaluationShareWithoutTheory === null ? '—' : `${n(100 * c.evaluationShareWithoutTheory, 1)}%`} | ${c.evaluationDenseSeconds === null ? '—' : `${n(c.evaluationDenseSeconds * 1000, 2)} ms, ${n(100 * c.evaluationShareDense!, 1)}%`} |`)
     out.push('')
     for (const [name, p] of Object.entries(presets))
       out.push(`- ${name} (full), ${p.runs} runs: ${n(p.hoursWorkerPerCore, 2)} h on ${r.cores} workers × 1 BLAS thread (parallel efficiency ${n(p.parallelEfficiency, 2)}), ${n(p.hoursOneWideWorker, 2)} h on 1 worker × ${r.cores} BLAS threads`)
