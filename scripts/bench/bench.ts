@@ -414,7 +414,10 @@ async function shapeCost(config: RunConfig): Promise<ShapeCost> {
   // training digits and the 10,000-image t10k test set (the full presets download the other 50,000
   // training digits, which only the probe's draw would touch). Random pixels would hide what the
   // evaluation's sparse products gain from the digits' background.
-  const data = config.data.kind === 'synthetic' ? createSyntheticDataset(config.data, config.model.outputs, config.seed) : await loadDataset({ ...config, data: { ...config.data, source: 'bundled' } })
+  const data =
+    config.data.kind === 'synthetic'
+      ? createSyntheticDataset(config.data, config.model.outputs, config.seed)
+      : await loadDataset(config.data.kind === 'mnist' ? { ...config, data: { ...config.data, source: 'bundled' } } : config)
   const blas = loadBlas()!
   const timed = (c: RunConfig, threads: number, sparseInputs = true, withTest = true) => {
     blas.setThreads(threads)

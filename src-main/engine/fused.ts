@@ -86,11 +86,16 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
   let ones = new Float32Array(0)
   const firstLayerBackground = new Float32Array(layers[0].fanOut)
 
-  /** out [n] = c · 1ᵀM for M [k, n]: the background's share of a product with sparse inputs; null where c = 0. */
-  function backgroundTerm(c: number, M: Float32Array, k: number, n: number, out: Float32Array): Float32Array | null {
-    if (c === 0) return null
+  /**
+   * out [n] = c · 1ᵀM for M [k, n]: the background's share of a product with sparse inputs. Also
+   * for c = 0: 0 · (1ᵀM) is NaN in the columns where M holds a NaN or an infinity, as the dense
+   * product would be, so a diverged weight shows in the measures either way.
+   */
+  function backgroundTerm(c: number, M: Float32Array, k: number, n: number, out: Float32Array): Float32Array {
     if (ones.length < k) ones = new Float32Array(k).fill(1)
-    blas.sgemm(false, false, 1, n, k, ones.subarray(0, k), M, out, c, 0)
+    // 1ᵀM first, then times c: BLAS skips reading M when alpha is 0, which would hide a NaN
+    blas.sgemm(false, false, 1, n, k, ones.subarray(0, k), M, out, 1, 0)
+    for (let j = 0; j < n; j++) out[j] *= c
     return out
   }
 

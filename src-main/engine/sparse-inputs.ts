@@ -30,8 +30,10 @@ export interface SparseRows {
 export const maxSparseDensity = 0.35
 
 /** The most frequent value among up to 4,096 evenly spaced entries (NaN never counts). */
-function likelyBackground(x: Float32Array): number | null {
-  const step = Math.max(1, Math.floor(x.length / 4096))
+function likelyBackground(x: Float32Array, cols: number): number | null {
+  let step = Math.max(1, Math.floor(x.length / 4096))
+  // a step that is a multiple of the row length would sample one column only
+  if (cols > 1 && step % cols === 0) step++
   const counts = new Map<number, number>()
   let best: number | null = null
   let bestCount = 0
@@ -55,7 +57,7 @@ function likelyBackground(x: Float32Array): number | null {
 export function sparseRowsOf(x: Float32Array, rows: number, cols: number, maxDensity = maxSparseDensity): SparseRows | null {
   // offsets are int32 (the addon's): a split beyond 2³¹ − 1 entries stays dense
   if (rows <= 0 || cols <= 0 || x.length < rows * cols || rows * cols > 0x7fffffff) return null
-  const background = likelyBackground(x.subarray(0, rows * cols))
+  const background = likelyBackground(x.subarray(0, rows * cols), cols)
   if (background === null) return null
   const total = rows * cols
   const limit = Math.floor(maxDensity * total)
@@ -84,11 +86,12 @@ export function sparseRowsOf(x: Float32Array, rows: number, cols: number, maxDen
 /** Sᵀ in compressed rows (S's compressed columns), with the same background. */
 export function transposeSparse(s: SparseRows): SparseRows {
   const offsets = new Int32Array(s.cols + 1)
-  for (let p = 0; p < s.offsets[s.rows]; p++) offsets[s.indices[p] + 1]++
+  // s may be a row slice: its entries are those from offsets[0] to offsets[rows]
+  for (let p = s.offsets[0]; p < s.offsets[s.rows]; p++) offsets[s.indices[p] + 1]++
   for (let j = 0; j < s.cols; j++) offsets[j + 1] += offsets[j]
   const next = offsets.slice(0, s.cols)
-  const indices = new Int32Array(s.indices.length)
-  const values = new Float32Array(s.values.length)
+  const indices = new Int32Array(s.offsets[s.rows] - s.offsets[0])
+  const values = new Float32Array(indices.length)
   for (let i = 0; i < s.rows; i++)
     for (let p = s.offsets[i]; p < s.offsets[i + 1]; p++) {
       const q = next[s.indices[p]]++
