@@ -5,6 +5,7 @@ import { LabError, type DatasetKind, type RunSummary, type SeriesData } from '..
 import { useExperimentEditor } from '../../src-renderer/src/composables/useExperimentEditor'
 import { useFolderChoice } from '../../src-renderer/src/composables/useFolderChoice'
 import { useLiveSeries } from '../../src-renderer/src/composables/useLiveSeries'
+import { useRename } from '../../src-renderer/src/composables/useRename'
 import { useRuns } from '../../src-renderer/src/composables/useRuns'
 import { createLabDouble } from './lab-double'
 
@@ -270,5 +271,24 @@ describe('renderer composables against the typed test double', () => {
   it('the double validates arguments with the shared schemas, like main does', async () => {
     const double = createLabDouble({ getRun: () => ({}) as never })
     await expect(double.lab.getRun(-1)).rejects.toThrow(/invalid argument for getRun/)
+  })
+})
+
+describe('useRename', () => {
+  it('keeps a refusal’s message until the next try, and shows the stored name either way', async () => {
+    const stored = new Map<number, string>([[3, 'run 3']])
+    const changed = vi.fn()
+    const { error, rename } = useRename(async (id: number, name: string) => {
+      if (name.length > 200) throw new LabError(`A name has at most 200 characters; this one has ${name.length}.`)
+      stored.set(id, name)
+    }, changed)
+    await rename(3, 'x'.repeat(201))
+    expect(error.value).toBe('A name has at most 200 characters; this one has 201.')
+    expect(stored.get(3)).toBe('run 3')
+    expect(changed).toHaveBeenCalledTimes(1)
+    await rename(3, 'strong feedback')
+    expect(error.value).toBe('')
+    expect(stored.get(3)).toBe('strong feedback')
+    expect(changed).toHaveBeenCalledTimes(2)
   })
 })

@@ -1,6 +1,7 @@
 import { onScopeDispose, ref, watch, type Ref } from 'vue'
 import type { LabApi, RunDetail, TheorySpectra, WeightImages } from '../../../src-shared/contract'
 import { useEvent } from './useEvent'
+import { useRename } from './useRename'
 
 /**
  * One run's record, its first-layer weight images, its stored theory spectra and its editable
@@ -52,17 +53,8 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
     await load()
   }
 
-  const renameError = ref('')
   /** Renames the run (its name only); a refusal lands in `renameError`. */
-  async function rename(name: string): Promise<void> {
-    renameError.value = ''
-    try {
-      await lab.renameRun({ runId: runId.value, name })
-    } catch (error) {
-      renameError.value = error instanceof Error ? error.message : String(error)
-    }
-    await load()
-  }
+  const { error: renameError, rename } = useRename((name: string) => lab.renameRun({ runId: runId.value, name }), load)
 
   /** Saves the tags (comma-separated, trimmed, blanks dropped) and the note. */
   async function saveAnnotations(): Promise<void> {
