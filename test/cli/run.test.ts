@@ -72,7 +72,9 @@ describe('fa-lab run', () => {
 
   it('survives kill -9 mid-sweep: integrity ok, finished runs intact, the killed run interrupted with its committed metrics', async () => {
     const db = join(dir, 'killed.sqlite')
-    const file = experimentFile('killed.json', { name: 'killed', base: { ...base, steps: 1500, evalEvery: 10 }, grid: { seed: [1, 2, 3, 4] } })
+    // about 1.5 s a run: the state waited for (one run finished, the next one's steps stored) must last
+    // longer than a poll (at 1,500 steps, 0.35 s a run, a poll could miss every such window)
+    const file = experimentFile('killed.json', { name: 'killed', base: { ...base, steps: 6000, evalEvery: 40 }, grid: { seed: [1, 2, 3, 4] } })
     const child = spawn(process.execPath, [cli, 'run', file, '--db', db, '--workers', '1'], { stdio: 'ignore', env: { ...process.env, FA_LAB_HOME: dir } })
     await waitFor(() => (peek(db, (s) => s.listRuns().filter((r) => r.status === 'completed').length >= 1 && s.listRuns().some((r) => r.status === 'running' && r.stepsDone > 0)) ?? false))
     child.kill('SIGKILL')
