@@ -2,7 +2,13 @@
  * The measures registry: every measure a run logs, with its label, math symbol, unit, chart group,
  * direction and natural range. The engine names what it logs through it; the run detail charts,
  * the comparison, figures, the runs table and CSV headers read their labels and ranges from it.
- * Adding a measure is one `registerMeasure` entry here (and the engine code that computes it).
+ * A measure of the network's state carries its computation (`compute`), written once over the
+ * primitives each engine path supplies (`MeasurePrimitives`: cosine, norm, row cosines, the
+ * forward maps, feedback matrices, signals and gradients), and both the reference evaluator
+ * (engine/evaluation.ts) and the fused one (engine/fused.ts) compute every such entry through
+ * `computeMeasures`. Adding a measure is one `registerMeasure` entry here, plus at most the
+ * primitive it needs. Measures without `compute` are logged by their own code: `outputL2` by the
+ * session, the theory measures by engine/theory.ts.
  * Pure: no node, electron or DOM imports.
  */
 
@@ -30,6 +36,58 @@ export interface ChartGroup {
   range: MeasureRange
 }
 
+/** Loss (mean over the split's samples) and accuracy (fraction correct, null without labels) on a split. */
+export interface SplitFit {
+  loss: number
+  accuracy: number | null
+}
+
+/**
+ * What an engine path supplies for the measures to be computed over; `M` is its matrix (a tf
+ * tensor on the reference path, a float32 buffer on the fused one). Layers count from 1: weight
+ * layers W_l for l = 1..L, hidden layers l = 1..L−1 each with its feedback matrix B_l. Signals and
+ * gradients are those of one backward pass on the probe batch, by the run's rule or by backprop
+ * from the same forward pass.
+ */
+export interface MeasurePrimitives<M> {
+  /** Number of weight layers L. */
+  readonly layers: number
+  /** Fit on the fit split (the training set, or its probe). */
+  fit(): SplitFit
+  /** Fit on the test split; null when the run has none. */
+  test(): SplitFit | null
+  /** W_l [fanIn_l, fanOut_l]. */
+  weights(l: number): M
+  /** The rule's B_l for hidden layer l (bp reports its fixed B, the null baseline); shaped like `forwardMap(l)`. */
+  feedback(l: number): M
+  /** The forward map B_l stands in for: W_{l+1}, or W_{l+1}⋯W_L for DFA and DRTP. */
+  forwardMap(l: number): M
+  /** `forwardMap(l)` at step 0. */
+  initialForwardMap(l: number): M
+  /** The signal sent to hidden layer l by the rule or by backprop. [probe rows, width_l] */
+  signal(l: number, by: 'rule' | 'bp'): M
+  /** The gradient of W_l (loss terms only) by the rule or by backprop. [fanIn_l, fanOut_l] */
+  gradient(l: number, by: 'rule' | 'bp'): M
+  /** cos(vec a, vec b) in [−1, 1]; null where either is zero. */
+  cosine(a: M, b: M): number | null
+  /** Mean over rows of cos(a_i, b_i), rows where either is zero left out; null where all are. */
+  meanRowCosine(a: M, b: M): number | null
+  /** Frobenius norm. */
+  norm(a: M): number
+  /** a − b, of equal shapes. */
+  difference(a: M, b: M): M
+}
+
+/**
+ * How a measure is computed from an engine path's primitives. A per-layer measure (`layers` other
+ * than `none`) says which layers it is taken at: each `hidden` layer (1..L−1) or each weight layer
+ * (`weights`, 1..L); `value` receives that layer. A null or non-finite value is not logged.
+ */
+export interface MeasureComputation {
+  over: 'run' | 'hidden' | 'weights'
+  value: <M>(p: MeasurePrimitives<M>, layer: number) => number | null
+}
+
 export interface MeasureSpec {
   /** The base name, as logged for a one-hidden-layer network. */
   name: string
@@ -47,6 +105,8 @@ export interface MeasureSpec {
   /** Shown as a column of the runs table (its final value). */
   tableColumn?: boolean
   description: string
+  /** Its computation over the engine paths' primitives; absent for measures logged by their own code. */
+  compute?: MeasureComputation
 }
 
 /** A measure name resolved against the registry. */
@@ -85,6 +145,8 @@ const registry: MeasureSpec[] = []
 /** Adds a measure (or replaces the one of the same name). Later work adds theory measures this way. */
 export function registerMeasure(spec: MeasureSpec): void {
   if (!chartGroups.some((g) => g.id === spec.group)) throw new Error(`measure ${spec.name}: unknown chart group '${spec.group}'`)
+  if (spec.compute && (spec.compute.over === 'run') !== (spec.layers === 'none'))
+    throw new Error(`measure ${spec.name}: computed over '${spec.compute.over}' but named per layer '${spec.layers}'`)
   const at = registry.findIndex((m) => m.name === spec.name)
   if (at >= 0) registry[at] = spec
   else registry.push(spec)
@@ -102,10 +164,10 @@ export function measureSpecs(): readonly MeasureSpec[] {
 }
 
 for (const spec of [
-  { name: 'trainLoss', layers: 'none', label: 'training loss', unit: '', group: 'loss', largerIsBetter: false, range: { min: 0, log: true }, tableColumn: true, description: 'on the whole training set (full batch) or its first evalSamples samples' },
-  { name: 'testLoss', layers: 'none', label: 'test loss', unit: '', group: 'loss', largerIsBetter: false, range: { min: 0, log: true }, description: 'on the test set, when there is one' },
-  { name: 'trainAccuracy', layers: 'none', label: 'training accuracy', unit: 'fraction correct', group: 'accuracy', largerIsBetter: true, range: fraction, description: 'classification runs only' },
-  { name: 'testAccuracy', layers: 'none', label: 'test accuracy', unit: 'fraction correct', group: 'accuracy', largerIsBetter: true, range: fraction, tableColumn: true, description: 'classification runs with a test set' },
+  { name: 'trainLoss', layers: 'none', label: 'training loss', unit: '', group: 'loss', largerIsBetter: false, range: { min: 0, log: true }, tableColumn: true, description: 'on the whole training set (full batch) or its first evalSamples samples', compute: { over: 'run', value: (p) => p.fit().loss } },
+  { name: 'testLoss', layers: 'none', label: 'test loss', unit: '', group: 'loss', largerIsBetter: false, range: { min: 0, log: true }, description: 'on the test set, when there is one', compute: { over: 'run', value: (p) => p.test()?.loss ?? null } },
+  { name: 'trainAccuracy', layers: 'none', label: 'training accuracy', unit: 'fraction correct', group: 'accuracy', largerIsBetter: true, range: fraction, description: 'classification runs only', compute: { over: 'run', value: (p) => p.fit().accuracy } },
+  { name: 'testAccuracy', layers: 'none', label: 'test accuracy', unit: 'fraction correct', group: 'accuracy', largerIsBetter: true, range: fraction, tableColumn: true, description: 'classification runs with a test set', compute: { over: 'run', value: (p) => p.test()?.accuracy ?? null } },
   {
     name: 'weightAlignment',
     layers: 'suffix',
@@ -117,6 +179,7 @@ for (const spec of [
     range: cosine,
     tableColumn: true,
     description: 'cos(vec W_{l+1}, vec B_l); for DFA, W_{l+1}⋯W_L against B_l',
+    compute: { over: 'hidden', value: (p, l) => p.cosine(p.forwardMap(l), p.feedback(l)) },
   },
   {
     name: 'disentangledAlignment',
@@ -128,6 +191,7 @@ for (const spec of [
     largerIsBetter: true,
     range: cosine,
     description: 'how much of what was learned points along B, apart from λ shrinking β₀',
+    compute: { over: 'hidden', value: (p, l) => p.cosine(p.difference(p.forwardMap(l), p.initialForwardMap(l)), p.feedback(l)) },
   },
   {
     name: 'signalAlignment',
@@ -140,6 +204,7 @@ for (const spec of [
     range: cosine,
     tableColumn: true,
     description: 'mean over samples of the cosine between the signal the rule sends the hidden layer and backprop’s',
+    compute: { over: 'hidden', value: (p, l) => p.meanRowCosine(p.signal(l, 'rule'), p.signal(l, 'bp')) },
   },
   {
     name: 'gradientAlignment',
@@ -151,9 +216,10 @@ for (const spec of [
     largerIsBetter: true,
     range: cosine,
     description: 'cosine between the rule’s update of W_l and the true gradient (loss terms only)',
+    compute: { over: 'weights', value: (p, l) => p.cosine(p.gradient(l, 'rule'), p.gradient(l, 'bp')) },
   },
-  { name: 'norm.W', layers: 'glued', label: 'norm of W', unit: 'Frobenius norm', group: 'norm', largerIsBetter: false, range: { min: 0 }, description: 'Frobenius norm of a weight matrix' },
-  { name: 'norm.B', layers: 'glued', label: 'norm of B', unit: 'Frobenius norm', group: 'norm', largerIsBetter: false, range: { min: 0 }, description: 'Frobenius norm of a feedback matrix' },
+  { name: 'norm.W', layers: 'glued', label: 'norm of W', unit: 'Frobenius norm', group: 'norm', largerIsBetter: false, range: { min: 0 }, description: 'Frobenius norm of a weight matrix', compute: { over: 'weights', value: (p, l) => p.norm(p.weights(l)) } },
+  { name: 'norm.B', layers: 'glued', label: 'norm of B', unit: 'Frobenius norm', group: 'norm', largerIsBetter: false, range: { min: 0 }, description: 'Frobenius norm of a feedback matrix', compute: { over: 'hidden', value: (p, l) => p.norm(p.feedback(l)) } },
   { name: 'outputL2', layers: 'none', label: 'output L2', symbol: () => 'λ_t', unit: '', group: 'schedule', largerIsBetter: false, range: { min: 0 }, description: 'λ at this step, from regularization.outputL2 (a number or a schedule)' },
   // The two-layer theory (src-main/engine/theory.ts): G from β's update, H from W's through b.
   { name: 'lambdaMinG', layers: 'none', label: 'smallest eigenvalue of G', symbol: () => 'λ_min(G)', unit: '', group: 'theoryG', largerIsBetter: true, range: {}, description: 'G_ij = (1/p) Σ_r ψ(w_r·x_i) ψ(w_r·x_j); the convergence argument needs it bounded away from 0' },
@@ -192,6 +258,26 @@ export function measureName(base: string, layer?: number, deep = false): string 
   if (spec.layers === 'glued') return `${base}${layer}`
   if (spec.layers === 'suffix' && !deep) return base
   return `${base}.${layer}`
+}
+
+/**
+ * Every registered measure that has a `compute`, over an engine path's primitives, in registry
+ * order and under the names `measureName` gives (layers suffixed when there is more than one
+ * hidden layer). Null and non-finite values are left out. Both engine paths call this.
+ */
+export function computeMeasures<M>(p: MeasurePrimitives<M>): Record<string, number> {
+  const metrics: Record<string, number> = {}
+  const deep = p.layers > 2
+  for (const spec of registry) {
+    const compute = spec.compute
+    if (!compute) continue
+    const put = (value: number | null, layer?: number) => {
+      if (value !== null && Number.isFinite(value)) metrics[measureName(spec.name, layer, deep)] = value
+    }
+    if (compute.over === 'run') put(compute.value(p, 0))
+    else for (let l = 1; l <= (compute.over === 'hidden' ? p.layers - 1 : p.layers); l++) put(compute.value(p, l), l)
+  }
+  return metrics
 }
 
 /** Resolves any measure name; names not in the registry get a plain label in the `other` group. */

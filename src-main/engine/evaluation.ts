@@ -5,7 +5,7 @@
  * Measure names are documented in README.md (Measures).
  */
 import type { RunConfig } from '../../src-shared/config'
-import { measureName } from '../../src-shared/measures'
+import { computeMeasures, type MeasurePrimitives, type SplitFit } from '../../src-shared/measures'
 import { cosine, frobeniusNorm, meanRowCosine } from './measures'
 import { backpropSignal, backward, forward, lossAndError, type Network } from './network'
 import { directRules, type Rule } from './rules'
@@ -52,12 +52,11 @@ export function effectiveForward(net: Network, rule: Rule['kind'], hidden: numbe
  */
 export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'], splits: EvaluationSplits): Evaluator {
   const L = net.layers.length
-  const single = L === 2
   const { fit, probe, test } = splits
   const initialForward = net.layers.map((_, i) => (i < L - 1 ? tf.keep(effectiveForward(net, rule.kind, i)) : null))
 
   /** Summed loss and correct count over a split, in chunks to bound memory. */
-  function splitLossAndAccuracy(s: SplitTensors): { loss: number; accuracy: number | null } {
+  function splitLossAndAccuracy(s: SplitTensors): SplitFit {
     const chunk = 2000
     let lossSum = 0
     let correct = 0
@@ -77,41 +76,32 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
     return { loss: lossSum / s.n, accuracy: s.labels ? correct / s.n : null }
   }
 
+  /** Every computed measure of the registry, over tf ops on the probe's two backward passes. */
   function evaluate(): Metrics {
-    const metrics: Metrics = {}
-    // Names come from the measures registry (src-shared/measures.ts), which refuses unknown ones.
-    const put = (base: string, value: number | null, layer?: number) => {
-      if (value !== null && Number.isFinite(value)) metrics[measureName(base, layer, !single)] = value
-    }
-
-    const trainFit = splitLossAndAccuracy(fit)
-    put('trainLoss', trainFit.loss)
-    put('trainAccuracy', trainFit.accuracy)
-    if (test) {
-      const testFit = splitLossAndAccuracy(test)
-      put('testLoss', testFit.loss)
-      put('testAccuracy', testFit.accuracy)
-    }
-
-    tf.tidy(() => {
+    return tf.tidy(() => {
       const pass = forward(net, probe.x)
       const { error } = lossAndError(loss, pass.output, probe.targets)
       const byRule = backward(net, pass, error, probe.targets, rule.signal)
       const byBackprop = backward(net, pass, error, probe.targets, backpropSignal(net))
-      for (let hidden = 0; hidden < L - 1; hidden++) {
-        const B = rule.feedbackMatrix(hidden)
-        const forwardMap = effectiveForward(net, rule.kind, hidden)
-        put('weightAlignment', cosine(forwardMap, B), hidden + 1)
-        put('disentangledAlignment', cosine(tf.sub(forwardMap, initialForward[hidden]!), B), hidden + 1)
-        put('signalAlignment', meanRowCosine(byRule.signals[hidden], byBackprop.signals[hidden]), hidden + 1)
-        put('norm.B', frobeniusNorm(B), hidden + 1)
+      let fitValue: SplitFit | undefined
+      let testValue: SplitFit | undefined
+      const primitives: MeasurePrimitives<tf.Tensor> = {
+        layers: L,
+        fit: () => (fitValue ??= splitLossAndAccuracy(fit)),
+        test: () => (test ? (testValue ??= splitLossAndAccuracy(test)) : null),
+        weights: (l) => net.layers[l - 1].W,
+        feedback: cached((l) => rule.feedbackMatrix(l - 1)),
+        forwardMap: cached((l) => effectiveForward(net, rule.kind, l - 1)),
+        initialForwardMap: (l) => initialForward[l - 1]!,
+        signal: (l, by) => (by === 'rule' ? byRule : byBackprop).signals[l - 1],
+        gradient: (l, by) => (by === 'rule' ? byRule : byBackprop).dW[l - 1],
+        cosine,
+        meanRowCosine: (a, b) => meanRowCosine(a as tf.Tensor2D, b as tf.Tensor2D),
+        norm: frobeniusNorm,
+        difference: (a, b) => tf.sub(a, b),
       }
-      for (let l = 0; l < L; l++) {
-        put('gradientAlignment', cosine(byRule.dW[l], byBackprop.dW[l]), l + 1)
-        put('norm.W', frobeniusNorm(net.layers[l].W), l + 1)
-      }
+      return computeMeasures(primitives)
     })
-    return metrics
   }
 
   return {
@@ -120,6 +110,18 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
     dispose() {
       initialForward.forEach((t) => t?.dispose())
     },
+  }
+}
+
+/**
+ * `compute` remembered per argument, for one evaluation: several measures read the same forward
+ * map or feedback matrix, which is then formed once.
+ */
+export function cached<K, V>(compute: (key: K) => V): (key: K) => V {
+  const values = new Map<K, V>()
+  return (key) => {
+    if (!values.has(key)) values.set(key, compute(key))
+    return values.get(key)!
   }
 }
 

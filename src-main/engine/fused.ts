@@ -16,9 +16,9 @@
  * checks this one against it step by step and over seeded runs.
  */
 import type { Activation, LossKind } from '../../src-shared/config'
-import { measureName } from '../../src-shared/measures'
+import { computeMeasures, type MeasurePrimitives, type SplitFit } from '../../src-shared/measures'
 import { blasMatMulEnabled, loadBlas, type BlasAddon } from './blas'
-import type { EvaluationSplits, Evaluator, Metrics } from './evaluation'
+import { cached, type EvaluationSplits, type Evaluator, type Metrics } from './evaluation'
 import type { Network } from './network'
 import { layerDecay, type OptimizerSettings } from './optimizer'
 import { directRules, type Rule } from './rules'
@@ -263,6 +263,13 @@ export function createFusedTrainer(
   return { step }
 }
 
+/** A row-major float32 matrix [rows, cols]: what the fused path hands the measures. */
+interface Matrix {
+  values: Float32Array
+  rows: number
+  cols: number
+}
+
 /** cos(a, b) from ⟨a,b⟩, ‖a‖², ‖b‖²; null where a vector is zero (measures.ts's convention). */
 function cosineOf([dot, aa, bb]: [number, number, number]): number | null {
   if (!(aa > 0) || !(bb > 0)) return null
@@ -281,7 +288,6 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
   const { blas, heap } = backend
   const k = createKernels(net, rule, blas, heap)
   const { layers, L, outputs } = k
-  const single = L === 2
   const direct = directRules.includes(rule.kind)
   const chunk = 2000
   const labelsOf = (t: tf.Tensor1D | null) => (t ? Float32Array.from(t.dataSync()) : null)
@@ -296,7 +302,9 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
   const bpGradients = layers.map((layer) => new Float32Array(layer.fanIn * layer.fanOut))
   const rowCosines = new Float32Array(probeRows)
   const forwardMaps = layers.slice(0, L - 1).map((_, hidden) => new Float32Array(direct ? layers[hidden + 1].fanIn * outputs : layers[hidden + 1].fanIn * layers[hidden + 1].fanOut))
-  const scratch = forwardMaps.map((m) => new Float32Array(m.length))
+  // buffers for the measures' differences, and how many the current evaluation has handed out
+  const scratch: Float32Array[] = []
+  let differencesUsed = 0
   // Inputs that are mostly one value (normalised MNIST's background) as that value plus sparse
   // rows, built once: the splits never change during a run. The first layer's products on them
   // (the test set's forward pass, the probe's forward and weight gradients: most of an
@@ -326,7 +334,7 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
   }
   const initialForward = forwardMaps.map((_, hidden) => Float32Array.from(effectiveForward(hidden)))
 
-  function splitLossAndAccuracy(s: EvaluationSplits['fit'], labels: Float32Array | null, sparse: SparseRows | null): { loss: number; accuracy: number | null } {
+  function splitLossAndAccuracy(s: EvaluationSplits['fit'], labels: Float32Array | null, sparse: SparseRows | null): SplitFit {
     const x = heap(s.x)
     const targets = heap(s.targets)
     let lossSum = 0
@@ -360,13 +368,8 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
     }
   }
 
+  /** Every computed measure of the registry, over addon calls on the probe's two backward passes. */
   function evaluate(): Metrics {
-    const metrics: Metrics = {}
-    // Names come from the measures registry (src-shared/measures.ts), which refuses unknown ones.
-    const put = (base: string, value: number | null, layer?: number) => {
-      if (value !== null && Number.isFinite(value)) metrics[measureName(base, layer, !single)] = value
-    }
-
     // The probe's forward pass first: when the fit split is the probe (mini-batch runs) and fits in
     // one chunk, its loss and accuracy are read off this pass instead of a second one.
     k.prepare()
@@ -379,45 +382,47 @@ export function createFusedEvaluator(net: Network, rule: Rule, loss: LossKind, s
     const probeHits = fitIsProbe && fitLabels ? blas.rowArgmaxHits(w.outputs[L - 1], fitLabels, probeRows, outputs) : 0
     backward(rule.kind, w, x, targets, ruleSignals, ruleGradients)
     backward('bp', w, x, targets, bpSignals, bpGradients)
-    // alignments and norms, put after the fit measures so that measures keep their order
-    const later: [string, number | null, number][] = []
-    for (let hidden = 0; hidden < L - 1; hidden++) {
-      const l = hidden + 1
-      // the rule's B for the measures: bp reports the fixed B as its null baseline
-      const B = rule.kind === 'bp' ? heap(rule.fixed[hidden]) : k.feedbackOf(rule.kind, l)
-      const forwardMap = effectiveForward(hidden)
-      later.push(['weightAlignment', cosineOf(blas.dotNorms(forwardMap, B)), hidden + 1])
-      const change = scratch[hidden]
-      change.set(forwardMap)
-      blas.axpby(-1, initialForward[hidden], 1, change)
-      later.push(['disentangledAlignment', cosineOf(blas.dotNorms(change, B)), hidden + 1])
-      blas.rowCosines(ruleSignals[l], bpSignals[l], probeRows, layers[l].fanIn, rowCosines)
-      let total = 0
-      let counted = 0
-      for (const c of rowCosines)
-        if (!Number.isNaN(c)) {
-          total += c
-          counted++
-        }
-      later.push(['signalAlignment', counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null, hidden + 1])
-      later.push(['norm.B', Math.sqrt(blas.dotNorms(B, B)[1]), hidden + 1])
-    }
-    for (let l = 0; l < L; l++) {
-      later.push(['gradientAlignment', cosineOf(blas.dotNorms(ruleGradients[l], bpGradients[l])), l + 1])
-      const W = heap(layers[l].W)
-      later.push(['norm.W', Math.sqrt(blas.dotNorms(W, W)[1]), l + 1])
-    }
+    differencesUsed = 0
 
-    const trainFit = fitIsProbe ? { loss: probeLoss, accuracy: fitLabels ? probeHits / probeRows : null } : splitLossAndAccuracy(splits.fit, fitLabels, fitSparse)
-    put('trainLoss', trainFit.loss)
-    put('trainAccuracy', trainFit.accuracy)
-    if (splits.test) {
-      const testFit = splitLossAndAccuracy(splits.test, testLabels, testSparse)
-      put('testLoss', testFit.loss)
-      put('testAccuracy', testFit.accuracy)
+    let fitValue: SplitFit | undefined
+    let testValue: SplitFit | undefined
+    const matrix = (values: Float32Array, rows: number, cols: number): Matrix => ({ values, rows, cols })
+    const primitives: MeasurePrimitives<Matrix> = {
+      layers: L,
+      fit: () => (fitValue ??= fitIsProbe ? { loss: probeLoss, accuracy: fitLabels ? probeHits / probeRows : null } : splitLossAndAccuracy(splits.fit, fitLabels, fitSparse)),
+      test: () => (splits.test ? (testValue ??= splitLossAndAccuracy(splits.test, testLabels, testSparse)) : null),
+      weights: (l) => matrix(heap(layers[l - 1].W), layers[l - 1].fanIn, layers[l - 1].fanOut),
+      // the rule's B for the measures: bp reports the fixed B as its null baseline
+      feedback: cached((l) => matrix(rule.kind === 'bp' ? heap(rule.fixed[l - 1]) : k.feedbackOf(rule.kind, l), layers[l].fanIn, forwardMaps[l - 1].length / layers[l].fanIn)),
+      forwardMap: cached((l) => matrix(effectiveForward(l - 1), layers[l].fanIn, forwardMaps[l - 1].length / layers[l].fanIn)),
+      initialForwardMap: (l) => matrix(initialForward[l - 1], layers[l].fanIn, forwardMaps[l - 1].length / layers[l].fanIn),
+      signal: (l, by) => matrix((by === 'rule' ? ruleSignals : bpSignals)[l], probeRows, layers[l].fanIn),
+      gradient: (l, by) => matrix((by === 'rule' ? ruleGradients : bpGradients)[l - 1], layers[l - 1].fanIn, layers[l - 1].fanOut),
+      cosine: (a, b) => cosineOf(blas.dotNorms(a.values, b.values)),
+      meanRowCosine(a, b) {
+        const cosines = rowCosines.subarray(0, a.rows)
+        blas.rowCosines(a.values, b.values, a.rows, a.cols, cosines)
+        let total = 0
+        let counted = 0
+        for (const c of cosines)
+          if (!Number.isNaN(c)) {
+            total += c
+            counted++
+          }
+        return counted > 0 ? Math.max(-1, Math.min(1, total / counted)) : null
+      },
+      norm: (a) => Math.sqrt(blas.dotNorms(a.values, a.values)[1]),
+      difference(a, b) {
+        // buffers reused across evaluations: each evaluation asks for the same differences in the same order
+        const at = differencesUsed++
+        if (scratch.length <= at || scratch[at].length !== a.values.length) scratch[at] = new Float32Array(a.values.length)
+        const out = scratch[at]
+        out.set(a.values)
+        blas.axpby(-1, b.values, 1, out)
+        return matrix(out, a.rows, a.cols)
+      },
     }
-    for (const [name, value, layer] of later) put(name, value, layer)
-    return metrics
+    return computeMeasures(primitives)
   }
 
   return {
