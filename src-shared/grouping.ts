@@ -22,6 +22,11 @@ export function differingPaths(configs: unknown[]): string[] {
 
 const parse = (text: string | undefined): unknown => (text === undefined ? undefined : JSON.parse(text))
 
+/** Whether every config holds a number at `path` (a field a sweep's x axis can take). */
+export function holdsNumbers(configs: unknown[], path: string): boolean {
+  return configs.every((c) => typeof parse(flattenConfig(c).get(path)) === 'number')
+}
+
 export interface RunGroup {
   /** Stable identity of the line: `run 3`, or the grouping values as JSON. */
   key: string

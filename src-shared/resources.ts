@@ -120,16 +120,3 @@ export function parseBoundedRunConfig(input: unknown, limits: ResourceLimits = d
   if (fault) throw new ConfigError([{ path: '', message: fault }])
   return config
 }
-
-/** Human-readable duration: 3 h 20 min, 12 min, 40 s. */
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'forever'
-  if (seconds >= 86400 * 365) return `${(seconds / (86400 * 365)).toExponential(1)} years`
-  if (seconds >= 86400) {
-    const days = Math.round(seconds / 86400)
-    return `${days} day${days === 1 ? '' : 's'}`
-  }
-  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`
-  if (seconds >= 60) return `${Math.round(seconds / 60)} min`
-  return `${Math.round(seconds)} s`
-}

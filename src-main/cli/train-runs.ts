@@ -7,6 +7,7 @@ import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import { dataHome } from '../lib/paths'
 import { UsageError } from './args'
 import type { Store } from '../store/store'
+import { formatSeconds, progressFraction } from '../../src-shared/durations'
 
 export interface TrainRunsOptions {
   workers: number
@@ -20,15 +21,13 @@ export interface TrainRunsOptions {
   runner?: Partial<RunnerOptions>
 }
 
-function bar(fraction: number, width = 24): string {
-  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width)
+function bar(value: number, max: number, width = 24): string {
+  const filled = Math.round(progressFraction(value, max) * width)
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`
 }
 
-function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return 'estimating…'
-  const s = Math.round(ms / 1000)
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
+function eta(ms: number | null): string {
+  return ms === null || !Number.isFinite(ms) ? 'estimating…' : `${formatSeconds(ms / 1000)} left`
 }
 
 /**
@@ -48,9 +47,9 @@ export async function trainStoredRuns(store: Store, runIds: number[], options: T
     const events = [...latest.values()]
     const any = events.at(-1)
     const done = any?.runsDone ?? 0
-    const lines = [`${options.label} ${bar(done / runIds.length)} ${done}/${runIds.length} runs  eta ${formatDuration(any?.etaMs ?? null)}`]
+    const lines = [`${options.label} ${bar(done, runIds.length)} ${done}/${runIds.length} runs  ${eta(any?.etaMs ?? null)}`]
     for (const p of events.filter((e) => e.status === 'running'))
-      lines.push(`  run ${String(p.runId).padStart(4)} ${bar(p.step / p.totalSteps, 16)} ${p.step}/${p.totalSteps}${p.metrics?.trainLoss !== undefined ? `  loss ${p.metrics.trainLoss.toPrecision(4)}` : ''}`)
+      lines.push(`  run ${String(p.runId).padStart(4)} ${bar(p.step, p.totalSteps, 16)} ${p.step}/${p.totalSteps}${p.metrics?.trainLoss !== undefined ? `  loss ${p.metrics.trainLoss.toPrecision(4)}` : ''}`)
     if (tty) {
       process.stderr.write(`${drawnLines ? `\x1b[${drawnLines}A` : ''}${lines.map((l) => `\r${l}\x1b[K`).join('\n')}\n\x1b[J`)
       drawnLines = lines.length

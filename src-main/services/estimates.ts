@@ -6,7 +6,8 @@
  * worker (runner/calibrate.ts, cached in the lab file) stands in; before that, an assumed speed.
  */
 import type { RunConfig } from '../../src-shared/config'
-import { estimatedSeconds, estimateResources, formatSeconds } from '../../src-shared/resources'
+import { formatSeconds } from '../../src-shared/durations'
+import { estimatedSeconds, estimateResources } from '../../src-shared/resources'
 
 export { formatSeconds }
 import type { RunRecord } from '../store/store'

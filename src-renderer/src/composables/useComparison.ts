@@ -2,7 +2,7 @@ import { computed, reactive, ref, watch } from 'vue'
 import type { RunSeries } from '../../../src-shared/analysis'
 import type { LabApi, RunDetail } from '../../../src-shared/contract'
 import { FigureSpec, type FigureSpecInput } from '../../../src-shared/figure'
-import { varyingPaths } from '../lab/config-paths'
+import { differingPaths, holdsNumbers } from '../../../src-shared/grouping'
 
 /** The measure a new comparison opens on: alignment where there is one. */
 function defaultMeasure(measures: string[]): string {
@@ -17,7 +17,10 @@ export function useComparison(lab: LabApi) {
   const series = ref<Record<string, RunSeries[]>>({})
   const error = ref<string | null>(null)
   const measures = computed(() => [...new Set(runs.value.flatMap((r) => r.metricNames))].sort())
-  const paths = computed(() => varyingPaths(runs.value.map((r) => r.config)))
+  const paths = computed(() => {
+    const configs = runs.value.map((r) => r.config)
+    return differingPaths(configs).map((path) => ({ path, numeric: holdsNumbers(configs, path) }))
+  })
   const ready = computed(() => spec.measures.every((m) => series.value[m] !== undefined) && spec.measures.length > 0)
 
   /** Opens runs with a fresh spec: settings of the previous comparison (its grouping above all) do not carry over. */

@@ -28,9 +28,3 @@ export function sortRuns(runs: RunSummary[], key: SortKey, descending: boolean):
     return sign * order || a.id - b.id
   })
 }
-
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return ''
-  const s = ms / 1000
-  return s < 60 ? `${s.toFixed(1)} s` : s < 3600 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${(s / 3600).toFixed(1)} h`
-}
