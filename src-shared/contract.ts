@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { ImageKind, ImageSource, RunStatus, type RunConfig } from './config'
 import { NameSchema } from './run-names'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
-import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure'
+import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure-spec'
 
 export { RunStatus }
 /** The image datasets the Datasets screen lists, downloads and imports (the schema's ImageKind). */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { FigureFormat, FigureSpec } from '../../src-shared/figure'
+import { FigureFormat, FigureSpec } from '../../src-shared/figure-spec'
 import { renderFigure } from '../services/figures'
 import { presetFigureSpec } from '../services/presets'
 import { openStore } from '../store/store'

@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Preset } from '../../src-shared/contract'
-import { FigureSpec } from '../../src-shared/figure'
+import { FigureSpec } from '../../src-shared/figure-spec'
 import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
 

@@ -12,8 +12,8 @@ import Database from 'better-sqlite3'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
-import { FigureSpec } from '../../src-shared/figure'
-import type { FigureSnapshot } from '../../src-shared/figure-snapshot'
+import { FigureSpec } from '../../src-shared/figure-spec'
+import type { FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
 import { expectScreenMatchesSvg, labApi, launchChromium, serveLab, stopLab } from './harness'
 
 const root = new URL('../..', import.meta.url).pathname

@@ -8,8 +8,9 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec } from '../../src-shared/figure'
-import { figureSnapshot, type FigureSnapshot } from '../../src-shared/figure-snapshot'
+import { buildFigure } from '../../src-shared/figure'
+import { FigureSpec } from '../../src-shared/figure-spec'
+import { figureSnapshot, type FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
 import { renderSvg } from '../../src-main/services/figures'
 
 const cli = join(new URL('../..', import.meta.url).pathname, 'src-main/cli/fa-lab.mjs')

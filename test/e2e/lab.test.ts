@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectScreenMatchesSvg, launchChromium, serveLab, stopLab } from './harness'
 import type { RunSeries } from '../../src-shared/analysis'
-import { FigureSpec } from '../../src-shared/figure'
-import type { FigureSnapshot } from '../../src-shared/figure-snapshot'
+import { FigureSpec } from '../../src-shared/figure-spec'
+import type { FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')

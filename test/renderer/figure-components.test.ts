@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec } from '../../src-shared/figure'
+import { buildFigure } from '../../src-shared/figure'
+import { FigureSpec } from '../../src-shared/figure-spec'
 import { registeredComponents, registeredSeries } from '../../src-renderer/src/charts/echarts-setup'
 import { seriesChartOption } from '../../src-renderer/src/charts/series-chart'
 import { parallelOption } from '../../src-renderer/src/charts/parallel-chart'

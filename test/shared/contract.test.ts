@@ -3,10 +3,10 @@ import { Band, XAxis } from '../../src-shared/analysis'
 import { ImageKind, ImageSource, RunStatus } from '../../src-shared/config'
 import { dispatchTable, LabError, requestChannels, requestSchemas, type LabHandlers } from '../../src-shared/contract'
 import { ExperimentConfig } from '../../src-shared/experiment'
-import { FigureFormat, FigureSpec, FigureSpecObject } from '../../src-shared/figure'
+import { FigureFormat, FigureSpec, FigureSpecObject } from '../../src-shared/figure-spec'
 
 describe('the contract’s types come from the schemas', () => {
-  it('takes its enums from config.ts, analysis.ts and figure.ts instead of restating them', () => {
+  it('takes its enums from config.ts, analysis.ts and figure-spec.ts instead of restating them', () => {
     expect(requestSchemas.downloadDataset).toBe(ImageKind)
     expect(requestSchemas.importDatasetFolder.shape.kind).toBe(ImageKind)
     expect(requestSchemas.getDatasetSamples.shape.source).toBe(ImageSource)

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { Optimizer, parseRunConfig, RunConfig } from '../../src-shared/config'
 import { applies, blankConfig, chooseAlternative, describeFields, fieldAt, fieldColumnName, fieldShortName, fieldTitle, runFields } from '../../src-shared/fields'
-import { buildFigure, FigureSpec } from '../../src-shared/figure'
+import { buildFigure } from '../../src-shared/figure'
+import { FigureSpec } from '../../src-shared/figure-spec'
 
 /** Leaf paths of a JSON Schema, walked independently of src-shared/fields.ts. */
 function leafPaths(schema: Record<string, any>, prefix = ''): string[] {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
-import { buildFigure, figureFileName, FigureSpec, isZoomed, palette, tickLabel, zoomedSpec, type FigureSpecInput } from '../../src-shared/figure'
+import { buildFigure, palette } from '../../src-shared/figure'
+import { tickLabel } from '../../src-shared/figure-axes'
+import { figureFileName, FigureSpec, isZoomed, zoomedSpec, type FigureSpecInput } from '../../src-shared/figure-spec'
 
 const series = (runId: number, config: Record<string, unknown>, values: (step: number) => number, n = 301): RunSeries => {
   const steps = Array.from({ length: n }, (_, i) => i * 10)

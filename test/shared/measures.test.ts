@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { largerIsBetter, toCsv, type RunSeries } from '../../src-shared/analysis'
-import { buildFigure, FigureSpec } from '../../src-shared/figure'
+import { buildFigure } from '../../src-shared/figure'
+import { FigureSpec } from '../../src-shared/figure-spec'
 import { groupMeasures, measureInfo, measureName, measureSpecs, registerMeasure, tableMeasures, unregisterMeasure } from '../../src-shared/measures'
 
 const run = (runId: number, outputL2: number): RunSeries => ({

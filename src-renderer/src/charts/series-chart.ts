@@ -3,7 +3,8 @@
  * return, so the options are unit-tested without a DOM.
  */
 import type { EChartsOption } from 'echarts'
-import { palette as figurePalette, textWidth } from '../../../src-shared/figure'
+import { palette as figurePalette } from '../../../src-shared/figure'
+import { textWidth } from '../../../src-shared/figure-text'
 import { groupMeasures } from '../../../src-shared/measures'
 
 export interface ChartSeries {

@@ -1,7 +1,7 @@
 import { computed, reactive, ref, watch } from 'vue'
 import type { RunSeries } from '../../../src-shared/analysis'
 import type { LabApi, RunDetail } from '../../../src-shared/contract'
-import { FigureSpec, type FigureSpecInput } from '../../../src-shared/figure'
+import { FigureSpec, type FigureSpecInput } from '../../../src-shared/figure-spec'
 import { differingPaths, holdsNumbers } from '../../../src-shared/grouping'
 
 /** The measure a new comparison opens on: alignment where there is one. */

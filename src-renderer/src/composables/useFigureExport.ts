@@ -1,7 +1,8 @@
 import { ref, type Ref } from 'vue'
 import { toCsv, type SummaryRow } from '../../../src-shared/analysis'
 import type { LabApi } from '../../../src-shared/contract'
-import { figureFileName, type FigureData, type FigureFormat, type FigureSpec } from '../../../src-shared/figure'
+import type { FigureData } from '../../../src-shared/figure'
+import { figureFileName, type FigureFormat, type FigureSpec } from '../../../src-shared/figure-spec'
 
 /** Hands a finished file to the user: `download` in the app, a collector in tests. */
 export type SaveFile = (name: string, data: BlobPart, mimeType: string) => void

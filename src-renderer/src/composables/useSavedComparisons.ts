@@ -1,6 +1,6 @@
 import { ref, type Ref } from 'vue'
 import type { LabApi, SavedComparison } from '../../../src-shared/contract'
-import type { FigureSpec } from '../../../src-shared/figure'
+import type { FigureSpec } from '../../../src-shared/figure-spec'
 
 /** The lab's saved comparisons: the list, and saving the one on screen under a name. */
 export function useSavedComparisons(lab: LabApi, options: { status?: Ref<string> } = {}) {

@@ -1,0 +1,117 @@
+/**
+ * Axes and ticks: fits a range to the data (nice linear steps or whole decades), chooses the
+ * densest tick interval whose labels fit the axis's length, and writes tick labels (plain
+ * decimals, powers of ten, a common factor ×10ⁿ moved into the axis title).
+ */
+import { textWidth } from './figure-text'
+
+const superscripts: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' }
+export const sup = (n: number) => [...String(n)].map((c) => superscripts[c] ?? c).join('')
+const round12 = (v: number) => Number(v.toPrecision(12))
+
+export interface AxisScale {
+  log: boolean
+  min: number
+  max: number
+  /** Linear axes: the tick interval. Log axes: powers of ten between min and max. */
+  interval: number
+  /** Whether a manual bound falls between ticks (its label is then not drawn). */
+  minOffTick: boolean
+  maxOffTick: boolean
+  /** Linear axes: labels are value / 10^factor, the axis title says `(×10^factor)`. */
+  factor: number
+}
+
+function niceStep(span: number, count: number): number {
+  const raw = span / Math.max(1, count)
+  const p = 10 ** Math.floor(Math.log10(raw))
+  const m = raw / p
+  return round12((m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10) * p)
+}
+
+/** A tick label: plain decimals with as many places as the interval needs, powers of ten on log axes. */
+export function tickLabel(raw: number, scale: Pick<AxisScale, 'log' | 'interval' | 'factor'>): string {
+  if (scale.log) {
+    const k = Math.log10(raw)
+    return Math.abs(k - Math.round(k)) < 1e-9 ? `10${sup(Math.round(k))}` : Number(raw.toPrecision(2)).toString()
+  }
+  const value = round12(raw / 10 ** scale.factor)
+  const interval = round12(scale.interval / 10 ** scale.factor)
+  if (value === 0) return '0'
+  const minus = value < 0 ? '−' : ''
+  const abs = Math.abs(value)
+  if (abs >= 1e5 || abs < 1e-6) {
+    const e = Math.floor(Math.log10(abs) + 1e-9)
+    const mantissa = round12(abs / 10 ** e)
+    return `${minus}${mantissa === 1 ? '' : `${mantissa}×`}10${sup(e)}`
+  }
+  let places = Math.max(0, -Math.floor(Math.log10(interval) + 1e-9))
+  while (places < 8 && Math.abs(round12(interval * 10 ** places) - Math.round(interval * 10 ** places)) > 1e-9) places++
+  return minus + abs.toFixed(places)
+}
+
+export function tickValues(scale: AxisScale): number[] {
+  const out: number[] = []
+  if (scale.log) {
+    for (let k = Math.ceil(Math.log10(scale.min) - 1e-9); k <= Math.floor(Math.log10(scale.max) + 1e-9); k++) out.push(Number(`1e${k}`))
+    return out
+  }
+  const first = Math.ceil(scale.min / scale.interval - 1e-9)
+  for (let k = first; k * scale.interval <= scale.max + scale.interval * 1e-9; k++) out.push(round12(k * scale.interval))
+  return out
+}
+
+/** Fits an axis to the data [lo, hi]: nice linear ticks, or whole decades on a log axis; manual bounds win. */
+function fitScale(lo: number, hi: number, log: boolean, count: number, manual: { min: number | null; max: number | null }): AxisScale {
+  if (log) {
+    const a = manual.min !== null && manual.min > 0 ? Math.log10(manual.min) : Math.floor(Math.log10(lo) + 1e-9)
+    let b = manual.max !== null && manual.max > 0 ? Math.log10(manual.max) : Math.ceil(Math.log10(hi) - 1e-9)
+    if (!(b > a)) b = a + 1
+    const power = (k: number) => (Number.isInteger(k) ? Number(`1e${k}`) : 10 ** k)
+    return { log, min: power(a), max: power(b), interval: 1, minOffTick: !Number.isInteger(a), maxOffTick: !Number.isInteger(b), factor: 0 }
+  }
+  const low = manual.min ?? lo
+  let high = manual.max ?? hi
+  let lowFitted = low
+  if (!(high > low)) {
+    const d = Math.abs(low) * 0.1 || 1
+    lowFitted = manual.min ?? low - d
+    high = manual.max ?? high + d
+  }
+  const interval = niceStep(high - lowFitted, count)
+  const min = manual.min ?? round12(Math.floor(lowFitted / interval + 1e-9) * interval)
+  const max = manual.max ?? round12(Math.ceil(high / interval - 1e-9) * interval)
+  const off = (v: number) => Math.abs(v / interval - Math.round(v / interval)) > 1e-6
+  // 0, 1, 2, 3 (×10⁴) rather than 0, 10000, 20000, 30000
+  const largest = Math.max(Math.abs(min), Math.abs(max))
+  const factor = largest >= 1e4 || (largest > 0 && largest < 1e-2) ? Math.floor(Math.log10(largest) + 1e-9) : 0
+  return { log, min, max, interval, minOffTick: off(min), maxOffTick: off(max), factor }
+}
+
+/**
+ * The axis range fitted to the data at about five ticks (so it does not depend on the panel's
+ * size), then the densest interval that divides it and whose labels fit side by side (x) or
+ * stacked (y) in `length` points; at worst only the two ends are labelled.
+ */
+export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: number | null; max: number | null }, length: number, horizontal: boolean, f: number, family: string): AxisScale {
+  const base = fitScale(lo, hi, log, 5, manual)
+  if (log) return base
+  const fits = (scale: AxisScale) => {
+    const labels = tickValues(scale).map((v) => tickLabel(v, scale))
+    return (horizontal ? labels.reduce((sum, l) => sum + textWidth(l, f, family) + f * 0.8, 0) : labels.length * f * 1.6) <= length
+  }
+  const span = base.max - base.min
+  for (const k of [1, 2, 4, 5, 10, 20, 25, 50, 100]) {
+    const interval = round12(base.interval * k)
+    const steps = span / interval
+    if (interval > span + 1e-12 || (!base.minOffTick && !base.maxOffTick && Math.abs(steps - Math.round(steps)) > 1e-6)) continue
+    const scale = { ...base, interval }
+    if (fits(scale)) return scale
+  }
+  return { ...base, interval: round12(span) }
+}
+
+/** What the axis title gains when tick labels are scaled: ` (×10⁻⁴)`. */
+export function factorNote(scale: Pick<AxisScale, 'factor'>): string {
+  return scale.factor ? ` (×10${sup(scale.factor)})` : ''
+}
