@@ -4,7 +4,7 @@
  * the figure's resolution and cut to what a log axis can show; and the panels that hold them.
  */
 import { downsampleMinMax, pointValue, smoothEma, spread, xValues, type RunSeries, type XAxis } from './analysis'
-import type { FigureSpec } from './figure-spec'
+import { ownEntry, type FigureSpec } from './figure-spec'
 import { flattenConfig, type RunGroup } from './grouping'
 import { fieldValueLabel, measureLabel } from './labels'
 
@@ -119,7 +119,7 @@ export function collectPanels(spec: FigureSpec, series: Record<string, RunSeries
           panelLines.push({ group: g, mean, raw })
         }
       }
-      panels.push({ key, measure, title: spec.labels.panels[key] ?? defaultTitle, lines: panelLines })
+      panels.push({ key, measure, title: ownEntry(spec.labels.panels, key) ?? defaultTitle, lines: panelLines })
     }
   }
   return panels

@@ -6,6 +6,19 @@
 import { z } from 'zod'
 import { Band, XAxis } from './analysis'
 
+/**
+ * The value a record from user text (labels, zooms) holds for `key` as its own property: keys are
+ * user text, and `__proto__` or `constructor` must not read (or write through) Object.prototype.
+ */
+export function ownEntry<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined
+}
+
+/** A copy of a record from user text with no prototype, so any key can be set on it. */
+export function bareRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, record)
+}
+
 export const AxisRange = z.strictObject({ min: z.number().nullable().default(null), max: z.number().nullable().default(null) })
 export type AxisRange = z.infer<typeof AxisRange>
 
@@ -100,7 +113,7 @@ export const xAxisTitles: Record<XAxis, string> = { step: 'step', epoch: 'epoch'
 
 /** A panel's manual ranges: its own zoom where set, else the figure's manual range. */
 export function manualRanges(spec: Pick<FigureSpec, 'xRange' | 'yRange' | 'zoom'>, panelKey: string): { xRange: AxisRange; yRange: AxisRange } {
-  const own = spec.zoom[panelKey]
+  const own = ownEntry(spec.zoom, panelKey)
   const pick = (a: AxisRange | undefined, b: AxisRange) => ({ min: a?.min ?? b.min, max: a?.max ?? b.max })
   return { xRange: pick(own?.x, spec.xRange), yRange: pick(own?.y, spec.yRange) }
 }
@@ -119,6 +132,7 @@ export function zoomedSpec(spec: FigureSpec, panelKey: string, x: [number, numbe
     const round = (v: number) => (v === 0 ? 0 : Number(v.toPrecision(Math.min(12, Math.max(3, Math.ceil(Math.log10(Math.abs(v) / span)) + 4)))))
     return { min: round(lo), max: round(hi) }
   }
+  next.zoom = bareRecord(next.zoom)
   const own = (next.zoom[panelKey] ??= { x: { min: null, max: null }, y: { min: null, max: null } })
   if (x) {
     if (spec.sharedX) next.xRange = range(x)

@@ -50,3 +50,40 @@ export function wrap(text: string, maxWidth: number, size: number, family: strin
   if (line || lines.length === 0) lines.push(line)
   return lines
 }
+
+/** The part of zrender's LRU cache class that nullPrototypeCaches touches. */
+interface LruClass {
+  prototype: { get(key: string | number): unknown; put(key: string | number, value: unknown): unknown; clear(): void }
+}
+
+/**
+ * Makes zrender's LRU caches key a prototype-free object. ECharts measures every text it draws
+ * through such a cache keyed by the text itself, in a plain `{}`: a run, title or axis named
+ * `__proto__` then looks up Object.prototype as a cache entry and the cache's linked list writes
+ * `prev` and `next` onto it, which breaks every strict schema in the process (`runs:list` answered
+ * 400 until restart). Each process that draws with ECharts calls this once with the class
+ * (`zrender/lib/core/LRU.js`), before any chart is drawn; a second call does nothing.
+ */
+export function nullPrototypeCaches(lru: LruClass): void {
+  const proto = lru.prototype as LruClass['prototype'] & { [guarded]?: true }
+  if (proto[guarded]) return
+  proto[guarded] = true
+  type Cache = { _map: object }
+  const bare = (cache: Cache) => {
+    if (Object.getPrototypeOf(cache._map) !== null) cache._map = Object.assign(Object.create(null) as object, cache._map)
+  }
+  const { get, put, clear } = proto
+  proto.get = function (this: Cache, key) {
+    bare(this)
+    return get.call(this, key)
+  }
+  proto.put = function (this: Cache, key, value) {
+    bare(this)
+    return put.call(this, key, value)
+  }
+  proto.clear = function (this: Cache) {
+    clear.call(this)
+    this._map = Object.create(null) as object
+  }
+}
+const guarded = Symbol('fa-lab null-prototype caches')

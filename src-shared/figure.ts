@@ -11,7 +11,7 @@ import type { EChartsOption } from 'echarts'
 import type { RunSeries } from './analysis'
 import { factorNote, fitTicks, tickLabel, tickValues, type AxisScale } from './figure-axes'
 import { collectPanels, type Curve, type Panel, type PanelLine } from './figure-curves'
-import { bandNames, figureSizePt, manualRanges, xAxisTitles, type FigureSpec } from './figure-spec'
+import { bandNames, figureSizePt, manualRanges, ownEntry, xAxisTitles, type FigureSpec } from './figure-spec'
 import { textWidth, wrap } from './figure-text'
 import { fieldTitle } from './fields'
 import { differingPaths, distinguishingField, groupRuns, type RunGroup } from './grouping'
@@ -155,7 +155,7 @@ function groupLines(spec: FigureSpec, series: Record<string, RunSeries[]>): Line
   // (not where the user named a line: a legend of values under a field's title would then mix in a name)
   const legendField = groups.some((g) => g.named) ? null : distinguishingField(runs, groupingForSweep ? sweepBy : spec.groupBy, ignore)
   const legendTitle = spec.labels.legendTitle || (legendField ? fieldLabel(legendField) : '')
-  const labelOf = (g: RunGroup) => spec.labels.entries[g.key] ?? (legendField ? g.shortLabel : g.label)
+  const labelOf = (g: RunGroup) => ownEntry(spec.labels.entries, g.key) ?? (legendField ? g.shortLabel : g.label)
   return {
     runs,
     groups,
@@ -215,7 +215,7 @@ const panelTitleOf = (p: Panel) => p.title || measureLabel(p.measure)
 /** The y title: the measure's label and symbol, shortened to fit one line where it can; the band named only where drawn. */
 function yTitleOf({ spec, f, family }: Frame, p: Panel, length: number): string {
   const band = p.lines.some((l) => l.mean.lower !== null) ? ` (${bandNames[spec.band]})` : ''
-  const own = spec.labels.y[p.measure]
+  const own = ownEntry(spec.labels.y, p.measure)
   if (own !== undefined) return own
   const { label, symbol, unit } = measureLabelParts(p.measure)
   const withUnit = unit && unit !== 'cosine' ? ` (${unit})` : ''

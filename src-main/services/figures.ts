@@ -8,10 +8,11 @@ import * as echarts from 'echarts'
 import { join } from 'node:path'
 import PDFDocument from 'pdfkit'
 import SVGtoPDF from 'svg-to-pdfkit'
+import LRU from 'zrender/lib/core/LRU.js'
 import { toCsv, type RunSeries } from '../../src-shared/analysis'
 import { buildFigure, type BuiltFigure } from '../../src-shared/figure'
 import { FigureSpec, fontFamilies, pointsPer, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure-spec'
-import { measureFigureText } from '../../src-shared/figure-text'
+import { measureFigureText, nullPrototypeCaches } from '../../src-shared/figure-text'
 import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
 
@@ -19,6 +20,8 @@ export type { FigureFormat }
 
 // No canvas here: ECharts measures text with the metrics the builder lays out with.
 echarts.setPlatformAPI({ measureText: measureFigureText as never })
+// figure text is user text: `__proto__` must not reach Object.prototype through ECharts' text caches
+nullPrototypeCaches(LRU)
 
 /** The figure fonts shipped in resources/fonts (Debian's fonts-dejavu-core). */
 export const fontFiles: Record<(typeof fontFamilies)[number], string> = {

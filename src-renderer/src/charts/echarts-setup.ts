@@ -8,6 +8,8 @@ import { BarChart, CustomChart, LineChart, ParallelChart, ScatterChart } from 'e
 import { GraphicComponent, GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent } from 'echarts/components'
 import { use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
+import LRU from 'zrender/lib/core/LRU.js'
+import { nullPrototypeCaches } from '../../../src-shared/figure-text'
 
 /** Series types registered. */
 export const registeredSeries = ['line', 'bar', 'scatter', 'custom', 'parallel'] as const
@@ -15,3 +17,5 @@ export const registeredSeries = ['line', 'bar', 'scatter', 'custom', 'parallel']
 export const registeredComponents = ['grid', 'xAxis', 'yAxis', 'legend', 'title', 'tooltip', 'graphic', 'parallel', 'parallelAxis'] as const
 
 use([LineChart, BarChart, ScatterChart, CustomChart, ParallelChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, GraphicComponent, ParallelComponent, CanvasRenderer])
+// figure text is user text: `__proto__` must not reach Object.prototype through ECharts' text caches
+nullPrototypeCaches(LRU)
