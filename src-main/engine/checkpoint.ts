@@ -7,6 +7,7 @@
  * Layout: a 4-byte little-endian header length, the header as UTF-8 JSON, then the arrays' bytes
  * (each 4-byte aligned) in header order.
  */
+import type { RunConfig } from '../../src-shared/config'
 import type { RngState } from '../lib/random'
 import type { Metrics } from './evaluation'
 
@@ -88,15 +89,52 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   return bytes
 }
 
+/** A checkpoint's bytes that cannot be read, with what is wrong with them. */
+export class CheckpointFormatError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CheckpointFormatError'
+  }
+}
+
+/**
+ * Reads a checkpoint's bytes. Every length and offset is checked against the bytes before it is
+ * used, so a damaged or crafted blob is refused with a CheckpointFormatError saying what is wrong
+ * (never a raw "Offset is outside the bounds of the DataView").
+ */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  const fail = (why: string): never => {
+    throw new CheckpointFormatError(`the checkpoint (${bytes.byteLength} bytes) is damaged: ${why}`)
+  }
+  if (bytes.byteLength < 4) fail('it is shorter than its 4-byte header length')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const jsonLength = view.getUint32(0, true)
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + jsonLength))) as Header
-  if (header.version !== checkpointVersion) throw new Error(`checkpoint format ${header.version} is not the one this lab reads (${checkpointVersion})`)
+  if (4 + jsonLength > bytes.byteLength) fail(`its header claims ${jsonLength} bytes, more than the checkpoint holds`)
+  let header: Header
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(4, 4 + jsonLength))) as Header
+  } catch (error) {
+    return fail(`its header is not JSON (${(error as Error).message})`)
+  }
+  if (!header || typeof header !== 'object') fail('its header is not an object')
+  if (header.version !== checkpointVersion) throw new CheckpointFormatError(`checkpoint format ${String(header.version)} is not the one this lab reads (${checkpointVersion})`)
+  if (!Number.isSafeInteger(header.step) || header.step < 0) fail(`its step ${String(header.step)} is not a whole number of updates`)
+  if (!Array.isArray(header.tensors) || !Array.isArray(header.rngs) || !header.loop || typeof header.loop !== 'object') fail('its header lacks the tensors, generators or loop state')
+  if (!Number.isSafeInteger(header.orderLength) || header.orderLength < 0) fail(`its batch order length ${String(header.orderLength)} is not a count`)
+  const start = 4 + Math.ceil(jsonLength / 4) * 4
+  let needed = start + header.orderLength * 4
+  for (const t of header.tensors) {
+    if (!t || typeof t.name !== 'string' || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail('a tensor has no name or a shape that is not a list of sizes')
+    const count = t.shape.reduce((n, d) => n * d, 1)
+    if (t.length !== count) fail(`tensor ${t.name} has ${String(t.length)} values, its shape ${t.shape.join('×')} needs ${count}`)
+    needed += count * 4
+  }
+  if (needed !== bytes.byteLength) fail(`its header describes ${needed} bytes, it has ${bytes.byteLength}`)
+  if (!Number.isSafeInteger(header.cursor) || header.cursor < 0 || header.cursor > header.orderLength) fail(`its batch cursor ${String(header.cursor)} is outside 0..${header.orderLength}`)
   // copy into an aligned buffer so typed views can start anywhere in it
   const aligned = new Uint8Array(bytes.byteLength)
   aligned.set(bytes)
-  let offset = 4 + Math.ceil(jsonLength / 4) * 4
+  let offset = start
   const tensors = header.tensors.map((t) => {
     const values = new Float32Array(aligned.buffer, offset, t.length)
     offset += t.length * 4
@@ -108,4 +146,52 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     session: { step: header.step, tensors, order, cursor: header.cursor, rngs: header.rngs, theory: header.theory },
     loop: header.loop,
   }
+}
+
+/** What a checkpoint is checked against before it is applied: the run's config, as stored. */
+export function checkpointKey(config: RunConfig): string {
+  return JSON.stringify({ ...config, name: undefined, backend: undefined })
+}
+
+/** Layer widths of a run's network: input, hidden…, outputs. */
+export function networkWidths(config: RunConfig): number[] {
+  const input = config.data.kind === 'synthetic' ? config.data.inputDim : 784
+  const hidden = config.model.kind === 'mlp' ? config.model.hidden : [config.model.hidden]
+  return [input, ...hidden, config.model.outputs]
+}
+
+/**
+ * Why a stored checkpoint cannot be resumed by the run of `config` (the step its row records is
+ * `rowStep`), or null: its bytes are damaged, it was taken from another config, its step is
+ * outside 0..steps or differs from the row's, a weight or bias has a shape the config's network
+ * does not, a value is not finite, or the batch order is not a permutation's worth of indices.
+ * Checked in main before anything of the run is changed.
+ */
+export function checkpointFault(bytes: Uint8Array, rowStep: number, config: RunConfig): string | null {
+  let checkpoint: Checkpoint
+  try {
+    checkpoint = decodeCheckpoint(bytes)
+  } catch (error) {
+    return (error as Error).message
+  }
+  const { session, loop } = checkpoint
+  if (checkpoint.configKey !== checkpointKey(config)) return 'the checkpoint was taken from a run with another config'
+  if (!Number.isSafeInteger(rowStep) || rowStep < 0 || rowStep > config.steps) return `the checkpoint's recorded step ${rowStep} is outside 0..${config.steps}`
+  if (session.step !== rowStep) return `the checkpoint holds step ${session.step}, its record says step ${rowStep}`
+  if (session.step > config.steps) return `the checkpoint's step ${session.step} is outside 0..${config.steps}`
+  if (!Number.isFinite(loop.wallTimeMs) || loop.wallTimeMs < 0) return `the checkpoint's wall time ${String(loop.wallTimeMs)} ms is not a duration`
+  if (!Number.isSafeInteger(loop.lastReported) || loop.lastReported < -1 || loop.lastReported > session.step) return `the checkpoint's last evaluation step ${String(loop.lastReported)} is outside -1..${session.step}`
+  const widths = networkWidths(config)
+  for (const t of session.tensors) {
+    const layer = /^([Wb])(\d+)$/.exec(t.name)
+    if (layer) {
+      const l = Number(layer[2])
+      const expected = layer[1] === 'W' ? [widths[l - 1], widths[l]] : [widths[l]]
+      if (l < 1 || l >= widths.length || t.shape.join('x') !== expected.join('x')) return `the checkpoint's ${t.name} has shape ${t.shape.join('×')}, the config's network (${widths.join('-')}) needs ${l >= 1 && l < widths.length ? expected.join('×') : 'no such layer'}`
+    }
+    if (!t.values.every(Number.isFinite)) return `the checkpoint's ${t.name} holds a value that is not finite`
+  }
+  for (let l = 1; l < widths.length; l++) if (!session.tensors.some((t) => t.name === `W${l}`)) return `the checkpoint has no W${l}`
+  if (session.order.some((i) => i < 0 || i >= session.order.length)) return 'the checkpoint\'s batch order holds an index outside the training set'
+  return null
 }

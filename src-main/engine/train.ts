@@ -6,7 +6,7 @@
  */
 import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Dataset } from '../data/dataset'
-import { encodeCheckpoint, type Checkpoint } from './checkpoint'
+import { checkpointKey, encodeCheckpoint, type Checkpoint } from './checkpoint'
 import type { Metrics } from './evaluation'
 import { createSession, type Artifact } from './session'
 import { initBackend, type BackendName } from './tf'
@@ -48,10 +48,6 @@ export interface CheckpointPolicy {
   save(bytes: Uint8Array, step: number): void
 }
 
-/** What a checkpoint is checked against before it is applied: the run's config, as stored. */
-export function checkpointKey(config: RunConfig): string {
-  return JSON.stringify({ ...config, name: undefined, backend: undefined })
-}
 
 export interface TrainHooks {
   /** Called once the backend is up and the session built, before the first evaluation. */

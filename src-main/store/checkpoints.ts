@@ -4,7 +4,8 @@
  */
 import { hostname } from 'node:os'
 import { now, type Db } from './connection'
-import { leaseMs } from './runs'
+import { checkpointFault } from '../engine/checkpoint'
+import { leaseMs, parseStoredConfig } from './runs'
 
 export interface CheckpointRecord {
   step: number
@@ -21,7 +22,7 @@ export function createCheckpoints(db: Db, truncateMetrics: (runId: number, step:
     get: db.prepare(`SELECT step, state, saved_at FROM checkpoints WHERE run_id = ?`),
     step: db.prepare(`SELECT step FROM checkpoints WHERE run_id = ?`),
     remove: db.prepare(`DELETE FROM checkpoints WHERE run_id = ?`),
-    run: db.prepare(`SELECT status FROM runs WHERE id = ?`),
+    run: db.prepare(`SELECT status, config FROM runs WHERE id = ?`),
     // queued again, owned by this process (see runs.ts: leases)
     requeue: db.prepare(
       `UPDATE runs SET status = 'queued', ended_at = NULL, error = NULL, final_metrics = NULL, stop_reason = NULL, steps_done = ?, owner_pid = ?, owner_host = ?, lease_until_ms = ? WHERE id = ?`,
@@ -54,11 +55,17 @@ export function createCheckpoints(db: Db, truncateMetrics: (runId: number, step:
      */
     prepareResume(runId: number): string | null {
       return db.transaction(() => {
-        const run = statements.run.get(runId) as { status: string } | undefined
+        const run = statements.run.get(runId) as { status: string; config: string } | undefined
         if (!run) return `no run with id ${runId}`
         if (!(resumableStatuses as readonly string[]).includes(run.status)) return `run ${runId} is ${run.status}: only ${resumableStatuses.join(', ')} runs can be resumed`
-        const step = (statements.step.get(runId) as { step: number } | undefined)?.step ?? null
-        if (step === null) return `run ${runId} cannot be resumed: it has no checkpoint (it ran before checkpoints existed, or stopped before its first one)`
+        const saved = statements.get.get(runId) as { step: number; state: Buffer } | undefined
+        if (!saved) return `run ${runId} cannot be resumed: it has no checkpoint (it ran before checkpoints existed, or stopped before its first one)`
+        // The checkpoint is checked whole before anything is changed: its step decides which stored
+        // points are dropped, so a damaged or crafted one must never reach truncateMetrics.
+        const { config, error } = parseStoredConfig(run.config)
+        const fault = error ?? checkpointFault(new Uint8Array(saved.state.buffer, saved.state.byteOffset, saved.state.byteLength), saved.step, config)
+        if (fault) return `run ${runId} cannot be resumed: ${fault}; nothing was changed (its stored measures are kept; it can still be trained again from the start)`
+        const step = saved.step
         truncateMetrics(runId, step)
         statements.requeue.run(step, process.pid, hostname(), Date.now() + leaseMs, runId)
         return null
