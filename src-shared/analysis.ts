@@ -7,6 +7,7 @@ import { bundledSizes } from './config'
 import { getPath } from './fields'
 import { fieldValueLabel } from './labels'
 import { measureInfo } from './measures'
+import { spreadsheetSafe } from './text'
 
 /** What a comparison puts on x: updates, epochs, samples seen, or wall time. */
 export const XAxis = z.enum(['step', 'epoch', 'samples', 'wallTime'])
@@ -68,11 +69,21 @@ export function smoothEma(values: number[], beta: number): number[] {
  * plus the first and last points, so peaks and dips survive.
  */
 export function downsampleMinMax(xs: number[], ys: number[], maxPoints: number): { xs: number[]; ys: number[] } {
-  const n = xs.length
-  if (n <= maxPoints || maxPoints < 4) return { xs: [...xs], ys: [...ys] }
+  const kept = minMaxIndices(ys, maxPoints)
+  return { xs: kept.map((i) => xs[i]), ys: kept.map((i) => ys[i]) }
+}
+
+/**
+ * The indices downsampleMinMax keeps of a series of `ys.length` points: all of them when there
+ * are at most `maxPoints` (or fewer than 4 are asked for), else the first, the last, and each
+ * bucket's minimum and maximum in order. Several arrays of one series (steps, values, wall times)
+ * are thinned alike with it.
+ */
+export function minMaxIndices(ys: ArrayLike<number>, maxPoints: number): number[] {
+  const n = ys.length
+  if (n <= maxPoints || maxPoints < 4) return Array.from({ length: n }, (_, i) => i)
   const buckets = Math.floor((maxPoints - 2) / 2)
-  const outX = [xs[0]]
-  const outY = [ys[0]]
+  const kept = [0]
   const size = (n - 2) / buckets
   for (let b = 0; b < buckets; b++) {
     const start = 1 + Math.floor(b * size)
@@ -83,14 +94,10 @@ export function downsampleMinMax(xs: number[], ys: number[], maxPoints: number):
       if (ys[i] < ys[lo]) lo = i
       if (ys[i] > ys[hi]) hi = i
     }
-    for (const i of lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]) {
-      outX.push(xs[i])
-      outY.push(ys[i])
-    }
+    kept.push(...(lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]))
   }
-  outX.push(xs[n - 1])
-  outY.push(ys[n - 1])
-  return { xs: outX, ys: outY }
+  kept.push(n - 1)
+  return kept
 }
 
 /** Two-sided 95% Student t quantiles t_{0.975, df} for df = 1..30; larger df use 1.96. */
@@ -174,10 +181,10 @@ export function summarize(series: RunSeries[], name: string, groupBy: string[] |
   }))
 }
 
-/** RFC 4180 CSV. */
+/** RFC 4180 CSV; text cells a spreadsheet would run as a formula are defused (spreadsheetSafe). */
 export function toCsv(header: string[], rows: (string | number)[][]): string {
   const cell = (v: string | number) => {
-    const text = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v
+    const text = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : spreadsheetSafe(v)
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
   }
   return [header, ...rows].map((row) => row.map(cell).join(',')).join('\n') + '\n'

@@ -1,9 +1,10 @@
 /**
  * Run configuration: the one typed record that describes a training run, stored whole with it.
- * Shared by every process; imports nothing but zod.
+ * Shared by every process; imports nothing but zod and its own files.
  */
 import { z } from 'zod'
 import { structureIssues } from './input'
+import { NameText } from './text'
 
 /**
  * The UI metadata each config field carries through zod's `.meta()`: the form, the CLI help, the
@@ -257,7 +258,7 @@ export function theoryEnabled(config: Pick<RunConfig, 'theory' | 'data' | 'model
 
 export const RunConfig = z
   .strictObject({
-    name: z.string().optional().meta({ label: 'Run name', description: 'optional; in a sweep, the start of each run’s generated name' }),
+    name: NameText.optional().meta({ label: 'Run name', description: 'optional; in a sweep, the start of each run’s generated name' }),
     seed: z.int().default(0).meta({ label: 'Seed', description: 'weights, feedback, data and shuffles derive from it' }),
     data: DataConfig,
     model: ModelConfig,

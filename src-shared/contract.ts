@@ -7,6 +7,8 @@
 import { z } from 'zod'
 import { ImageKind, ImageSource, RunStatus, type RunConfig } from './config'
 import { NameSchema } from './run-names'
+import { maxTags } from './limits'
+import { NameText, NoteText, TagText } from './text'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
 import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure-spec'
 
@@ -304,8 +306,8 @@ export const requestSchemas = {
   getMetricSeries: z.strictObject({ runIds: z.array(id).max(500), name: z.string().min(1).max(200) }),
   getWeightImages: z.strictObject({ runId: id, count: z.int().min(1).max(256) }),
   getTheorySpectra: id,
-  setRunTags: z.strictObject({ runId: id, tags: z.array(z.string().max(100)).max(50) }),
-  setRunNote: z.strictObject({ runId: id, note: z.string().max(100_000) }),
+  setRunTags: z.strictObject({ runId: id, tags: z.array(TagText).max(maxTags) }),
+  setRunNote: z.strictObject({ runId: id, note: NoteText }),
   renameRun: z.strictObject({ runId: id, name: NameSchema }),
   renameExperiment: z.strictObject({ experimentId: id, name: NameSchema }),
   deleteRuns: z.array(id).min(1).max(10_000),
@@ -316,7 +318,7 @@ export const requestSchemas = {
   getDatasetSamples: z.strictObject({ kind: ImageKind, source: ImageSource, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
   renderFigure: z.strictObject({ spec: FigureSpec, format: FigureFormat, pixelRatio: z.number().min(0.5).max(8).optional() }),
-  saveComparison: z.strictObject({ name: z.string().min(1).max(200), spec: FigureSpec }),
+  saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpec }),
   listComparisons: z.undefined(),
 } satisfies { [K in keyof LabRequests]: z.ZodType<Parameters<LabRequests[K]>[0]> }
 

@@ -8,13 +8,14 @@ import { z } from 'zod'
 import { ConfigError, describeIssues, RunConfig, type RunConfigInput } from './config'
 import { forbiddenKeyMessage, forbiddenKeys, structureIssues } from './input'
 import { defaultNameTemplate, fillTemplate, parseTemplate } from './run-names'
+import { DescriptionText, NameText } from './text'
 import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './resources'
 
 const Axes = z.record(z.string().min(1), z.array(z.unknown()))
 
 export const Variant = z.strictObject({
   /** A short label for run names (`relu`); defaults to the variant's `set` values. */
-  name: z.string().min(1).optional(),
+  name: NameText.min(1).optional(),
   /** Config values merged into the base for this variant, by path. */
   set: z.record(z.string().min(1), z.unknown()).default({}),
   /** This variant's own cartesian axes, crossed with the shared grid. */
@@ -23,8 +24,8 @@ export const Variant = z.strictObject({
 export type Variant = z.infer<typeof Variant>
 
 export const ExperimentConfig = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().default(''),
+  name: z.string().min(1).pipe(NameText),
+  description: DescriptionText.default(''),
   base: z.record(z.string(), z.unknown()),
   grid: Axes.default({}),
   variants: z.array(Variant).default([]),

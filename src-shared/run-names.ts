@@ -8,17 +8,16 @@
 import { z } from 'zod'
 import { fieldAt, fieldShortName, runFields } from './fields'
 import { fieldValue } from './labels'
+import { maxNameLength, maxTemplateLength } from './limits'
+import { NameText, stripUnsafeCharacters } from './text'
 
-/** The longest run or experiment name. */
-export const maxNameLength = 200
-/** The longest name template. */
-export const maxTemplateLength = 300
+export { maxNameLength, maxTemplateLength }
 
-/** A run or experiment name as a rename request gives it: trimmed, not empty, at most maxNameLength characters. */
+/** A run or experiment name as a rename request gives it: trimmed, not empty, at most maxNameLength characters of text (no controls, no bidi overrides). */
 export const NameSchema = z
   .string()
   .transform((s) => s.trim())
-  .pipe(z.string().min(1, 'a name cannot be empty').max(maxNameLength, `a name has at most ${maxNameLength} characters`))
+  .pipe(z.string().min(1, 'a name cannot be empty').pipe(NameText))
 
 /** A template's placeholder for the variant's name. */
 export const variantPlaceholder = 'variant'
@@ -124,11 +123,13 @@ function valueAt(config: unknown, path: string): unknown {
 
 /** A parsed template filled with one run's config and variant name; cut to maxNameLength. */
 export function fillTemplate(parts: Part[], config: unknown, variant?: string): string {
-  const name = parts
+  const filled = parts
     .map((p) => ('text' in p ? p.text : p.path === variantPlaceholder ? (variant ?? '') : formatValue(p.path, valueAt(config, p.path))))
     .join('')
     .replace(/\s+/g, ' ')
     .trim()
+  // a template's text and the values filled in may hold control or bidi characters (a variant's name, a string field): names never do
+  const name = stripUnsafeCharacters(filled)
   return name.length > maxNameLength ? `${name.slice(0, maxNameLength - 1)}…` : name
 }
 

@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { readFile } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { open, stat } from 'node:fs/promises'
+import { maxConfigFileBytes } from '../lib/limits'
 import { parseJsonText } from '../../src-shared/input'
 
 export class UsageError extends Error {}
@@ -15,21 +17,58 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
 
 /**
  * Reads and parses a JSON file (a UTF-8 byte order mark tolerated) into null-prototype objects.
- * A file that is missing or not JSON is a UsageError (exit code 2) naming the file.
+ * Only a regular file of at most maxConfigFileBytes is read (a FIFO would block, a device never
+ * ends); a file that is missing, too large or not JSON is a UsageError (exit code 2) naming it.
  */
 export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(error as Error).message}`)
-  }
+  const text = await readBoundedTextFile(path, maxConfigFileBytes)
   try {
     return parseJsonText(text)
   } catch (error) {
     throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`)
   }
+}
+
+/**
+ * A regular file's text, refused before reading when it is not a regular file or is larger than
+ * `maxBytes`. The file is opened without blocking (a FIFO swapped in after the check does not
+ * hang) and checked again once open; at most `maxBytes` + 1 bytes are ever read.
+ */
+export async function readBoundedTextFile(path: string, maxBytes: number): Promise<string> {
+  const refuse = (why: string) => new UsageError(`${path}: ${why}`)
+  let handle
+  try {
+    const before = await stat(path)
+    if (!before.isFile()) throw refuse(`not a regular file (${fileKind(before)}); give a JSON file`)
+    if (before.size > maxBytes) throw refuse(`${before.size.toLocaleString('en-US')} bytes, more than the ${maxBytes.toLocaleString('en-US')} a config file may have`)
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    const opened = await handle.stat()
+    if (!opened.isFile()) throw refuse(`not a regular file (${fileKind(opened)}); give a JSON file`)
+    const buffer = Buffer.alloc(Math.min(maxBytes, opened.size) + 1)
+    let length = 0
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null)
+      if (bytesRead === 0) break
+      length += bytesRead
+      if (length > maxBytes) throw refuse(`more than the ${maxBytes.toLocaleString('en-US')} bytes a config file may have`)
+      if (length === buffer.length) break
+    }
+    return buffer.subarray(0, length).toString('utf8')
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw refuse(code === 'ENOENT' ? 'no such file' : (error as Error).message)
+  } finally {
+    await handle?.close()
+  }
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder'
+  if (stats.isFIFO()) return 'a named pipe'
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device'
+  if (stats.isSocket()) return 'a socket'
+  return 'not a file'
 }
 
 /** `--max-runs N`: the most runs an experiment may expand to (default 10,000). */

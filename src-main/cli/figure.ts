@@ -87,6 +87,12 @@ export const figureCommand: Command = {
       }
       const parsed = FigureSpec.safeParse({ ...(FigureSpec.safeParse(base).data ?? (base as object)), ...overrides })
       if (!parsed.success) throw new UsageError(`${values.view ?? 'figure'}: invalid figure spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+      if (values.panels) {
+        // a panel no run has measured would be an empty figure: name it instead (exit 2)
+        const logged = new Set(parsed.data.runIds.flatMap((id) => store.metricNames(id)))
+        const unknown = parsed.data.measures.filter((m) => !logged.has(m))
+        if (unknown.length) throw new UsageError(`--panels: no run of this figure has measured ${unknown.map((m) => `'${m}'`).join(', ')}; its runs have ${[...logged].sort().join(', ') || 'no measures yet'}`)
+      }
       const figure = await renderFigure(store, parsed.data, format, values['pixel-ratio'] ? Number(values['pixel-ratio']) : 2)
       await writeFile(values.out, figure.bytes)
       if (values.csv) await writeFile(values.csv, figure.csv)

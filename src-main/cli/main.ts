@@ -4,6 +4,7 @@
  * in-process.
  */
 import { ConfigError } from '../../src-shared/config'
+import { terminalText } from '../../src-shared/text'
 import { UsageError } from './args'
 import { buildCommand } from './build'
 import type { Command } from './command'
@@ -13,7 +14,7 @@ import { resumeCommand } from './resume'
 import { runCommand } from './run'
 import { serveCommand } from './serve'
 import { startCommand } from './start'
-import { exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, renameCommand, runsCommand } from './store-commands'
+import { checkCommand, exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, renameCommand, runsCommand } from './store-commands'
 import { trainCommand } from './train'
 
 const commands: Record<string, Command> = {
@@ -27,6 +28,7 @@ const commands: Record<string, Command> = {
   merge: mergeCommand,
   'export-runs': exportRunsCommand,
   'import-runs': importRunsCommand,
+  check: checkCommand,
   build: buildCommand,
   figure: figureCommand,
   serve: serveCommand,
@@ -44,15 +46,16 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage())
     return name ? 0 : 2
   }
-  const command = commands[name]
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
   if (!command) {
-    console.error(`fa-lab: unknown command '${name}'\n\n${usage()}`)
+    console.error(`fa-lab: unknown command '${terminalText(name)}'\n\n${usage()}`)
     return 2
   }
   try {
     return await command.run(rest)
   } catch (error) {
-    console.error(`fa-lab ${name}: ${error instanceof Error ? error.message : String(error)}`)
+    // messages quote files, names and values as given: shown, never obeyed by the terminal
+    console.error(terminalText(`fa-lab ${name}: ${error instanceof Error ? error.message : String(error)}`))
     return error instanceof UsageError || error instanceof ConfigError ? 2 : 1
   }
 }

@@ -1,5 +1,9 @@
 import { existsSync, rmSync } from 'node:fs'
+import { defaultMaxRuns } from '../../src-shared/experiment'
 import { NameSchema } from '../../src-shared/run-names'
+import { envMaxRuns } from '../services/estimates'
+import { terminalText } from '../../src-shared/text'
+import { checkLab, labIsSound } from '../store/check'
 import { openStore, type Store } from '../store/store'
 import { checkImportable, exportRuns, importRuns } from '../store/transfer'
 import { parseOptions, UsageError } from './args'
@@ -25,6 +29,11 @@ function withNewFileRemovedOnFailure(path: string, body: (store: Store) => void)
   }
 }
 
+/** An import takes as many runs as the lab lets one experiment have (FA_LAB_MAX_RUNS raises both). */
+function importLimits() {
+  return { maxRuns: envMaxRuns() ?? defaultMaxRuns }
+}
+
 function needDb(db: string | undefined, usage: string): string {
   if (!db) throw new UsageError(`--db is required\n\nusage: ${usage}`)
   return db
@@ -47,7 +56,8 @@ export const runsCommand: Command = {
       else
         for (const r of runs)
           console.log(
-            `${String(r.id).padStart(5)}  ${r.status.padEnd(11)} ${r.rule.padEnd(5)} seed ${String(r.seed).padEnd(4)} ${(r.backend ?? '-').padEnd(10)} ${r.stepsDone}/${r.totalSteps}  ${r.name ?? ''}`,
+            // stored text is shown, never obeyed: a name's escape sequences would drive the terminal
+            terminalText(`${String(r.id).padStart(5)}  ${r.status.padEnd(11)} ${r.rule.padEnd(5)} seed ${String(r.seed).padEnd(4)} ${(r.backend ?? '-').padEnd(10)} ${r.stepsDone}/${r.totalSteps}  ${r.name ?? ''}${r.configError ? `  (${r.configError})` : ''}`),
           )
     })
     return 0
@@ -97,7 +107,7 @@ export const metricsCommand: Command = {
         }),
       )
       if (values.json) console.log(JSON.stringify({ runId, series }))
-      else for (const [name, s] of Object.entries(series)) console.log(`${name}: ${s.steps.map((step, i) => `${step}:${Number(s.values[i].toPrecision(5))}`).join(' ')}`)
+      else for (const [name, s] of Object.entries(series)) console.log(`${terminalText(name)}: ${s.steps.map((step, i) => `${step}:${Number(s.values[i].toPrecision(5))}`).join(' ')}`)
     })
     return 0
   },
@@ -110,9 +120,10 @@ export const mergeCommand: Command = {
     const { values, positionals } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } }, true)
     if (positionals.length === 0) throw new UsageError(`name the shard files to merge\n\nusage: ${usage}`)
     // Every file is checked before the lab file is opened (or created): a refused merge writes nothing.
-    positionals.forEach(checkImportable)
+    const limits = importLimits()
+    positionals.forEach((file) => checkImportable(file, limits))
     withNewFileRemovedOnFailure(needDb(values.db, usage), (store) => {
-      const results = positionals.map((file) => ({ file, ...importRuns(store, file) }))
+      const results = positionals.map((file) => ({ file, ...importRuns(store, file, limits) }))
       if (values.json) console.log(JSON.stringify(results))
       else for (const r of results) console.log(`${r.file}: ${r.runsAdded} runs added, ${r.runsSkipped} already present`)
     })
@@ -141,11 +152,40 @@ export const importRunsCommand: Command = {
     const usage = 'fa-lab import-runs --db lab.sqlite runs.falab'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' } }, true)
     if (positionals.length !== 1) throw new UsageError(`name one file to import\n\nusage: ${usage}`)
-    checkImportable(positionals[0])
+    const limits = importLimits()
+    checkImportable(positionals[0], limits)
     withNewFileRemovedOnFailure(needDb(values.db, usage), (store) => {
-      const result = importRuns(store, positionals[0])
+      const result = importRuns(store, positionals[0], limits)
       console.log(`${positionals[0]}: ${result.runsAdded} runs imported, ${result.runsSkipped} already present`)
     })
     return 0
+  },
+}
+
+export const checkCommand: Command = {
+  summary: 'check a lab file for damage and say which runs can be saved',
+  async run(args) {
+    const usage = 'fa-lab check --db lab.sqlite [--json]'
+    const { values } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } })
+    const path = needDb(values.db, usage)
+    const check = checkLab(path)
+    const sound = labIsSound(check)
+    if (values.json) {
+      console.log(JSON.stringify({ ...check, sound }))
+      return sound ? 0 : 1
+    }
+    const ranges = (ids: number[]) => ids.join(',')
+    if (sound) {
+      console.log(`${path}: sound (SQLite integrity check ok; all ${check.readable.length} runs read whole)`)
+      return 0
+    }
+    console.log(terminalText(`${path}: ${check.integrity[0] === 'ok' ? 'SQLite integrity check ok' : `damaged; SQLite's integrity check says:\n${check.integrity.map((m) => `  ${m}`).join('\n')}`}`))
+    if (check.fault) console.log(terminalText(`  ${check.fault}`))
+    for (const u of check.unreadable) console.log(terminalText(`  run ${u.runId} cannot be read: ${u.fault}`))
+    if (check.readable.length) {
+      console.log(`${check.readable.length} run${check.readable.length === 1 ? '' : 's'} read whole and can be saved to a new lab file:`)
+      console.log(`  fa-lab export-runs --db ${path} --runs ${ranges(check.readable)} --out saved.sqlite`)
+    } else console.log('no run can be read whole')
+    return 1
   },
 }

@@ -25,3 +25,7 @@ export function workerCountFault(workers: number): string | null {
   if (workers > max) return `${workers} is more than this machine can use: at most ${max} (two per core; ${availableParallelism()} core${availableParallelism() === 1 ? '' : 's'} here)`
   return null
 }
+
+// The bounds on what users hand the lab (names, files, requests, imports) are pure and shared with
+// the renderer; they are defined in src-shared/limits.ts and read here with the machine's own.
+export * from '../../src-shared/limits'

@@ -145,13 +145,54 @@ export function createRunner(options: RunnerOptions) {
   }
 
   function flushAll(): void {
-    for (const run of active.values()) flush(run)
+    for (const run of active.values()) {
+      try {
+        flush(run)
+      } catch (error) {
+        storeFailed(run, error)
+      }
+    }
+  }
+
+  /**
+   * A write of the run's measures, checkpoint or ending failed (the disk is full, the file damaged:
+   * store/faults.ts words it): the run stops where it is and is marked interrupted with that message,
+   * so it can be resumed from its last stored checkpoint once the disk has room. Everything stored
+   * before stays; the measures not yet written are dropped (the resumed run logs them again).
+   */
+  function storeFailed(run: Active, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error)
+    active.delete(run.runId)
+    clearTimeout(run.cancelTimer)
+    const index = slots.indexOf(run.slot)
+    if (index >= 0) slots.splice(index, 1)
+    void run.slot.worker.terminate()
+    try {
+      store.finishRun(run.runId, { status: 'interrupted', stepsDone: store.getRun(run.runId)?.stepsDone ?? 0, error: message })
+    } catch {
+      // The lab file cannot take even this: the run stays owned by this process, and the next open
+      // (once the process has ended) marks it interrupted.
+    }
+    batch.finished(run.runId, run.step)
+    emitProgress(run, 'interrupted', true)
+    const event: RunFinished = { runId: run.runId, experimentId: run.experimentId, status: 'interrupted', error: message, finalMetrics: null }
+    finishedListeners.forEach((l) => l(event))
+    dispatch()
   }
 
   function handle(message: FromWorker): void {
     if (message.type === 'ready' || message.type === 'calibrated') return
     const run = active.get(message.runId)
     if (!run) return
+    try {
+      record(run, message)
+    } catch (error) {
+      storeFailed(run, error)
+    }
+  }
+
+  /** Stores what a worker reports about its run. */
+  function record(run: Active, message: Exclude<FromWorker, { type: 'ready' | 'calibrated' }>): void {
     switch (message.type) {
       case 'started':
         store.markRunning(run.runId, message.backend, message.dataset)

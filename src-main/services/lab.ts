@@ -6,7 +6,8 @@ import type { DatasetSamples, LabEvents, LabHandlers, LabInfo, RunDetail, SavedC
 import { LabError } from '../../src-shared/contract'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
-import { workerResourceLimits } from '../lib/limits'
+import { minMaxIndices } from '../../src-shared/analysis'
+import { maxSeriesPoints, maxSeriesReplyPoints, workerResourceLimits } from '../lib/limits'
 import type { Calibration } from '../runner/calibrate'
 import { calibrationKey, envMaxRuns, estimateExperimentSeconds, measuredSpeed, speedNote, timeWarning, type TrainingSpeed } from './estimates'
 import { catalog } from '../data/catalog'
@@ -160,8 +161,17 @@ export function createLabService(options: LabServiceOptions) {
       return { ...summarizeRun(run, runner.activities().get(runId) ?? null), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId), resumeFrom: resumable ? store.checkpointStep(runId) : null }
     },
 
-    getMetricSeries: ({ runIds, name }) =>
-      store.metricSeriesMany(runIds, name).map((s) => ({ runId: s.runId, name, steps: Array.from(s.steps), values: Array.from(s.values), wallTimesMs: Array.from(s.wallTimesMs) })),
+    getMetricSeries({ runIds, name }) {
+      // A long series is thinned (each bucket's extremes kept) so that no reply, whatever the runs
+      // stored, holds more than maxSeriesReplyPoints points.
+      const perSeries = Math.max(4, Math.min(maxSeriesPoints, Math.floor(maxSeriesReplyPoints / Math.max(1, runIds.length))))
+      return runIds.map((runId) => {
+        const s = store.metricSeries(runId, name)
+        const kept = minMaxIndices(s.values, perSeries)
+        const pick = (a: Float64Array) => (kept.length === a.length ? Array.from(a) : kept.map((i) => a[i]))
+        return { runId, name, steps: pick(s.steps), values: pick(s.values), wallTimesMs: pick(s.wallTimesMs) }
+      })
+    },
 
     getWeightImages({ runId, count }): WeightImages | null {
       const run = requireRun(runId)

@@ -34,7 +34,8 @@ export function summarizeRun(run: RunRecord, activity: RunActivity | null = null
     activity,
     durationMs: run.durationMs,
     startedAt: run.startedAt,
-    error: run.error,
+    // a run whose stored config cannot be read is listed with why (one bad row never hides the lab)
+    error: run.error ?? run.configError,
     finalMetrics: run.finalMetrics,
     stopReason: run.stopReason,
     parameters,

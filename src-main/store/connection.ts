@@ -51,7 +51,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
 }
 
 /** Runs `fn` again while SQLite reports the database busy, for up to `timeoutMs`, with short sleeps. */
-function whileBusy<T>(fn: () => T, timeoutMs = 5000): T {
+export function whileBusy<T>(fn: () => T, timeoutMs = 5000): T {
   const deadline = Date.now() + timeoutMs
   const sleeper = new Int32Array(new SharedArrayBuffer(4))
   for (;;) {

@@ -136,6 +136,23 @@ interface RunRow {
   lease_until_ms: number | null
 }
 
+/** Stored JSON text parsed, or why it cannot be (a damaged or hand-edited row): one bad row never stops the others being read. */
+function storedJson(text: string | null): { value: unknown } | { fault: string } {
+  if (typeof text !== 'string') return { fault: `is not text (${text === null ? 'NULL' : typeof text})` }
+  try {
+    return { value: JSON.parse(text) }
+  } catch (error) {
+    return { fault: `is not JSON (${(error as Error).message})` }
+  }
+}
+
+/** A stored JSON column's value, or null when it is missing or not JSON (the run is still listed). */
+function optionalJson<T>(text: string | null): T | null {
+  if (text === null) return null
+  const parsed = storedJson(text)
+  return 'value' in parsed ? (parsed.value as T) : null
+}
+
 /** Stored configs parsed once per text (a stored config never changes); cleared when it grows large. */
 const parsedConfigs = new Map<string, { config: RunConfig; error: string | null }>()
 
@@ -143,9 +160,12 @@ const parsedConfigs = new Map<string, { config: RunConfig; error: string | null 
 export function parseStoredConfig(text: string): { config: RunConfig; error: string | null } {
   let parsed = parsedConfigs.get(text)
   if (!parsed) {
-    const raw: unknown = JSON.parse(text)
-    const result = RunConfig.safeParse(raw)
-    parsed = result.success ? { config: result.data, error: null } : { config: raw as RunConfig, error: new ConfigError(describeIssues(result.error)).message }
+    const raw = storedJson(text)
+    if ('fault' in raw) parsed = { config: Object.create(null) as RunConfig, error: `the stored config ${raw.fault}` }
+    else {
+      const result = RunConfig.safeParse(raw.value)
+      parsed = result.success ? { config: result.data, error: null } : { config: raw.value as RunConfig, error: new ConfigError(describeIssues(result.error)).message }
+    }
     if (parsedConfigs.size >= 10_000) parsedConfigs.clear()
     parsedConfigs.set(text, parsed)
   }
@@ -168,7 +188,7 @@ function runFromRow(row: RunRow): RunRecord {
     rule: row.rule,
     status: row.status,
     backend: row.backend,
-    dataset: row.dataset ? JSON.parse(row.dataset) : null,
+    dataset: optionalJson<Record<string, unknown>>(row.dataset),
     datasetFingerprint: row.dataset_fingerprint,
     queuedAt: row.queued_at,
     startedAt: row.started_at,
@@ -177,7 +197,7 @@ function runFromRow(row: RunRow): RunRecord {
     stepsDone: row.steps_done,
     totalSteps: row.total_steps,
     error: row.error,
-    finalMetrics: row.final_metrics ? JSON.parse(row.final_metrics) : null,
+    finalMetrics: optionalJson<Record<string, number>>(row.final_metrics),
     stopReason: row.stop_reason,
     note: row.note,
     tags: row.tags ? row.tags.split('\u0000') : [],
@@ -191,7 +211,7 @@ function experimentFromRow(row: Record<string, unknown>): ExperimentRecord {
     uid: row.uid as string,
     name: row.name as string,
     description: row.description as string,
-    definition: JSON.parse(row.definition as string),
+    definition: optionalJson(row.definition as string),
     createdAt: row.created_at as string,
   }
 }

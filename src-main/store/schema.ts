@@ -110,6 +110,7 @@ function checkFormat(db: Database.Database, path: string): { version: number; ta
   if (version > schemaVersion) {
     throw new StoreFormatError(`${path} was written by a newer FA Lab (schema ${version}; this one knows up to ${schemaVersion}); update the lab to open it`)
   }
+  if (!Number.isInteger(version) || version < 0) throw new StoreFormatError(`${path} is damaged: its schema version (PRAGMA user_version) is ${version}, and a lab's is 1 to ${schemaVersion}; the lab left it untouched`)
   return { version, tables }
 }
 

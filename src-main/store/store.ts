@@ -8,11 +8,13 @@ import { createArtifacts } from './artifacts'
 import { createCheckpoints } from './checkpoints'
 import { createComparisons } from './comparisons'
 import { openDatabase, registerDatabase, type OpenOptions } from './connection'
+import { describeStoreFault, StoreFaultError, withFaultMessages } from './faults'
 import { createMetrics } from './metrics'
 import { createRuns } from './runs'
 import { StoreFormatError } from './schema'
 
 export { StoreFormatError }
+export { StoreFaultError } from './faults'
 export type { OpenOptions } from './connection'
 export type { ArtifactRecord } from './artifacts'
 export { resumableStatuses, type CheckpointRecord } from './checkpoints'
@@ -29,12 +31,31 @@ export type Store = ReturnType<typeof openStore>
  * the kill; runs another live process trains are left alone.
  */
 export function openStore(path: string, options: OpenOptions = {}) {
-  const db = openDatabase(path, options)
+  let db: ReturnType<typeof openDatabase>
+  try {
+    db = openDatabase(path, options)
+  } catch (error) {
+    throw describeStoreFault(error, path, 'opening it')
+  }
   const { compact, ...metrics } = createMetrics(db)
   const { recoverInterrupted, ...runs } = createRuns(db, compact)
-  if (!options.readonly) recoverInterrupted()
+  if (!options.readonly) {
+    try {
+      recoverInterrupted()
+    } catch (error) {
+      // A full disk or a read-only file must not stop the lab being read: the orphaned runs keep
+      // their status until an open that can write marks them.
+      const fault = describeStoreFault(error, path)
+      if (!(fault instanceof StoreFaultError)) {
+        db.close()
+        throw fault
+      }
+    }
+  }
 
-  const store = {
+  // SQLite's disk and file failures (full, I/O, damaged, read-only) come out of every method as a
+  // message naming the file and what to do (faults.ts)
+  const store = withFaultMessages({
     path,
     ...runs,
     ...metrics,
@@ -54,7 +75,7 @@ export function openStore(path: string, options: OpenOptions = {}) {
     close(): void {
       if (db.open) db.close()
     },
-  }
+  }, path)
   registerDatabase(store, db)
   return store
 }

@@ -4,9 +4,12 @@
  * chunks and artifacts are copied byte for byte.
  */
 import { existsSync } from 'node:fs'
-import { databaseOf, type Db } from './connection'
-import { openImportSource, validateImport } from './import-check'
+import { databaseOf, whileBusy, type Db } from './connection'
+import { openImportSource, validateImport, type ImportLimits } from './import-check'
 import { openStore, type Store } from './store'
+
+/** How long an import waits for another process's write to the same lab to finish. */
+const importLockWaitMs = 60_000
 
 export interface TransferResult {
   runsAdded: number
@@ -49,7 +52,15 @@ function copyFrom(source: Store, target: Store, runs: ReturnType<Store['listRuns
     return id
   }
 
-  t.transaction(() => {
+  // An import waits its turn behind another process writing the same lab (another import, a
+  // training run): BEGIN IMMEDIATE takes the write lock first, so the transaction never has to
+  // upgrade a read snapshot another writer has since changed (SQLite's "database is locked" at once,
+  // without waiting); while another import holds the lock it is asked again, for up to a minute.
+  whileBusy(() => t.transaction(() => {
+      // a rolled-back try starts over
+      Object.assign(result, { runsAdded: 0, runsSkipped: 0, experimentsAdded: 0 })
+      experimentIds.clear()
+      nameMap.clear()
       for (const run of runs) {
         if (hasUid.get(run.uid)) {
           result.runsSkipped++
@@ -73,7 +84,7 @@ function copyFrom(source: Store, target: Store, runs: ReturnType<Store['listRuns
         for (const tag of run.tags) insertTag.run(newId, tag)
         result.runsAdded++
       }
-  })()
+  }).immediate(), importLockWaitMs)
   return result
 }
 
@@ -95,10 +106,10 @@ export function exportRuns(store: Store, runIds: number[], outPath: string): Tra
  * file is opened read-only and never changed; every run, metric blob and artifact is validated
  * before anything is written, and the runs are written in one transaction.
  */
-export function importRuns(store: Store, fromPath: string): TransferResult {
+export function importRuns(store: Store, fromPath: string, limits: ImportLimits = {}): TransferResult {
   const source = openImportSource(fromPath)
   try {
-    validateImport(source.store, fromPath)
+    validateImport(source.store, fromPath, undefined, limits)
     return copyRuns(source.store, store)
   } finally {
     source.close()
@@ -106,10 +117,10 @@ export function importRuns(store: Store, fromPath: string): TransferResult {
 }
 
 /** Checks that `fromPath` can be imported (see importRuns) without writing anything anywhere. */
-export function checkImportable(fromPath: string): void {
+export function checkImportable(fromPath: string, limits: ImportLimits = {}): void {
   const source = openImportSource(fromPath)
   try {
-    validateImport(source.store, fromPath)
+    validateImport(source.store, fromPath, undefined, limits)
   } finally {
     source.close()
   }

@@ -70,7 +70,9 @@ describe('run name templates', () => {
 
   it('bounds the template and the names it makes', () => {
     expect(refusal({ name: 'w', base, nameTemplate: 'x'.repeat(maxTemplateLength + 1) })[0].message).toMatch(/at most 300 are allowed/)
-    const { runs } = expandExperiment({ name: 'n'.repeat(500), base })
+    // names given are refused above 200 characters (D10); a template may make a longer one, which is cut
+    expect(refusal({ name: 'n'.repeat(maxNameLength + 1), base })[0].message).toBe(`a name has at most ${maxNameLength} characters`)
+    const { runs } = expandExperiment({ name: 'w', base, nameTemplate: `${'n'.repeat(maxTemplateLength - 10)} {seed}` })
     expect(runs[0].name).toHaveLength(maxNameLength)
     expect(runs[0].name.endsWith('…')).toBe(true)
   })

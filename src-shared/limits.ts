@@ -1,0 +1,45 @@
+/**
+ * The sizes of what users hand the lab, checked before any work is done on it: names, texts,
+ * files, lists and imported lab files. Both processes read these (the form limits what it sends,
+ * main refuses what is larger); src-main/lib/limits.ts re-exports them beside the machine's own
+ * limits (workers, memory), so every bound is read in one place. Pure: no node imports.
+ */
+
+/** The longest run or experiment name, in characters (UTF-16 code units). */
+export const maxNameLength = 200
+/** The longest name template. */
+export const maxTemplateLength = 300
+/** The longest experiment description. */
+export const maxDescriptionLength = 10_000
+/** The longest run note. */
+export const maxNoteLength = 100_000
+/** The longest tag, and the most tags a run may carry. */
+export const maxTagLength = 100
+export const maxTags = 50
+
+/** The largest config or experiment file the CLI reads (a sweep of 10,000 runs fits in far less). */
+export const maxConfigFileBytes = 1024 * 1024
+/** The largest request body the browser-mode server reads. */
+export const maxRequestBytes = 10 * 1024 * 1024
+
+/**
+ * The most values all the axes of one experiment may list together (grid, zip and every variant's
+ * set and grid): an experiment within the run limit lists far fewer (10,000 runs of one axis list
+ * 10,000 values; of two axes, 200), so this refuses a request that would expand millions of
+ * entries before anything is expanded.
+ */
+export const maxAxisValues = 20_000
+/** The most axes (paths swept) an experiment or a variant may have. */
+export const maxAxes = 64
+/** The most variants an experiment may have. */
+export const maxVariants = 1_000
+
+/**
+ * The most points of one series a `metrics:series` reply holds; longer series are thinned to this
+ * many (first and last kept). Across the reply at most `maxSeriesReplyPoints` points are sent.
+ */
+export const maxSeriesPoints = 20_000
+export const maxSeriesReplyPoints = 2_000_000
+
+/** The longest stored config text an import reads (a resolved run config is a few kilobytes). */
+export const maxStoredConfigBytes = 64 * 1024
