@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json | --markdown] [-- --sections steps,sweep,evaluation,projection]`: FA Lab against
+ * `npm run bench [-- --json | --markdown] [-- --sections steps,sweep,evaluation,projection,timings]`: FA Lab against
  * PyTorch, each in every thread layout, measured interleaved so both see the same machine load.
  *
  *   steps       the paper's MNIST step (784 → 1000 relu → 10, batch 600, FA, cross-entropy;
@@ -16,6 +16,7 @@
  *   evaluation  time in the measures against time in training at the presets' evalEvery.
  *   projection  the full song2021-mnist and song2021-width presets' wall time on this machine,
  *               from each run shape's measured step and evaluation times.
+ *   timings     figures tests once asserted (kernel ratios, a store read): scripts/bench/timings.ts.
  *
  * Each figure is the median of BENCH_REPS (default 5) repetitions of BENCH_MS (default 400) ms;
  * the load average before and after is printed with the figures. Not a test.
@@ -38,6 +39,7 @@ import { queueExperiment } from '../../src-main/services/experiments'
 import { findPreset } from '../../src-main/services/presets'
 import { openStore } from '../../src-main/store/store'
 import { benchTask, type BenchTaskName } from './tasks'
+import { timingsMarkdown, timingsSection, type Timing } from './timings'
 
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 5))
 const measureMs = Number(process.env.BENCH_MS ?? 400)
@@ -46,7 +48,7 @@ const counts = Array.from({ length: cores }, (_, i) => i + 1)
 const json = process.argv.includes('--json')
 const markdown = process.argv.includes('--markdown')
 const sectionArgument = process.argv[process.argv.indexOf('--sections') + 1]
-const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'sweep', 'evaluation', 'projection'])
+const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'sweep', 'evaluation', 'projection', 'timings'])
 const python = '/usr/bin/python3'
 const here = new URL('.', import.meta.url).pathname
 
@@ -550,6 +552,10 @@ if (sections.has('steps')) {
 }
 if (sections.has('sweep')) report.sweep = await sweepSection()
 if (sections.has('evaluation') || sections.has('projection')) report.presets = await evaluationAndProjection(efficiency)
+if (sections.has('timings')) {
+  report.timings = timingsSection(reps)
+  for (const t of report.timings as Timing[]) log(`${t.name}: ${t.unit === 'ms' ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(2)}×`} (a test once asserted ${t.formerTestBound})`)
+}
 report.loadAfter = loadavg()
 log(`\nload average after: ${load()}`)
 if (json) console.log(JSON.stringify(report))
@@ -592,6 +598,8 @@ function markdownTables(r: typeof report): string {
     for (const [name, p] of Object.entries(presets))
       out.push(`- ${name} (full), ${p.runs} runs: ${n(p.hoursWorkerPerCore, 2)} h on ${r.cores} workers × 1 BLAS thread (parallel efficiency ${n(p.parallelEfficiency, 2)}), ${n(p.hoursOneWideWorker, 2)} h on 1 worker × ${r.cores} BLAS threads`)
   }
+  const timings = r.timings as Timing[] | undefined
+  if (timings) out.push('', timingsMarkdown(timings))
   out.push('', `Load average ${(r.loadBefore as number[]).map((v) => v.toFixed(2)).join(' ')} before, ${(r.loadAfter as number[]).map((v) => v.toFixed(2)).join(' ')} after.`)
   return out.join('\n')
 }

@@ -60,13 +60,12 @@ describe('invalid config and experiment files exit 2 (defect 9)', () => {
     expect(counted.stderr).toContain('… and 40 more faults')
   })
 
-  it('run: refuses a 10¹⁰-run grid at once with the count, and --workers beyond the machine', async () => {
+  it('run: refuses a 10¹⁰-run grid without expanding it, with the count, and --workers beyond the machine', async () => {
     const paths = ['seed', 'steps', 'evalEvery', 'evalSamples', 'data.n', 'data.inputDim', 'model.hidden', 'optimizer.learningRate', 'regularization.outputL2', 'regularization.weightDecay']
     const grid = Object.fromEntries(paths.map((p) => [p, Array.from({ length: 10 }, (_, i) => i + 1)]))
     const huge = file('huge-grid.json', JSON.stringify({ name: 'huge', base, grid }))
-    const started = performance.now()
+    // exit 2 with the count: expanding 10¹⁰ runs would have ended in an out-of-memory abort instead
     const refused = await cli(['run', huge, '--db', join(dir, 'huge-never.sqlite')])
-    expect(performance.now() - started).toBeLessThan(1000)
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('expands to 10,000,000,000 runs, more than the limit of 10,000')
     const raised = await cli(['run', huge, '--db', join(dir, 'huge-never.sqlite'), '--max-runs', '100'])

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { blasUnavailableReason, loadBlas, type BlasAddon } from '../../src-main/engine/blas'
 import { createRng } from '../../src-main/lib/random'
@@ -12,19 +11,6 @@ beforeAll(() => {
 
 const rng = createRng(0, 'kernels test')
 
-/** The fastest of many timings of each body, interleaved, so that other processes' load falls on all alike (ms). */
-function fastest(...bodies: (() => void)[]): number[] {
-  const best = bodies.map(() => Infinity)
-  for (let round = 0; round < 3; round++)
-    bodies.forEach((body, i) => {
-      for (let rep = 0; rep < 10; rep++) {
-        const started = performance.now()
-        body()
-        best[i] = Math.min(best[i], performance.now() - started)
-      }
-    })
-  return best
-}
 const randomArray = (size: number) => Float32Array.from({ length: size }, () => rng.normal())
 
 /** alpha · op(a) · op(b) + beta · c in float64, row-major, a: [m,k] (or [k,m] transposed), b: [k,n] (or [n,k]). */
@@ -75,21 +61,6 @@ describe('gate, relu', () => {
     // 0 · ∞ is NaN, as in the reference's ε ⊙ step(a)
     expect(Array.from(eps)).toEqual([0.5, 0, -0, Number.NaN, Number.NaN, Number.NaN, -4])
   })
-
-  it('runs at the speed of a pass over memory: random signs cost no mispredicted branches', () => {
-    // A hidden layer's signs are random, so a branch per element mispredicts every other one: the
-    // gate then took as long as the synthetic step's largest product (1 ms for 160,000 elements).
-    const size = 1 << 20
-    const h = Float32Array.from({ length: size }, () => rng.normal())
-    const eps = randomArray(size)
-    const other = randomArray(size)
-    const [gate, axpby] = fastest(
-      () => blas.gate(relu, eps, h, 1024, 1024),
-      () => blas.axpby(1, other, 0.5, eps),
-    )
-    // measured here: 2.8× with the vectorised pass, 50× with a branch per element
-    expect(gate).toBeLessThan(8 * axpby)
-  })
 })
 
 describe('activate, tanh', () => {
@@ -111,24 +82,6 @@ describe('activate, tanh', () => {
     const special = Float32Array.from([-0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN])
     blas.activate(tanh, special, null, 1, special.length)
     expect(Array.from(special)).toEqual([-0, 0, 1, -1, Number.NaN])
-  })
-
-  it('costs a vectorised exponential per element, not glibc tanhf', () => {
-    // a wide tanh net spent 70% of its step in tanhf (8.7 ms for 50 × 12,800 values; relu 0.06 ms)
-    const a = Float32Array.from({ length: 50 * 12800 }, () => 4 * rng.uniform() - 2)
-    const work = new Float32Array(a.length)
-    const [tanhTime, reluTime] = fastest(
-      () => {
-        work.set(a)
-        blas.activate(tanh, work, null, 50, 12800)
-      },
-      () => {
-        work.set(a)
-        blas.activate(1, work, null, 50, 12800)
-      },
-    )
-    // measured here (a copy included in both): 15× relu with this kernel, 87× with tanhf
-    expect(tanhTime).toBeLessThan(45 * reluTime)
   })
 })
 
@@ -231,42 +184,5 @@ describe('sparseProduct', () => {
     blas.setThreads(threads)
     expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true)
     expect(one.some((v) => v !== 0)).toBe(true)
-  })
-
-  it('beats the dense product on MNIST-like inputs (a fifth nonzero), as the evaluator relies on', () => {
-    const m = 1000
-    const a = randomSparse(m, 784, 0.19)
-    const b = randomArray(784 * 1000)
-    const c = new Float32Array(m * 1000)
-    // one thread each: the sparse product runs on the calling thread, as a pool worker's products do
-    const threads = blas.threads()
-    blas.setThreads(1)
-    const [sparse, dense] = fastest(
-      () => blas.sparseProduct(a.offsets, a.indices, a.values, m, 784, 1000, b, c, 1, null),
-      () => blas.sgemm(false, false, m, 1000, 784, a.dense, b, c),
-    )
-    blas.setThreads(threads)
-    // measured here on one quiet core: sparse 4.9 ms, dense 12.5 ms (2.5×)
-    expect(sparse).toBeLessThan(0.8 * dense)
-  })
-})
-
-// binding.gyp's GCC build on x86-64 Linux compiles activate and gate for AVX2 too (target_clones)
-const avx2 = process.platform === 'linux' && process.arch === 'x64' && existsSync('/proc/cpuinfo') && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))
-
-describe.skipIf(!avx2)('on a CPU with AVX2', () => {
-  it('relu and its gate run the AVX2 code: faster than axpby, which has only the baseline SSE2 code', () => {
-    const size = 1 << 20
-    const h = Float32Array.from({ length: size }, () => rng.normal())
-    const eps = randomArray(size)
-    const other = randomArray(size)
-    const [gate, relu, axpby] = fastest(
-      () => blas.gate(1, eps, h, 1024, 1024),
-      () => blas.activate(1, other, null, 1024, 1024),
-      () => blas.axpby(1, other, 0.5, eps),
-    )
-    // measured here, against axpby: gate 1.03×, relu 0.5× with AVX2; 2.0× and 1.5× with SSE2 only
-    expect(gate).toBeLessThan(1.5 * axpby)
-    expect(relu).toBeLessThan(1.0 * axpby)
   })
 })

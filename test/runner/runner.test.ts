@@ -82,24 +82,26 @@ describe('runner', () => {
     }
   })
 
-  it('two workers finish a sweep in clearly less wall time than one', async () => {
-    // single-threaded BLAS in both, so the comparison is of the pool alone (npm run bench:sweep
-    // compares pool layouts with multi-threaded BLAS)
-    const timeSweep = async (workers: number) => {
-      const { store, runner } = setup(workers, { blasThreads: 1 })
-      const { runIds } = queueExperiment(store, { name: 'speed', base: { ...base, model: { ...base.model, hidden: 2000 }, steps: 1000, evalEvery: 500 }, grid: { seed: [1, 2, 3, 4] } })
-      const start = performance.now()
-      runner.enqueue(runIds)
-      await runner.whenIdle()
-      return performance.now() - start
-    }
-    const one = await timeSweep(1)
-    const two = await timeSweep(2)
-    console.log(`sweep of 4 runs: 1 worker ${one.toFixed(0)} ms, 2 workers ${two.toFixed(0)} ms, ratio ${(two / one).toFixed(2)}`)
-    expect(two / one).toBeLessThan(0.8)
+  it('two workers train two runs at the same time', async () => {
+    // What a second worker buys in wall time is measured by the bench (npm run bench -- --sections
+    // sweep); the test checks what makes it possible: both runs are mid-training at once.
+    const { store, runner } = setup(2, { blasThreads: 1, progressIntervalMs: 50 })
+    const { runIds } = queueExperiment(store, { name: 'pair', base: { ...base, model: { ...base.model, hidden: 2000 }, steps: 3000, evalEvery: 500 }, grid: { seed: [1, 2] } })
+    const events: RunProgress[] = []
+    runner.onProgress((p) => events.push(p))
+    runner.enqueue(runIds)
+    await runner.whenIdle()
+    expect(store.listRuns({ ids: runIds }).map((r) => r.status)).toEqual(['completed', 'completed'])
+    // indices of each run's reports from mid-training (started, not finished), in the order they came
+    const mid = runIds.map((id) => events.flatMap((e, i) => (e.runId === id && e.status === 'running' && e.step > 0 && e.step < e.totalSteps ? [i] : [])))
+    mid.forEach((reports) => expect(reports.length).toBeGreaterThan(0))
+    const [a, b] = mid
+    // the intervals overlap: each run reported mid-training before the other's last such report
+    expect(a[0]).toBeLessThan(b.at(-1)!)
+    expect(b[0]).toBeLessThan(a.at(-1)!)
   })
 
-  it('cancels a running run within a second, and queued runs at once', async () => {
+  it('cancels a running run mid-training, and queued runs before they start', async () => {
     const { store, runner } = setup(1)
     const { runIds } = queueExperiment(store, { name: 'long', base: { ...base, steps: 200000, evalEvery: 1000 }, grid: { seed: [1, 2] } })
     runner.enqueue(runIds)
@@ -111,13 +113,13 @@ describe('runner', () => {
         }
       })
     })
-    const start = performance.now()
     runner.cancelExperiment(store.getRun(runIds[0])!.experimentId!)
     await runner.whenIdle()
-    expect(performance.now() - start).toBeLessThan(1000)
     const [first, second] = store.listRuns({ ids: runIds })
     expect(first.status).toBe('cancelled')
+    // stopped mid-run (at 200,000 steps it would have run for minutes), its progress kept
     expect(first.stepsDone).toBeGreaterThan(100)
+    expect(first.stepsDone).toBeLessThan(200000)
     expect(second).toMatchObject({ status: 'cancelled', error: 'cancelled before it started' })
   })
 

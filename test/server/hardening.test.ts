@@ -61,11 +61,10 @@ describe('browser-mode server under hostile input', () => {
     await lab.runner.whenIdle()
   })
 
-  it('counts a 10¹⁰-run grid and refuses it at once (defect 3)', async () => {
+  it('counts a 10¹⁰-run grid and refuses it without expanding it (defect 3)', async () => {
     const grid = Object.fromEntries(['seed', 'steps', 'evalEvery', 'evalSamples', 'data.n', 'data.inputDim', 'model.hidden', 'optimizer.learningRate', 'regularization.outputL2', 'regularization.weightDecay'].map((p) => [p, Array.from({ length: 10 }, (_, i) => i + 1)]))
-    const started = performance.now()
+    // expanding 10¹⁰ runs would take the server down before it answered: an answer shows the count came first
     const validation = await call('/api/experiments:validate', { name: 'huge', base, grid })
-    expect(performance.now() - started).toBeLessThan(1000)
     expect(validation.json.result).toMatchObject({ ok: false, runCount: 1e10, maxRuns: 10_000 })
     expect(JSON.stringify(validation.json.result)).toContain('expands to 10,000,000,000 runs, more than the limit of 10,000')
     expect((await call('/api/experiments:start', { name: 'huge', base, grid })).status).toBe(400)

@@ -57,13 +57,12 @@ describe('prototype keys and paths (defect 1)', () => {
 })
 
 describe('sweeps counted before they are expanded (defect 3)', () => {
-  it('refuses a 10-axis × 10-value grid (10¹⁰ runs) at once, with the count in the message', () => {
+  it('refuses a 10-axis × 10-value grid (10¹⁰ runs) without expanding it, with the count in the message', () => {
     const grid = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [i === 0 ? 'seed' : `optimizer.learningRate${i}`, Array.from({ length: 10 }, (_, k) => k + 1)]))
-    const started = performance.now()
+    // Expanding 10¹⁰ runs would exhaust memory long before answering, so an answer at all shows the
+    // count came first (how fast it comes is the bench's business, not a test's).
     const error = refusal(() => expandExperiment({ name: 'huge', base, grid }))
-    const ms = performance.now() - started
     expect(error.message).toContain('expands to 10,000,000,000 runs, more than the limit of 10,000')
-    expect(ms).toBeLessThan(50)
     expect(countRuns({ name: 'huge', base, grid })).toBe(1e10)
   })
 
@@ -86,12 +85,10 @@ describe('resource bounds (defect 4)', () => {
     ['data.testN', 1e9],
     ['model.outputs', 1e9],
     ['data.teacherWidth', 1e9],
-  ])('refuses %s = %d instantly with the estimate and the limit', (path, value) => {
+  ])('refuses %s = %d from the estimate, before allocating, with the limit', (path, value) => {
     const [group, key] = path.split('.')
     const config = { ...base, [group]: { ...(base as unknown as Record<string, Record<string, unknown>>)[group], [key]: value } }
-    const started = performance.now()
     const error = refusal(() => parseBoundedRunConfig(config))
-    expect(performance.now() - started).toBeLessThan(50)
     expect(error.message).toMatch(/needs about [\d.]+ [KMGTPE]?B of memory .* more than the 4\.29 GB a training worker has/)
     expect(refusal(() => expandExperiment({ name: 'big', base: config, grid: {} })).message).toMatch(/needs about/)
   })

@@ -101,7 +101,7 @@ describe('run store', () => {
     store.close()
   })
 
-  it('reads one metric of 50 runs × 30,000 points in well under 100 ms', () => {
+  it('reads one metric of 50 runs × 30,000 points written in many small flushes, whole and in order', () => {
     const store = openStore(fresh())
     const ids: number[] = []
     store.transaction(() => {
@@ -111,16 +111,11 @@ describe('run store', () => {
         ids.push(id)
       }
     })
-    const timings: number[] = []
-    for (let i = 0; i < 5; i++) {
-      const start = performance.now()
-      const series = store.metricSeriesMany(ids, 'weightAlignment')
-      timings.push(performance.now() - start)
-      expect(series.every((s) => s.values.length === 30_000)).toBe(true)
-    }
-    timings.sort((a, b) => a - b)
-    console.log(`metric read, 50 runs × 30,000 points: median ${timings[2].toFixed(1)} ms`)
-    expect(timings[2]).toBeLessThan(100)
+    // how fast (59 ms here, once asserted < 100 ms) is the bench's figure: npm run bench -- --sections timings
+    const series = store.metricSeriesMany(ids, 'weightAlignment')
+    expect(series.map((s) => s.runId)).toEqual(ids)
+    expect(series.every((s) => s.values.length === 30_000)).toBe(true)
+    expect(series[0].values[29_999]).toBeCloseTo(Math.sin(29_999), 5)
     store.close()
   })
 
