@@ -64,7 +64,7 @@ describe('names (Chromium, browser mode)', () => {
     await page.goto(`${origin}/#/compare?runs=${first.id},${first.id + 1}`)
     const figure = page.getByTestId('figure')
     const texts = () => figure.evaluate((el) => (el as unknown as { faLabSnapshot(): { texts: { text: string }[] } | null }).faLabSnapshot()?.texts.map((t) => t.text) ?? [])
-    await expect.poll(texts, { timeout: 20_000 }).toContain('strong feedback')
+    await expect.poll(texts).toContain('strong feedback')
     // the run left with its generated name keeps the label of what differs
     expect(await texts()).toContain('λ = 0.2')
     await page.screenshot({ path: join(shots, 'compare-renamed-run.png') })

@@ -44,7 +44,7 @@ describe('serving the lab over a transport (shared by ipc.ts and the browser-mod
     process.env.FA_LAB_MIRRORS = 'http://127.0.0.1:1/'
     try {
       await served.answer('datasets:download', 'fashion-mnist')
-      await expect.poll(() => sent.find((e) => e.channel === 'datasets:download-progress' && (e.payload as { done: boolean }).done), { timeout: 20_000 }).toBeTruthy()
+      await expect.poll(() => sent.find((e) => e.channel === 'datasets:download-progress' && (e.payload as { done: boolean }).done)).toBeTruthy()
     } finally {
       delete process.env.FA_LAB_MIRRORS
     }
