@@ -105,8 +105,8 @@ describe('names (Chromium, browser mode)', () => {
     const template = page.locator('input[name="name-template"]')
     expect(await template.getAttribute('placeholder')).toBe('FA λ={regularization.outputL2}')
     await template.fill('FA λ={regularization.outputL2} p={model.hiden}')
-    expect(await page.getByTestId('name-template-issue').textContent()).toBe('the name template names {model.hiden}, which is not a config field: did you mean {model.hidden}?')
-    expect(await page.getByTestId('start').isDisabled()).toBe(true)
+    await expect.poll(() => page.getByTestId('name-template-issue').textContent()).toBe('the name template names {model.hiden}, which is not a config field: did you mean {model.hidden}?')
+    await expect.poll(() => page.getByTestId('start').isDisabled()).toBe(true)
     await template.fill('FA λ={regularization.outputL2} p={model.hidden}')
     await expect.poll(names).toEqual(['FA λ=0 p=200', 'FA λ=0.2 p=200'])
     // main expands it to the same names
