@@ -189,44 +189,46 @@ export interface DownloadProgress {
   error?: string
 }
 
-export interface RunFilter {
-  experimentId?: number
-  status?: RunStatus[]
-}
+/** Which runs `listRuns` answers with (its schema's input). */
+export type RunFilter = RequestArgument<'listRuns'>
 
-/** Requests: each takes at most one argument and answers with a value. */
-export interface LabRequests {
-  getLabInfo(): LabInfo
-  listPresets(): Preset[]
-  validateExperiment(experiment: ExperimentInput): ValidationResult
-  startExperiment(experiment: ExperimentInput): { experimentId: number; runIds: number[] }
-  cancelExperiment(experimentId: number): void
-  cancelRun(runId: number): void
+/**
+ * What each request answers. Its argument is its schema's (`requestSchemas` below): the caller
+ * sends the schema's input type, main's handler receives its output; `LabRequests` puts the two
+ * together, so no argument type is written twice.
+ */
+export interface LabResults {
+  getLabInfo: LabInfo
+  listPresets: Preset[]
+  validateExperiment: ValidationResult
+  startExperiment: { experimentId: number; runIds: number[] }
+  cancelExperiment: void
+  cancelRun: void
   /** Continues an interrupted (or cancelled, or failed) run from its checkpoint; refused, saying why, without one. */
-  resumeRun(runId: number): void
-  listExperiments(): ExperimentSummary[]
-  listRuns(filter: RunFilter): RunSummary[]
-  getRun(runId: number): RunDetail
-  getMetricSeries(request: { runIds: number[]; name: string }): SeriesData[]
-  getWeightImages(request: { runId: number; count: number }): WeightImages | null
-  getTheorySpectra(runId: number): TheorySpectra | null
-  setRunTags(request: { runId: number; tags: string[] }): void
-  setRunNote(request: { runId: number; note: string }): void
+  resumeRun: void
+  listExperiments: ExperimentSummary[]
+  listRuns: RunSummary[]
+  getRun: RunDetail
+  getMetricSeries: SeriesData[]
+  getWeightImages: WeightImages | null
+  getTheorySpectra: TheorySpectra | null
+  setRunTags: void
+  setRunNote: void
   /** Renames a run: its name only; its config, and so its identity and checkpoints, stay as they are. */
-  renameRun(request: { runId: number; name: string }): void
-  renameExperiment(request: { experimentId: number; name: string }): void
-  deleteRuns(runIds: number[]): void
-  restoreRuns(runIds: number[]): void
-  listDatasets(): DatasetEntry[]
-  importDatasetFolder(request: { kind: DatasetKind; dir: string }): DatasetEntry
-  downloadDataset(kind: DatasetKind): void
-  getDatasetSamples(request: { kind: DatasetKind; source: DatasetEntry['configSource']; perClass: number }): DatasetSamples
+  renameRun: void
+  renameExperiment: void
+  deleteRuns: void
+  restoreRuns: void
+  listDatasets: DatasetEntry[]
+  importDatasetFolder: DatasetEntry
+  downloadDataset: void
+  getDatasetSamples: DatasetSamples
   /** A native folder dialog (desktop app only); null when the user cancels. */
-  chooseFolder(): string | null
+  chooseFolder: string | null
   /** A figure over stored runs as SVG, PNG or PDF (base64), with the plotted numbers as CSV and JSON. */
-  renderFigure(request: { spec: FigureSpecInput; format: FigureFormat; pixelRatio?: number }): RenderedFigure
-  saveComparison(request: { name: string; spec: FigureSpecInput }): void
-  listComparisons(): SavedComparison[]
+  renderFigure: RenderedFigure
+  saveComparison: void
+  listComparisons: SavedComparison[]
 }
 
 export interface RenderedFigure {
@@ -276,7 +278,7 @@ export const requestChannels = {
   renderFigure: 'figures:render',
   saveComparison: 'comparisons:save',
   listComparisons: 'comparisons:list',
-} as const satisfies Record<keyof LabRequests, string>
+} as const satisfies Record<keyof LabResults, string>
 
 export const eventChannels = {
   runProgress: 'runs:progress',
@@ -285,6 +287,12 @@ export const eventChannels = {
 } as const satisfies Record<keyof LabEvents, string>
 
 const id = z.int().positive()
+/**
+ * A schema whose own input type is `unknown` (it screens raw values, or upgrades older shapes,
+ * before its object schema) typed with the shape callers are to send.
+ */
+const sentAs = <Input>() => <S extends z.ZodType>(schema: S) => schema as S & z.ZodType<z.output<S>, Input>
+const FigureSpecArgument = sentAs<FigureSpecInput>()(FigureSpec)
 
 /**
  * Argument schemas, checked by main before any service is called. `undefined` marks requests
@@ -296,7 +304,7 @@ export const requestSchemas = {
   getLabInfo: z.undefined(),
   listPresets: z.undefined(),
   validateExperiment: ExperimentDraft,
-  startExperiment: ExperimentRequest,
+  startExperiment: sentAs<ExperimentInput>()(ExperimentRequest),
   cancelExperiment: id,
   cancelRun: id,
   resumeRun: id,
@@ -317,12 +325,26 @@ export const requestSchemas = {
   downloadDataset: ImageKind,
   getDatasetSamples: z.strictObject({ kind: ImageKind, source: ImageSource, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
-  renderFigure: z.strictObject({ spec: FigureSpec, format: FigureFormat, pixelRatio: z.number().min(0.5).max(8).optional() }),
-  saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpec }),
+  renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(0.5).max(8).optional() }),
+  saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpecArgument }),
   listComparisons: z.undefined(),
-} satisfies { [K in keyof LabRequests]: z.ZodType<Parameters<LabRequests[K]>[0]> }
+} satisfies Record<keyof LabResults, z.ZodType>
 
-type Argument<K extends keyof LabRequests> = Parameters<LabRequests[K]>[0]
+type RequestName = keyof LabResults
+/** A request's argument as the caller sends it (the schema's input type). */
+export type RequestArgument<K extends RequestName> = z.input<(typeof requestSchemas)[K]>
+/**
+ * Handlers are typed with the caller's argument (services are also called directly, by the CLI and
+ * tests); main hands them the schema's output, validated and with its defaults. That is sound
+ * because every schema's output is one of its inputs, which this line checks for each request.
+ */
+const outputsAreInputs: { [K in RequestName]: z.output<(typeof requestSchemas)[K]> extends RequestArgument<K> ? true : false } = {} as { [K in RequestName]: true }
+void outputsAreInputs
+/** No parameter for requests whose schema takes none, else the one argument. */
+type Parameter<T> = [T] extends [undefined] ? [] : [argument: T]
+
+/** Requests: each takes at most one argument (its schema's input) and answers with a value (`LabResults`). */
+export type LabRequests = { [K in RequestName]: (...args: Parameter<RequestArgument<K>>) => LabResults[K] }
 
 /** The renderer's view of the lab: every request returns a promise; events come by subscription. */
 export type LabApi = {
@@ -333,7 +355,7 @@ export type LabApi = {
 
 /** What main implements: each request's handler, answering directly or with a promise. */
 export type LabHandlers = {
-  [K in keyof LabRequests]: (argument: Argument<K>) => ReturnType<LabRequests[K]> | Promise<ReturnType<LabRequests[K]>>
+  [K in RequestName]: (argument: RequestArgument<K>) => LabResults[K] | Promise<LabResults[K]>
 }
 
 /** An error a request ended with, carried across the process boundary as plain data. */
@@ -390,7 +412,7 @@ export function createLabApi(
 /** A request handler table keyed by channel, validating arguments before calling the service. */
 export function dispatchTable(service: LabHandlers): Map<string, (argument: unknown) => Promise<unknown>> {
   const table = new Map<string, (argument: unknown) => Promise<unknown>>()
-  for (const name of Object.keys(requestChannels) as (keyof LabRequests)[]) {
+  for (const name of Object.keys(requestChannels) as RequestName[]) {
     const schema = requestSchemas[name] as z.ZodType
     const handler = service[name] as (argument: unknown) => unknown
     table.set(requestChannels[name], async (argument) => {
@@ -399,7 +421,7 @@ export function dispatchTable(service: LabHandlers): Map<string, (argument: unkn
         const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
         throw new LabError(`invalid argument for ${name}: ${issues.map((i) => `${i.path || '(argument)'}: ${i.message}`).join('; ')}`, issues)
       }
-      return handler.call(service, parsed.data as Argument<typeof name>)
+      return handler.call(service, parsed.data)
     })
   }
   return table

@@ -60,8 +60,11 @@ function unwrap(schema: z.core.$ZodType): { inner: z.core.$ZodType; meta: Meta; 
   return { inner: node, meta, default: defaultValue, optional }
 }
 
+/** ImageSource's choices: its named sources, then the key of each of its object forms (`dir`). */
+const sourceOptions: readonly string[] = ImageSource.options.flatMap((option) => ('shape' in option ? Object.keys(option.shape) : option.options))
+
 function leafKind(schema: z.core.$ZodType): { kind: FieldKind; options?: readonly string[] } {
-  if (schema === ImageSource) return { kind: 'source', options: ['bundled', 'download', 'dir'] }
+  if (schema === ImageSource) return { kind: 'source', options: sourceOptions }
   const def = schema._zod.def as { type: string; element?: z.core.$ZodType; entries?: Record<string, string>; values?: unknown[] }
   switch (def.type) {
     case 'number':

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { z } from 'zod'
 import { Band, XAxis } from '../../src-shared/analysis'
 import { ImageKind, ImageSource, RunStatus } from '../../src-shared/config'
-import { dispatchTable, LabError, requestChannels, requestSchemas, type LabHandlers } from '../../src-shared/contract'
-import { ExperimentConfig } from '../../src-shared/experiment'
-import { FigureFormat, FigureSpec, FigureSpecObject } from '../../src-shared/figure-spec'
+import { dispatchTable, LabError, requestChannels, requestSchemas, type LabApi, type LabHandlers, type RunFilter } from '../../src-shared/contract'
+import { ExperimentConfig, type ExperimentInput } from '../../src-shared/experiment'
+import { FigureFormat, FigureSpec, FigureSpecObject, type FigureSpecInput } from '../../src-shared/figure-spec'
 
 describe('the contract’s types come from the schemas', () => {
   it('takes its enums from config.ts, analysis.ts and figure-spec.ts instead of restating them', () => {
@@ -33,5 +34,20 @@ describe('the contract’s types come from the schemas', () => {
     // validation answers faults as data, so it accepts any value
     await table.get(requestChannels.validateExperiment)!(42)
     expect(received).toBe(42)
+  })
+})
+
+describe('the request types are the schemas’ types', () => {
+  it('LabApi takes each request’s schema input, and no argument where the schema takes none', () => {
+    expectTypeOf<Parameters<LabApi['getLabInfo']>>().toEqualTypeOf<[]>()
+    expectTypeOf<Parameters<LabApi['getRun']>>().toEqualTypeOf<[argument: number]>()
+    expectTypeOf<RunFilter>().toEqualTypeOf<{ experimentId?: number | undefined; status?: RunStatus[] | undefined }>()
+    expectTypeOf<Parameters<LabApi['getWeightImages']>[0]>().toEqualTypeOf<z.input<typeof requestSchemas.getWeightImages>>()
+    expectTypeOf<Parameters<LabApi['startExperiment']>[0]>().toEqualTypeOf<ExperimentInput>()
+    expectTypeOf<Parameters<LabApi['renderFigure']>[0]['spec']>().toEqualTypeOf<FigureSpecInput>()
+    expectTypeOf<ReturnType<LabApi['chooseFolder']>>().toEqualTypeOf<Promise<string | null>>()
+    // a field added to a schema is a field of the request: the schema is the only place it is written
+    expectTypeOf<Parameters<LabApi['setRunNote']>[0]>().toEqualTypeOf<{ runId: number; note: string }>()
+    expect(Object.keys(requestSchemas).sort()).toEqual(Object.keys(requestChannels).sort())
   })
 })

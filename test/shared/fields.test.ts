@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Optimizer, parseRunConfig, RunConfig } from '../../src-shared/config'
+import { ImageSource, Optimizer, parseRunConfig, RunConfig } from '../../src-shared/config'
 import { applies, blankConfig, chooseAlternative, describeFields, fieldAt, fieldColumnName, fieldShortName, fieldTitle, runFields } from '../../src-shared/fields'
 import { buildFigure } from '../../src-shared/figure'
 import { FigureSpec } from '../../src-shared/figure-spec'
@@ -26,6 +26,11 @@ describe('config fields read off the run schema', () => {
     expect(fieldAt('backend')!.options).toEqual(['auto', 'tensorflow', 'blas', 'wasm', 'cpu'])
     expect(fieldAt('data.kind')).toMatchObject({ kind: 'select', options: ['synthetic', 'mnist', 'fashion-mnist'], alternatives: [['synthetic'], ['mnist', 'fashion-mnist']] })
     expect(fieldAt('data.source')!.kind).toBe('source')
+    // the source's options are ImageSource's own: each named one parses, `dir` is its folder form, each has its label
+    const source = fieldAt('data.source')!
+    expect(source.options).toEqual(['bundled', 'download', 'dir'])
+    for (const option of source.options!) expect(ImageSource.safeParse(option === 'dir' ? { dir: '/data' } : option).success, option).toBe(true)
+    expect(Object.keys(source.optionLabels!).sort()).toEqual([...source.options!].sort())
     expect(runFields.filter((f) => f.path === 'model.hidden').map((f) => f.kind)).toEqual(['integer', 'integer-list'])
     const teacherWidth = fieldAt('data.teacherWidth')!
     expect(applies(teacherWidth, { data: { kind: 'synthetic' } })).toBe(false) // teacher defaults to linear
