@@ -363,7 +363,7 @@ export function describeIssues(error: z.ZodError): { path: string; message: stri
 
 /**
  * Validates and fills defaults; throws ConfigError naming every bad field, a key that reaches an
- * object's prototype, or nesting too deep. `parseBoundedRunConfig` (resources.ts) also refuses
+ * object's prototype, or nesting too deep. `parseBoundedRunConfig` (run-cost.ts) also refuses
  * a run that cannot fit in a training worker.
  */
 export function parseRunConfig(input: unknown): RunConfig {

@@ -166,7 +166,8 @@ export interface RunProgress {
   runsTotal: number
   /**
    * Estimated milliseconds until the run's experiment (or, for a run of none, everything queued) is
-   * done, from measured training speed only (runner/eta.ts); null while estimating.
+   * done, at measured training speeds (this batch's runs, else the lab's speed the form quotes;
+   * estimates/eta.ts); null while nothing is measured.
    */
   etaMs: number | null
 }

@@ -9,7 +9,7 @@ import { ConfigError, describeIssues, RunConfig, type RunConfigInput } from './c
 import { forbiddenKeyMessage, forbiddenKeys, structureIssues } from './input'
 import { defaultNameTemplate, fillTemplate, parseTemplate } from './run-names'
 import { DescriptionText, NameText } from './text'
-import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './resources'
+import { defaultResourceLimits, estimateResources, resourceFault, type ResourceLimits } from './run-cost'
 
 const Axes = z.record(z.string().min(1), z.array(z.unknown()))
 

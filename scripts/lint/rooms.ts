@@ -21,6 +21,9 @@ const rules: Rule[] = [
   { files: /^src-main\/(engine|data)\//, forbid: /^(electron$|better-sqlite3$|\.\.\/store\/)/, why: 'engine and data have no storage and no electron' },
   { files: /^src-main\//, forbid: /^@tensorflow\//, why: 'tf is imported only through engine/tf.ts', except: /^src-main\/engine\/(tf|blas)\.ts$/ },
   { files: /^src-main\//, forbid: /^better-sqlite3$/, why: 'all SQL lives in store/', except: /^src-main\/store\// },
+  { files: /^src-main\/estimates\//, forbid: /^(electron$|better-sqlite3$|\.\.\/(store|runner|services|server|cli)\/)/, why: 'estimates/ is one room of time estimates read by the runner and the services: it imports neither of them, nor storage (a record type from store/ is fine)', types: true },
+  { files: /^src-main\/estimates\//, forbid: /^\.\.\/(runner|services|server|cli)\//, why: 'estimates/ sits below the runner and the services: not even their types' },
+  { files: /^src-main\/(?!estimates\/)/, forbid: /\/estimates\/(schedule|eta)$/, why: 'the scheduling model and the live ETA are read through the runner and estimates/time.ts, not laid again elsewhere', except: /^src-main\/runner\/runner\.ts$/ },
   { files: /^src-renderer\//, forbid: /^electron$/, why: 'the renderer never imports electron' },
   { files: /^src-main\//, forbid: /^electron$/, why: 'only the Electron entry points load electron (other files may import its types)', except: /^src-main\/(index|ipc|preload)\.ts$/, types: true },
   { files: /^src-renderer\/src\/components\//, forbid: /(composables\/useLab|lab\/client)$/, why: 'components take props and emit events; they never call IPC' },
@@ -28,6 +31,7 @@ const rules: Rule[] = [
 const mentions: Rule[] = [
   { files: /^src-renderer\/src\/(components|views)\//, forbid: /window\.lab/, why: 'the lab API comes from useLab(), not window.lab' },
   { files: /^src-renderer\/src\/(components|views)\//, forbid: /\b(setTimeout|setInterval|atob|btoa|createObjectURL)\b|\bnew Blob\b/, why: 'views and components only render: timers, base64 and file exports live in composables' },
+  { files: /^src-(main|renderer)\//, forbid: /\bflopsPer(Step|Second)\b/, why: 'time estimates (work over speed, laid onto workers) live in src-main/estimates/, one room with one scheduling model', except: /^src-main\/(estimates|engine)\// },
   { files: /^src-main\//, forbid: /\bipcMain\b/, why: 'ipc.ts is the only importer of ipcMain', except: /^src-main\/ipc\.ts$/ },
   { files: /^src-main\//, forbid: /\bdatabaseOf\b|\bstore\.db\b/, why: 'the raw SQLite connection stays in store/: use the store\'s methods and store.transaction()', except: /^src-main\/store\// },
 ]

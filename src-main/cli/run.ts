@@ -1,9 +1,10 @@
 import { ConfigError } from '../../src-shared/config'
 import { expandExperiment, singleRunExperiment } from '../../src-shared/experiment'
 import { defaultWorkerCount } from '../runner/runner'
-import type { Calibration } from '../runner/calibrate'
-import { calibrationKey, measuredSpeed, timeWarning } from '../services/estimates'
-import { parseShard, queueExperiment } from '../services/experiments'
+import type { Calibration } from '../estimates/calibrate'
+import { calibrationKey, measuredFlopsPerSecond, measuredSpeed } from '../estimates/speed'
+import { timeWarning } from '../estimates/time'
+import { parseShard, storeExperiment } from '../services/experiments'
 import { findPreset } from '../services/presets'
 import { openStore } from '../store/store'
 import { workerCountFault, workerResourceLimits } from '../lib/limits'
@@ -45,10 +46,10 @@ export const runCommand: Command = {
     const input = values.preset ? (await findPreset(values.preset, values.full)).experiment : await readJsonFile(file)
     const definition = input && typeof input === 'object' && 'base' in input ? input : singleRunExperiment(input as never, file)
 
-    let shard
+    let shard, expanded
     try {
       // Validate before touching the lab file: an invalid experiment stores (and creates) nothing.
-      expandExperiment(definition, expandOptions)
+      expanded = expandExperiment(definition, expandOptions)
       shard = parseShard(values.shard)
     } catch (error) {
       if (error instanceof ConfigError) {
@@ -59,8 +60,12 @@ export const runCommand: Command = {
     }
     const runnerOptions = checkpointOptions(values)
     const store = openStore(values.db)
-    const queued = queueExperiment(store, definition, shard, expandOptions)
-    const slow = timeWarning(queued.configs, workers, measuredSpeed(store.listRuns({ status: ['completed'] }), store.setting(calibrationKey) as Calibration | null))
+    const queued = storeExperiment(store, expanded, shard)
+    const completed = store.listRuns({ status: ['completed'] })
+    const calibration = store.setting(calibrationKey) as Calibration | null
+    const speeds = new Map<string | undefined, ReturnType<typeof measuredSpeed>>()
+    const speedOn = (backend?: string) => speeds.get(backend) ?? speeds.set(backend, measuredSpeed(completed, calibration, backend)).get(backend)!
+    const slow = timeWarning(queued.configs, workers, speedOn)
     if (slow && !values.json) process.stderr.write(`warning: ${slow}\n`)
     const { runIds, experimentId } = queued
     return trainStoredRuns(store, runIds, {
@@ -69,7 +74,8 @@ export const runCommand: Command = {
       heading: `experiment ${experimentId} '${queued.experiment.name}': ${runIds.length} run${runIds.length === 1 ? '' : 's'}${queued.gridSize !== runIds.length ? ` of ${queued.gridSize} (shard ${values.shard ?? 'from SLURM'})` : ''}`,
       label: `experiment ${experimentId}`,
       summary: { experimentId },
-      runner: runnerOptions,
+      // the ETA starts from the speed the warning quotes
+      runner: { ...runnerOptions, labSpeed: (backend) => measuredFlopsPerSecond(speedOn(backend)) },
     })
   },
 }

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs'
 import { defaultMaxRuns } from '../../src-shared/experiment'
 import { NameSchema } from '../../src-shared/run-names'
-import { envMaxRuns } from '../services/estimates'
+import { envMaxRuns } from '../lib/limits'
 import { terminalText } from '../../src-shared/text'
 import { checkLab, labIsSound } from '../store/check'
 import { openStore, type Store } from '../store/store'

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src-shared/config'
 import { fieldAt } from '../../src-shared/fields'
-import { parseBoundedRunConfig } from '../../src-shared/resources'
+import { parseBoundedRunConfig } from '../../src-shared/run-cost'
 import { workerResourceLimits } from '../lib/limits'
 import { loadDataset } from '../data/load'
 import { fallbackReasons } from '../engine/tf'

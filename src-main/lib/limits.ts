@@ -3,7 +3,7 @@
  * physical memory, whichever is smaller; and how many workers a pool may have.
  */
 import { availableParallelism, totalmem } from 'node:os'
-import { defaultResourceLimits, type ResourceLimits } from '../../src-shared/resources'
+import { defaultResourceLimits, type ResourceLimits } from '../../src-shared/run-cost'
 
 /** Resource limits of one of `workers` training workers sharing this machine. */
 export function workerResourceLimits(workers = 1): ResourceLimits {
@@ -29,3 +29,9 @@ export function workerCountFault(workers: number): string | null {
 // The bounds on what users hand the lab (names, files, requests, imports) are pure and shared with
 // the renderer; they are defined in src-shared/limits.ts and read here with the machine's own.
 export * from '../../src-shared/limits'
+
+/** FA_LAB_MAX_RUNS, the lab-wide setting for the most runs one experiment may expand to. */
+export function envMaxRuns(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = Number(env.FA_LAB_MAX_RUNS)
+  return env.FA_LAB_MAX_RUNS !== undefined && Number.isSafeInteger(value) && value > 0 ? value : undefined
+}

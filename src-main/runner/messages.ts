@@ -1,7 +1,7 @@
 /** Messages between the runner (parent) and a training worker. */
 import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Artifact } from '../engine/session'
-import type { Calibration } from './calibrate'
+import type { Calibration } from '../estimates/calibrate'
 import type { Evaluation, TrainStatus } from '../engine/train'
 
 export type ToWorker =
@@ -17,7 +17,7 @@ export type ToWorker =
       resume?: Uint8Array
     }
   | { type: 'cancel'; runId: number }
-  /** Measure this machine's training speed (runner/calibrate.ts); answered with `calibrated`. */
+  /** Measure this machine's training speed (estimates/calibrate.ts); answered with `calibrated`. */
   | { type: 'calibrate'; blasThreads?: number }
 
 export type FromWorker =

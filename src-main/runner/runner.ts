@@ -7,11 +7,12 @@ import { availableParallelism } from 'node:os'
 import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import type { Evaluation } from '../engine/train'
 import type { RunActivity, RunFinished, RunProgress } from '../../src-shared/contract'
-import { estimateResources } from '../../src-shared/resources'
 import { leaseMs, type RunStatus, type Store } from '../store/store'
-import type { Calibration } from './calibrate'
-import { createProgressEstimator } from './eta'
+import { poolCalibration, type Calibration } from '../estimates/calibrate'
+import { createProgressEstimator, type ProgressEstimate } from '../estimates/eta'
+import { storedRunShape } from '../estimates/time'
 import type { FromWorker, ToWorker } from './messages'
+import { createRunQueue } from './run-queue'
 import { spawnSlot, type Slot } from './worker-slot'
 
 export type { RunActivity, RunFinished, RunProgress }
@@ -40,6 +41,12 @@ export interface RunnerOptions {
   checkpointEverySteps?: number
   /** ...but at most once per this many milliseconds (0: at every multiple). */
   checkpointIntervalMs?: number
+  /**
+   * The lab's measured training speed on `backend` in FLOP/s, null while it has measured nothing
+   * (estimates/speed.ts): the live ETA's speed until runs of the batch are measured, so that it
+   * starts at the preset card's and the form's estimate.
+   */
+  labSpeed?: (backend?: string) => number | null
 }
 
 interface Active {
@@ -74,11 +81,18 @@ export function createRunner(options: RunnerOptions) {
   const checkpointPolicy = checkpointEvery > 0 ? { everySteps: checkpointEvery, minIntervalMs: options.checkpointIntervalMs ?? defaultCheckpointPolicy.minIntervalMs } : undefined
 
   const slots: Slot[] = []
-  const queue: number[] = []
+  /** Runs waiting for a worker: taking the next, cancelling one and finding an experiment's are O(1) a run. */
+  const queue = createRunQueue()
   const active = new Map<number, Active>()
   const progressListeners = new Set<Listener<RunProgress>>()
   const finishedListeners = new Set<Listener<RunFinished>>()
-  const batch = createProgressEstimator(workerCount)
+  const batch = createProgressEstimator(workerCount, { labSpeed: options.labSpeed })
+  /**
+   * The latest estimate and when it was made. An estimate visits every unfinished run, so progress
+   * events share one per progress interval (the time since is taken off): the cost of ETAs per
+   * second stays the same however many runs finish in it.
+   */
+  let estimate: { at: number; value: ProgressEstimate } | null = null
   /** Workers measuring the speed (calibrate), stopped on close. */
   const calibrating = new Set<Slot>()
   let idleWaiters: (() => void)[] = []
@@ -88,7 +102,7 @@ export function createRunner(options: RunnerOptions) {
   flushTimer.unref()
   // The store counts this process as the owner of its runs while the lease holds (see store/runs.ts).
   const leaseTimer = setInterval(() => {
-    const mine = [...active.keys(), ...queue]
+    const mine = [...active.keys(), ...queue.ids()]
     if (mine.length) store.renewLeases(mine)
   }, leaseMs / 6)
   leaseTimer.unref()
@@ -118,6 +132,14 @@ export function createRunner(options: RunnerOptions) {
     dispatch()
   }
 
+  /** Milliseconds until `experimentId`'s runs are done, from the estimate of this progress interval. */
+  function etaMs(experimentId: number | null, now: number): number | null {
+    if (!estimate || now - estimate.at >= progressInterval) estimate = { at: now, value: batch.estimate() }
+    const { endMs, byExperiment } = estimate.value
+    if (endMs === null) return null
+    return Math.max(0, (experimentId === null ? endMs : (byExperiment.get(experimentId) ?? 0)) - (now - estimate.at))
+  }
+
   function emitProgress(run: Active, status: RunStatus = 'running', force = false): void {
     if (status === 'running') batch.progress(run.runId, run.step)
     const now = performance.now()
@@ -133,7 +155,7 @@ export function createRunner(options: RunnerOptions) {
       metrics: run.metrics,
       runsDone: batch.runsDone,
       runsTotal: batch.runsTotal,
-      etaMs: batch.etaMs(run.experimentId),
+      etaMs: etaMs(run.experimentId, now),
     }
     progressListeners.forEach((l) => l(event))
   }
@@ -253,9 +275,19 @@ export function createRunner(options: RunnerOptions) {
     dispatch()
   }
 
+  /** Takes queued runs out of the queue and marks them cancelled, all in one store statement. */
+  function cancelQueued(runIds: number[]): void {
+    const ids = runIds.filter((id) => queue.remove(id))
+    if (ids.length === 0) return
+    store.cancelQueuedRuns(ids, 'cancelled before it started')
+    for (const id of ids) batch.finished(id, 0)
+    estimate = null
+    dispatch()
+  }
+
   function dispatch(): void {
     if (closed) return
-    while (queue.length > 0) {
+    while (queue.size > 0) {
       let slot = slots.find((s) => s.runId === null)
       if (!slot && slots.length < workerCount) {
         slot = spawn()
@@ -283,7 +315,7 @@ export function createRunner(options: RunnerOptions) {
         if (target.runId === runId) target.worker.postMessage(message)
       })
     }
-    if (queue.length === 0 && active.size === 0) {
+    if (queue.size === 0 && active.size === 0) {
       const waiters = idleWaiters
       idleWaiters = []
       waiters.forEach((w) => w())
@@ -296,24 +328,25 @@ export function createRunner(options: RunnerOptions) {
     /** Queues stored runs (status `queued`) for training, in order. */
     enqueue(runIds: number[]): void {
       if (closed) throw new Error('the runner is closed')
-      if (queue.length === 0 && active.size === 0) batch.start()
+      if (queue.size === 0 && active.size === 0) {
+        batch.start()
+        estimate = null
+      }
       for (const id of runIds) {
         const record = store.getRun(id)
         if (!record) throw new Error(`no run with id ${id}`)
-        queue.push(id)
-        batch.add({ runId: id, experimentId: record.experimentId, totalSteps: record.totalSteps, flopsPerStep: record.configError ? 0 : estimateResources(record.config).flopsPerStep })
+        if (queue.has(id) || active.has(id)) continue
+        queue.push(id, record.experimentId)
+        batch.add({ runId: id, experimentId: record.experimentId, ...storedRunShape(record) })
       }
+      estimate = null
       dispatch()
     },
 
     /** Cancels a queued or running run; a running one stops within `cancelGraceMs`. */
     cancelRun(runId: number): void {
-      const queued = queue.indexOf(runId)
-      if (queued >= 0) {
-        queue.splice(queued, 1)
-        store.finishRun(runId, { status: 'cancelled', stepsDone: 0, error: 'cancelled before it started' })
-        batch.finished(runId, 0)
-        dispatch()
+      if (queue.has(runId)) {
+        cancelQueued([runId])
         return
       }
       const run = active.get(runId)
@@ -333,14 +366,16 @@ export function createRunner(options: RunnerOptions) {
     },
 
     cancelExperiment(experimentId: number): void {
-      const ids = [...queue, ...active.keys()].filter((id) => store.getRun(id)?.experimentId === experimentId)
-      ids.forEach((id) => this.cancelRun(id))
+      cancelQueued(queue.ids().filter((id) => queue.experimentOf(id) === experimentId))
+      for (const run of [...active.values()]) if (run.experimentId === experimentId) this.cancelRun(run.runId)
       // and its runs a stopped process left queued or running
       for (const run of store.listRuns({ experimentId, status: ['queued', 'running'] })) if (store.isOrphaned(run.id)) this.cancelRun(run.id)
     },
 
+    /** Cancels every queued run at once (one store statement), then stops the running ones. */
     cancelAll(): void {
-      ;[...queue, ...active.keys()].forEach((id) => this.cancelRun(id))
+      cancelQueued(queue.ids())
+      for (const runId of [...active.keys()]) this.cancelRun(runId)
     },
 
     onProgress(listener: Listener<RunProgress>): () => void {
@@ -355,13 +390,13 @@ export function createRunner(options: RunnerOptions) {
 
     /** Resolves when nothing is queued or running. */
     whenIdle(): Promise<void> {
-      if (queue.length === 0 && active.size === 0) return Promise.resolve()
+      if (queue.size === 0 && active.size === 0) return Promise.resolve()
       return new Promise((resolve) => idleWaiters.push(resolve))
     },
 
     /**
      * Measures this machine's training speed per worker as this pool would train: one calibration
-     * (runner/calibrate.ts, about 0.3 s of steps) in each of `workerCount` fresh workers at once,
+     * (estimates/calibrate.ts, about 0.3 s of steps) in each of `workerCount` fresh workers at once,
      * with the pool's BLAS threads, never on this thread. The median worker's speed, or null when
      * every one failed.
      */
@@ -382,23 +417,26 @@ export function createRunner(options: RunnerOptions) {
           calibrating.add(slot)
           void slot.ready.then(() => slot.worker.postMessage({ type: 'calibrate', blasThreads } satisfies ToWorker))
         })
-      const results = (await Promise.all(Array.from({ length: workerCount }, one))).filter((c): c is Calibration => c !== null)
-      if (results.length === 0 || closed) return null
-      results.sort((a, b) => a.flopsPerSecond - b.flopsPerSecond)
-      return { ...results[Math.floor((results.length - 1) / 2)], seconds: Math.max(...results.map((c) => c.seconds)), workers: workerCount }
+      const results = await Promise.all(Array.from({ length: workerCount }, one))
+      return closed ? null : poolCalibration(results, workerCount)
     },
 
     /** What this runner's workers are doing with each run it holds: waiting for a worker, loading on one, or training. */
     activities(): Map<number, RunActivity> {
       const out = new Map<number, RunActivity>()
       for (const run of active.values()) out.set(run.runId, run.activity)
-      for (const id of queue) out.set(id, 'queued')
+      for (const id of queue.ids()) out.set(id, 'queued')
       return out
     },
 
     /** Ids of runs queued or training now. */
     pending(): number[] {
-      return [...active.keys(), ...queue]
+      return [...active.keys(), ...queue.ids()]
+    },
+
+    /** Whether the run is queued or training here. */
+    holds(runId: number): boolean {
+      return queue.has(runId) || active.has(runId)
     },
 
     /** Stops the workers; runs still training are left `running` for the store to mark interrupted. */
@@ -408,7 +446,7 @@ export function createRunner(options: RunnerOptions) {
       clearInterval(leaseTimer)
       flushAll()
       // Runs left unfinished lose their owner, so the next open of the lab marks them interrupted.
-      store.releaseRuns([...active.keys(), ...queue])
+      store.releaseRuns([...active.keys(), ...queue.ids()])
       await Promise.all([...slots, ...calibrating].map((s) => s.worker.terminate()))
       calibrating.clear()
       slots.length = 0

@@ -7,7 +7,7 @@ import { createDatasetCache } from '../data/load'
 import { setBlasThreads } from '../engine/blas'
 import { decodeCheckpoint } from '../engine/checkpoint'
 import { train } from '../engine/train'
-import { calibrate } from './calibrate'
+import { calibrate } from '../estimates/calibrate'
 import type { FromWorker, ToWorker } from './messages'
 
 const port = parentPort

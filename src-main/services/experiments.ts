@@ -55,7 +55,11 @@ function canonical(value: unknown): string {
  * experiment without duplicates.
  */
 export function queueExperiment(store: Store, input: unknown, shard: Shard | null = null, options: ExpandOptions = {}): QueuedExperiment {
-  const { experiment, runs } = expandExperiment(input, options)
+  return storeExperiment(store, expandExperiment(input, options), shard)
+}
+
+/** Stores an experiment expandExperiment has validated and expanded, with its queued runs (see queueExperiment). */
+export function storeExperiment(store: Store, { experiment, runs }: ReturnType<typeof expandExperiment>, shard: Shard | null = null): QueuedExperiment {
   const chosen = shard ? runs.filter((r) => r.sweepIndex % shard.count === shard.index) : runs
   const sharedUid = shard ? createHash('sha256').update(canonical(experiment)).digest('hex').slice(0, 32) : undefined
   return store.transaction(() => {
@@ -67,6 +71,7 @@ export function queueExperiment(store: Store, input: unknown, shard: Shard | nul
         sweepIndex: r.sweepIndex,
         uid: sharedUid ? `${sharedUid}/${r.sweepIndex}` : undefined,
       })),
+      { parsed: true },
     )
     return { experimentId, experiment, runIds, gridSize: runs.length, configs: chosen.map((r) => r.config) }
   })

@@ -7,9 +7,10 @@ import { LabError } from '../../src-shared/contract'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
 import { minMaxIndices } from '../../src-shared/analysis'
-import { maxSeriesPoints, maxSeriesReplyPoints, workerResourceLimits } from '../lib/limits'
-import type { Calibration } from '../runner/calibrate'
-import { calibrationKey, envMaxRuns, estimateExperimentSeconds, measuredSpeed, speedNote, timeWarning, type TrainingSpeed } from './estimates'
+import { envMaxRuns, maxSeriesPoints, maxSeriesReplyPoints, workerResourceLimits } from '../lib/limits'
+import type { Calibration } from '../estimates/calibrate'
+import { calibrationKey, measuredFlopsPerSecond, measuredSpeed, speedNote, type TrainingSpeed } from '../estimates/speed'
+import { estimateExperiment, sharedBackend, timeWarning } from '../estimates/time'
 import { catalog } from '../data/catalog'
 import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded, loadRawImages } from '../data/sources'
@@ -67,7 +68,15 @@ function asLabError<T>(work: () => T): T {
 export function createLabService(options: LabServiceOptions) {
   const store = openStore(options.labPath)
   const dataDir = options.dataDir ?? dataHome()
-  const runner = createRunner({ store, workers: options.workers, dataDir, workerUrl: options.workerUrl, ...options.runner })
+  const runner = createRunner({
+    store,
+    workers: options.workers,
+    dataDir,
+    workerUrl: options.workerUrl,
+    // the live ETA starts from the speed the cards and the form quote
+    labSpeed: (backend) => measuredFlopsPerSecond(speedOn(backend)),
+    ...options.runner,
+  })
   const events = createEventHub<LabEvents>()
   const emit = events.emit
   runner.onProgress((p) => emit('runProgress', p))
@@ -75,9 +84,10 @@ export function createLabService(options: LabServiceOptions) {
 
   const maxRuns = options.maxRuns ?? envMaxRuns() ?? defaultMaxRuns
   const expandOptions = { maxRuns, limits: workerResourceLimits(runner.workerCount) }
-  let rate: { speed: TrainingSpeed; at: number; backend?: string } | null = null
+  /** The lab's speed by backend ('' for auto) and when it was read. */
+  const rates = new Map<string, { speed: TrainingSpeed; at: number }>()
   // a finished run is a new measurement
-  runner.onRunFinished(() => (rate = null))
+  runner.onRunFinished(() => rates.clear())
   let calibration = store.setting(calibrationKey) as Calibration | null
   // A lab that has measured nothing is calibrated once as it opens, in a worker (about 0.3 s of
   // steps once the worker has loaded), and the result kept in the lab file.
@@ -87,18 +97,22 @@ export function createLabService(options: LabServiceOptions) {
           if (!result) return
           calibration = result
           store.saveSetting(calibrationKey, result)
-          rate = null
+          rates.clear()
         })
       : null
   /**
    * This lab's training speed on `backend` (default: the newest run's), refreshed at most once a
-   * minute and after every finished run; while the first calibration is under way, an estimate
-   * waits for it at most `calibrationWaitMs`.
+   * minute and after every finished run.
    */
-  async function measuredRate(backend?: string): Promise<TrainingSpeed> {
-    if (!calibration && calibrating) await Promise.race([calibrating, new Promise((resolve) => setTimeout(resolve, calibrationWaitMs).unref())])
-    if (!rate || rate.backend !== backend || performance.now() - rate.at > 60_000) rate = { speed: measuredSpeed(store.listRuns({ status: ['completed'] }), calibration, backend), at: performance.now(), backend }
+  function speedOn(backend?: string): TrainingSpeed {
+    const key = backend ?? ''
+    let rate = rates.get(key)
+    if (!rate || performance.now() - rate.at > 60_000) rates.set(key, (rate = { speed: measuredSpeed(store.listRuns({ status: ['completed'] }), calibration, backend), at: performance.now() }))
     return rate.speed
+  }
+  /** While the first calibration is under way, an estimate waits for it at most `calibrationWaitMs`. */
+  async function calibrated(): Promise<void> {
+    if (!calibration && calibrating) await Promise.race([calibrating, new Promise((resolve) => setTimeout(resolve, calibrationWaitMs).unref())])
   }
 
   function requireRun(runId: number): RunRecord {
@@ -117,12 +131,11 @@ export function createLabService(options: LabServiceOptions) {
       try {
         const { runs } = expandExperiment(experiment, expandOptions)
         const configs = runs.map((r) => r.config)
-        // runs forced onto one backend are estimated at that backend's measured speed
-        const forced = configs[0]?.backend && configs[0].backend !== 'auto' && configs.every((c) => c.backend === configs[0].backend) ? configs[0].backend : undefined
-        const speed = await measuredRate(forced)
-        const warning = timeWarning(configs, runner.workerCount, speed)
-        const estimatedSeconds = estimateExperimentSeconds(configs, runner.workerCount, speed).total
-        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, estimateBasis: speedNote(speed), warnings: warning ? [warning] : [], runNames: runs.slice(0, previewRuns).map((r) => r.name) }
+        await calibrated()
+        // each run at its backend's measured speed; the basis quoted is that of the backend they share
+        const warning = timeWarning(configs, runner.workerCount, speedOn)
+        const estimatedSeconds = estimateExperiment(configs, runner.workerCount, speedOn).total
+        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, estimateBasis: speedNote(speedOn(sharedBackend(configs))), warnings: warning ? [warning] : [], runNames: runs.slice(0, previewRuns).map((r) => r.name) }
       } catch (error) {
         if (error instanceof ConfigError) return { ok: false, runCount, issues: error.issues, omitted: error.omitted, maxRuns }
         throw error
@@ -190,7 +203,7 @@ export function createLabService(options: LabServiceOptions) {
       store.renameExperiment(experimentId, name)
     },
     deleteRuns(runIds) {
-      const busy = runIds.filter((id) => runner.pending().includes(id))
+      const busy = runIds.filter((id) => runner.holds(id))
       if (busy.length) throw new LabError(`runs ${busy.join(', ')} are queued or training: cancel them first`)
       store.deleteRuns(runIds)
     },

@@ -153,8 +153,18 @@ function optionalJson<T>(text: string | null): T | null {
   return 'value' in parsed ? (parsed.value as T) : null
 }
 
-/** Stored configs parsed once per text (a stored config never changes); cleared when it grows large. */
+/**
+ * Stored configs parsed once per text (a stored config never changes); cleared when it grows past
+ * twice the runs of the largest experiment (experiment.ts's defaultMaxRuns), so that listing a
+ * whole 10,000-run experiment again parses nothing.
+ */
 const parsedConfigs = new Map<string, { config: RunConfig; error: string | null }>()
+const parsedConfigsLimit = 20_000
+
+function rememberConfig(text: string, parsed: { config: RunConfig; error: string | null }): void {
+  if (parsedConfigs.size >= parsedConfigsLimit) parsedConfigs.clear()
+  parsedConfigs.set(text, parsed)
+}
 
 /** A stored config parsed with the run schema; a config today's schema refuses comes back as stored, with the reason. */
 export function parseStoredConfig(text: string): { config: RunConfig; error: string | null } {
@@ -166,8 +176,7 @@ export function parseStoredConfig(text: string): { config: RunConfig; error: str
       const result = RunConfig.safeParse(raw.value)
       parsed = result.success ? { config: result.data, error: null } : { config: raw.value as RunConfig, error: new ConfigError(describeIssues(result.error)).message }
     }
-    if (parsedConfigs.size >= 10_000) parsedConfigs.clear()
-    parsedConfigs.set(text, parsed)
+    rememberConfig(text, parsed)
   }
   // each record gets its own copy, so no caller can change another's
   return { config: structuredClone(parsed.config), error: parsed.error }
@@ -227,8 +236,12 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
       `INSERT INTO runs (uid, experiment_id, sweep_index, name, config, seed, rule, status, queued_at, total_steps, owner_pid, owner_host, lease_until_ms)
        VALUES (@uid, @experimentId, @sweepIndex, @name, @config, @seed, @rule, 'queued', @queuedAt, @totalSteps, @ownerPid, @ownerHost, @leaseUntilMs)`,
     ),
-    renew: db.prepare(`UPDATE runs SET lease_until_ms = ? WHERE id = ? AND owner_pid = ? AND owner_host = ? AND status IN ('queued', 'running')`),
-    release: db.prepare(`UPDATE runs SET owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ? AND owner_pid = ? AND owner_host = ?`),
+    // the ids as one JSON array: one statement for a queue of any length
+    renew: db.prepare(`UPDATE runs SET lease_until_ms = ? WHERE id IN (SELECT value FROM json_each(?)) AND owner_pid = ? AND owner_host = ? AND status IN ('queued', 'running')`),
+    release: db.prepare(`UPDATE runs SET owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id IN (SELECT value FROM json_each(?)) AND owner_pid = ? AND owner_host = ?`),
+    cancelQueued: db.prepare(
+      `UPDATE runs SET status = 'cancelled', ended_at = ?, error = ?, owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id IN (SELECT value FROM json_each(?)) AND status = 'queued'`,
+    ),
     ownerless: db.prepare(`UPDATE runs SET owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ?`),
     unfinished: db.prepare(`SELECT id, status, owner_pid, owner_host, lease_until_ms FROM runs WHERE status IN ('queued', 'running')`),
     interruptOne: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = ?, owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ?`),
@@ -268,15 +281,21 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
 
     /** Extends this process's lease on its queued and running runs (the runner calls it while training). */
     renewLeases(runIds: number[]): void {
-      const until = Date.now() + leaseMs
-      const host = hostname()
-      db.transaction(() => runIds.forEach((id) => statements.renew.run(until, id, process.pid, host)))()
+      statements.renew.run(Date.now() + leaseMs, JSON.stringify(runIds), process.pid, hostname())
     },
 
     /** Gives up this process's ownership of runs it leaves unfinished (closing), so the next open interrupts them. */
     releaseRuns(runIds: number[]): void {
-      const host = hostname()
-      db.transaction(() => runIds.forEach((id) => statements.release.run(id, process.pid, host)))()
+      statements.release.run(JSON.stringify(runIds), process.pid, hostname())
+    },
+
+    /**
+     * Marks queued runs cancelled with `error`, in one statement however many (a run that has left
+     * `queued` meanwhile is left alone). They never trained here: there is nothing to compact, and a
+     * resumed run keeps its steps and checkpoint.
+     */
+    cancelQueuedRuns(runIds: number[], error: string): void {
+      statements.cancelQueued.run(now(), error, JSON.stringify(runIds))
     },
 
     /** Whether a queued or running run's owner is gone (so any process may cancel it); false for finished runs. */
@@ -301,17 +320,23 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
       return (statements.experiments.all() as Record<string, unknown>[]).map(experimentFromRow)
     },
 
-    /** Adds queued runs in one transaction, owned by this process; returns their ids in order. */
-    queueRuns(runs: { config: Record<string, unknown> & { seed: number; rule: string; steps: number; name?: string }; experimentId?: number; sweepIndex?: number; uid?: string }[]): number[] {
+    /**
+     * Adds queued runs in one transaction, owned by this process; returns their ids in order.
+     * `parsed`: the configs are the run schema's output (expandExperiment's), so reading them back
+     * needs no second validation (the schema gives a parsed config back unchanged: test/store/configs.test.ts).
+     */
+    queueRuns(runs: { config: Record<string, unknown> & { seed: number; rule: string; steps: number; name?: string }; experimentId?: number; sweepIndex?: number; uid?: string }[], options: { parsed?: boolean } = {}): number[] {
       return db.transaction(() =>
-        runs.map((r) =>
-          Number(
+        runs.map((r) => {
+          const config = JSON.stringify(r.config)
+          if (options.parsed) rememberConfig(config, { config: JSON.parse(config), error: null })
+          return Number(
             statements.insertRun.run({
               uid: r.uid ?? randomUUID(),
               experimentId: r.experimentId ?? null,
               sweepIndex: r.sweepIndex ?? null,
               name: r.config.name ?? null,
-              config: JSON.stringify(r.config),
+              config,
               seed: r.config.seed,
               rule: r.config.rule,
               queuedAt: now(),
@@ -320,8 +345,8 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
               ownerHost: hostname(),
               leaseUntilMs: Date.now() + leaseMs,
             }).lastInsertRowid,
-          ),
-        ),
+          )
+        }),
       )()
     },
 

@@ -36,4 +36,18 @@ describe('the rooms of CONTRIBUTING.md', () => {
       expect.stringMatching(/^src-renderer\/src\/views\/V\.vue:3: views and components only render/),
     ])
   })
+
+  it('knows the estimates room: it imports no runner, service or storage, and time estimates live nowhere else', () => {
+    const root = mkdtempSync(join(tmpdir(), 'fa-lab-rooms-'))
+    for (const dir of ['src-shared', 'src-main/estimates', 'src-main/services', 'src-renderer/src']) mkdirSync(join(root, dir), { recursive: true })
+    writeFileSync(join(root, 'src-main/estimates/e.ts'), "import type { RunRecord } from '../store/store'\nimport { createRunner } from '../runner/runner'\nimport type { LabService } from '../services/lab'\n")
+    writeFileSync(join(root, 'src-main/services/s.ts'), "import { layOnWorkers } from '../estimates/schedule'\nconst seconds = steps * cost.flopsPerStep / speed.flopsPerSecond\n")
+    expect(checkRooms(root)).toEqual([
+      expect.stringMatching(/^src-main\/estimates\/e\.ts:2: imports '\.\.\/runner\/runner': estimates\/ is one room/),
+      expect.stringMatching(/^src-main\/estimates\/e\.ts:2: imports '\.\.\/runner\/runner': estimates\/ sits below/),
+      expect.stringMatching(/^src-main\/estimates\/e\.ts:3: imports '\.\.\/services\/lab': estimates\/ sits below/),
+      expect.stringMatching(/^src-main\/services\/s\.ts:1: imports '\.\.\/estimates\/schedule': the scheduling model and the live ETA/),
+      expect.stringMatching(/^src-main\/services\/s\.ts:2: time estimates \(work over speed/),
+    ])
+  })
 })

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src-shared/config'
 import { expandExperiment } from '../../src-shared/experiment'
-import { parseBoundedRunConfig } from '../../src-shared/resources'
+import { parseBoundedRunConfig } from '../../src-shared/run-cost'
 import { experiment, runConfig } from './arbitraries'
 
 /** Runs `body` and says whether it accepted; anything thrown but a ConfigError fails the property. */

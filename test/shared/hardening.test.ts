@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError, parseRunConfig } from '../../src-shared/config'
 import { countRuns, expandExperiment } from '../../src-shared/experiment'
 import { parseJsonText } from '../../src-shared/input'
-import { estimateResources, parseBoundedRunConfig } from '../../src-shared/resources'
+import { estimateResources, parseBoundedRunConfig } from '../../src-shared/run-cost'
 
 const base = {
   seed: 1,

@@ -2,7 +2,12 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { RunConfig } from '../../src-shared/config'
+import { expandExperiment } from '../../src-shared/experiment'
 import { createRunner } from '../../src-main/runner/runner'
+import { listPresets } from '../../src-main/services/presets'
+import { queueExperiment } from '../../src-main/services/experiments'
+import { databaseOf } from '../../src-main/store/connection'
 import { openStore } from '../../src-main/store/store'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-configs-'))
@@ -33,6 +38,24 @@ describe('the store hands back parsed run configs', () => {
     await runner.whenIdle()
     expect(store.getRun(id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/optimizer\.learningRate/) })
     await runner.close()
+    store.close()
+  })
+
+  it('an experiment’s runs are read back without a second validation, as the schema would give them', async () => {
+    // queueRuns({ parsed: true }) skips the schema on reading back: it gives a parsed config back unchanged
+    for (const preset of await listPresets()) {
+      const runs = expandExperiment(preset.experiment, { maxRuns: 100_000 }).runs
+      for (const run of [runs[0], runs[runs.length - 1]]) {
+        const stored = JSON.parse(JSON.stringify(run.config))
+        expect(RunConfig.parse(stored), preset.name).toEqual(stored)
+      }
+    }
+    const store = openStore(join(dir, 'experiment.sqlite'))
+    const { runIds } = queueExperiment(store, { name: 'pair', base: config, grid: { seed: [1, 2] } })
+    expect(store.getRun(runIds[1])!.config).toEqual(RunConfig.parse({ ...config, seed: 2, name: 'pair seed=2' }))
+    // what another process reads (nothing remembered) is the same
+    const row = databaseOf(store).prepare('SELECT config FROM runs WHERE id = ?').get(runIds[1]) as { config: string }
+    expect(RunConfig.parse(JSON.parse(row.config))).toEqual(store.getRun(runIds[1])!.config)
     store.close()
   })
 })

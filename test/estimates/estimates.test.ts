@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseRunConfig } from '../../src-shared/config'
 import { createLabService } from '../../src-main/services/lab'
-import { calibrationKey, estimateExperimentSeconds, fallbackFlopsPerSecond, measuredSpeed, recentRuns, speedNote, timeWarning } from '../../src-main/services/estimates'
+import { calibrationKey, fallbackFlopsPerSecond, measuredSpeed, recentRuns, speedNote } from '../../src-main/estimates/speed'
+import { estimateExperiment, timeWarning } from '../../src-main/estimates/time'
 import { openStore, type RunRecord } from '../../src-main/store/store'
 
 const base = { seed: 1, data: { kind: 'synthetic', n: 1000, inputDim: 500 }, model: { kind: 'two-layer', hidden: 1000 }, rule: 'fa', optimizer: { learningRate: 0.01 }, steps: 100, evalEvery: 100 }
@@ -21,12 +22,35 @@ describe('estimated time (defect 4: warn when long)', () => {
 
   it('estimates the whole experiment for the form: the runs shared out over the workers', () => {
     const config = parseRunConfig(base)
-    const one = estimateExperimentSeconds([config], 1, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })
+    const one = estimateExperiment([config], 1, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })
     expect(one.total).toBeGreaterThan(200)
     expect(one.total).toBeLessThan(400)
-    const four = estimateExperimentSeconds([config, config, config, config], 2, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })
+    const four = estimateExperiment([config, config, config, config], 2, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 })
     expect(four.total).toBeCloseTo(2 * one.total)
     expect(four.longest).toBeCloseTo(one.total)
+    // the runs are laid onto the workers as the runner takes them: three on two take two run-lengths
+    expect(estimateExperiment([config, config, config], 2, { flopsPerSecond: 1e9, measured: true, source: 'runs' as const, runs: 3 }).total).toBeCloseTo(2 * one.total)
+  })
+
+  it('a preset card’s estimate is the live ETA at the start of the same experiment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-lab-card-eta-'))
+    const labPath = join(dir, 'lab.sqlite')
+    // a lab that has measured its speed (a calibration in the file): slow enough that the runs could not finish before the first event
+    const seed = openStore(labPath)
+    seed.saveSetting(calibrationKey, { flopsPerSecond: 2e6, seconds: 0.3, steps: 9, backend: 'blas', measuredAt: '' })
+    seed.close()
+    const lab = createLabService({ labPath, mode: 'browser', workers: 2, dataDir: dir })
+    const preset = (await lab.service.listPresets(undefined as never)).find((p) => p.name === 'smoke:quick')!
+    const card = await lab.service.validateExperiment(preset.experiment as never)
+    expect(card.estimateBasis).toBe('from a 0.3 s calibration')
+    const first = new Promise<number | null>((resolve) => lab.on('runProgress', (p) => resolve(p.etaMs)))
+    const { experimentId } = await lab.service.startExperiment(preset.experiment as never)
+    const eta = await first
+    expect(eta).not.toBeNull()
+    expect(eta! / 1000).toBeCloseTo(card.estimatedSeconds!, 6)
+    lab.service.cancelExperiment(experimentId)
+    await lab.runner.whenIdle()
+    await lab.close()
   })
 
   it('measures the speed from completed runs, falling back before there is one', () => {

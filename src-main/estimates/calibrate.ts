@@ -6,7 +6,7 @@
  * with until real runs replace it; evaluations are not in it.
  */
 import { parseRunConfig } from '../../src-shared/config'
-import { estimateResources } from '../../src-shared/resources'
+import { estimateResources } from '../../src-shared/run-cost'
 import { loadDataset } from '../data/load'
 import { createSession } from '../engine/session'
 import { initBackend } from '../engine/tf'
@@ -35,6 +35,13 @@ export const calibrationConfig = parseRunConfig({
   evalEvery: 1000,
   theory: { enabled: false },
 })
+
+/** The pool's calibration from its workers' (run side by side): the median worker's speed, the longest timing; null when every one failed. */
+export function poolCalibration(results: (Calibration | null)[], workers: number): Calibration | null {
+  const measured = results.filter((c): c is Calibration => c !== null).sort((a, b) => a.flopsPerSecond - b.flopsPerSecond)
+  if (measured.length === 0) return null
+  return { ...measured[Math.floor((measured.length - 1) / 2)], seconds: Math.max(...measured.map((c) => c.seconds)), workers }
+}
 
 /** Trains `calibrationConfig` for about `budgetMs` on this thread and returns its speed. */
 export async function calibrate(budgetMs = calibrationBudgetMs): Promise<Calibration> {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { createProgressEstimator } from '../../src-main/runner/eta'
+import { parseRunConfig } from '../../src-shared/config'
+import { createProgressEstimator } from '../../src-main/estimates/eta'
+import { estimateExperiment, runShape } from '../../src-main/estimates/time'
 
 const shape = (runId: number, totalSteps: number, flopsPerStep = 1e6, experimentId: number | null = 1) => ({ runId, experimentId, totalSteps, flopsPerStep })
 
-describe('progress estimator (time left from measured step rates only)', () => {
+describe('progress estimator (time left from measured speeds)', () => {
   it('says nothing until a run has trained long enough, and never counts start-up', () => {
     let clock = 0
-    const eta = createProgressEstimator(2, () => clock)
+    const eta = createProgressEstimator(2, { now: () => clock })
     eta.start()
     eta.add(shape(1, 1000))
     expect(eta.etaMs(1)).toBeNull()
@@ -29,7 +31,7 @@ describe('progress estimator (time left from measured step rates only)', () => {
 
   it('lays queued runs on the first free worker at the measured speed of runs of the same shape', () => {
     let clock = 0
-    const eta = createProgressEstimator(2, () => clock)
+    const eta = createProgressEstimator(2, { now: () => clock })
     eta.start()
     eta.add(shape(1, 1000))
     eta.add(shape(2, 1000))
@@ -57,7 +59,7 @@ describe('progress estimator (time left from measured step rates only)', () => {
 
   it('keeps finished runs measured, and a resumed run counts only the steps it trains now', () => {
     let clock = 0
-    const eta = createProgressEstimator(1, () => clock)
+    const eta = createProgressEstimator(1, { now: () => clock })
     eta.start()
     eta.add(shape(1, 200))
     eta.add(shape(2, 400))
@@ -83,14 +85,14 @@ describe('progress estimator (time left from measured step rates only)', () => {
     expect(eta.etaMs(1)).toBe(0)
     eta.start()
     eta.add(shape(3, 100))
-    // a new batch: counts start over, the speed measured so far stays: 200 + 70 steps in 2 + 1.4 s
+    // a new batch: counts and measurements start over; with no lab speed given, it waits for one
     expect([eta.runsDone, eta.runsTotal]).toEqual([0, 1])
-    expect(eta.etaMs(1)).toBeCloseTo((100 * 3400) / 270, 9)
+    expect(eta.etaMs(1)).toBeNull()
   })
 
   it('goes by the later half of a run’s reports, past its warm-up', () => {
     let clock = 0
-    const eta = createProgressEstimator(1, () => clock)
+    const eta = createProgressEstimator(1, { now: () => clock })
     eta.start()
     eta.add(shape(1, 10_000))
     eta.started(1, 0)
@@ -105,7 +107,7 @@ describe('progress estimator (time left from measured step rates only)', () => {
 
   it('a run that never started counts as done and adds no measurement', () => {
     let clock = 0
-    const eta = createProgressEstimator(2, () => clock)
+    const eta = createProgressEstimator(2, { now: () => clock })
     eta.start()
     eta.add(shape(1, 10))
     eta.add(shape(2, 10))
@@ -113,5 +115,72 @@ describe('progress estimator (time left from measured step rates only)', () => {
     clock = 500
     expect([eta.runsDone, eta.runsTotal]).toEqual([1, 2])
     expect(eta.etaMs(1)).toBeNull()
+  })
+
+  it('starts from the lab’s speed, as the form’s estimate of the same runs, until runs of the batch are measured', () => {
+    let clock = 0
+    const asked: (string | undefined)[] = []
+    const lab = (backend?: string) => (backend === 'wasm' ? 1e8 : 1e9)
+    const eta = createProgressEstimator(2, { now: () => clock, labSpeed: (backend) => (asked.push(backend), lab(backend)) })
+    const base = { seed: 1, data: { kind: 'synthetic', n: 50, inputDim: 100 }, model: { kind: 'two-layer', hidden: 100 }, rule: 'fa', optimizer: { learningRate: 0.01 }, evalEvery: 100 }
+    // unequal runs, the third forced onto a slower backend, 5 of them on 2 workers
+    const configs = [300, 300, 200, 400, 100].map((steps, i) => parseRunConfig({ ...base, steps, backend: i === 2 ? 'wasm' : 'auto' }))
+    eta.start()
+    configs.forEach((config, i) => eta.add({ runId: i + 1, experimentId: 7, ...runShape(config) }))
+    const form = estimateExperiment(configs, 2, (backend) => ({ flopsPerSecond: lab(backend), measured: true, source: 'runs', runs: 3, backend }))
+    expect(eta.etaMs(7)! / 1000).toBeCloseTo(form.total, 9)
+    // the lab's speed is asked once per backend in a batch, however many runs
+    eta.etaMs(7)
+    expect(asked).toEqual([undefined, 'wasm'])
+
+    // runs 1 and 2 train at 5e8 FLOP/s, half the lab's speed: 200 steps in 1.2 s
+    const perStep = runShape(configs[0]).flopsPerStep
+    const msAt = (steps: number, flopsPerSecond: number) => (1000 * steps * perStep) / flopsPerSecond
+    eta.started(1, 0)
+    eta.started(2, 0)
+    clock = 100
+    eta.progress(1, 1)
+    eta.progress(2, 1)
+    clock = 100 + msAt(200, 5e8)
+    eta.progress(1, 201)
+    eta.progress(2, 201)
+    // both have 99 steps left at their own rate; run 4 (auto) goes at the batch's 5e8, run 3 (wasm,
+    // nothing of its backend measured in the batch) at the lab's 1e8. Run 3 and run 4 start when runs
+    // 1 and 2 end; run 5 follows run 4, which ends first.
+    const left = msAt(99, 5e8)
+    expect(eta.etaMs(7)).toBeCloseTo(Math.max(left + msAt(200, 1e8), left + msAt(400, 5e8) + msAt(100, 5e8)), 6)
+
+    // with no lab speed and nothing measured: null ("estimating…"), never a guess
+    const none = createProgressEstimator(2, { now: () => clock, labSpeed: () => null })
+    none.start()
+    none.add({ runId: 1, experimentId: 1, ...runShape(configs[0]) })
+    expect(none.etaMs(1)).toBeNull()
+  })
+
+  it('an estimate visits each unfinished run once: its work grows as N, not N²', () => {
+    const work = (n: number) => {
+      let clock = 0
+      const eta = createProgressEstimator(2, { now: () => clock, labSpeed: () => 1e9 })
+      eta.start()
+      // a sweep of three shapes, several finished and two training (measured), the rest queued
+      for (let i = 0; i < n; i++) eta.add(shape(i + 1, 100 + (i % 3) * 100, 1e6 * (1 + (i % 3))))
+      for (let i = 1; i <= 6; i++) {
+        eta.started(i, 0)
+        clock += 10
+        eta.progress(i, 10)
+        clock += 1500
+        eta.progress(i, 100)
+        if (i <= 4) eta.finished(i, 100 + ((i - 1) % 3) * 100)
+      }
+      const before = eta.visits
+      expect(eta.etaMs(1)).not.toBeNull()
+      return eta.visits - before
+    }
+    const small = work(1000)
+    const large = work(10_000)
+    // about two visits per run (laying it, and its speed looked up): ten times the runs, ten times the work
+    expect(small).toBeLessThan(3 * 1000)
+    expect(large / small).toBeGreaterThan(9)
+    expect(large / small).toBeLessThan(11)
   })
 })

@@ -1,8 +1,9 @@
 /**
- * What a run will cost before it starts: parameters, the memory a worker needs to train it
+ * What a run costs, known before it starts: parameters, the memory a worker needs to train it
  * (weights and their companions, activations at the batch size, the data arrays, evaluation
  * buffers) and the floating-point work of one step. Estimates err on the generous side; they
- * exist to refuse at once what cannot fit, not to predict to the byte. Pure: no node imports.
+ * exist to refuse at once what cannot fit, not to predict to the byte. How long the work takes on
+ * this machine is src-main/estimates/'s business. Pure: no node imports.
  */
 import { bundledSizes, ConfigError, parseRunConfig, type RunConfig } from './config'
 
@@ -106,11 +107,6 @@ export function resourceFault(estimate: ResourceEstimate, limits: ResourceLimits
     return `would log ${estimate.evaluations.toExponential(2)} evaluations (steps / evalEvery), more than the ${limits.maxEvaluations.toLocaleString('en-US')} a run may store: raise evalEvery`
   }
   return null
-}
-
-/** A run's estimated training time in seconds at `flopsPerSecond`. */
-export function estimatedSeconds(config: RunConfig, estimate: ResourceEstimate, flopsPerSecond: number): number {
-  return (config.steps * estimate.flopsPerStep) / flopsPerSecond
 }
 
 /** parseRunConfig, then refuses (ConfigError) a run that cannot be trained within `limits`. */

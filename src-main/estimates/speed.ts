@@ -1,17 +1,13 @@
 /**
- * How long experiments will take, from this lab's own measurements: the floating-point work of
- * each completed run over its training time gives its speed; the median of the recent runs on
- * the backend the experiment will use is the lab's speed, and a new experiment's work over that
- * speed its estimated time. Before the lab has finished a run, a short calibration measured in a
- * worker (runner/calibrate.ts, cached in the lab file) stands in; before that, an assumed speed.
+ * This lab's training speed, from its own measurements: the floating-point work of each completed
+ * run over its training time gives its speed; the median of the recent runs on the backend the
+ * experiment will use is the lab's speed. Before the lab has finished a run, a short calibration
+ * measured in a worker (calibrate.ts, cached in the lab file) stands in; before that, an assumed
+ * speed. Every estimate of time (experiment.ts, eta.ts) starts from it.
  */
-import type { RunConfig } from '../../src-shared/config'
-import { formatSeconds } from '../../src-shared/durations'
-import { estimatedSeconds, estimateResources } from '../../src-shared/resources'
-
-export { formatSeconds }
+import { estimateResources } from '../../src-shared/run-cost'
 import type { RunRecord } from '../store/store'
-import type { Calibration } from '../runner/calibrate'
+import type { Calibration } from './calibrate'
 
 /**
  * Training speed to assume before a lab has finished a run: the paper's MNIST step on the BLAS
@@ -19,9 +15,6 @@ import type { Calibration } from '../runner/calibrate'
  * allows for the wasm backends and small, overhead-bound steps.
  */
 export const fallbackFlopsPerSecond = 25e9
-
-/** Estimated time above which starting an experiment warns. */
-export const longExperimentSeconds = 3600
 
 export interface TrainingSpeed {
   flopsPerSecond: number
@@ -80,29 +73,14 @@ export function measuredSpeed(runs: RunRecord[], calibration: Calibration | null
   return { flopsPerSecond: fallbackFlopsPerSecond, measured: false, source: 'assumed' }
 }
 
+/** The speed in FLOP/s the live ETA may start from: a measured one, never the assumed fallback (null). */
+export function measuredFlopsPerSecond(speed: TrainingSpeed): number | null {
+  return speed.measured ? speed.flopsPerSecond : null
+}
+
 /** Where an estimate's speed comes from, in words: "from 12 runs on this machine", "from a 0.4 s calibration". */
 export function speedNote(speed: TrainingSpeed): string {
   if (speed.source === 'runs') return `from ${speed.runs} run${speed.runs === 1 ? '' : 's'} on this machine`
   if (speed.source === 'calibration') return `from a ${(speed.calibrationSeconds ?? 0).toFixed(1)} s calibration`
   return `assuming ${(speed.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s until this lab has measured its speed`
-}
-
-/** Estimated wall-clock seconds for `configs` on `workers` workers at `speed`, and the longest run's. */
-export function estimateExperimentSeconds(configs: RunConfig[], workers: number, speed: TrainingSpeed): { total: number; longest: number } {
-  const each = configs.map((c) => estimatedSeconds(c, estimateResources(c), speed.flopsPerSecond))
-  return { total: each.reduce((a, b) => a + b, 0) / Math.max(1, Math.min(workers, configs.length)), longest: Math.max(0, ...each) }
-}
-
-/** A warning when `configs` would take longer than an hour on `workers` workers, else null. */
-export function timeWarning(configs: RunConfig[], workers: number, speed: TrainingSpeed): string | null {
-  const { flopsPerSecond } = speed
-  const { total, longest } = estimateExperimentSeconds(configs, workers, speed)
-  if (total <= longExperimentSeconds) return null
-  return `estimated time about ${formatSeconds(total)} on ${workers} worker${workers === 1 ? '' : 's'} (longest run ${formatSeconds(longest)}, at ${(flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s, ${speed.source === 'assumed' ? 'assumed until this lab has measured its speed' : speedNote(speed)})`
-}
-
-/** FA_LAB_MAX_RUNS, the lab-wide setting for the most runs one experiment may expand to. */
-export function envMaxRuns(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const value = Number(env.FA_LAB_MAX_RUNS)
-  return env.FA_LAB_MAX_RUNS !== undefined && Number.isSafeInteger(value) && value > 0 ? value : undefined
 }
