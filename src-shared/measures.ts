@@ -164,9 +164,9 @@ export function measureSpecs(): readonly MeasureSpec[] {
 }
 
 for (const spec of [
-  { name: 'trainLoss', layers: 'none', label: 'training loss', unit: '', group: 'loss', largerIsBetter: false, range: { min: 0, log: true }, tableColumn: true, description: 'on the whole training set (full batch) or its first evalSamples samples', compute: { over: 'run', value: (p) => p.fit().loss } },
+  { name: 'trainLoss', layers: 'none', label: 'training loss', unit: '', group: 'loss', largerIsBetter: false, range: { min: 0, log: true }, tableColumn: true, description: 'on the whole training set for full-batch runs; on the first `evalSamples` training samples for minibatch runs (at the current parameters)', compute: { over: 'run', value: (p) => p.fit().loss } },
   { name: 'testLoss', layers: 'none', label: 'test loss', unit: '', group: 'loss', largerIsBetter: false, range: { min: 0, log: true }, description: 'on the test set, when there is one', compute: { over: 'run', value: (p) => p.test()?.loss ?? null } },
-  { name: 'trainAccuracy', layers: 'none', label: 'training accuracy', unit: 'fraction correct', group: 'accuracy', largerIsBetter: true, range: fraction, description: 'classification runs only', compute: { over: 'run', value: (p) => p.fit().accuracy } },
+  { name: 'trainAccuracy', layers: 'none', label: 'training accuracy', unit: 'fraction correct', group: 'accuracy', largerIsBetter: true, range: fraction, description: 'as trainLoss; classification runs only', compute: { over: 'run', value: (p) => p.fit().accuracy } },
   { name: 'testAccuracy', layers: 'none', label: 'test accuracy', unit: 'fraction correct', group: 'accuracy', largerIsBetter: true, range: fraction, tableColumn: true, description: 'classification runs with a test set', compute: { over: 'run', value: (p) => p.test()?.accuracy ?? null } },
   {
     name: 'weightAlignment',
@@ -178,7 +178,7 @@ for (const spec of [
     largerIsBetter: true,
     range: cosine,
     tableColumn: true,
-    description: 'cos(vec W_{l+1}, vec B_l); for DFA, W_{l+1}⋯W_L against B_l',
+    description: 'cos(vec W_{l+1}, vec B_l); for two-layer nets cos(β, b). For DFA and DRTP, W_{l+1}⋯W_L against B_l (negative under DRTP, whose signal has the target’s sign, not the error’s)',
     compute: { over: 'hidden', value: (p, l) => p.cosine(p.forwardMap(l), p.feedback(l)) },
   },
   {
@@ -190,7 +190,7 @@ for (const spec of [
     group: 'alignment',
     largerIsBetter: true,
     range: cosine,
-    description: 'how much of what was learned points along B, apart from λ shrinking β₀',
+    description: 'cos(W_{l+1}(t) − W_{l+1}(0), B_l): how much of what was learned points along B, apart from λ shrinking β₀',
     compute: { over: 'hidden', value: (p, l) => p.cosine(p.difference(p.forwardMap(l), p.initialForwardMap(l)), p.feedback(l)) },
   },
   {
@@ -203,7 +203,7 @@ for (const spec of [
     largerIsBetter: true,
     range: cosine,
     tableColumn: true,
-    description: 'mean over samples of the cosine between the signal the rule sends the hidden layer and backprop’s',
+    description: 'mean over samples of cos(ε_rule,i, ε_bp,i), the signals the rule and backprop send to the hidden layer (the paper’s cos(e_i B, e_i β))',
     compute: { over: 'hidden', value: (p, l) => p.meanRowCosine(p.signal(l, 'rule'), p.signal(l, 'bp')) },
   },
   {
@@ -215,7 +215,7 @@ for (const spec of [
     group: 'gradientAlignment',
     largerIsBetter: true,
     range: cosine,
-    description: 'cosine between the rule’s update of W_l and the true gradient (loss terms only)',
+    description: 'cos(rule’s ∂L/∂W_l estimate, true gradient), loss terms only (no regularisation)',
     compute: { over: 'weights', value: (p, l) => p.cosine(p.gradient(l, 'rule'), p.gradient(l, 'bp')) },
   },
   { name: 'norm.W', layers: 'glued', label: 'norm of W', unit: 'Frobenius norm', group: 'norm', largerIsBetter: false, range: { min: 0 }, description: 'Frobenius norm of a weight matrix', compute: { over: 'weights', value: (p, l) => p.norm(p.weights(l)) } },
@@ -224,11 +224,11 @@ for (const spec of [
   // The two-layer theory (src-main/engine/theory.ts): G from β's update, H from W's through b.
   { name: 'lambdaMinG', layers: 'none', label: 'smallest eigenvalue of G', symbol: () => 'λ_min(G)', unit: '', group: 'theoryG', largerIsBetter: true, range: {}, description: 'G_ij = (1/p) Σ_r ψ(w_r·x_i) ψ(w_r·x_j); the convergence argument needs it bounded away from 0' },
   { name: 'lambdaMaxG', layers: 'none', label: 'largest eigenvalue of G', symbol: () => 'λ_max(G)', unit: '', group: 'theoryG', largerIsBetter: false, range: {}, description: 'G_ij = (1/p) Σ_r ψ(w_r·x_i) ψ(w_r·x_j)' },
-  { name: 'lambdaMinH', layers: 'none', label: 'smallest eigenvalue of H', symbol: () => 'λ_min(H)', unit: '', group: 'theory', largerIsBetter: true, range: {}, description: 'H_ij = (1/p) Σ_r β_r b_r ψ′(w_r·x_i) ψ′(w_r·x_j) x_i·x_j; negative under FA, ≥ 0 under BP' },
-  { name: 'lambdaMaxH', layers: 'none', label: 'largest eigenvalue of H', symbol: () => 'λ_max(H)', unit: '', group: 'theory', largerIsBetter: false, range: {}, description: 'H_ij = (1/p) Σ_r β_r b_r ψ′(w_r·x_i) ψ′(w_r·x_j) x_i·x_j' },
+  { name: 'lambdaMinH', layers: 'none', label: 'smallest eigenvalue of H', symbol: () => 'λ_min(H)', unit: '', group: 'theory', largerIsBetter: true, range: {}, description: 'H_ij = (1/p) Σ_r β_r b_r ψ′(w_r·x_i) ψ′(w_r·x_j) x_i·x_j; negative under FA, ≥ 0 under BP; not for DRTP, whose hidden signal is not a multiple of e' },
+  { name: 'lambdaMaxH', layers: 'none', label: 'largest eigenvalue of H', symbol: () => 'λ_max(H)', unit: '', group: 'theory', largerIsBetter: false, range: {}, description: 'H_ij = (1/p) Σ_r β_r b_r ψ′(w_r·x_i) ψ′(w_r·x_j) x_i·x_j; not for DRTP' },
   { name: 'lambdaMinGH', layers: 'none', label: 'smallest eigenvalue of G + H', symbol: () => 'λ_min(G + H)', unit: '', group: 'theory', largerIsBetter: true, range: {}, description: 'the rate of df/dt = −η[(2/(nk))(G + H)e + λf] along its slowest direction' },
   { name: 'driftG', layers: 'none', label: 'drift of G', symbol: () => '‖G(t) − G(0)‖_F / ‖G(0)‖_F', unit: 'relative', group: 'theoryCheck', largerIsBetter: false, range: { min: 0, log: true }, description: 'how far G has moved from its value at step 0' },
-  { name: 'oneStepError', layers: 'none', label: 'one-step check', symbol: () => '‖Δf − Δf̂‖ / ‖Δf̂‖', unit: 'relative', group: 'theoryCheck', largerIsBetter: false, range: { min: 0, log: true }, description: 'one gradient step’s change of f against −η[(2/(nk))(G + H)e + λf]; first order in η' },
+  { name: 'oneStepError', layers: 'none', label: 'one-step check', symbol: () => '‖Δf − Δf̂‖ / ‖Δf̂‖', unit: 'relative', group: 'theoryCheck', largerIsBetter: false, range: { min: 0, log: true }, description: 'the change of f over one plain gradient step of the rule on these samples (η and λ in force, no momentum, dropout or weight decay) against its prediction Δf̂ = −η[(2/(nk))(G + H)e + λf]; first order in η' },
 ] satisfies MeasureSpec[])
   registerMeasure(spec)
 

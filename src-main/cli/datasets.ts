@@ -20,6 +20,7 @@ function kindOf(value: string | undefined): ImageKind {
 
 export const datasetsCommand: Command = {
   summary: 'list, download or import datasets',
+  synopsis: '[--json] | download mnist|fashion-mnist | import DIR [--kind K]',
   async run(args) {
     const { values, positionals } = parseOptions(args, { json: { type: 'boolean', default: false }, kind: { type: 'string', default: 'mnist' }, help: { type: 'boolean', short: 'h' } }, true)
     if (values.help) {

@@ -34,6 +34,7 @@ export function parseSize(text: string): { width: number; height: number; unit: 
 
 export const figureCommand: Command = {
   summary: 'render a saved comparison, a figure spec or chosen runs to SVG, PNG or PDF',
+  synopsis: '--db lab.sqlite (--view NAME|spec.json | --runs 1,2,3 | --experiment N) --out fig.svg|png|pdf [--panels a,b] [--group-by PATH] [--size 3.25inx2.4in] [--font-size 8] [--csv data.csv]',
   async run(args) {
     const { values } = parseOptions(args, {
       db: { type: 'string' },

@@ -35,8 +35,13 @@ const commands: Record<string, Command> = {
   start: startCommand,
 }
 
+/** Every command with its name, in `fa-lab --help`'s order (the README's command table reads it too). */
+export function commandList(): { name: string; command: Command }[] {
+  return Object.entries(commands).map(([name, command]) => ({ name, command }))
+}
+
 export function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`)
+  const lines = commandList().map(({ name, command }) => `  ${name.padEnd(14)} ${command.summary}${command.synopsis ? `\n  ${' '.repeat(14)} ${name} ${command.synopsis}` : ''}`)
   return ['usage: fa-lab <command> [options]', '', 'commands:', ...lines, '', 'fa-lab <command> --help for its options'].join('\n')
 }
 

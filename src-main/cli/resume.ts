@@ -18,6 +18,7 @@ ${checkpointHelp}`
 
 export const resumeCommand: Command = {
   summary: 'continue interrupted runs from their last checkpoint',
+  synopsis: '--db lab.sqlite [--runs 3,4] [--workers N]',
   async run(args) {
     const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...checkpointOptionSpecs })
     if (values.help) {

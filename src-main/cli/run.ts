@@ -26,6 +26,7 @@ ${checkpointHelp}`
 
 export const runCommand: Command = {
   summary: 'run an experiment (a sweep) into a lab file',
+  synopsis: '(experiment.json | --preset NAME [--full]) --db lab.sqlite [--workers N] [--shard i/N] [--max-runs N]',
   async run(args) {
     const { values, positionals } = parseOptions(
       args,

@@ -78,6 +78,7 @@ export async function runBrowserMode(values: ServeValues, browser: 'open' | 'qui
 
 export const serveCommand: Command = {
   summary: 'serve the lab in a browser on 127.0.0.1 (browser mode)',
+  synopsis: '[--db lab.sqlite] [--port N] [--open]',
   async run(args) {
     // Before anything is printed: Ctrl-C during start-up stops the lab cleanly (see signals.ts).
     const signals = armStopSignals()

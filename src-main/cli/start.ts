@@ -44,6 +44,7 @@ function prepareElectronSqlite(electronVersion: string): { ok: true } | { ok: fa
 
 export const startCommand: Command = {
   summary: 'open the desktop app (browser mode, opened in your browser, where Electron is missing)',
+  synopsis: '[--no-browser] [--dev]',
   async run(args) {
     // Before anything is printed: Ctrl-C during start-up stops the lab cleanly (see signals.ts).
     // Under Electron, the terminal's Ctrl-C reaches it too, and we stop when it has quit.

@@ -47,6 +47,7 @@ function parseIds(text: string | undefined, usage: string): number[] {
 
 export const runsCommand: Command = {
   summary: 'list the runs of a lab file',
+  synopsis: '--db lab.sqlite [--json]',
   async run(args) {
     const usage = 'fa-lab runs --db lab.sqlite [--experiment ID] [--json]'
     const { values } = parseOptions(args, { db: { type: 'string' }, experiment: { type: 'string' }, json: { type: 'boolean', default: false } })
@@ -66,6 +67,7 @@ export const runsCommand: Command = {
 
 export const renameCommand: Command = {
   summary: 'rename a run or an experiment (its name only; configs stay as they are)',
+  synopsis: '--db lab.sqlite (--run ID | --experiment ID) NEW NAME',
   async run(args) {
     const usage = 'fa-lab rename --db lab.sqlite (--run ID | --experiment ID) NEW NAME'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, experiment: { type: 'string' } }, true)
@@ -92,6 +94,7 @@ export const renameCommand: Command = {
 
 export const metricsCommand: Command = {
   summary: 'print the metric series of a run',
+  synopsis: '--db lab.sqlite --run ID [--json]',
   async run(args) {
     const usage = 'fa-lab metrics --db lab.sqlite --run ID [--name MEASURE] [--json]'
     const { values } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } })
@@ -115,6 +118,7 @@ export const metricsCommand: Command = {
 
 export const mergeCommand: Command = {
   summary: 'merge shard lab files into one, without duplicates',
+  synopsis: '--db lab.sqlite shard-*.sqlite',
   async run(args) {
     const usage = 'fa-lab merge --db lab.sqlite shard-*.sqlite'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } }, true)
@@ -133,6 +137,7 @@ export const mergeCommand: Command = {
 
 export const exportRunsCommand: Command = {
   summary: 'write chosen runs to a portable lab file',
+  synopsis: '--db lab.sqlite --runs 1,2 --out runs.falab',
   async run(args) {
     const usage = 'fa-lab export-runs --db lab.sqlite --runs 1,2,3 --out runs.falab'
     const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' } })
@@ -148,6 +153,7 @@ export const exportRunsCommand: Command = {
 
 export const importRunsCommand: Command = {
   summary: 'import the runs of a portable lab file',
+  synopsis: '--db lab.sqlite runs.falab',
   async run(args) {
     const usage = 'fa-lab import-runs --db lab.sqlite runs.falab'
     const { values, positionals } = parseOptions(args, { db: { type: 'string' } }, true)
@@ -164,6 +170,7 @@ export const importRunsCommand: Command = {
 
 export const checkCommand: Command = {
   summary: 'check a lab file for damage and say which runs can be saved',
+  synopsis: '--db lab.sqlite',
   async run(args) {
     const usage = 'fa-lab check --db lab.sqlite [--json]'
     const { values } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } })

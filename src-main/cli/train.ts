@@ -24,6 +24,7 @@ function formatMetrics(metrics: Record<string, number>): string {
 
 export const trainCommand: Command = {
   summary: 'train one run from a JSON config',
+  synopsis: '--config run.json [--json] [--backend B]',
   async run(args) {
     const { values } = parseOptions(args, {
       config: { type: 'string', short: 'c' },
