@@ -10,6 +10,8 @@ import { NameSchema } from './run-names'
 import { maxTags } from './limits'
 import { NameText, NoteText, TagText } from './text'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
+import type { SummaryRow } from './analysis'
+import type { Comparison } from './comparison'
 import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure-spec'
 
 export { RunStatus }
@@ -226,10 +228,28 @@ export interface LabResults {
   getDatasetSamples: DatasetSamples
   /** A native folder dialog (desktop app only); null when the user cancels. */
   chooseFolder: string | null
+  /**
+   * The figure an experiment (or a choice of runs) opens on: a preset's own figure, else grouped
+   * by the swept fields with bands over seeds (one line per run for a few runs).
+   */
+  naturalFigure: FigureSpec
+  /** A figure's data computed in main: group statistics downsampled to its resolution, with the pickers' choices and the summary. */
+  compareRuns: ComparisonReply
   /** A figure over stored runs as SVG, PNG or PDF (base64), with the plotted numbers as CSV and JSON. */
   renderFigure: RenderedFigure
   saveComparison: void
   listComparisons: SavedComparison[]
+}
+
+/** What the comparison screen draws and offers, for one spec (services/figures.ts compareRuns). */
+export interface ComparisonReply {
+  comparison: Comparison
+  /** Every measure the runs logged: the panels on offer. */
+  measures: string[]
+  /** Config fields that differ among the runs: grouping, splitting and (numeric ones) a sweep's x. */
+  fields: { path: string; numeric: boolean }[]
+  /** The first measure's final, best, min and max per group (or per run). */
+  summary: SummaryRow[]
 }
 
 export interface RenderedFigure {
@@ -276,6 +296,8 @@ export const requestChannels = {
   downloadDataset: 'datasets:download',
   getDatasetSamples: 'datasets:samples',
   chooseFolder: 'dialog:choose-folder',
+  naturalFigure: 'figures:natural',
+  compareRuns: 'figures:compare',
   renderFigure: 'figures:render',
   saveComparison: 'comparisons:save',
   listComparisons: 'comparisons:list',
@@ -326,6 +348,8 @@ export const requestSchemas = {
   downloadDataset: ImageKind,
   getDatasetSamples: z.strictObject({ kind: ImageKind, source: ImageSource, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
+  naturalFigure: z.union([z.strictObject({ experimentId: id }), z.strictObject({ runIds: z.array(id).min(1).max(100_000) })]),
+  compareRuns: z.strictObject({ spec: FigureSpecArgument, summary: z.enum(['groups', 'runs']).optional() }),
   renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(0.5).max(8).optional() }),
   saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpecArgument }),
   listComparisons: z.undefined(),

@@ -4,23 +4,33 @@
  * the figure's resolution and cut to what a log axis can show; and the panels that hold them.
  */
 import { downsampleMinMax, pointValue, smoothEma, spread, xValues, type RunSeries, type XAxis } from './analysis'
-import { ownEntry, type FigureSpec } from './figure-spec'
+import type { FigureSpec } from './figure-spec'
 import { flattenConfig, type RunGroup } from './grouping'
 import { fieldValueLabel, measureLabel } from './labels'
 
+/** A line's points in one panel: at each x the mean, the band's edges (null without a band) and the runs averaged. */
 export interface Curve {
   xs: number[]
   mean: number[]
   lower: number[] | null
   upper: number[] | null
+  /** Runs behind each point. */
+  n: number[]
 }
 
+/** A line of a panel as it is drawn: its group, its curve and, with smoothing, the unsmoothed curve behind. */
 export interface PanelLine {
   group: RunGroup
   mean: Curve
   raw: Curve | null
-  /** Sweep points: runs per point. */
-  counts?: number[]
+}
+
+/** A line of a panel as main sends it (services/figures.ts): its group by key, so a group's run ids cross once, not once per panel. */
+export interface ComparisonLine {
+  /** The group's key (`run 3`, or the grouping values as JSON). */
+  group: string
+  mean: Curve
+  raw: Curve | null
 }
 
 /**
@@ -36,7 +46,7 @@ export function groupCurve(members: RunSeries[], xAxis: XAxis, band: FigureSpec[
   })
   const steps = [...perRun[0].keys()].filter((step) => perRun.every((m) => m.has(step))).sort((a, b) => a - b)
   const withBand = members.length >= 2 && band !== 'none'
-  const curve: Curve = { xs: [], mean: [], lower: withBand ? [] : null, upper: withBand ? [] : null }
+  const curve: Curve = { xs: [], mean: [], lower: withBand ? [] : null, upper: withBand ? [] : null, n: [] }
   for (const step of steps) {
     const points = perRun.map((m) => m.get(step)!)
     const s = spread(points.map((p) => p[1]), band)
@@ -45,6 +55,7 @@ export function groupCurve(members: RunSeries[], xAxis: XAxis, band: FigureSpec[
     curve.mean.push(s.mean)
     curve.lower?.push(s.mean - s.halfWidth)
     curve.upper?.push(s.mean + s.halfWidth)
+    curve.n.push(s.n)
   }
   return curve
 }
@@ -53,19 +64,21 @@ function keep<T>(values: T[] | null, indices: number[]): T[] | null {
   return values && indices.map((i) => values[i])
 }
 
+/** At most `maxPoints` points of a curve: the first, the last, and each bucket's lowest and highest mean, with their band and n. */
 export function downsampled(curve: Curve, maxPoints: number): Curve {
   const kept = downsampleMinMax(curve.xs.map((_, i) => i), curve.mean, maxPoints).xs
-  return { xs: keep(curve.xs, kept)!, mean: keep(curve.mean, kept)!, lower: keep(curve.lower, kept), upper: keep(curve.upper, kept) }
+  return { xs: keep(curve.xs, kept)!, mean: keep(curve.mean, kept)!, lower: keep(curve.lower, kept), upper: keep(curve.upper, kept), n: keep(curve.n, kept)! }
 }
 
 /** Leaves out points a log axis cannot show (x or y ≤ 0); band edges ≤ 0 are raised to the axis floor later. */
 export function positiveOnly(curve: Curve, logX: boolean, logY: boolean): Curve {
   const ok = curve.xs.map((x, i) => (!logX || x > 0) && (!logY || curve.mean[i] > 0))
   const pick = <T>(v: T[] | null) => v && v.filter((_, i) => ok[i])
-  return { xs: pick(curve.xs)!, mean: pick(curve.mean)!, lower: pick(curve.lower), upper: pick(curve.upper) }
+  return { xs: pick(curve.xs)!, mean: pick(curve.mean)!, lower: pick(curve.lower), upper: pick(curve.upper), n: pick(curve.n)! }
 }
 
-export function sweepCurve(members: RunSeries[], measure: string, xField: string, statistic: FigureSpec['statistic'], band: FigureSpec['band']): { curve: Curve; counts: number[] } {
+/** A sweep's points: per value of the x field, the mean of the runs' statistic (final, best, at a step), its band and n. */
+export function sweepCurve(members: RunSeries[], measure: string, xField: string, statistic: FigureSpec['statistic'], band: FigureSpec['band']): Curve {
   const byX = new Map<number, number[]>()
   for (const s of members) {
     const x = Number(flattenConfig(s.config).get(xField))
@@ -75,19 +88,18 @@ export function sweepCurve(members: RunSeries[], measure: string, xField: string
   }
   const xs = [...byX.keys()].sort((a, b) => a - b)
   const anyBand = band !== 'none' && xs.some((x) => byX.get(x)!.length >= 2)
-  const curve: Curve = { xs, mean: [], lower: anyBand ? [] : null, upper: anyBand ? [] : null }
-  const counts: number[] = []
+  const curve: Curve = { xs, mean: [], lower: anyBand ? [] : null, upper: anyBand ? [] : null, n: [] }
   for (const x of xs) {
     const s = spread(byX.get(x)!, band)
     curve.mean.push(s.mean)
     curve.lower?.push(s.mean - s.halfWidth)
     curve.upper?.push(s.mean + s.halfWidth)
-    counts.push(s.n)
+    curve.n.push(s.n)
   }
-  return { curve, counts }
+  return curve
 }
 
-/** One panel: a measure, or a measure at one value of the split field. */
+/** One panel as drawn: a measure, or a measure at one value of the split field. */
 export interface Panel {
   key: string
   measure: string
@@ -95,32 +107,42 @@ export interface Panel {
   lines: PanelLine[]
 }
 
-/** The panels (measures × values of the split field) with each group's curve in each. */
-export function collectPanels(spec: FigureSpec, series: Record<string, RunSeries[]>, runs: { runId: number; config: unknown }[], groups: RunGroup[]): Panel[] {
+/** A panel as main sends it: its title before the user's labels (the split value, with the measure where there are several). */
+export interface ComparisonPanel {
+  /** `measure`, or `measure|value` of the split field (JSON text of the value). */
+  key: string
+  measure: string
+  title: string
+  lines: ComparisonLine[]
+}
+
+/** The panels (measures × values of the split field) with each group's curve in each, at most `pointsPerCurve` points a curve. */
+export function collectPanels(spec: FigureSpec, series: Record<string, RunSeries[]>, runs: { runId: number; config: unknown }[], groups: RunGroup[], pointsPerCurve: number): ComparisonPanel[] {
   const groupOfRun = new Map(groups.flatMap((g) => g.runIds.map((id) => [id, g] as const)))
-  const splitValues = spec.splitBy ? [...new Set(runs.map((r) => flattenConfig(r.config).get(spec.splitBy!)))].sort((a, b) => String(a).localeCompare(String(b), undefined, { numeric: true })) : [undefined]
-  const panels: Panel[] = []
+  const panels: ComparisonPanel[] = []
   for (const measure of spec.measures) {
-    for (const value of splitValues) {
+    for (const value of splitValues(spec, runs)) {
       const key = value === undefined ? measure : `${measure}|${value}`
-      const defaultTitle = [value !== undefined && spec.measures.length > 1 ? measureLabel(measure) : '', value !== undefined ? fieldValueLabel(spec.splitBy!, JSON.parse(value)) : ''].filter(Boolean).join(', ')
+      const title = [value !== undefined && spec.measures.length > 1 ? measureLabel(measure) : '', value !== undefined ? fieldValueLabel(spec.splitBy!, JSON.parse(value)) : ''].filter(Boolean).join(', ')
       const members = (series[measure] ?? []).filter((s) => value === undefined || flattenConfig(s.config).get(spec.splitBy!) === value)
-      const panelLines: PanelLine[] = []
+      const lines: ComparisonLine[] = []
       for (const g of groups) {
         const own = members.filter((s) => groupOfRun.get(s.runId) === g && s.values.length > 0)
         if (own.length === 0) continue
         if (spec.kind === 'sweep') {
-          const { curve, counts } = sweepCurve(own, measure, spec.sweepField, spec.statistic, spec.band)
-          const shown = positiveOnly(curve, spec.logX, spec.logY)
-          panelLines.push({ group: g, mean: shown, raw: null, counts: counts.filter((_, i) => curve.xs.indexOf(shown.xs[i]) >= 0) })
+          lines.push({ group: g.key, mean: positiveOnly(sweepCurve(own, measure, spec.sweepField, spec.statistic, spec.band), spec.logX, spec.logY), raw: null })
         } else {
-          const mean = positiveOnly(downsampled(groupCurve(own, spec.xAxis, spec.band, spec.smoothing), spec.maxPoints), spec.logX, spec.logY)
-          const raw = spec.smoothing > 0 ? positiveOnly(downsampled(groupCurve(own, spec.xAxis, 'none', 0), spec.maxPoints), spec.logX, spec.logY) : null
-          panelLines.push({ group: g, mean, raw })
+          const curve = (band: FigureSpec['band'], smoothing: number) => positiveOnly(downsampled(groupCurve(own, spec.xAxis, band, smoothing), pointsPerCurve), spec.logX, spec.logY)
+          lines.push({ group: g.key, mean: curve(spec.band, spec.smoothing), raw: spec.smoothing > 0 ? curve('none', 0) : null })
         }
       }
-      panels.push({ key, measure, title: ownEntry(spec.labels.panels, key) ?? defaultTitle, lines: panelLines })
+      panels.push({ key, measure, title, lines })
     }
   }
   return panels
+}
+
+/** The split field's values among the runs (JSON text, in natural order), or one undefined without a split. */
+export function splitValues(spec: Pick<FigureSpec, 'splitBy'>, runs: { config: unknown }[]): (string | undefined)[] {
+  return spec.splitBy ? [...new Set(runs.map((r) => flattenConfig(r.config).get(spec.splitBy!)))].sort((a, b) => String(a).localeCompare(String(b), undefined, { numeric: true })) : [undefined]
 }

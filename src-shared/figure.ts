@@ -10,11 +10,12 @@
 import type { EChartsOption } from 'echarts'
 import type { RunSeries } from './analysis'
 import { factorNote, fitTicks, tickLabel, tickValues, type AxisScale } from './figure-axes'
-import { collectPanels, type Curve, type Panel, type PanelLine } from './figure-curves'
+import { compareSeries, figureResolution, type Comparison } from './comparison'
+import type { Curve, Panel, PanelLine } from './figure-curves'
 import { bandNames, figureSizePt, manualRanges, ownEntry, xAxisTitles, type FigureSpec } from './figure-spec'
 import { textWidth, wrap } from './figure-text'
 import { fieldTitle } from './fields'
-import { differingPaths, distinguishingField, groupRuns, type RunGroup } from './grouping'
+import type { RunGroup } from './grouping'
 import { fieldLabel, isCosine, measureLabel, measureLabelParts } from './labels'
 
 /** Okabe & Ito's colour-blind-safe palette, black first-class, yellow last (weak on white). */
@@ -77,9 +78,10 @@ interface Parts {
 
 /** The figure's lines: groups of runs, the same (and so the same colours) in every panel. */
 interface Lines {
-  runs: { runId: number; config: unknown }[]
   groups: RunGroup[]
+  /** The legend's entries: one per line, or past legendLineLimit lines one per legend group (`summarised`). */
   lines: FigureLine[]
+  summarised: boolean
   warnings: MixWarning[]
   legendTitle: string
   lineOf: Map<string, number>
@@ -94,21 +96,31 @@ function rgba(hex: string, alpha: number): string {
 const textStyle = (frame: Frame, size: number) => ({ fontFamily: frame.family, fontSize: size, lineHeight: size * 1.2, fill: '#000' })
 
 /**
- * Builds the figure from the series of each measure (`series[measure]`, one entry per run): the
- * chart option, the numbers it draws row for row, its lines with their colours, and warnings for
- * groups that mix unlike runs.
+ * Builds the figure from the series of each measure (`series[measure]`, one entry per run): their
+ * comparison at the figure's resolution, drawn. Main does the same in two steps: compareSeries
+ * where the series are (services/figures.ts), drawFigure where the figure is shown or exported.
  */
 export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]>): BuiltFigure {
+  return drawFigure(spec, compareSeries(spec, series, figureResolution(spec, figureSizePt(spec).width)))
+}
+
+/**
+ * Draws a comparison (compareSeries) under its spec: the chart option, the numbers it draws row
+ * for row, its lines with their colours, and warnings for groups that mix unlike runs.
+ */
+export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigure {
   const { width: W, height: H } = figureSizePt(spec)
   const f = spec.fontSize
   const frame: Frame = { spec, W, H, f, family: spec.fontFamily, lineH: f * 1.2, pad: f * 0.5 }
-  const lines = groupLines(spec, series)
-  const panels = collectPanels(spec, series, lines.runs, lines.groups)
+  const lines = figureLines(spec, comparison)
+  const groupByKey = new Map(comparison.groups.map((g) => [g.key, g]))
+  const panels: Panel[] = comparison.panels.map((p) => ({ key: p.key, measure: p.measure, title: ownEntry(spec.labels.panels, p.key) ?? p.title, lines: p.lines.map((l) => ({ group: groupByKey.get(l.group)!, mean: l.mean, raw: l.raw })) }))
   const parts: Parts = { graphics: [], legends: [], grids: [], xAxes: [], yAxes: [], series: [], rows: [] }
   let top = buildTitle(frame, parts, frame.pad)
   top = buildLegend(frame, parts, lines, top)
   const panelFrames = layoutPanels(frame, panels, top)
   panels.forEach((panel, index) => buildPanel(frame, parts, lines, panel, index, panelFrames[index]))
+  if (lines.summarised && panels.length) buildLegendEntries(frame, parts, lines)
 
   const option: EChartsOption = {
     animation: false,
@@ -136,36 +148,40 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
   }
 }
 
-/** The lines: one per run or per group of the grouping fields (a sweep: per setting of all but its x), with their labels and the legend's title. */
-function groupLines(spec: FigureSpec, series: Record<string, RunSeries[]>): Lines {
-  const configs = new Map<number, unknown>()
-  const names = new Map<number, string>()
-  for (const list of Object.values(series))
-    for (const s of list) {
-      configs.set(s.runId, s.config)
-      if (s.name) names.set(s.runId, s.name)
-    }
-  const runs = spec.runIds.filter((id) => configs.has(id)).map((runId) => ({ runId, config: configs.get(runId) }))
-  const ignore = [...(spec.kind === 'sweep' ? [spec.sweepField] : []), ...(spec.splitBy ? [spec.splitBy] : [])]
-  const groupingForSweep = spec.kind === 'sweep' && spec.groupBy.length === 0
-  // a sweep's per-run view: one line per setting of everything but the x field and the split field
-  const sweepBy = groupingForSweep ? differingPaths(runs.map((r) => r.config)).filter((p) => !ignore.includes(p)) : []
-  const groups = groupingForSweep ? (sweepBy.length ? groupRuns(runs, sweepBy, ignore) : [{ key: 'all', label: 'runs', shortLabel: 'runs', runIds: runs.map((r) => r.runId), mixed: [] }]) : groupRuns(runs, spec.groupBy, ignore, names)
-  // one field tells the lines apart: it titles the legend, whose entries are its values
-  // (not where the user named a line: a legend of values under a field's title would then mix in a name)
-  const legendField = groups.some((g) => g.named) ? null : distinguishingField(runs, groupingForSweep ? sweepBy : spec.groupBy, ignore)
+/**
+ * The lines' labels, colours and legend: one entry per line, or past legendLineLimit lines one per
+ * legend group of the comparison, whose lines share its colour; the legend's title where one field
+ * tells the entries apart.
+ */
+function figureLines(spec: FigureSpec, comparison: Comparison): Lines {
+  const { groups, legendField, legend } = comparison
   const legendTitle = spec.labels.legendTitle || (legendField ? fieldLabel(legendField) : '')
   const labelOf = (g: RunGroup) => ownEntry(spec.labels.entries, g.key) ?? (legendField ? g.shortLabel : g.label)
+  const groupByKey = new Map(groups.map((g) => [g.key, g]))
   return {
-    runs,
     groups,
-    lines: groups.map((g, i) => ({ key: g.key, label: labelOf(g), color: palette[i % palette.length], runIds: g.runIds })),
+    lines: legend
+      ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, color: palette[i % palette.length], runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
+      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), color: palette[i % palette.length], runIds: g.runIds })),
+    summarised: legend !== null,
     warnings: spec.groupBy.length ? groups.filter((g) => g.mixed.length > 0).map((g) => ({ label: g.label, fields: g.mixed })) : [],
     legendTitle,
-    lineOf: new Map(groups.map((g, i) => [g.key, i])),
+    lineOf: new Map(legend ? legend.flatMap((entry, i) => entry.lines.map((key) => [key, i] as const)) : groups.map((g, i) => [g.key, i])),
     labelOf,
   }
 }
+
+/** A summarised legend's entries: empty series in each entry's style, since its lines carry their own names. */
+function buildLegendEntries(frame: Frame, parts: Parts, lines: Lines): void {
+  const lw = lineWidth(frame.f, false)
+  lines.lines.forEach((l, i) => {
+    const dash = dashes[i % dashes.length]
+    parts.series.push({ id: `legend:${l.key}`, name: l.label, type: 'line', xAxisIndex: 0, yAxisIndex: 0, silent: true, animation: false, symbol: markers[i % markers.length], symbolSize: frame.f * 0.4, lineStyle: { width: lw, color: l.color, type: dash === 'solid' ? 'solid' : dash.map((d) => d * lw) }, itemStyle: { color: l.color }, data: [] })
+  })
+}
+
+/** Line width in points: thinner where many lines share a legend entry. */
+const lineWidth = (f: number, summarised: boolean) => Math.max(0.75, f / 8) * (summarised ? 0.6 : 1)
 
 /** The figure's title, centred and wrapped; returns the y below it. */
 function buildTitle(frame: Frame, parts: Parts, y: number): number {
@@ -227,8 +243,15 @@ const xTitleOf = (spec: FigureSpec) => spec.labels.x ?? (spec.kind === 'sweep' ?
 
 /** [min, max] of the finite values; a default range where there are none. */
 function extent(spec: FigureSpec, values: number[]): number[] {
-  const finite = values.filter(Number.isFinite)
-  return finite.length ? [Math.min(...finite), Math.max(...finite)] : [spec.logY ? 0.1 : 0, 1]
+  // a loop, not Math.min(...values): a panel of many lines has more values than a call takes arguments
+  let lo = Infinity
+  let hi = -Infinity
+  for (const v of values)
+    if (Number.isFinite(v)) {
+      lo = Math.min(lo, v)
+      hi = Math.max(hi, v)
+    }
+  return lo <= hi ? [lo, hi] : [spec.logY ? 0.1 : 0, 1]
 }
 
 const xExtentOf = (spec: FigureSpec, p: Panel) => extent(spec, p.lines.flatMap((l) => [...l.mean.xs, ...(l.raw?.xs ?? [])]))
@@ -384,10 +407,12 @@ function buildPanel(frame: Frame, parts: Parts, lines: Lines, panel: Panel, inde
 /** One line of a panel: its unsmoothed trace, band or error bars, the line and its markers, and its rows of data. */
 function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index: number, yScale: AxisScale, line: PanelLine): void {
   const { spec, f } = frame
-  const lw = Math.max(0.75, f / 8)
+  const lw = lineWidth(f, lines.summarised)
   const panelTitle = panelTitleOf(panel)
   const i = lines.lineOf.get(line.group.key)!
   const color = palette[i % palette.length]
+  // many lines share a colour: each drawn see-through, so where they crowd the colour deepens
+  const stroke = lines.summarised ? rgba(color, 0.55) : color
   const name = lines.labelOf(line.group)
   const dash = dashes[i % dashes.length]
   const marker = markers[i % markers.length]
@@ -396,7 +421,7 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
   const floor = yScale.min
   if (raw) {
     parts.series.push({ id: `raw:${panel.key}:${line.group.key}`, name: `${name} (unsmoothed)`, type: 'line', xAxisIndex: index, yAxisIndex: index, showSymbol: false, silent: true, animation: false, lineStyle: { width: lw * 0.6, color: rgba(color, 0.3) }, data: raw.xs.map((x, k) => [x, raw.mean[k]]), z: 1 })
-    raw.xs.forEach((x, k) => parts.rows.push([panel.key, name, 'unsmoothed', x, raw.mean[k], '', '', line.group.runIds.length, panelTitle]))
+    raw.xs.forEach((x, k) => parts.rows.push([panel.key, name, 'unsmoothed', x, raw.mean[k], '', '', raw.n[k], panelTitle]))
   }
   if (mean.lower && mean.upper) {
     const lower = mean.lower.map((v) => (spec.logY ? Math.max(v, floor) : v))
@@ -453,14 +478,14 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
     symbolSize: f * 0.4,
     showSymbol: spec.kind === 'sweep',
     showAllSymbol: true,
-    lineStyle: { width: lw, color, type: lineType },
-    itemStyle: { color, borderColor: color, borderWidth: lw * 0.8 },
+    lineStyle: { width: lw, color: stroke, type: lineType },
+    itemStyle: { color: stroke, borderColor: stroke, borderWidth: lw * 0.8 },
     data: mean.xs.map((x, k) => [x, mean.mean[k]]),
     z: 3,
   })
-  if (spec.kind === 'curves' && mean.xs.length > 0) {
+  if (spec.kind === 'curves' && mean.xs.length > 0 && !lines.summarised) {
     const at = mean.xs.map((_, k) => k).filter((k) => k % markerEvery === Math.floor(markerEvery / 2) % markerEvery)
     parts.series.push({ id: `markers:${panel.key}:${line.group.key}`, name: `${name} (markers)`, type: 'scatter', xAxisIndex: index, yAxisIndex: index, silent: true, animation: false, symbol: marker, symbolSize: f * 0.4, itemStyle: { color, borderColor: color, borderWidth: lw * 0.8 }, data: at.map((k) => [mean.xs[k], mean.mean[k]]), z: 4 })
   }
-  mean.xs.forEach((x, k) => parts.rows.push([panel.key, name, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', line.counts?.[k] ?? line.group.runIds.length, panelTitle]))
+  mean.xs.forEach((x, k) => parts.rows.push([panel.key, name, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', mean.n[k], panelTitle]))
 }

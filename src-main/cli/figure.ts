@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { FigureFormat, FigureSpec } from '../../src-shared/figure-spec'
-import { renderFigure } from '../services/figures'
+import { naturalFigure, renderFigure } from '../services/figures'
 import { presetFigureSpec } from '../services/presets'
 import { openStore } from '../store/store'
 import { parseOptions, readJsonFile, UsageError } from './args'
@@ -17,9 +17,11 @@ comparison view shows and exports. --view names a comparison saved in the lab, o
 holding a figure spec ({"runIds": [...], "measures": ["signalAlignment", "testAccuracy"],
 "groupBy": ["regularization.outputL2"], ...}), or a preset with a figure of its own
 (song2021-width: the paper's Fig. 2; song2021-mnist: Fig. 3) drawn over the newest experiment of
-that preset in the lab; --runs or --experiment pick runs instead.
+that preset in the lab; --runs picks runs instead, and --experiment draws an experiment on the
+figure the app opens it on (a preset's own figure, else its swept fields as lines with SD bands
+over seeds).
 The options below override the spec's:
-  --panels       measures, one panel each (default: the spec's, else weightAlignment)
+  --panels       measures, one panel each (default: the spec's; for --runs weightAlignment)
   --group-by     config fields to group by (mean over the rest); 'none' for one line per run
   --size         width x height, each in in, cm or px: 3.25inx2.4in, 8.5cmx6cm, 800pxx500px
   --font-size    in points
@@ -75,16 +77,18 @@ export const figureCommand: Command = {
         base = existsSync(values.view) ? await readJsonFile(values.view) : store.getComparison(values.view)
         base ??= await presetFigureSpec(store, values.view)
         if (base === null) throw new Error(`no saved comparison named '${values.view}' in ${values.db}, no preset of that name, and no such file`)
-      } else {
-        const runIds = values.runs
-          ? values.runs.split(',').map((id) => {
-              const n = Number(id)
-              if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--runs: '${id}' is not a run id`)
-              return n
-            })
-          : store.listRuns({ experimentId: Number(values.experiment) }).map((r) => r.id)
-        if (runIds.length === 0) throw new Error(`experiment ${values.experiment} has no runs in ${values.db}`)
+      } else if (values.runs) {
+        const runIds = values.runs.split(',').map((id) => {
+          const n = Number(id)
+          if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--runs: '${id}' is not a run id`)
+          return n
+        })
         base = { runIds, measures: ['weightAlignment'] }
+      } else {
+        const experimentId = Number(values.experiment)
+        if (!Number.isInteger(experimentId) || experimentId <= 0) throw new UsageError(`--experiment: '${values.experiment}' is not an experiment id`)
+        // the figure the app opens the experiment on
+        base = await naturalFigure(store, { experimentId })
       }
       const parsed = FigureSpec.safeParse({ ...(FigureSpec.safeParse(base).data ?? (base as object)), ...overrides })
       if (!parsed.success) throw new UsageError(`${values.view ?? 'figure'}: invalid figure spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)

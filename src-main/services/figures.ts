@@ -9,12 +9,17 @@ import { join } from 'node:path'
 import PDFDocument from 'pdfkit'
 import SVGtoPDF from 'svg-to-pdfkit'
 import LRU from 'zrender/lib/core/LRU.js'
-import { toCsv, type RunSeries } from '../../src-shared/analysis'
-import { buildFigure, type BuiltFigure } from '../../src-shared/figure'
-import { FigureSpec, fontFamilies, pointsPer, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure-spec'
+import { summarize, toCsv, type RunSeries } from '../../src-shared/analysis'
+import { compareSeries, comparisonFields, figureResolution, type Comparison } from '../../src-shared/comparison'
+import type { ComparisonReply } from '../../src-shared/contract'
+import { ExperimentConfig } from '../../src-shared/experiment'
+import { drawFigure, type BuiltFigure } from '../../src-shared/figure'
+import { figureSizePt, FigureSpec, fontFamilies, pointsPer, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure-spec'
 import { measureFigureText, nullPrototypeCaches } from '../../src-shared/figure-text'
+import { differingPaths } from '../../src-shared/grouping'
 import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
+import { presetFigureOfExperiment } from './presets'
 
 export type { FigureFormat }
 
@@ -29,13 +34,16 @@ export const fontFiles: Record<(typeof fontFamilies)[number], string> = {
   'DejaVu Serif': join(resourcesDir(), 'fonts', 'DejaVuSerif.ttf'),
 }
 
-/** The series of every measure of the spec for its runs, with their configs. */
+/** The spec's runs the lab has (deleted ones left out), in the spec's order, read in one query. */
+function specRuns(store: Store, runIds: number[]) {
+  const byId = new Map(store.listRuns({ ids: runIds }).map((r) => [r.id, r]))
+  return runIds.flatMap((id) => byId.get(id) ?? [])
+}
+
+/** The series of every measure of the spec for its runs, with their configs; runs the lab no longer has are left out. */
 export function loadFigureSeries(store: Store, spec: FigureSpec): Record<string, RunSeries[]> {
-  const runs = spec.runIds.map((runId) => {
-    const run = store.getRun(runId)
-    if (!run) throw new Error(`no run with id ${runId} in ${store.path}`)
-    return run
-  })
+  const runs = specRuns(store, spec.runIds)
+  if (runs.length === 0) throw new Error(`none of the ${spec.runIds.length.toLocaleString('en-US')} runs of this figure is in ${store.path}`)
   return Object.fromEntries(
     spec.measures.map((measure) => [
       measure,
@@ -45,6 +53,35 @@ export function loadFigureSeries(store: Store, spec: FigureSpec): Record<string,
       }),
     ]),
   )
+}
+
+/**
+ * The one data path of every figure: the spec's runs read from the store, grouped, reduced to
+ * group statistics and downsampled to the figure's resolution (compareSeries). The screen asks
+ * for this (compareRuns); exports and `fa-lab figure` draw it here.
+ */
+export function figureComparison(store: Store, spec: FigureSpec): { comparison: Comparison; series: Record<string, RunSeries[]> } {
+  const series = loadFigureSeries(store, spec)
+  return { comparison: compareSeries(spec, series, figureResolution(spec, figureSizePt(spec).width)), series }
+}
+
+/**
+ * What the comparison screen needs from main for a spec: the comparison itself, the measures the
+ * runs logged and the config fields that differ among them (its pickers), and the summary table of
+ * its first measure per group (`summary: 'groups'`, where the spec groups) or per run.
+ */
+export function compareRuns(store: Store, input: FigureSpecInput, summary: 'groups' | 'runs' = 'groups'): ComparisonReply {
+  const spec = FigureSpec.parse(input)
+  const { comparison, series } = figureComparison(store, spec)
+  const runs = specRuns(store, spec.runIds)
+  const measures = [...new Set(runs.flatMap((r) => store.metricNames(r.id)))].sort()
+  const first = spec.measures[0]
+  return {
+    comparison,
+    measures,
+    fields: comparisonFields(runs.map((r) => r.config)),
+    summary: summarize(series[first] ?? [], first, summary === 'groups' && spec.groupBy.length ? spec.groupBy : null),
+  }
 }
 
 /** Renders a built figure with ECharts' SSR SVG renderer; `chart` is handed to `inspect` before disposal. */
@@ -64,8 +101,8 @@ export function renderSvg(figure: BuiltFigure, spec: FigureSpec, inspect?: (char
 
 const round = (v: number) => Number(v.toFixed(3))
 
-export function figureSvg(spec: FigureSpec, series: Record<string, RunSeries[]>): { svg: string; figure: BuiltFigure } {
-  const figure = buildFigure(spec, series)
+export function figureSvg(spec: FigureSpec, comparison: Comparison): { svg: string; figure: BuiltFigure } {
+  const figure = drawFigure(spec, comparison)
   return { svg: renderSvg(figure, spec), figure }
 }
 
@@ -109,10 +146,56 @@ export interface RenderedFigure {
 /** Renders a figure spec over the store's runs in one format, with its data. */
 export async function renderFigure(store: Store, input: FigureSpecInput, format: FigureFormat, pixelRatio = 2): Promise<RenderedFigure> {
   const spec = FigureSpec.parse(input)
-  const { svg, figure } = figureSvg(spec, loadFigureSeries(store, spec))
+  const { svg, figure } = figureSvg(spec, figureComparison(store, spec).comparison)
   const csv = toCsv(figure.data.header, figure.data.rows)
   const json = JSON.stringify({ spec, columns: figure.data.header, rows: figure.data.rows }, null, 1)
   if (format === 'svg') return { bytes: Buffer.from(svg, 'utf8'), mimeType: 'image/svg+xml', csv, json, figure }
   if (format === 'png') return { bytes: svgToPng(svg, figure.width, pixelRatio), mimeType: 'image/png', csv, json, figure }
   return { bytes: await svgToPdf(svg, figure.width, figure.height), mimeType: 'application/pdf', csv, json, figure }
+}
+
+/** Past this many runs a figure opens on groups rather than one line per run. */
+export const perRunLineLimit = 20
+
+/** The measure a new comparison opens on: alignment where there is one. */
+function defaultMeasure(measures: string[]): string {
+  return ['signalAlignment', 'weightAlignment', 'testAccuracy', 'trainLoss'].find((m) => measures.includes(m)) ?? measures[0] ?? 'trainLoss'
+}
+
+/** The fields an experiment sweeps, as its definition declares them (grid, variants' grids and settings, the first linked field). */
+function sweptFields(definition: unknown): string[] {
+  const parsed = ExperimentConfig.safeParse(definition)
+  if (!parsed.success) return []
+  const { grid, variants, zip } = parsed.data
+  return [...new Set([...Object.keys(grid), ...variants.flatMap((v) => [...Object.keys(v.set), ...Object.keys(v.grid)]), ...Object.keys(zip).slice(0, 1)])]
+}
+
+/**
+ * The figure an experiment or a choice of runs opens on. A preset's experiment: the preset's own
+ * figure (song2021-width's Fig. 2, song2021-mnist's Fig. 3). Otherwise curves of the default
+ * measure grouped by the swept fields (the experiment's declared axes, or for a choice of runs the
+ * fields that differ among them), the seed left out, so each line is a mean with an SD band over
+ * seeds; a choice of at most perRunLineLimit runs draws one line per run instead.
+ */
+export async function naturalFigure(store: Store, request: { experimentId: number } | { runIds: number[] }): Promise<FigureSpec> {
+  const experimentId = 'experimentId' in request ? request.experimentId : null
+  const experiment = experimentId === null ? null : store.getExperiment(experimentId)
+  if (experimentId !== null && !experiment) throw new Error(`no experiment with id ${experimentId} in ${store.path}`)
+  const runs = experimentId !== null ? store.listRuns({ experimentId }) : specRuns(store, (request as { runIds: number[] }).runIds)
+  if (runs.length === 0) throw new Error(experiment ? `experiment ${experiment.id} (${experiment.name}) has no runs` : `none of these runs is in ${store.path}`)
+  const runIds = runs.map((r) => r.id)
+  if (experimentId !== null) {
+    const completed = runs.filter((r) => r.status === 'completed').map((r) => r.id)
+    const preset = await presetFigureOfExperiment(store, experimentId, completed.length ? completed : runIds)
+    if (preset) return FigureSpec.parse(preset)
+  }
+  const differing = new Set(differingPaths(runs.map((r) => r.config)))
+  const declared = experiment ? sweptFields(experiment.definition).filter((p) => differing.has(p)) : [...differing]
+  const swept = declared.filter((p) => p !== 'seed' && p !== 'name')
+  const perRun = experiment === null && runs.length <= perRunLineLimit
+  // only seeds differ: one line of all the runs (every run has a rule) once there are too many for a line each
+  const groupBy = perRun ? [] : swept.length ? swept : runs.length > perRunLineLimit ? ['rule'] : []
+  const measures = new Set<string>()
+  for (const run of runs) for (const name of store.metricNames(run.id)) measures.add(name)
+  return FigureSpec.parse({ name: experiment?.name ?? '', runIds, measures: [defaultMeasure([...measures].sort())], groupBy, band: 'sd' })
 }

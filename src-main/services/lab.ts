@@ -19,7 +19,7 @@ import { createRunner, type RunnerOptions } from '../runner/runner'
 import { openStore, resumableStatuses, type RunRecord } from '../store/store'
 import { createEventHub } from './events'
 import { queueExperiment } from './experiments'
-import { renderFigure } from './figures'
+import { compareRuns, naturalFigure, renderFigure } from './figures'
 import { listPresets } from './presets'
 import { samplesByClass, summarizeExperiments, summarizeRun, theorySpectra, weightImages } from './summaries'
 
@@ -218,6 +218,9 @@ export function createLabService(options: LabServiceOptions) {
         (error: Error) => emit('downloadProgress', { kind, file: '', receivedBytes: 0, totalBytes: null, percent: null, done: true, error: error.message }),
       )
     },
+
+    naturalFigure: (request) => asInputError(naturalFigure(store, request)),
+    compareRuns: ({ spec, summary }) => asLabError(() => compareRuns(store, spec, summary)),
 
     async renderFigure({ spec, format, pixelRatio }) {
       try {

@@ -18,19 +18,33 @@ export interface PresetFigure {
   panelsBy?: string
 }
 
+/** The `figure` of preset file `name`, or null when it is not a preset or has no figure. */
+async function readPresetFigure(name: string, dir: string): Promise<PresetFigure | null> {
+  if (!/^[\w.-]+$/.test(name)) return null
+  try {
+    return (JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as { figure?: PresetFigure }).figure ?? null
+  } catch {
+    return null
+  }
+}
+
+/** A preset figure's spec over `runIds`: one panel per value of panelsBy (the paper's one panel per activation). */
+function presetSpec(figure: PresetFigure, runIds: number[]): Record<string, unknown> {
+  const spec: Record<string, unknown> = { ...figure.spec, runIds }
+  if (!figure.panelsBy) return spec
+  // One panel per value of panelsBy where figure specs have panels (splitBy); else the panel field
+  // joins the grouping, so every line stays distinguishable in one panel.
+  const panelled = { ...spec, splitBy: figure.panelsBy }
+  if (FigureSpec.safeParse(panelled).success) return panelled
+  return { ...spec, groupBy: [figure.panelsBy, ...((spec.groupBy as string[] | undefined) ?? [])] }
+}
+
 /**
  * The figure spec of preset `name` (`song2021-width`) over the runs of the newest experiment in the
  * lab made from it (quick or full), or null when `name` is not a preset with a figure.
  */
 export async function presetFigureSpec(store: Store, name: string, dir = join(resourcesDir(), 'presets')): Promise<Record<string, unknown> | null> {
-  const file = join(dir, `${name}.json`)
-  if (!/^[\w.-]+$/.test(name)) return null
-  let figure: PresetFigure | undefined
-  try {
-    figure = (JSON.parse(await readFile(file, 'utf8')) as { figure?: PresetFigure }).figure
-  } catch {
-    return null
-  }
+  const figure = await readPresetFigure(name, dir)
   if (!figure) return null
   const experiment = store
     .listExperiments()
@@ -39,13 +53,19 @@ export async function presetFigureSpec(store: Store, name: string, dir = join(re
   if (!experiment) throw new Error(`no experiment of the preset ${name} in ${store.path}: run it first (fa-lab run --preset ${name} --db ${store.path})`)
   const runIds = store.listRuns({ experimentId: experiment.id, status: ['completed'] }).map((r) => r.id)
   if (runIds.length === 0) throw new Error(`experiment ${experiment.id} (${experiment.name}) has no completed runs yet`)
-  const spec: Record<string, unknown> = { ...figure.spec, runIds }
-  if (!figure.panelsBy) return spec
-  // One panel per value of panelsBy where figure specs have panels (splitBy); else the panel field
-  // joins the grouping, so every line stays distinguishable in one panel.
-  const panelled = { ...spec, splitBy: figure.panelsBy }
-  if (FigureSpec.safeParse(panelled).success) return panelled
-  return { ...spec, groupBy: [figure.panelsBy, ...((spec.groupBy as string[] | undefined) ?? [])] }
+  return presetSpec(figure, runIds)
+}
+
+/**
+ * The preset's own figure over `runIds` when experiment `experimentId` was made from a preset with
+ * a figure (its definition carries the preset's quick or full name, whatever it was renamed to), else null.
+ */
+export async function presetFigureOfExperiment(store: Store, experimentId: number, runIds: number[], dir = join(resourcesDir(), 'presets')): Promise<Record<string, unknown> | null> {
+  const definition = store.getExperiment(experimentId)?.definition as { name?: unknown } | undefined
+  const match = typeof definition?.name === 'string' ? /^([\w.-]+) \((quick|full)\)$/.exec(definition.name) : null
+  if (!match) return null
+  const figure = await readPresetFigure(match[1], dir)
+  return figure ? presetSpec(figure, runIds) : null
 }
 
 export async function listPresets(dir = join(resourcesDir(), 'presets')): Promise<Preset[]> {

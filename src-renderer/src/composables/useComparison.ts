@@ -1,64 +1,67 @@
 import { computed, reactive, ref, watch } from 'vue'
-import type { RunSeries } from '../../../src-shared/analysis'
-import type { LabApi, RunDetail } from '../../../src-shared/contract'
-import { FigureSpec, type FigureSpecInput } from '../../../src-shared/figure-spec'
-import { differingPaths, holdsNumbers } from '../../../src-shared/grouping'
+import { comparisonKey } from '../../../src-shared/comparison'
+import type { ComparisonReply, LabApi } from '../../../src-shared/contract'
+import { figureSizePt, FigureSpec, type FigureSpecInput } from '../../../src-shared/figure-spec'
 
-/** The measure a new comparison opens on: alignment where there is one. */
-function defaultMeasure(measures: string[]): string {
-  return ['signalAlignment', 'weightAlignment', 'testAccuracy', 'trainLoss'].find((m) => measures.includes(m)) ?? measures[0] ?? 'trainLoss'
-}
-
-/** The comparison being looked at: its runs, the series of every measure on its panels, and the figure settings. */
+/**
+ * The comparison being looked at: its spec (every figure setting), and what main computed for it
+ * (compareRuns: group statistics at the figure's resolution, the measures and fields on offer,
+ * the summary). One request per change of the data, whatever the number of runs; a reply that a
+ * newer request overtook is dropped.
+ */
 export function useComparison(lab: LabApi) {
   const spec = reactive<FigureSpec>(FigureSpec.parse({ runIds: [1], measures: ['trainLoss'] }))
-  const runs = ref<RunDetail[]>([])
-  /** Series per measure, for the spec's runs. */
-  const series = ref<Record<string, RunSeries[]>>({})
+  /** Whether a comparison is open (the spec above is a placeholder until one is). */
+  const opened = ref(false)
+  const reply = ref<ComparisonReply | null>(null)
   const error = ref<string | null>(null)
-  const measures = computed(() => [...new Set(runs.value.flatMap((r) => r.metricNames))].sort())
-  const paths = computed(() => {
-    const configs = runs.value.map((r) => r.config)
-    return differingPaths(configs).map((path) => ({ path, numeric: holdsNumbers(configs, path) }))
-  })
-  const ready = computed(() => spec.measures.every((m) => series.value[m] !== undefined) && spec.measures.length > 0)
+  const loading = ref(false)
+  /** The summary table per group (where the spec groups) or per run. */
+  const summaryPerGroup = ref(true)
+  const measures = computed(() => reply.value?.measures ?? [])
+  const paths = computed(() => reply.value?.fields ?? [])
+  const comparison = computed(() => reply.value?.comparison ?? null)
+  const summary = computed(() => reply.value?.summary ?? [])
+  let sequence = 0
 
-  /** Opens runs with a fresh spec: settings of the previous comparison (its grouping above all) do not carry over. */
-  async function loadRuns(runIds: number[]): Promise<void> {
-    runs.value = await Promise.all(runIds.map((id) => lab.getRun(id)))
-    series.value = {}
-    Object.assign(spec, FigureSpec.parse({ runIds, measures: [defaultMeasure(measures.value)] }))
+  async function refresh(): Promise<void> {
+    if (!opened.value) return
+    const mine = ++sequence
+    loading.value = true
+    try {
+      const next = await lab.compareRuns({ spec: JSON.parse(JSON.stringify(spec)) as FigureSpec, summary: summaryPerGroup.value ? 'groups' : 'runs' })
+      if (mine !== sequence) return
+      reply.value = next
+      error.value = null
+    } catch (e) {
+      if (mine !== sequence) return
+      reply.value = null
+      error.value = (e as Error).message
+    } finally {
+      if (mine === sequence) loading.value = false
+    }
+  }
+  watch(() => [opened.value, comparisonKey(spec, figureSizePt(spec).width), summaryPerGroup.value], () => void refresh())
+
+  function show(next: FigureSpec): void {
+    reply.value = null
+    Object.assign(spec, next)
+    opened.value = true
   }
 
-  async function loadSeries(): Promise<void> {
+  /** Opens a spec as it is (a link, a saved comparison). */
+  async function open(input: FigureSpecInput | unknown): Promise<void> {
+    show(FigureSpec.parse(input))
+  }
+
+  /** Opens an experiment, or a choice of runs, on its natural figure (main decides: services/figures.ts naturalFigure). */
+  async function openNatural(request: { experimentId: number } | { runIds: number[] }): Promise<void> {
     try {
-      const configs = new Map(runs.value.map((r) => [r.id, r.config]))
-      const names = new Map(runs.value.filter((r) => r.renamed && r.name).map((r) => [r.id, r.name as string]))
-      const key = spec.runIds.join(',')
-      const next: Record<string, RunSeries[]> = {}
-      for (const measure of spec.measures) {
-        const known = series.value[measure]
-        if (known && known.map((s) => s.runId).join(',') === key) {
-          next[measure] = known
-          continue
-        }
-        const data = await lab.getMetricSeries({ runIds: spec.runIds, name: measure })
-        next[measure] = data.map((d) => ({ runId: d.runId, config: configs.get(d.runId) ?? {}, ...(names.has(d.runId) ? { name: names.get(d.runId) } : {}), steps: d.steps, values: d.values, wallTimesMs: d.wallTimesMs }))
-      }
-      series.value = next
-      error.value = null
+      show(FigureSpec.parse(await lab.naturalFigure(request)))
     } catch (e) {
       error.value = (e as Error).message
     }
   }
-  watch(() => [spec.measures.join(','), spec.runIds.join(',')], () => void loadSeries())
 
-  async function open(input: FigureSpecInput | unknown): Promise<void> {
-    const parsed = FigureSpec.parse(input)
-    runs.value = await Promise.all(parsed.runIds.map((id) => lab.getRun(id)))
-    series.value = {}
-    Object.assign(spec, parsed)
-  }
-
-  return { spec, runs, series, measures, paths, error, ready, loadRuns, open }
+  return { spec, opened, comparison, measures, paths, summary, summaryPerGroup, error, loading, open, openNatural }
 }
