@@ -127,6 +127,27 @@ describe('one comparison request, whatever the number of runs', () => {
     lab.store.close()
   })
 
+  it('past 20 lines the legend summarises them by group: 240 per-run lines, 8 entries with their run counts, each run drawn in its entry’s colour', () => {
+    const lab = sweepLab('legend', 30, 5)
+    const spec = FigureSpec.parse({ runIds: lab.runIds, measures: ['weightAlignment'], groupBy: [] })
+    const { comparison } = compareRuns(lab.store, spec)
+    expect(comparison.legend!.map((e) => e.label)).toEqual(['λ = 0, learning rule BP (30 runs)', 'λ = 0, learning rule FA (30 runs)', 'λ = 0.1, learning rule BP (30 runs)', 'λ = 0.1, learning rule FA (30 runs)', 'λ = 0.3, learning rule BP (30 runs)', 'λ = 0.3, learning rule FA (30 runs)', 'λ = 0.5, learning rule BP (30 runs)', 'λ = 0.5, learning rule FA (30 runs)'])
+    const figure = drawFigure(spec, comparison)
+    expect(figure.lines).toHaveLength(8)
+    const legends = figure.option.legend as { data: string[] }[]
+    expect(legends.flatMap((l) => l.data)).toEqual(figure.lines.map((l) => l.label))
+    const series = figure.option.series as { id: string; lineStyle?: { color: string } }[]
+    const run = lab.store.getRun(lab.runIds[0])!
+    const entry = figure.lines.find((l) => l.runIds.includes(run.id))!
+    const hex = parseInt(entry.color.slice(1), 16)
+    expect(series.find((s) => s.id === `line:weightAlignment:run ${run.id}`)!.lineStyle!.color).toBe(`rgba(${(hex >> 16) & 255}, ${(hex >> 8) & 255}, ${hex & 255}, 0.55)`)
+    // the data keeps one line per run
+    expect(new Set(figure.data.rows.map((r) => r[1])).size).toBe(240)
+    // twenty lines or fewer: one entry each
+    expect(compareRuns(lab.store, { ...spec, runIds: lab.runIds.slice(0, 20) }).comparison.legend).toBeNull()
+    lab.store.close()
+  })
+
   it('the request is validated in main like every request: a bad spec is refused with its field named', async () => {
     const lab = sweepLab('validated', 2, 5)
     const double = createLabDouble({ compareRuns: ({ spec, summary }) => compareRuns(lab.store, spec, summary) })
