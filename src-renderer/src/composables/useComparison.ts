@@ -14,6 +14,8 @@ export function useComparison(lab: LabApi) {
   /** Whether a comparison is open (the spec above is a placeholder until one is). */
   const opened = ref(false)
   const reply = ref<ComparisonReply | null>(null)
+  /** The data key (comparisonKey) the reply was computed for. */
+  const replyKey = ref('')
   const error = ref<string | null>(null)
   const loading = ref(false)
   /** The summary table per group (where the spec groups) or per run. */
@@ -22,16 +24,21 @@ export function useComparison(lab: LabApi) {
   const paths = computed(() => reply.value?.fields ?? [])
   const comparison = computed(() => reply.value?.comparison ?? null)
   const summary = computed(() => reply.value?.summary ?? [])
+  const key = () => comparisonKey(spec, figureSizePt(spec).width)
+  /** Whether the comparison is the current spec's (else a newer one is on its way): only then may the spec be drawn over it. */
+  const fresh = computed(() => reply.value !== null && replyKey.value === key())
   let sequence = 0
 
   async function refresh(): Promise<void> {
     if (!opened.value) return
     const mine = ++sequence
+    const asked = key()
     loading.value = true
     try {
       const next = await lab.compareRuns({ spec: JSON.parse(JSON.stringify(spec)) as FigureSpec, summary: summaryPerGroup.value ? 'groups' : 'runs' })
       if (mine !== sequence) return
       reply.value = next
+      replyKey.value = asked
       error.value = null
     } catch (e) {
       if (mine !== sequence) return
@@ -41,7 +48,7 @@ export function useComparison(lab: LabApi) {
       if (mine === sequence) loading.value = false
     }
   }
-  watch(() => [opened.value, comparisonKey(spec, figureSizePt(spec).width), summaryPerGroup.value], () => void refresh())
+  watch(() => [opened.value, key(), summaryPerGroup.value], () => void refresh())
 
   function show(next: FigureSpec): void {
     reply.value = null
@@ -63,5 +70,5 @@ export function useComparison(lab: LabApi) {
     }
   }
 
-  return { spec, opened, comparison, measures, paths, summary, summaryPerGroup, error, loading, open, openNatural }
+  return { spec, opened, fresh, comparison, measures, paths, summary, summaryPerGroup, error, loading, open, openNatural }
 }
