@@ -40,7 +40,7 @@ const read = () =>
 async function seriesOf(spec: FigureSpec): Promise<Record<string, RunSeries[]>> {
   const configs = new Map(await Promise.all(spec.runIds.map(async (id) => [id, (await api<{ config: unknown }>('runs:get', id)).config] as const)))
   const entries = await Promise.all(
-    spec.measures.map(async (m) => [m, (await api<Omit<RunSeries, 'config'>[]>('metrics:series', { runIds: spec.runIds, name: m })).map((s) => ({ ...s, config: configs.get(s.runId) }) as RunSeries)] as const),
+    spec.measures.map(async (m) => [m, (await api<(Omit<RunSeries, 'config'> & { name: string })[]>('metrics:series', { runIds: spec.runIds, name: m })).map(({ name: _measure, ...s }) => ({ ...s, config: configs.get(s.runId) }) as RunSeries)] as const),
   )
   return Object.fromEntries(entries)
 }
@@ -48,6 +48,8 @@ async function seriesOf(spec: FigureSpec): Promise<Record<string, RunSeries[]>> 
 /** Waits for the screen to draw a spec other than `previous`, checks it against the SVG export, and returns it. */
 async function drawnAndExported(previous: string, label: string): Promise<Snapshot> {
   await expect.poll(async () => JSON.stringify((await read())?.spec ?? null)).not.toBe(previous)
+  // the comparison is computed in main: wait until the figure drawn is the current spec's
+  await page.locator('[data-current="true"]').waitFor()
   await page.waitForTimeout(50)
   const snapshot = (await read())!
   const spec = FigureSpec.parse(snapshot.spec)
