@@ -41,8 +41,7 @@ function specRuns(store: Store, runIds: number[]) {
 }
 
 /** The series of every measure of the spec for its runs, with their configs; runs the lab no longer has are left out. */
-export function loadFigureSeries(store: Store, spec: FigureSpec): Record<string, RunSeries[]> {
-  const runs = specRuns(store, spec.runIds)
+export function loadFigureSeries(store: Store, spec: FigureSpec, runs = specRuns(store, spec.runIds)): Record<string, RunSeries[]> {
   if (runs.length === 0) throw new Error(`none of the ${spec.runIds.length.toLocaleString('en-US')} runs of this figure is in ${store.path}`)
   return Object.fromEntries(
     spec.measures.map((measure) => [
@@ -60,8 +59,8 @@ export function loadFigureSeries(store: Store, spec: FigureSpec): Record<string,
  * group statistics and downsampled to the figure's resolution (compareSeries). The screen asks
  * for this (compareRuns); exports and `fa-lab figure` draw it here.
  */
-export function figureComparison(store: Store, spec: FigureSpec): { comparison: Comparison; series: Record<string, RunSeries[]> } {
-  const series = loadFigureSeries(store, spec)
+export function figureComparison(store: Store, spec: FigureSpec, runs = specRuns(store, spec.runIds)): { comparison: Comparison; series: Record<string, RunSeries[]> } {
+  const series = loadFigureSeries(store, spec, runs)
   return { comparison: compareSeries(spec, series, figureResolution(spec, figureSizePt(spec).width)), series }
 }
 
@@ -72,8 +71,8 @@ export function figureComparison(store: Store, spec: FigureSpec): { comparison: 
  */
 export function compareRuns(store: Store, input: FigureSpecInput, summary: 'groups' | 'runs' = 'groups'): ComparisonReply {
   const spec = FigureSpec.parse(input)
-  const { comparison, series } = figureComparison(store, spec)
   const runs = specRuns(store, spec.runIds)
+  const { comparison, series } = figureComparison(store, spec, runs)
   const measures = [...new Set(runs.flatMap((r) => store.metricNames(r.id)))].sort()
   const first = spec.measures[0]
   return {
