@@ -84,12 +84,6 @@ describe(`the comparison of one experiment's runs, all at once`, () => {
     await page.locator('[data-experiment="1"] [data-testid="compare-experiment"]').click()
     await expect.poll(() => page.getByTestId('figure-caption').textContent(), { timeout: 120_000 }).toBe(`${count(runIds.length)} runs in 8 groups`)
     const firstFigureMs = Date.now() - started
-    await expect.poll(async () => (await read())?.series.length ?? 0).toBeGreaterThan(0)
-    const snapshot = (await read())!
-    // one line per λ and rule, each with its SD band, in a legend titled by what they are
-    expect(snapshot.series.filter((s) => s.id.startsWith('line:'))).toHaveLength(8)
-    expect(snapshot.series.filter((s) => s.id.startsWith('band:'))).toHaveLength(8)
-    expect(snapshot.texts.map((t) => t.text).join(' ')).toMatch(/λ = 0\.3, learning rule FA/)
     const channels = requests.map((r) => r.channel)
     expect(channels.filter((c) => c === 'figures:natural')).toHaveLength(1)
     expect(channels.filter((c) => c === 'figures:compare')).toHaveLength(1)
@@ -119,6 +113,12 @@ describe(`the comparison of one experiment's runs, all at once`, () => {
     const { page } = lab
     await page.goto(`${lab.origin}/#/compare?experiment=1`)
     await expect.poll(() => page.getByTestId('figure-caption').textContent(), { timeout: 120_000 }).toBe(`${count(runIds.length)} runs in 8 groups`)
+    await expect.poll(async () => (await read())?.series.length ?? 0).toBeGreaterThan(0)
+    const snapshot = (await read())!
+    // one line per λ and rule, each with its SD band, in a legend of the λ and rule values
+    expect(snapshot.series.filter((s) => s.id.startsWith('line:'))).toHaveLength(8)
+    expect(snapshot.series.filter((s) => s.id.startsWith('band:'))).toHaveLength(8)
+    expect(snapshot.texts.map((t) => t.text).join(' ')).toMatch(/λ = 0\.3, learning rule FA/)
     for (const measure of ['weightAlignment', 'trainLoss', 'norm.W2']) await page.locator(`input[name="measure-${measure}"]`).check()
     await page.locator('button[name="single-column"]').click()
     await expect.poll(async () => (await read())?.grids.length ?? 0, { timeout: 60_000 }).toBe(4)
