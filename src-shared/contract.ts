@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { ImageKind, ImageSource, RunStatus, type RunConfig } from './config'
 import { NameSchema } from './run-names'
-import { maxTags } from './limits'
+import { maxPixelRatio, maxTags, minPixelRatio } from './limits'
 import { NameText, NoteText, TagText } from './text'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
 import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure-spec'
@@ -326,7 +326,7 @@ export const requestSchemas = {
   downloadDataset: ImageKind,
   getDatasetSamples: z.strictObject({ kind: ImageKind, source: ImageSource, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
-  renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(0.5).max(8).optional() }),
+  renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(minPixelRatio).max(maxPixelRatio).optional() }),
   saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpecArgument }),
   listComparisons: z.undefined(),
 } satisfies Record<keyof LabResults, z.ZodType>

@@ -226,19 +226,19 @@ function yTitleOf({ spec, f, family }: Frame, p: Panel, length: number): string 
 const xTitleOf = (spec: FigureSpec) => spec.labels.x ?? (spec.kind === 'sweep' ? fieldTitle(spec.sweepField) : xAxisTitles[spec.xAxis])
 
 /** [min, max] of the finite values; a default range where there are none. */
-function extent(spec: FigureSpec, values: number[]): number[] {
+function extent(log: boolean, values: number[]): number[] {
   const finite = values.filter(Number.isFinite)
-  return finite.length ? [Math.min(...finite), Math.max(...finite)] : [spec.logY ? 0.1 : 0, 1]
+  return finite.length ? [Math.min(...finite), Math.max(...finite)] : [log ? 0.1 : 0, 1]
 }
 
-const xExtentOf = (spec: FigureSpec, p: Panel) => extent(spec, p.lines.flatMap((l) => [...l.mean.xs, ...(l.raw?.xs ?? [])]))
+const xExtentOf = (spec: FigureSpec, p: Panel) => extent(spec.logX, p.lines.flatMap((l) => [...l.mean.xs, ...(l.raw?.xs ?? [])]))
 
 /** y fits the points inside the panel's x range where one is set (a zoom on x refits y). */
 function yExtentOf(spec: FigureSpec, p: Panel): number[] {
   const { xRange } = manualRanges(spec, p.key)
   const inside = (curve: Curve) => curve.xs.map((x) => (xRange.min === null || x >= xRange.min) && (xRange.max === null || x <= xRange.max))
   return extent(
-    spec,
+    spec.logY,
     p.lines.flatMap((l) => {
       const shown = inside(l.mean)
       const pick = (v: number[] | null) => (v ?? []).filter((_, i) => shown[i])

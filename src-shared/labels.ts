@@ -33,7 +33,7 @@ const ruleNames: Record<string, string> = { bp: 'BP', fa: 'FA', dfa: 'DFA', sign
 
 /** A field's value as a legend shows it: `FA` for rule fa, `0.1`, `[100,100]`, `—` when absent. */
 export function fieldValue(path: string, value: unknown): string {
-  return value === undefined ? '—' : typeof value === 'string' ? (path === 'rule' ? (ruleNames[value] ?? value) : value) : JSON.stringify(value)
+  return value === undefined ? '—' : typeof value === 'string' ? (path === 'rule' && Object.hasOwn(ruleNames, value) ? ruleNames[value] : value) : JSON.stringify(value)
 }
 
 /** `λ = 0.1`, `rule FA`, `seed 2`: a field and its value as a legend shows them. */

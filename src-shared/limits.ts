@@ -43,3 +43,23 @@ export const maxSeriesReplyPoints = 2_000_000
 
 /** The longest stored config text an import reads (a resolved run config is a few kilobytes). */
 export const maxStoredConfigBytes = 64 * 1024
+
+/**
+ * The most pixels a rendered figure may have, after the pixel ratio: 100 megapixels (400 MB of
+ * RGBA). A 3.25 in × 2.4 in figure at 600 dpi is 2.8 megapixels.
+ */
+export const maxFigurePixels = 100_000_000
+/** PNG device pixels per CSS pixel (96 per inch): 0.5 is 48 dpi, 8 is 768 dpi. */
+export const minPixelRatio = 0.5
+export const maxPixelRatio = 8
+/** Figure font size in points. */
+export const minFigureFontPt = 4
+export const maxFigureFontPt = 24
+/** The most runs one figure may name: every run of the largest experiment the lab runs (10,000). */
+export const maxFigureRuns = 10_000
+/** The longest title, axis title, legend title, panel title or legend entry of a figure. */
+export const maxFigureTextLength = 1_000
+/** The most panel titles, legend entries, y titles or zoomed panels a figure may list. */
+export const maxFigureLabels = 10_000
+/** The most points one line of a figure keeps (its curve is downsampled to this many). */
+export const maxFigurePoints = 100_000
