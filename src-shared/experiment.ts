@@ -187,6 +187,11 @@ interface Source {
   path: string
 }
 
+/** The refusal of an experiment of `total` runs over the limit. */
+function tooManyRuns(total: number, maxRuns: number): string {
+  return `expands to ${total.toLocaleString('en-US')} runs, more than the limit of ${maxRuns.toLocaleString('en-US')}: shorten the grid's lists, or raise the limit (--max-runs, or the lab's maximum runs setting)`
+}
+
 /**
  * Validates an experiment and expands it to run configs. Refuses, naming each fault with its
  * variant and path: a key that reaches an object's prototype, more than `maxRuns` runs (counted
@@ -199,13 +204,16 @@ export function expandExperiment(input: unknown, options: ExpandOptions = {}): {
   const limits = options.limits ?? defaultResourceLimits
   const unsafe = structureIssues(input)
   if (unsafe.length) throw new ConfigError(unsafe, 'experiment')
+  // counted from the list lengths before the schema copies any list
+  const counted = countRuns(input)
+  if (counted !== null && counted > maxRuns) throw new ConfigError([{ path: 'grid', message: tooManyRuns(counted, maxRuns) }], 'experiment')
   const parsed = ExperimentConfig.safeParse(input)
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error), 'experiment')
   const experiment = parsed.data
   const issues: { path: string; message: string }[] = []
   const total = experimentSize(experiment)
   if (total > maxRuns) {
-    throw new ConfigError([{ path: 'grid', message: `expands to ${total.toLocaleString('en-US')} runs, more than the limit of ${maxRuns.toLocaleString('en-US')}: shorten the grid's lists, or raise the limit (--max-runs, or the lab's maximum runs setting)` }], 'experiment')
+    throw new ConfigError([{ path: 'grid', message: tooManyRuns(total, maxRuns) }], 'experiment')
   }
   const variants: Variant[] = experiment.variants.length ? experiment.variants : [{ set: {}, grid: {} }]
   const variantPrefix = (v: number) => (experiment.variants.length ? `variants[${v}].` : '')

@@ -23,16 +23,11 @@ export const maxConfigFileBytes = 1024 * 1024
 export const maxRequestBytes = 10 * 1024 * 1024
 
 /**
- * The most values all the axes of one experiment may list together (grid, zip and every variant's
- * set and grid): an experiment within the run limit lists far fewer (10,000 runs of one axis list
- * 10,000 values; of two axes, 200), so this refuses a request that would expand millions of
- * entries before anything is expanded.
+ * The most values (array items and object fields, counted through every level) one config,
+ * experiment or request may hold. An experiment at the run limit lists about 10,000 axis values;
+ * this refuses a request of millions before anything walks or copies it.
  */
-export const maxAxisValues = 20_000
-/** The most axes (paths swept) an experiment or a variant may have. */
-export const maxAxes = 64
-/** The most variants an experiment may have. */
-export const maxVariants = 1_000
+export const maxInputValues = 200_000
 
 /**
  * The most points of one series a `metrics:series` reply holds; longer series are thinned to this
