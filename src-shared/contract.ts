@@ -405,6 +405,7 @@ export function createLabApi(
   subscribe: (channel: string, listener: (payload: unknown) => void) => () => void,
 ): LabApi {
   const api: Record<string, unknown> = {}
+  // keyed-write: the keys are the contract's own request names
   for (const [name, channel] of Object.entries(requestChannels)) api[name] = (argument?: unknown) => invoke(channel, argument)
   api.on = (event: keyof LabEvents, listener: (payload: unknown) => void) => subscribe(eventChannels[event], listener)
   return api as LabApi

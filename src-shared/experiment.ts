@@ -297,8 +297,9 @@ export function expandExperiment(input: unknown, options: ExpandOptions = {}): {
         for (let z = 0; z < zipCount; z++) {
           const index = sweepIndex++
           const raw = structuredClone(resolvedBase)
-          const point: Record<string, unknown> = {}
-          const origin: Record<string, string> = {}
+          // keyed by config paths as the experiment gives them: no prototype to write through
+          const point = Object.create(null) as Record<string, unknown>
+          const origin = Object.create(null) as Record<string, string>
           const place = (where: string, path: string, value: unknown) => {
             point[path] = value
             origin[path] = where

@@ -35,7 +35,8 @@ export function useComparison(lab: LabApi) {
       const configs = new Map(runs.value.map((r) => [r.id, r.config]))
       const names = new Map(runs.value.filter((r) => r.renamed && r.name).map((r) => [r.id, r.name as string]))
       const key = spec.runIds.join(',')
-      const next: Record<string, RunSeries[]> = {}
+      // keyed by the spec's measures, which the user names: no prototype to write through
+      const next = Object.create(null) as Record<string, RunSeries[]>
       for (const measure of spec.measures) {
         const known = series.value[measure]
         if (known && known.map((s) => s.runId).join(',') === key) {

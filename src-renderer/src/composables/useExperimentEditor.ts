@@ -126,7 +126,8 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   const maxRuns = computed(() => validation.value.maxRuns ?? defaultMaxRuns)
   const overLimit = computed(() => runCount.value > maxRuns.value)
   const fieldIssues = computed(() => {
-    const out: Record<string, string> = {}
+    // keyed by the paths the user typed: no prototype to write through
+    const out = Object.create(null) as Record<string, string>
     for (const issue of validation.value.issues) {
       if (!issue.path.startsWith('base.')) continue
       const path = issue.path.slice(5)
