@@ -28,6 +28,8 @@ declare module 'zod' {
     shownWhen?: { path: string; is: readonly unknown[] }
     /** Display names of an enum's options. */
     optionLabels?: Record<string, string>
+    /** Short names of an enum's options, for legends, run names and figure labels (`FA`); the option itself where absent. */
+    optionShortLabels?: Record<string, string>
   }
 }
 
@@ -266,6 +268,7 @@ export const RunConfig = z
       label: 'Learning rule',
       examples: ['fa'],
       optionLabels: { bp: 'backprop', fa: 'feedback alignment', dfa: 'direct feedback alignment', sign: 'sign-symmetry', kp: 'Kolen–Pollack', drtp: 'direct random target projection' },
+      optionShortLabels: { bp: 'BP', fa: 'FA', dfa: 'DFA', sign: 'sign-symmetry', kp: 'KP', drtp: 'DRTP' },
     }),
     /**
      * Sign-symmetry only: `unit` feeds back sign(W); `random` uses fixed random magnitudes;
