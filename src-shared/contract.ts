@@ -72,6 +72,8 @@ export interface RunSummary {
   rule: string
   seed: number
   backend: string | null
+  /** How its steps computed the first layer's products: dense, kernel or sparse (null before it starts, and for runs stored before this was recorded). */
+  trainingPath: string | null
   stepsDone: number
   totalSteps: number
   /** For an unfinished run this lab's runner holds: queued, starting or training; else null. */

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../src-shared/config'
 import { fieldAt } from '../../src-shared/fields'
+import { backendWithPath } from '../../src-shared/training-paths'
 import { parseBoundedRunConfig } from '../../src-shared/run-cost'
 import { availableParallelism } from 'node:os'
 import { setBlasThreads } from '../engine/blas'
@@ -15,7 +16,7 @@ const help = `usage: fa-lab train --config run.json [--json] [--backend ${fieldA
 
 Trains one run and reports every evaluation. With --json: one JSON object per line,
 {"step": N, "metrics": {...}} for each evaluation, then
-{"final": {...}, "backend": "...", "steps": N, "status": "completed|diverged|cancelled", ...}.
+{"final": {...}, "backend": "...", "trainingPath": "dense|kernel|sparse", "steps": N, "status": "completed|diverged|cancelled", ...}.
 The BLAS backend's threads default to the cores other processes leave free (one when the
 machine is busy), as the runner gives its workers; --blas-threads sets them.
 Exit code: 0 completed, 2 invalid config or usage, 3 diverged, 130 cancelled (Ctrl-C).`
@@ -82,6 +83,7 @@ export const trainCommand: Command = {
       const summary = {
         final: result.final,
         backend: result.backend,
+        trainingPath: result.trainingPath,
         steps: result.steps,
         status: result.status,
         durationMs: Math.round(result.durationMs),
@@ -93,7 +95,7 @@ export const trainCommand: Command = {
         ...(fellBackFrom.length ? { fallbacks: fellBackFrom } : {}),
       }
       if (json) console.log(JSON.stringify(summary))
-      else console.log(`${result.status}${result.stopReason === 'converged' ? ' (converged)' : ''} after ${result.steps} steps on ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s${result.theoryMs !== undefined ? ` (theory measures ${(result.theoryMs / 1000).toFixed(1)} s)` : ''}${result.message ? `: ${result.message}` : ''}`)
+      else console.log(`${result.status}${result.stopReason === 'converged' ? ' (converged)' : ''} after ${result.steps} steps on ${backendWithPath(result.backend, result.trainingPath)} in ${(result.durationMs / 1000).toFixed(1)} s${result.theoryMs !== undefined ? ` (theory measures ${(result.theoryMs / 1000).toFixed(1)} s)` : ''}${result.message ? `: ${result.message}` : ''}`)
       return result.status === 'completed' ? 0 : result.status === 'diverged' ? 3 : 130
     } finally {
       process.off('SIGINT', onSigint)

@@ -218,7 +218,7 @@ export function createRunner(options: RunnerOptions) {
   function record(run: Active, message: Exclude<FromWorker, { type: 'ready' | 'calibrated' }>): void {
     switch (message.type) {
       case 'started':
-        store.markRunning(run.runId, message.backend, message.dataset)
+        store.markRunning(run.runId, message.backend, message.dataset, message.trainingPath)
         run.activity = 'training'
         batch.started(run.runId, run.step)
         emitProgress(run, 'running', true)

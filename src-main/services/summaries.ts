@@ -31,6 +31,7 @@ export function summarizeRun(run: RunRecord, activity: RunActivity | null = null
     rule: run.rule,
     seed: run.seed,
     backend: run.backend,
+    trainingPath: run.trainingPath,
     stepsDone: run.stepsDone,
     totalSteps: run.totalSteps,
     activity,

@@ -18,6 +18,7 @@ const run = (id: number, status: RunSummary['status'] = 'completed'): RunSummary
   rule: 'fa',
   seed: 1,
   backend: 'blas',
+  trainingPath: 'dense',
   stepsDone: 10,
   totalSteps: 10,
   activity: null,
