@@ -28,6 +28,8 @@ declare module 'zod' {
     shownWhen?: { path: string; is: readonly unknown[] }
     /** Display names of an enum's options. */
     optionLabels?: Record<string, string>
+    /** Short names of an enum's options, for legends, run names and figure labels (`FA`); the option itself where absent. */
+    optionShortLabels?: Record<string, string>
   }
 }
 
@@ -256,6 +258,14 @@ export function theoryEnabled(config: Pick<RunConfig, 'theory' | 'data' | 'model
   return config.theory.enabled ?? (config.data.kind === 'synthetic' && config.model.kind === 'two-layer' && config.loss === 'mse')
 }
 
+/** Classes of the bundled image datasets (MNIST digits, Fashion-MNIST articles). */
+export const imageClassCount = 10
+
+/** The classes image data trains on (its `classes`, else all 10); null for synthetic data (its outputs are free). */
+export function dataClassCount(data: { kind: string; classes?: readonly number[] }): number | null {
+  return data.kind === 'synthetic' ? null : (data.classes?.length ?? imageClassCount)
+}
+
 export const RunConfig = z
   .strictObject({
     name: NameText.optional().meta({ label: 'Run name', description: 'optional; in a sweep, the start of each run’s generated name' }),
@@ -266,6 +276,7 @@ export const RunConfig = z
       label: 'Learning rule',
       examples: ['fa'],
       optionLabels: { bp: 'backprop', fa: 'feedback alignment', dfa: 'direct feedback alignment', sign: 'sign-symmetry', kp: 'Kolen–Pollack', drtp: 'direct random target projection' },
+      optionShortLabels: { bp: 'BP', fa: 'FA', dfa: 'DFA', sign: 'sign-symmetry', kp: 'KP', drtp: 'DRTP' },
     }),
     /**
      * Sign-symmetry only: `unit` feeds back sign(W); `random` uses fixed random magnitudes;
@@ -319,7 +330,7 @@ export const RunConfig = z
       })
     }
     if (data.kind !== 'synthetic') {
-      const classes = data.classes?.length ?? 10
+      const classes = dataClassCount(data)!
       const ok = model.outputs === classes || (classes === 2 && model.outputs === 1 && loss === 'mse')
       if (!ok) {
         ctx.addIssue({

@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { ImageKind, ImageSource, RunStatus, type RunConfig } from './config'
 import { NameSchema } from './run-names'
-import { maxTags } from './limits'
+import { maxPixelRatio, maxTags, minPixelRatio } from './limits'
 import { NameText, NoteText, TagText } from './text'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
 import type { SummaryRow } from './analysis'
@@ -74,6 +74,8 @@ export interface RunSummary {
   rule: string
   seed: number
   backend: string | null
+  /** How its steps computed the first layer's products: dense, kernel or sparse (null before it starts, and for runs stored before this was recorded). */
+  trainingPath: string | null
   stepsDone: number
   totalSteps: number
   /** For an unfinished run this lab's runner holds: queued, starting or training; else null. */
@@ -350,7 +352,7 @@ export const requestSchemas = {
   chooseFolder: z.undefined(),
   naturalFigure: z.union([z.strictObject({ experimentId: id }), z.strictObject({ runIds: z.array(id).min(1).max(100_000) })]),
   compareRuns: z.strictObject({ spec: FigureSpecArgument, summary: z.enum(['groups', 'runs']).optional() }),
-  renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(0.5).max(8).optional() }),
+  renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(minPixelRatio).max(maxPixelRatio).optional() }),
   saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpecArgument }),
   listComparisons: z.undefined(),
 } satisfies Record<keyof LabResults, z.ZodType>
@@ -429,6 +431,7 @@ export function createLabApi(
   subscribe: (channel: string, listener: (payload: unknown) => void) => () => void,
 ): LabApi {
   const api: Record<string, unknown> = {}
+  // keyed-write: the keys are the contract's own request names
   for (const [name, channel] of Object.entries(requestChannels)) api[name] = (argument?: unknown) => invoke(channel, argument)
   api.on = (event: keyof LabEvents, listener: (payload: unknown) => void) => subscribe(eventChannels[event], listener)
   return api as LabApi

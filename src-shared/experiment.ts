@@ -187,6 +187,11 @@ interface Source {
   path: string
 }
 
+/** The refusal of an experiment of `total` runs over the limit. */
+function tooManyRuns(total: number, maxRuns: number): string {
+  return `expands to ${total.toLocaleString('en-US')} runs, more than the limit of ${maxRuns.toLocaleString('en-US')}: shorten the grid's lists, or raise the limit (--max-runs, or the lab's maximum runs setting)`
+}
+
 /**
  * Validates an experiment and expands it to run configs. Refuses, naming each fault with its
  * variant and path: a key that reaches an object's prototype, more than `maxRuns` runs (counted
@@ -199,13 +204,16 @@ export function expandExperiment(input: unknown, options: ExpandOptions = {}): {
   const limits = options.limits ?? defaultResourceLimits
   const unsafe = structureIssues(input)
   if (unsafe.length) throw new ConfigError(unsafe, 'experiment')
+  // counted from the list lengths before the schema copies any list
+  const counted = countRuns(input)
+  if (counted !== null && counted > maxRuns) throw new ConfigError([{ path: 'grid', message: tooManyRuns(counted, maxRuns) }], 'experiment')
   const parsed = ExperimentConfig.safeParse(input)
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error), 'experiment')
   const experiment = parsed.data
   const issues: { path: string; message: string }[] = []
   const total = experimentSize(experiment)
   if (total > maxRuns) {
-    throw new ConfigError([{ path: 'grid', message: `expands to ${total.toLocaleString('en-US')} runs, more than the limit of ${maxRuns.toLocaleString('en-US')}: shorten the grid's lists, or raise the limit (--max-runs, or the lab's maximum runs setting)` }], 'experiment')
+    throw new ConfigError([{ path: 'grid', message: tooManyRuns(total, maxRuns) }], 'experiment')
   }
   const variants: Variant[] = experiment.variants.length ? experiment.variants : [{ set: {}, grid: {} }]
   const variantPrefix = (v: number) => (experiment.variants.length ? `variants[${v}].` : '')
@@ -289,8 +297,9 @@ export function expandExperiment(input: unknown, options: ExpandOptions = {}): {
         for (let z = 0; z < zipCount; z++) {
           const index = sweepIndex++
           const raw = structuredClone(resolvedBase)
-          const point: Record<string, unknown> = {}
-          const origin: Record<string, string> = {}
+          // keyed by config paths as the experiment gives them: no prototype to write through
+          const point = Object.create(null) as Record<string, unknown>
+          const origin = Object.create(null) as Record<string, string>
           const place = (where: string, path: string, value: unknown) => {
             point[path] = value
             origin[path] = where

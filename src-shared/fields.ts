@@ -33,6 +33,8 @@ export interface Field {
   example?: unknown
   options?: readonly string[]
   optionLabels?: Record<string, string>
+  /** Short names of options for legends and run names (`FA`). */
+  optionShortLabels?: Record<string, string>
   /** Every condition must hold for the field to apply. */
   when: FieldCondition[]
   /** For a `kind` selector of alternatives (`data.kind`): which options share one alternative. */
@@ -110,6 +112,7 @@ function walk(shape: Record<string, z.core.$ZodType>, prefix: string, when: Fiel
       level: meta.level ?? 'basic',
       column: meta.column ?? false,
       optionLabels: meta.optionLabels,
+      optionShortLabels: meta.optionShortLabels,
     } as const
     if (def.type === 'union' && def.discriminator) {
       // Alternatives: a selector for the discriminator, then each alternative's own fields.

@@ -56,6 +56,8 @@ export function tickValues(scale: AxisScale): number[] {
     for (let k = Math.ceil(Math.log10(scale.min) - 1e-9); k <= Math.floor(Math.log10(scale.max) + 1e-9); k++) out.push(Number(`1e${k}`))
     return out
   }
+  // a range that float steps cannot divide (an interval of 0 or ∞ from extreme bounds) is labelled at its ends
+  if (!(scale.interval > 0 && (scale.max - scale.min) / scale.interval <= 1000)) return [scale.min, scale.max]
   const first = Math.ceil(scale.min / scale.interval - 1e-9)
   for (let k = first; k * scale.interval <= scale.max + scale.interval * 1e-9; k++) out.push(round12(k * scale.interval))
   return out
@@ -64,12 +66,16 @@ export function tickValues(scale: AxisScale): number[] {
 /** Fits an axis to the data [lo, hi]: nice linear ticks, or whole decades on a log axis; manual bounds win. */
 function fitScale(lo: number, hi: number, log: boolean, count: number, manual: { min: number | null; max: number | null }): AxisScale {
   if (log) {
+    // nothing positive to show (an empty panel): one decade
+    if (!(lo > 0 && hi > 0 && Number.isFinite(lo) && Number.isFinite(hi))) [lo, hi] = [0.1, 1]
     const a = manual.min !== null && manual.min > 0 ? Math.log10(manual.min) : Math.floor(Math.log10(lo) + 1e-9)
     let b = manual.max !== null && manual.max > 0 ? Math.log10(manual.max) : Math.ceil(Math.log10(hi) - 1e-9)
     if (!(b > a)) b = a + 1
     const power = (k: number) => (Number.isInteger(k) ? Number(`1e${k}`) : 10 ** k)
     return { log, min: power(a), max: power(b), interval: 1, minOffTick: !Number.isInteger(a), maxOffTick: !Number.isInteger(b), factor: 0 }
   }
+  // manual bounds that cross (a zoom's bound against the figure's range) say nothing: fit the data
+  if (manual.min !== null && manual.max !== null && !(manual.max > manual.min)) manual = { min: null, max: null }
   const low = manual.min ?? lo
   let high = manual.max ?? hi
   let lowFitted = low
@@ -77,6 +83,14 @@ function fitScale(lo: number, hi: number, log: boolean, count: number, manual: {
     const d = Math.abs(low) * 0.1 || 1
     lowFitted = manual.min ?? low - d
     high = manual.max ?? high + d
+  }
+  // a manual bound beyond all the data (a zoom past its end): the range extends from that bound
+  // (or a range too narrow for float steps: 0 to 5e-324)
+  const span = high - lowFitted
+  if (!(span > Math.max(Math.abs(high), Math.abs(lowFitted)) * 1e-9 && span > 1e-200)) {
+    const d = Math.max(Math.abs(manual.max ?? lowFitted) * 0.1, 1e-100)
+    if (manual.max !== null) lowFitted = high - d
+    else high = lowFitted + d
   }
   const interval = niceStep(high - lowFitted, count)
   const min = manual.min ?? round12(Math.floor(lowFitted / interval + 1e-9) * interval)

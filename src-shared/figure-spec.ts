@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { Band, XAxis } from './analysis'
+import { maxFigureFontPt, maxFigureLabels, maxFigurePixels, maxFigurePoints, maxFigureRuns, maxFigureTextLength, maxPixelRatio, minFigureFontPt, minPixelRatio } from './limits'
 
 /**
  * The value a record from user text (labels, zooms) holds for `key` as its own property: keys are
@@ -19,7 +20,9 @@ export function bareRecord<T>(record: Record<string, T>): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, record)
 }
 
-export const AxisRange = z.strictObject({ min: z.number().nullable().default(null), max: z.number().nullable().default(null) })
+/** A bound within ±10³⁰⁰, so that a range and its tick steps stay finite floats. */
+const Bound = z.number().min(-1e300).max(1e300).nullable().default(null)
+export const AxisRange = z.strictObject({ min: Bound, max: Bound })
 export type AxisRange = z.infer<typeof AxisRange>
 
 export const sizeUnits = ['in', 'cm', 'px'] as const
@@ -27,39 +30,44 @@ export const fontFamilies = ['DejaVu Sans', 'DejaVu Serif'] as const
 /** Column widths of two-column journals (inches). */
 export const sizePresets = { single: { width: 3.25, height: 2.4, unit: 'in' }, double: { width: 6.75, height: 2.8, unit: 'in' } } as const
 
+/** Figure text (titles, labels, names of fields): bounded, so a label cannot be megabytes. */
+const Text = z.string().max(maxFigureTextLength)
+/** Labels keyed by panel, measure or line. */
+const LabelRecord = z.record(Text, Text).refine((r) => Object.keys(r).length <= maxFigureLabels, { message: `at most ${maxFigureLabels.toLocaleString('en-US')} entries` })
+
 export const FigureLabels = z.strictObject({
   /** x axis title, replacing the default (`step`). */
-  x: z.string().optional(),
+  x: Text.optional(),
   /** y axis title per measure. */
-  y: z.record(z.string(), z.string()).default({}),
+  y: LabelRecord.default({}),
   /** Panel title per panel key (`measure` or `measure|value of the split field`). */
-  panels: z.record(z.string(), z.string()).default({}),
-  legendTitle: z.string().default(''),
+  panels: LabelRecord.default({}),
+  legendTitle: Text.default(''),
   /** Legend entry per line key (`run 3`, or the grouping values as JSON). */
-  entries: z.record(z.string(), z.string()).default({}),
+  entries: LabelRecord.default({}),
 })
 
 export const FigureSpecObject = z.strictObject({
   kind: z.enum(['curves', 'sweep']).default('curves'),
   /** The comparison's name: file names of exports start with it. */
-  name: z.string().default(''),
-  title: z.string().default(''),
-  runIds: z.array(z.int().positive()).min(1),
+  name: Text.default(''),
+  title: Text.default(''),
+  runIds: z.array(z.int().positive()).min(1).max(maxFigureRuns),
   /** One panel per measure (small multiples)… */
-  measures: z.array(z.string().min(1)).min(1).max(12),
+  measures: z.array(Text.min(1)).min(1).max(12),
   /** …or, with a field here, one panel per value of it for each measure. */
-  splitBy: z.string().nullable().default(null),
+  splitBy: Text.nullable().default(null),
   xAxis: XAxis.default('step'),
   /** Empty: one line per run. Otherwise one line per value of these fields, mean over the rest. */
-  groupBy: z.array(z.string().min(1)).default([]),
+  groupBy: z.array(Text.min(1)).max(64).default([]),
   band: Band.default('sd'),
   /** EMA factor β in [0, 1); 0 is off. */
   smoothing: z.number().min(0).lt(1).default(0),
   logX: z.boolean().default(false),
   logY: z.boolean().default(false),
-  maxPoints: z.int().min(10).default(2000),
+  maxPoints: z.int().min(10).max(maxFigurePoints).default(2000),
   /** For `sweep`: the numeric config field on x and the statistic of the measure. */
-  sweepField: z.string().default('model.hidden'),
+  sweepField: Text.default('model.hidden'),
   statistic: z.union([z.enum(['final', 'best']), z.strictObject({ atStep: z.int().min(0) })]).default('final'),
   /** Panels per row; 0 chooses (all in one row up to three). */
   columns: z.int().min(0).max(6).default(0),
@@ -71,11 +79,20 @@ export const FigureSpecObject = z.strictObject({
   xRange: AxisRange.prefault({}),
   yRange: AxisRange.prefault({}),
   /** Ranges of single panels (by panel key) from a zoom on axes that are not shared; they win over xRange and yRange. */
-  zoom: z.record(z.string(), z.strictObject({ x: AxisRange.prefault({}), y: AxisRange.prefault({}) })).default({}),
-  size: z.strictObject({ width: z.number().positive(), height: z.number().positive(), unit: z.enum(sizeUnits) }).prefault(sizePresets.single),
+  zoom: z
+    .record(Text, z.strictObject({ x: AxisRange.prefault({}), y: AxisRange.prefault({}) }))
+    .refine((r) => Object.keys(r).length <= maxFigureLabels, { message: `at most ${maxFigureLabels.toLocaleString('en-US')} zoomed panels` })
+    .default({}),
+  size: z
+    .strictObject({ width: z.number().positive(), height: z.number().positive(), unit: z.enum(sizeUnits) })
+    .check((ctx) => {
+      const fault = figurePixelsFault({ size: ctx.value }, 1)
+      if (fault) ctx.issues.push({ code: 'custom', message: fault, input: ctx.value })
+    })
+    .prefault(sizePresets.single),
   fontFamily: z.enum(fontFamilies).default('DejaVu Sans'),
   /** Font size in points (1/72 in). */
-  fontSize: z.number().min(4).max(24).default(8),
+  fontSize: z.number().min(minFigureFontPt).max(maxFigureFontPt).default(8),
   labels: FigureLabels.prefault({}),
 })
 
@@ -103,6 +120,27 @@ const round6 = (v: number) => Math.round(v * 1e6) / 1e6
 export const pointsPer = { in: 72, cm: 72 / 2.54, px: 0.75 } as const
 
 /** The figure's size in points. Below 1 in the layout cannot keep text apart, so it is refused. */
+/** A PNG's size in device pixels at `pixelRatio` (96 CSS px per inch). */
+export function figurePixels(spec: Pick<FigureSpec, 'size'>, pixelRatio: number): { width: number; height: number } {
+  const { width, height } = figureSizePt(spec)
+  return { width: Math.round((width / pointsPer.px) * pixelRatio), height: Math.round((height / pointsPer.px) * pixelRatio) }
+}
+
+/**
+ * Why a figure of this size cannot be rendered at `pixelRatio`, or null: the ratio out of
+ * [minPixelRatio, maxPixelRatio] (or not a number), or more than maxFigurePixels pixels. Checked
+ * before any work: a 1e6 in square once asked for 147 petabytes.
+ */
+export function figurePixelsFault(spec: Pick<FigureSpec, 'size'>, pixelRatio: number): string | null {
+  if (!(pixelRatio >= minPixelRatio && pixelRatio <= maxPixelRatio)) return `pixel ratio ${pixelRatio}: expected a number from ${minPixelRatio} to ${maxPixelRatio}`
+  const { width, height } = figurePixels(spec, pixelRatio)
+  if (!(width * height <= maxFigurePixels)) {
+    const { size } = spec
+    return `${size.width}${size.unit} × ${size.height}${size.unit} at pixel ratio ${pixelRatio} is ${width.toLocaleString('en-US')} × ${height.toLocaleString('en-US')} px, more than the limit of ${(maxFigurePixels / 1e6).toLocaleString('en-US')} megapixels`
+  }
+  return null
+}
+
 export function figureSizePt(spec: Pick<FigureSpec, 'size'>): { width: number; height: number } {
   const k = pointsPer[spec.size.unit]
   return { width: round6(Math.max(72, spec.size.width * k)), height: round6(Math.max(72, spec.size.height * k)) }

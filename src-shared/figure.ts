@@ -242,7 +242,7 @@ function yTitleOf({ spec, f, family }: Frame, p: Panel, length: number): string 
 const xTitleOf = (spec: FigureSpec) => spec.labels.x ?? (spec.kind === 'sweep' ? fieldTitle(spec.sweepField) : xAxisTitles[spec.xAxis])
 
 /** [min, max] of the finite values; a default range where there are none. */
-function extent(spec: FigureSpec, values: number[]): number[] {
+function extent(log: boolean, values: number[]): number[] {
   // a loop, not Math.min(...values): a panel of many lines has more values than a call takes arguments
   let lo = Infinity
   let hi = -Infinity
@@ -251,17 +251,17 @@ function extent(spec: FigureSpec, values: number[]): number[] {
       lo = Math.min(lo, v)
       hi = Math.max(hi, v)
     }
-  return lo <= hi ? [lo, hi] : [spec.logY ? 0.1 : 0, 1]
+  return lo <= hi ? [lo, hi] : [log ? 0.1 : 0, 1]
 }
 
-const xExtentOf = (spec: FigureSpec, p: Panel) => extent(spec, p.lines.flatMap((l) => [...l.mean.xs, ...(l.raw?.xs ?? [])]))
+const xExtentOf = (spec: FigureSpec, p: Panel) => extent(spec.logX, p.lines.flatMap((l) => [...l.mean.xs, ...(l.raw?.xs ?? [])]))
 
 /** y fits the points inside the panel's x range where one is set (a zoom on x refits y). */
 function yExtentOf(spec: FigureSpec, p: Panel): number[] {
   const { xRange } = manualRanges(spec, p.key)
   const inside = (curve: Curve) => curve.xs.map((x) => (xRange.min === null || x >= xRange.min) && (xRange.max === null || x <= xRange.max))
   return extent(
-    spec,
+    spec.logY,
     p.lines.flatMap((l) => {
       const shown = inside(l.mean)
       const pick = (v: number[] | null) => (v ?? []).filter((_, i) => shown[i])

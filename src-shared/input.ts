@@ -4,12 +4,15 @@
  * prototype are refused by name, and nesting is bounded so no recursive walk can overflow the stack.
  * Pure: no node, electron or DOM imports.
  */
+import { maxInputValues } from './limits'
 
 /** Keys and path segments refused anywhere: through them a write can reach Object.prototype. */
 export const forbiddenKeys: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** Deepest nesting accepted; a run config is 3 levels deep, an experiment 5. */
 export const maxNestingDepth = 32
+
+export { maxInputValues }
 
 export interface InputIssue {
   path: string
@@ -20,26 +23,49 @@ export const forbiddenKeyMessage = (key: string) => `the key '${key}' is not all
 
 /**
  * Faults of a JSON-like value's shape, walked without recursion: forbidden keys (each named with
- * its path) and nesting deeper than `maxNestingDepth`. At most `limit` faults are returned.
+ * its path), nesting deeper than `maxNestingDepth`, and more than `maxInputValues` values in all
+ * (the walk stops there, so its cost is bounded whatever it is given). Paths are spelled only for
+ * the faults found: a list of millions of numbers costs one pass and no strings. At most `limit`
+ * faults are returned.
  */
 export function structureIssues(value: unknown, limit = 100): InputIssue[] {
   const issues: InputIssue[] = []
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 0 }]
+  interface Node {
+    value: object
+    key: string | number | null
+    parent: Node | null
+    depth: number
+  }
+  const pathOf = (node: Node | null, key?: string | number): string => {
+    const keys: (string | number)[] = key === undefined ? [] : [key]
+    for (let n = node; n && n.key !== null; n = n.parent) keys.unshift(n.key)
+    return keys.join('.')
+  }
+  if (value === null || typeof value !== 'object') return issues
+  const stack: Node[] = [{ value, key: null, parent: null, depth: 0 }]
+  let values = 0
   while (stack.length && issues.length < limit) {
     const node = stack.pop()!
-    if (node.value === null || typeof node.value !== 'object') continue
     if (node.depth >= maxNestingDepth) {
-      issues.push({ path: node.path, message: `nested more than ${maxNestingDepth} levels deep` })
+      issues.push({ path: pathOf(node), message: `nested more than ${maxNestingDepth} levels deep` })
       continue
     }
-    const join = (key: string | number) => (node.path ? `${node.path}.${key}` : String(key))
+    const children: [string | number, unknown][] = Array.isArray(node.value) ? [] : Object.keys(node.value).map((k) => [k, (node.value as Record<string, unknown>)[k]])
+    values += Array.isArray(node.value) ? node.value.length : children.length
+    if (values > maxInputValues) {
+      issues.push({ path: pathOf(node), message: `holds more than ${maxInputValues.toLocaleString('en-US')} values in all, far more than any config or experiment needs` })
+      break
+    }
     if (Array.isArray(node.value)) {
-      for (let i = node.value.length - 1; i >= 0; i--) stack.push({ value: node.value[i], path: join(i), depth: node.depth + 1 })
+      for (let i = node.value.length - 1; i >= 0; i--) {
+        const item: unknown = node.value[i]
+        if (item !== null && typeof item === 'object') stack.push({ value: item, key: i, parent: node, depth: node.depth + 1 })
+      }
       continue
     }
-    for (const key of Object.keys(node.value)) {
-      if (forbiddenKeys.has(key)) issues.push({ path: join(key), message: forbiddenKeyMessage(key) })
-      else stack.push({ value: (node.value as Record<string, unknown>)[key], path: join(key), depth: node.depth + 1 })
+    for (const [key, child] of children) {
+      if (forbiddenKeys.has(key as string)) issues.push({ path: pathOf(node, key), message: forbiddenKeyMessage(key as string) })
+      else if (child !== null && typeof child === 'object') stack.push({ value: child, key, parent: node, depth: node.depth + 1 })
     }
   }
   return issues

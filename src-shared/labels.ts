@@ -29,11 +29,15 @@ export function fieldLabel(path: string): string {
   return field?.symbol ?? field?.label.toLowerCase() ?? fieldShortName(path)
 }
 
-const ruleNames: Record<string, string> = { bp: 'BP', fa: 'FA', dfa: 'DFA', sign: 'sign-symmetry' }
-
-/** A field's value as a legend shows it: `FA` for rule fa, `0.1`, `[100,100]`, `—` when absent. */
+/**
+ * A field's value as a legend shows it: its option's short name from the schema's metadata (`FA`
+ * for rule fa, `KP` for kp), `0.1`, `[100,100]`, `—` when absent.
+ */
 export function fieldValue(path: string, value: unknown): string {
-  return value === undefined ? '—' : typeof value === 'string' ? (path === 'rule' ? (ruleNames[value] ?? value) : value) : JSON.stringify(value)
+  if (value === undefined) return '—'
+  if (typeof value !== 'string') return JSON.stringify(value)
+  const short = fieldAt(path)?.optionShortLabels
+  return short && Object.hasOwn(short, value) ? short[value] : value
 }
 
 /** `λ = 0.1`, `rule FA`, `seed 2`: a field and its value as a legend shows them. */

@@ -23,16 +23,11 @@ export const maxConfigFileBytes = 1024 * 1024
 export const maxRequestBytes = 10 * 1024 * 1024
 
 /**
- * The most values all the axes of one experiment may list together (grid, zip and every variant's
- * set and grid): an experiment within the run limit lists far fewer (10,000 runs of one axis list
- * 10,000 values; of two axes, 200), so this refuses a request that would expand millions of
- * entries before anything is expanded.
+ * The most values (array items and object fields, counted through every level) one config,
+ * experiment or request may hold. An experiment at the run limit lists about 10,000 axis values;
+ * this refuses a request of millions before anything walks or copies it.
  */
-export const maxAxisValues = 20_000
-/** The most axes (paths swept) an experiment or a variant may have. */
-export const maxAxes = 64
-/** The most variants an experiment may have. */
-export const maxVariants = 1_000
+export const maxInputValues = 200_000
 
 /**
  * The most points of one series a `metrics:series` reply holds; longer series are thinned to this
@@ -43,3 +38,23 @@ export const maxSeriesReplyPoints = 2_000_000
 
 /** The longest stored config text an import reads (a resolved run config is a few kilobytes). */
 export const maxStoredConfigBytes = 64 * 1024
+
+/**
+ * The most pixels a rendered figure may have, after the pixel ratio: 100 megapixels (400 MB of
+ * RGBA). A 3.25 in × 2.4 in figure at 600 dpi is 2.8 megapixels.
+ */
+export const maxFigurePixels = 100_000_000
+/** PNG device pixels per CSS pixel (96 per inch): 0.5 is 48 dpi, 8 is 768 dpi. */
+export const minPixelRatio = 0.5
+export const maxPixelRatio = 8
+/** Figure font size in points. */
+export const minFigureFontPt = 4
+export const maxFigureFontPt = 24
+/** The most runs one figure may name: every run of the largest experiment the lab runs (10,000). */
+export const maxFigureRuns = 10_000
+/** The longest title, axis title, legend title, panel title or legend entry of a figure. */
+export const maxFigureTextLength = 1_000
+/** The most panel titles, legend entries, y titles or zoomed panels a figure may list. */
+export const maxFigureLabels = 10_000
+/** The most points one line of a figure keeps (its curve is downsampled to this many). */
+export const maxFigurePoints = 100_000

@@ -272,6 +272,7 @@ export function computeMeasures<M>(p: MeasurePrimitives<M>): Record<string, numb
     const compute = spec.compute
     if (!compute) continue
     const put = (value: number | null, layer?: number) => {
+      // keyed-write: measureName refuses names the registry does not know
       if (value !== null && Number.isFinite(value)) metrics[measureName(spec.name, layer, deep)] = value
     }
     if (compute.over === 'run') put(compute.value(p, 0))

@@ -38,8 +38,8 @@ import { createRunner } from '../../src-main/runner/runner'
 import { queueExperiment } from '../../src-main/services/experiments'
 import { findPreset } from '../../src-main/services/presets'
 import { openStore } from '../../src-main/store/store'
-import { benchTask, type BenchTaskName } from './tasks'
 import { timingsMarkdown, timingsSection, type Timing } from './timings'
+import { unitsPerStep, type BenchTaskName } from './tasks'
 
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 5))
 const measureMs = Number(process.env.BENCH_MS ?? 400)
@@ -161,6 +161,8 @@ interface LayoutResult {
   synthetic: number
   /** Fraction of the MNIST step's wall time spent in the matrix products. */
   mnistProductShare: number
+  /** FA Lab: the same steps with dense products (mnist above takes the sparse path, synthetic the kernel path). */
+  dense?: Record<'mnist' | 'synthetic', number>
   /** PyTorch: each code of the step on its own (mnist and synthetic above are the better one). */
   codes?: Record<'mnist' | 'synthetic', Record<TorchCode, number>>
   samples: { mnist: number[]; synthetic: number[]; mnistProductShare: number[] }
@@ -184,11 +186,12 @@ async function stepsSection() {
     for (const t of counts)
       for (const o of counts) torch.set(`${t}/${o}`, await Promise.all(counts.map(() => TorchProcess.start(t, o))))
 
-  const unitsPerStep = { mnist: benchTask('mnist').unitsPerStep, synthetic: 1 }
   const results = layouts.map((layout) => ({
     layout,
     mnist: [] as number[],
     synthetic: [] as number[],
+    mnistDense: [] as number[],
+    syntheticDense: [] as number[],
     share: [] as number[],
     codes: { mnist: { plain: [] as number[], inplace: [] as number[] }, synthetic: { plain: [] as number[], inplace: [] as number[] } },
   }))
@@ -212,20 +215,23 @@ async function stepsSection() {
       const r = results[i]
       if (r.layout.kind === 'lab') {
         const mnist = await measure(r.layout, 'mnist')
-        r.mnist.push(rate(mnist, unitsPerStep.mnist))
+        r.mnist.push(rate(mnist, unitsPerStep('mnist')))
         r.share.push(median(mnist.map((s) => s.sgemmSeconds! / s.seconds)))
-        r.synthetic.push(rate(await measure(r.layout, 'synthetic'), unitsPerStep.synthetic))
+        r.synthetic.push(rate(await measure(r.layout, 'synthetic'), unitsPerStep('synthetic')))
+        // the same steps with dense products, for the paths' own speed-up
+        r.mnistDense.push(rate(await measure(r.layout, 'mnist-dense'), unitsPerStep('mnist')))
+        r.syntheticDense.push(rate(await measure(r.layout, 'synthetic-dense'), unitsPerStep('synthetic')))
         continue
       }
       // PyTorch: both codes of each step, the better one counted in this repetition
       const mnist = await Promise.all(torchCodes.map((code) => measure(r.layout, torchTask('mnist', code))))
-      torchCodes.forEach((code, c) => r.codes.mnist[code].push(rate(mnist[c], unitsPerStep.mnist)))
+      torchCodes.forEach((code, c) => r.codes.mnist[code].push(rate(mnist[c], unitsPerStep('mnist'))))
       const faster = mnist[r.codes.mnist.inplace.at(-1)! >= r.codes.mnist.plain.at(-1)! ? 1 : 0]
-      r.mnist.push(rate(faster, unitsPerStep.mnist))
+      r.mnist.push(rate(faster, unitsPerStep('mnist')))
       const products = await measure(r.layout, 'mnist-products')
       // time in the products per step ÷ time per step
       r.share.push(median(faster.map((s, j) => s.count / s.seconds / (products[j].count / products[j].seconds))))
-      for (const code of torchCodes) r.codes.synthetic[code].push(rate(await measure(r.layout, torchTask('synthetic', code)), unitsPerStep.synthetic))
+      for (const code of torchCodes) r.codes.synthetic[code].push(rate(await measure(r.layout, torchTask('synthetic', code)), unitsPerStep('synthetic')))
       r.synthetic.push(Math.max(r.codes.synthetic.plain.at(-1)!, r.codes.synthetic.inplace.at(-1)!))
     }
     log(`  repetition ${rep + 1}/${reps} done (load ${load()})`)
@@ -241,6 +247,7 @@ async function stepsSection() {
     mnist: median(r.mnist),
     synthetic: median(r.synthetic),
     mnistProductShare: median(r.share),
+    ...(r.layout.kind === 'lab' ? { dense: { mnist: median(r.mnistDense), synthetic: median(r.syntheticDense) } } : {}),
     ...(r.layout.kind === 'pytorch'
       ? {
           codes: {
@@ -272,6 +279,7 @@ async function stepsSection() {
   for (const r of table)
     log(
       r.name.padEnd(52) + String(r.threads).padStart(8) + r.mnist.toFixed(0).padStart(17) + `${(100 * r.mnistProductShare).toFixed(0)}%`.padStart(10) + r.synthetic.toFixed(1).padStart(19) +
+        (r.dense ? `   (dense products: MNIST ${r.dense.mnist.toFixed(0)}, synthetic ${r.dense.synthetic.toFixed(1)})` : '') +
         (r.codes ? `   (plain / in place: MNIST ${r.codes.mnist.plain.toFixed(0)} / ${r.codes.mnist.inplace.toFixed(0)}, synthetic ${r.codes.synthetic.plain.toFixed(1)} / ${r.codes.synthetic.inplace.toFixed(1)})` : ''),
     )
   if (torchMissing) log(`PyTorch: ${torchMissing}`)
@@ -473,12 +481,18 @@ async function presetCosts(name: string): Promise<{ runs: ExpandedRun[]; costs: 
   return { runs, costs }
 }
 
+/** How many steps a run is counted at: all of them, or where its convergence stop could first end it (minSteps + checkEvery). */
+type StepCount = 'most' | 'fewest'
+const stepsOf = (config: RunConfig, count: StepCount) =>
+  count === 'fewest' && config.stopping ? Math.min(config.steps, config.stopping.minSteps + config.stopping.checkEvery) : config.steps
+
 /** Seconds of one run: its steps and its evaluations (at step 0, every evalEvery, at the end). */
-function runSeconds(config: RunConfig, c: ShapeCost, allThreads: boolean): number {
-  const evaluations = Math.floor(config.steps / config.evalEvery) + 2
+function runSeconds(config: RunConfig, c: ShapeCost, allThreads: boolean, count: StepCount = 'most'): number {
+  const steps = stepsOf(config, count)
+  const evaluations = Math.floor(steps / config.evalEvery) + 2
   return allThreads
-    ? config.steps * c.stepSecondsAllThreads + evaluations * c.evaluationSecondsAllThreads
-    : config.steps * c.stepSeconds + evaluations * c.evaluationSeconds
+    ? steps * c.stepSecondsAllThreads + evaluations * c.evaluationSecondsAllThreads
+    : steps * c.stepSeconds + evaluations * c.evaluationSeconds
 }
 
 /**
@@ -487,13 +501,30 @@ function runSeconds(config: RunConfig, c: ShapeCost, allThreads: boolean): numbe
  * concurrent workers over `workers` times one worker's (the MNIST step in the steps section; 1
  * when not measured). Runs with a convergence stop are counted at their maximum step count.
  */
-function makespan(runs: ExpandedRun[], costs: Map<string, ShapeCost>, workers: number, parallelEfficiency: number): number {
+function makespan(runs: ExpandedRun[], costs: Map<string, ShapeCost>, workers: number, parallelEfficiency: number, count: StepCount = 'most'): number {
   const free = new Array(workers).fill(0)
   for (const run of runs) {
     const i = free.indexOf(Math.min(...free))
-    free[i] += runSeconds(run.config, costs.get(shapeKey(run.config))!, false) / parallelEfficiency
+    free[i] += runSeconds(run.config, costs.get(shapeKey(run.config))!, false, count) / parallelEfficiency
   }
   return Math.max(...free)
+}
+
+/**
+ * A preset's projected hours in the better of the two layouts (workers × 1 BLAS thread, or one
+ * worker × every core), its runs counted at their full step count (`most`) or where their
+ * convergence stop could first end them (`fewest`).
+ */
+function projectedHours(runs: ExpandedRun[], costs: Map<string, ShapeCost>, parallelEfficiency: number, count: StepCount) {
+  const perCore = makespan(runs, costs, cores, parallelEfficiency, count) / 3600
+  const wide = runs.reduce((sum, run) => sum + runSeconds(run.config, costs.get(shapeKey(run.config))!, true, count), 0) / 3600
+  return { perCore, wide, hours: Math.min(perCore, wide) }
+}
+
+/** The runs of the first `seeds` seeds (a preset's grid lists the same seeds in every cell). */
+function firstSeeds(runs: ExpandedRun[], seeds: number): ExpandedRun[] {
+  const kept = new Set([...new Set(runs.map((r) => r.config.seed))].sort((a, b) => a - b).slice(0, seeds))
+  return runs.filter((r) => kept.has(r.config.seed))
 }
 
 async function evaluationAndProjection(parallelEfficiency: number) {
@@ -514,14 +545,21 @@ async function evaluationAndProjection(parallelEfficiency: number) {
               : `; sparse inputs (${c.sparseInputs.join(', ')}): with dense products it would be ${(c.evaluationDenseSeconds * 1000).toFixed(2)} ms, ${(100 * c.evaluationShareDense!).toFixed(1)}%`),
         )
     }
-    const perCore = makespan(runs, costs, cores, parallelEfficiency) / 3600
-    const wide = runs.reduce((sum, run) => sum + runSeconds(run.config, costs.get(shapeKey(run.config))!, true), 0) / 3600
-    if (sections.has('projection'))
+    const { perCore, wide, hours } = projectedHours(runs, costs, parallelEfficiency, 'most')
+    const stopping = runs.some((r) => r.config.stopping)
+    const earliest = stopping ? projectedHours(runs, costs, parallelEfficiency, 'fewest').hours : null
+    const seeds = new Set(runs.map((r) => r.config.seed)).size
+    const tenSeeds = seeds > 10 ? firstSeeds(runs, 10) : null
+    const ten = tenSeeds ? { runs: tenSeeds.length, hours: projectedHours(tenSeeds, costs, parallelEfficiency, 'most').hours, earliest: stopping ? projectedHours(tenSeeds, costs, parallelEfficiency, 'fewest').hours : null } : null
+    if (sections.has('projection')) {
       log(
         `projection, ${name} (full), ${runs.length} runs: ${perCore.toFixed(2)} h on ${cores} workers × 1 BLAS thread (parallel efficiency ${parallelEfficiency.toFixed(2)}), ` +
-          `${wide.toFixed(2)} h on 1 worker × ${cores} BLAS threads`,
+          `${wide.toFixed(2)} h on 1 worker × ${cores} BLAS threads` +
+          (earliest === null ? '' : `; with the convergence stop between ${earliest.toFixed(2)} h (every run stops at its first possible check) and ${hours.toFixed(2)} h (none stops early)`),
       )
-    out[name] = { runs: runs.length, hoursWorkerPerCore: perCore, hoursOneWideWorker: wide, hours: Math.min(perCore, wide), parallelEfficiency, shapes }
+      if (ten) log(`projection, ${name} (full) with 10 seeds, ${ten.runs} runs: ${ten.hours.toFixed(2)} h${ten.earliest === null ? '' : ` (${ten.earliest.toFixed(2)} h if every run stops at its first possible check)`}`)
+    }
+    out[name] = { runs: runs.length, seeds, hoursWorkerPerCore: perCore, hoursOneWideWorker: wide, hours, hoursEarliestStop: earliest, tenSeeds: ten, parallelEfficiency, shapes }
   }
   return out
 }
@@ -556,11 +594,35 @@ if (sections.has('timings')) {
   report.timings = timingsSection(reps)
   for (const t of report.timings as Timing[]) log(`${t.name}: ${t.unit === 'ms' ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(2)}×`} (a test once asserted ${t.formerTestBound})`)
 }
+report.targets = targets(report)
 report.loadAfter = loadavg()
 log(`\nload average after: ${load()}`)
 if (json) console.log(JSON.stringify(report))
 if (markdown) console.log(markdownTables(report))
 process.exit(0)
+
+/**
+ * Issue 24's targets against what this run measured (those its sections measured): the steps
+ * against PyTorch best against best, and the full presets' projected hours, counted with every
+ * run at its full step count (the convergence stop can only shorten them).
+ */
+function targets(r: typeof report): { target: string; value: number; limit: number; met: boolean }[] {
+  const out: { target: string; value: number; limit: number; met: boolean }[] = []
+  const add = (target: string, value: number | undefined, limit: number, atLeast: boolean) => {
+    if (value === undefined || !Number.isFinite(value)) return
+    out.push({ target, value, limit, met: atLeast ? value >= limit : value <= limit })
+  }
+  const ratios = (r.steps as { ratios?: Record<string, { ratio: number }> } | undefined)?.ratios
+  add('synthetic step (p = 3,200) against PyTorch, best against best, ≥', ratios?.['synthetic: best against best']?.ratio, 2.5, true)
+  add('MNIST step (784-1000-10, batch 600) against PyTorch, best against best, ≥', ratios?.['mnist: best against best']?.ratio, 2.0, true)
+  const presets = r.presets as Record<string, { hours: number; tenSeeds: { hours: number } | null }> | undefined
+  add('song2021-width full, 50 seeds, hours ≤', presets?.['song2021-width']?.hours, 24, false)
+  add('song2021-width full, 10 seeds, hours ≤', presets?.['song2021-width']?.tenSeeds?.hours, 5, false)
+  add('song2021-mnist full (30 runs), hours ≤', presets?.['song2021-mnist']?.hours, 1, false)
+  if (out.length) log('\ntargets (issue 24):')
+  for (const t of out) log(`  ${t.target.padEnd(72)} ${t.limit}: ${t.value.toFixed(2)} ${t.met ? 'met' : 'NOT met'}`)
+  return out
+}
 
 /** The figures as the README's tables (`--markdown`). */
 function markdownTables(r: typeof report): string {

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads'
 import { loadBlas } from '../../src-main/engine/blas'
 import { createSession, type TrainingSession } from '../../src-main/engine/session'
 import { initBackend } from '../../src-main/engine/tf'
-import { benchTask, type BenchTaskName } from './tasks'
+import { benchTask, stepPathsOf, type BenchTaskName } from './tasks'
 
 const port = parentPort
 if (!port) throw new Error('lab-steps.ts runs only as a worker thread')
@@ -16,20 +16,22 @@ await initBackend('blas')
 const blas = loadBlas()!
 const sessions = new Map<string, TrainingSession>()
 
-function session(name: BenchTaskName): TrainingSession {
+async function session(name: BenchTaskName): Promise<TrainingSession> {
   let s = sessions.get(name)
   if (!s) {
-    const { config, data } = benchTask(name)
-    s = createSession(config, data)
+    const { config, data } = await benchTask(name)
+    s = createSession(config, data, { stepPaths: stepPathsOf(name) })
     if (s.path !== 'fused') throw new Error(`the bench expects the fused path for ${name}, got ${s.path}`)
+    const expected = name.endsWith('-dense') ? 'dense' : name === 'mnist' ? 'sparse' : 'kernel'
+    if (s.trainingPath !== expected) throw new Error(`the bench expects the ${expected} path for ${name}, got ${s.trainingPath}`)
     for (let i = 0; i < 3; i++) s.step()
     sessions.set(name, s)
   }
   return s
 }
 
-port.on('message', ({ task, ms }: { task: BenchTaskName; ms: number }) => {
-  const s = session(task)
+port.on('message', async ({ task, ms }: { task: BenchTaskName; ms: number }) => {
+  const s = await session(task)
   blas.resetSgemmTime()
   const started = performance.now()
   let count = 0

@@ -2,38 +2,33 @@
  * The bench's workloads as FA Lab run configs with their data, one definition for the bench and
  * its workers.
  *
- *   mnist          784 → 1000 relu → 10, batch 600, FA, cross-entropy, on MNIST-shaped data  (600 samples a step)
- *   synthetic      n = 50, d = 150, p = 3200, full batch, FA, mse
+ *   mnist          784 → 1000 relu → 10, batch 600, FA, cross-entropy, on the bundled MNIST digits
+ *                  (standard normalisation: FA Lab's step takes the sparse path, step-paths.ts)  (600 samples a step)
+ *   mnist-dense    the same with dense products (FA Lab's step before the sparse path)
+ *   synthetic      n = 50, d = 150, p = 3200, full batch, FA, mse (FA Lab: the kernel path)
+ *   synthetic-dense  the same with dense products
  *   synthetic-P    the same with p = P (for the width preset's projection)
  */
 import { parseRunConfig, type RunConfig } from '../../src-shared/config'
 import type { Dataset } from '../../src-main/data/dataset'
+import { loadDataset } from '../../src-main/data/load'
 import { createSyntheticDataset } from '../../src-main/data/synthetic'
 import { createRng } from '../../src-main/lib/random'
 
-export type BenchTaskName = 'mnist' | 'synthetic' | `synthetic-${number}`
+export type BenchTaskName = 'mnist' | 'mnist-dense' | 'synthetic' | 'synthetic-dense' | `synthetic-${number}`
 
-/** Random MNIST-shaped data: throughput does not depend on the pixel values. */
-export function mnistShaped(n: number, testN = 0): Dataset {
-  const rng = createRng(0, 'bench')
-  const split = (rows: number) => ({
-    n: rows,
-    x: new Float32Array(rows * 784).map(() => rng.uniform()),
-    labels: new Uint8Array(rows).map(() => rng.integer(10)),
-  })
-  return {
-    name: 'random 28×28',
-    task: 'classification',
-    inputDim: 784,
-    outputDim: 10,
-    train: split(n),
-    test: testN > 0 ? split(testN) : null,
-    identity: { kind: 'bench', source: 'random', files: [], trainSize: n, testSize: testN, preprocessing: {}, fingerprint: '' },
-  }
-}
+/** Samples a step of each task: throughput is reported in samples/s for MNIST, steps/s for the synthetic task. */
+export const unitsPerStep = (name: BenchTaskName) => (name.startsWith('mnist') ? 600 : 1)
 
-export function benchTask(name: BenchTaskName): { config: RunConfig; data: Dataset; unitsPerStep: number } {
-  if (name === 'mnist') {
+/** Which products FA Lab's step uses: the `-dense` tasks keep dense ones, for comparison. */
+export const stepPathsOf = (name: BenchTaskName) => (name.endsWith('-dense') ? 'dense' : 'auto') as 'auto' | 'dense'
+
+/**
+ * A task's run config and data. The MNIST step trains on the bundled digits (the preset's data, as
+ * normalised): random pixels would have no background, and the step's sparse products would not apply.
+ */
+export async function benchTask(name: BenchTaskName): Promise<{ config: RunConfig; data: Dataset; unitsPerStep: number }> {
+  if (name === 'mnist' || name === 'mnist-dense') {
     const config = parseRunConfig({
       seed: 0,
       data: { kind: 'mnist' },
@@ -43,9 +38,10 @@ export function benchTask(name: BenchTaskName): { config: RunConfig; data: Datas
       optimizer: { learningRate: 0.01, batchSize: 600 },
       steps: 1,
     })
-    return { config, data: mnistShaped(6000), unitsPerStep: 600 }
+    const digits = await loadDataset(parseRunConfig({ ...config, data: { kind: 'mnist', source: 'bundled', normalize: 'standard' } }))
+    return { config, data: { ...digits, test: null }, unitsPerStep: 600 }
   }
-  const hidden = name === 'synthetic' ? 3200 : Number(name.slice('synthetic-'.length))
+  const hidden = name === 'synthetic' || name === 'synthetic-dense' ? 3200 : Number(name.slice('synthetic-'.length))
   const config = parseRunConfig({
     seed: 0,
     data: { kind: 'synthetic', n: 50, inputDim: 150, teacher: 'linear' },

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { FigureFormat, FigureSpec } from '../../src-shared/figure-spec'
+import { FigureFormat, figurePixelsFault, FigureSpec } from '../../src-shared/figure-spec'
+import { maxFigureFontPt, minFigureFontPt } from '../lib/limits'
 import { naturalFigure, renderFigure } from '../services/figures'
 import { presetFigureSpec } from '../services/presets'
 import { openStore } from '../store/store'
@@ -67,9 +68,12 @@ export const figureCommand: Command = {
     if (values.size) overrides.size = parseSize(values.size)
     if (values['font-size']) {
       const size = Number(values['font-size'])
-      if (!(size >= 4 && size <= 24)) throw new UsageError(`--font-size '${values['font-size']}': expected points between 4 and 24`)
+      if (!(size >= minFigureFontPt && size <= maxFigureFontPt)) throw new UsageError(`--font-size '${values['font-size']}': expected points between ${minFigureFontPt} and ${maxFigureFontPt}`)
       overrides.fontSize = size
     }
+    const pixelRatio = values['pixel-ratio'] === undefined ? 2 : Number(values['pixel-ratio'])
+    const ratioFault = figurePixelsFault({ size: { width: 1, height: 1, unit: 'in' } }, pixelRatio)
+    if (ratioFault) throw new UsageError(`--pixel-ratio '${values['pixel-ratio']}': ${ratioFault}`)
     const store = openStore(values.db, { mustExist: true })
     try {
       let base: unknown
@@ -98,7 +102,9 @@ export const figureCommand: Command = {
         const unknown = parsed.data.measures.filter((m) => !logged.has(m))
         if (unknown.length) throw new UsageError(`--panels: no run of this figure has measured ${unknown.map((m) => `'${m}'`).join(', ')}; its runs have ${[...logged].sort().join(', ') || 'no measures yet'}`)
       }
-      const figure = await renderFigure(store, parsed.data, format, values['pixel-ratio'] ? Number(values['pixel-ratio']) : 2)
+      const sizeFault = format === 'png' ? figurePixelsFault(parsed.data, pixelRatio) : null
+      if (sizeFault) throw new UsageError(`${values.view ?? 'figure'}: ${sizeFault}`)
+      const figure = await renderFigure(store, parsed.data, format, pixelRatio)
       await writeFile(values.out, figure.bytes)
       if (values.csv) await writeFile(values.csv, figure.csv)
       if (values.json) await writeFile(values.json, figure.json)

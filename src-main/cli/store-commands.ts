@@ -8,6 +8,7 @@ import { openStore, type Store } from '../store/store'
 import { checkImportable, exportRuns, importRuns } from '../store/transfer'
 import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
+import { backendWithPath } from '../../src-shared/training-paths'
 
 /** Runs `body` with an open store and closes it however the body ends. */
 function withStore(store: Store, body: (store: Store) => void): void {
@@ -58,7 +59,7 @@ export const runsCommand: Command = {
         for (const r of runs)
           console.log(
             // stored text is shown, never obeyed: a name's escape sequences would drive the terminal
-            terminalText(`${String(r.id).padStart(5)}  ${r.status.padEnd(11)} ${r.rule.padEnd(5)} seed ${String(r.seed).padEnd(4)} ${(r.backend ?? '-').padEnd(10)} ${r.stepsDone}/${r.totalSteps}  ${r.name ?? ''}${r.configError ? `  (${r.configError})` : ''}`),
+            terminalText(`${String(r.id).padStart(5)}  ${r.status.padEnd(11)} ${r.rule.padEnd(5)} seed ${String(r.seed).padEnd(4)} ${(r.backend ? backendWithPath(r.backend, r.trainingPath) : '-').padEnd(15)} ${r.stepsDone}/${r.totalSteps}  ${r.name ?? ''}${r.configError ? `  (${r.configError})` : ''}`),
           )
     })
     return 0

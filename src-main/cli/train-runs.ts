@@ -94,6 +94,7 @@ export async function trainStoredRuns(store: Store, runIds: number[], options: T
   const runs = store.listRuns({ ids: runIds })
   store.close()
   const counts: Record<string, number> = {}
+  // keyed-write: run statuses are the schema's enum
   runs.forEach((r) => (counts[r.status] = (counts[r.status] ?? 0) + 1))
   const summary = { ...options.summary, runs: runIds.length, statuses: counts, db: store.path }
   if (json) console.log(JSON.stringify({ event: 'done', ...summary }))

@@ -1,19 +1,24 @@
 import { ConfigError } from '../../src-shared/config'
 import { fieldAt } from '../../src-shared/fields'
+import { backendWithPath } from '../../src-shared/training-paths'
 import { parseBoundedRunConfig } from '../../src-shared/run-cost'
-import { workerResourceLimits } from '../lib/limits'
+import { availableParallelism } from 'node:os'
+import { setBlasThreads } from '../engine/blas'
+import { blasThreadsPerWorker, busyCores, workerResourceLimits } from '../lib/limits'
 import { loadDataset } from '../data/load'
 import { fallbackReasons } from '../engine/tf'
 import { train } from '../engine/train'
 import { dataHome } from '../lib/paths'
-import { parseOptions, readJsonFile } from './args'
+import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
 
-const help = `usage: fa-lab train --config run.json [--json] [--backend ${fieldAt('backend')!.options!.join('|')}]
+const help = `usage: fa-lab train --config run.json [--json] [--backend ${fieldAt('backend')!.options!.join('|')}] [--blas-threads N]
 
 Trains one run and reports every evaluation. With --json: one JSON object per line,
 {"step": N, "metrics": {...}} for each evaluation, then
-{"final": {...}, "backend": "...", "steps": N, "status": "completed|diverged|cancelled", ...}.
+{"final": {...}, "backend": "...", "trainingPath": "dense|kernel|sparse", "steps": N, "status": "completed|diverged|cancelled", ...}.
+The BLAS backend's threads default to the cores other processes leave free (one when the
+machine is busy), as the runner gives its workers; --blas-threads sets them.
 Exit code: 0 completed, 2 invalid config or usage, 3 diverged, 130 cancelled (Ctrl-C).`
 
 function formatMetrics(metrics: Record<string, number>): string {
@@ -30,6 +35,7 @@ export const trainCommand: Command = {
       config: { type: 'string', short: 'c' },
       json: { type: 'boolean', default: false },
       backend: { type: 'string' },
+      'blas-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     })
     if (values.help) {
@@ -40,6 +46,9 @@ export const trainCommand: Command = {
       console.error(`fa-lab train: --config is required\n\n${help}`)
       return 2
     }
+    const cores = availableParallelism()
+    const blasThreads = values['blas-threads'] === undefined ? blasThreadsPerWorker(1, busyCores()) : Number(values['blas-threads'])
+    if (!Number.isInteger(blasThreads) || blasThreads < 1 || blasThreads > cores) throw new UsageError(`--blas-threads '${values['blas-threads']}': expected a whole number from 1 to ${cores} (this machine's cores)`)
     const raw = await readJsonFile(values.config)
     if (values.backend && raw && typeof raw === 'object') (raw as Record<string, unknown>).backend = values.backend
     let config
@@ -59,6 +68,7 @@ export const trainCommand: Command = {
     }
     process.on('SIGINT', onSigint)
     try {
+      setBlasThreads(blasThreads)
       const data = await loadDataset(config, { dataDir: dataHome() })
       const json = values.json
       const result = await train(config, data, {
@@ -73,6 +83,7 @@ export const trainCommand: Command = {
       const summary = {
         final: result.final,
         backend: result.backend,
+        trainingPath: result.trainingPath,
         steps: result.steps,
         status: result.status,
         durationMs: Math.round(result.durationMs),
@@ -80,10 +91,11 @@ export const trainCommand: Command = {
         ...(result.message ? { message: result.message } : {}),
         ...(result.stopReason ? { stopReason: result.stopReason } : {}),
         dataset: data.identity.fingerprint,
+        ...(result.backend === 'blas' ? { blasThreads } : {}),
         ...(fellBackFrom.length ? { fallbacks: fellBackFrom } : {}),
       }
       if (json) console.log(JSON.stringify(summary))
-      else console.log(`${result.status}${result.stopReason === 'converged' ? ' (converged)' : ''} after ${result.steps} steps on ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s${result.theoryMs !== undefined ? ` (theory measures ${(result.theoryMs / 1000).toFixed(1)} s)` : ''}${result.message ? `: ${result.message}` : ''}`)
+      else console.log(`${result.status}${result.stopReason === 'converged' ? ' (converged)' : ''} after ${result.steps} steps on ${backendWithPath(result.backend, result.trainingPath)} in ${(result.durationMs / 1000).toFixed(1)} s${result.theoryMs !== undefined ? ` (theory measures ${(result.theoryMs / 1000).toFixed(1)} s)` : ''}${result.message ? `: ${result.message}` : ''}`)
       return result.status === 'completed' ? 0 : result.status === 'diverged' ? 3 : 130
     } finally {
       process.off('SIGINT', onSigint)

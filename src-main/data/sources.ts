@@ -143,6 +143,7 @@ export async function findIdxFiles(dir: string): Promise<Record<FileRole, string
   const missing: string[] = []
   for (const role of Object.keys(rolePatterns) as FileRole[]) {
     const name = names.filter((n) => rolePatterns[role].test(n)).sort()[0]
+    // keyed-write: roles are rolePatterns' own keys
     if (name) found[role] = join(dir, name)
     else missing.push(role.replace(/[A-Z]/, (c) => ` ${c.toLowerCase()}`))
   }

@@ -30,6 +30,8 @@ export interface BlasAddon {
   rowArgmaxHits(output: Float32Array, labels: Float32Array, rows: number, cols: number): number
   /** c [m, n] = alpha · (a · b + 1 · addᵀ), a [m, k] sparse in compressed rows (offsets [m + 1], indices, values), b [k, n]. */
   sparseProduct(offsets: Int32Array, indices: Int32Array, values: Float32Array, m: number, k: number, n: number, b: Float32Array, c: Float32Array, alpha: number, add: Float32Array | null): void
+  /** c ← alpha · (a · b + 1 · addᵀ) + beta · c, as sparseProduct (a training step's update: beta = 1 − η·decay). */
+  sparseUpdate(offsets: Int32Array, indices: Int32Array, values: Float32Array, m: number, k: number, n: number, b: Float32Array, c: Float32Array, alpha: number, add: Float32Array | null, beta: number): void
   /** Ascending eigenvalues of (a + aᵀ)/2 for a: [n, n] row-major float64, into out: [n]. */
   symmetricEigenvalues(a: Float64Array, n: number, out: Float64Array): void
   setThreads(count: number): void
@@ -45,7 +47,7 @@ export function addonPath(): string {
 /** Every function the engine calls: an addon built from older sources lacks some. */
 const addonFunctions: (keyof BlasAddon)[] = [
   'sgemm', 'sgemmTime', 'resetSgemmTime', 'activate', 'gate', 'lossError', 'biasUpdate', 'axpby', 'signOf',
-  'gatherRows', 'dotNorms', 'rowCosines', 'rowArgmaxHits', 'sparseProduct', 'symmetricEigenvalues', 'setThreads', 'threads', 'config',
+  'gatherRows', 'dotNorms', 'rowCosines', 'rowArgmaxHits', 'sparseProduct', 'sparseUpdate', 'symmetricEigenvalues', 'setThreads', 'threads', 'config',
 ]
 
 let addon: BlasAddon | null | undefined

@@ -23,6 +23,7 @@ import type { Network } from './network'
 import { layerDecay, type OptimizerSettings } from './optimizer'
 import { directRules, type Rule } from './rules'
 import { sparseRowSlice, sparseRowsOf, transposeSparse, type SparseRows } from './sparse-inputs'
+import { chooseTrainingPath, createSparseBatcher, type TrainingPath } from './step-paths'
 import { tf } from './tf'
 
 const activationCode: Record<Activation, number> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 }
@@ -59,6 +60,12 @@ export interface FusedTrainer {
    * Returns the loss at the parameters before the update.
    */
   step(order: Int32Array | null, start: number, count: number, settings: OptimizerSettings): number
+  /** How the step computes the first layer's products (engine/step-paths.ts). */
+  path: TrainingPath
+  /** Writes out any weights the path keeps implicitly (the kernel path's W₁): call before anything reads the weights. */
+  sync(): void
+  /** What a checkpoint needs beyond the session's variables (the kernel path's pre-activations). */
+  state(): TrainerState[]
 }
 
 
@@ -117,14 +124,16 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
 
   /**
    * h_{l+1} = ψ(s_l · h_l W_l + b_l), the output layer linear; returns the output [rows, outputs].
-   * With `sparse` (x as background + sparse rows, sparse-inputs.ts) the first product is the sparse one.
+   * With `sparse` (x as background + sparse rows, sparse-inputs.ts) the first product is the sparse one;
+   * with `firstPreActivation` (s_0 · xW_0 kept by the kernel path, step-paths.ts) there is no first product.
    */
-  function forward(w: Workspace, x: Float32Array, rows: number, sparse: SparseRows | null = null): Float32Array {
+  function forward(w: Workspace, x: Float32Array, rows: number, sparse: SparseRows | null = null, firstPreActivation: Float32Array | null = null): Float32Array {
     let h = x
     for (let l = 0; l < L; l++) {
       const layer = layers[l]
       const out = w.outputs[l]
-      if (l === 0 && sparse) {
+      if (l === 0 && firstPreActivation) out.set(firstPreActivation)
+      else if (l === 0 && sparse) {
         const W = heap(layer.W)
         const add = backgroundTerm(sparse.background, W, layer.fanIn, layer.fanOut, firstLayerBackground)
         blas.sparseProduct(sparse.offsets, sparse.indices, sparse.values, rows, layer.fanIn, layer.fanOut, W, out, layer.scale, add)
@@ -183,6 +192,31 @@ function createKernels(net: Network, rule: Rule, blas: BlasAddon, heap: (t: tf.T
   return { layers, L, inputDim, outputs, workspace, prepare, forward, feedbackOf, signal, gate, backgroundTerm }
 }
 
+/** How the trainer may compute its first layer. */
+export interface FusedTrainerOptions {
+  /** Every step on all training rows, in order (the kernel path needs it). */
+  fullBatch: boolean
+  /** `auto`: the path step-paths.ts chooses; `dense`: dense products always (for comparison). */
+  paths?: 'auto' | 'dense'
+  /** The trainer's own state from a checkpoint (`state()`), when resuming. */
+  resume?: TrainerState[]
+}
+
+/** A named array of the trainer's own state, saved with a checkpoint's tensors. */
+export interface TrainerState {
+  name: string
+  shape: number[]
+  values: Float32Array
+}
+
+/** The kernel path's pre-activations P, kept in checkpoints so a resumed run continues bit for bit. */
+const preActivationName = 'kernel.P'
+
+/** Whether a checkpoint tensor is the trainer's own state rather than a session variable. */
+export function isTrainerState(name: string): boolean {
+  return name === preActivationName
+}
+
 /**
  * The fused trainer for a network on the blas backend, or null where it does not apply (another
  * backend is active, the addon is missing, or the run uses dropout, which the reference path does).
@@ -194,6 +228,7 @@ export function createFusedTrainer(
   train: { x: tf.Tensor2D; targets: tf.Tensor2D },
   velocity: Velocity[] | null,
   dropout: number,
+  options: FusedTrainerOptions = { fullBatch: false },
 ): FusedTrainer | null {
   const backend = fusedBackend()
   if (!backend || dropout > 0) return null
@@ -202,15 +237,56 @@ export function createFusedTrainer(
   const { blas, heap } = backend
   const k = createKernels(net, rule, blas, heap)
   const { layers, L, inputDim, outputs } = k
+  const first = layers[0]
+  const trainRows = train.x.shape[0]
+  const sparseAll = options.paths === 'dense' ? null : sparseRowsOf(heap(train.x), trainRows, inputDim)
+  const path: TrainingPath =
+    options.paths === 'dense'
+      ? 'dense'
+      : chooseTrainingPath({ fullBatch: options.fullBatch, trainRows, inputDim, momentum: velocity ? 1 : 0, sparseInputs: sparseAll !== null })
+  const kernel = path === 'kernel' ? createSamplesSpace() : null
+  const batcher = path === 'sparse' ? createSparseBatcher(sparseAll!, trainRows) : null
+  const background = new Float32Array(first.fanOut)
+
+  /** The kernel path's state (step-paths.ts): K = XXᵀ, P = s·XW, W = g·W(t₀) + XᵀA. */
+  function createSamplesSpace() {
+    const x = heap(train.x)
+    const K = new Float32Array(trainRows * trainRows)
+    blas.sgemm(false, true, trainRows, trainRows, inputDim, x, x, K)
+    const P = new Float32Array(trainRows * first.fanOut)
+    const saved = options.resume?.find((t) => t.name === preActivationName)
+    if (saved && saved.values.length === P.length) P.set(saved.values)
+    else blas.sgemm(false, false, trainRows, first.fanOut, inputDim, x, heap(first.W), P, first.scale, 0)
+    return { K, P, A: new Float32Array(trainRows * first.fanOut), g: 1, pending: false }
+  }
+
+  /**
+   * Writes the kernel path's W out (W ← g·W + XᵀA, then A = 0, g = 1). P is left as its recursion
+   * made it: training reads only P, so the trajectory does not depend on when W was written out
+   * (evaluations, or a checkpoint whose timing depends on the clock).
+   */
+  function sync(): void {
+    if (!kernel?.pending) return
+    blas.sgemm(true, false, inputDim, first.fanOut, trainRows, heap(train.x), kernel.A, heap(first.W), 1, kernel.g)
+    kernel.A.fill(0)
+    kernel.g = 1
+    kernel.pending = false
+  }
+
+  /** The state a checkpoint needs beyond the session's variables: the kernel path's P. */
+  function state(): TrainerState[] {
+    return kernel ? [{ name: preActivationName, shape: [trainRows, first.fanOut], values: Float32Array.from(kernel.P) }] : []
+  }
 
   function step(order: Int32Array | null, start: number, count: number, settings: OptimizerSettings): number {
     rule.nextBatch()
     k.prepare()
     const w = k.workspace(count)
+    const sparse = batcher?.gather(order, start, count) ?? null
     let x = heap(train.x)
     let targets = heap(train.targets)
     if (order) {
-      blas.gatherRows(x, inputDim, order, start, count, w.x)
+      if (!sparse) blas.gatherRows(x, inputDim, order, start, count, w.x)
       blas.gatherRows(targets, outputs, order, start, count, w.targets)
       x = w.x
       targets = w.targets
@@ -218,17 +294,42 @@ export function createFusedTrainer(
       x = x.subarray(start * inputDim, (start + count) * inputDim)
       targets = targets.subarray(start * outputs, (start + count) * outputs)
     }
-    const output = k.forward(w, x, count)
+    const output = k.forward(w, x, count, sparse?.rows ?? null, kernel?.P ?? null)
     const value = blas.lossError(lossCode[loss], output, targets, count, outputs, w.error)
-    backwardAndUpdate(w, x, targets, count, settings)
+    backwardAndUpdate(w, x, targets, count, settings, sparse?.columns ?? null)
     return value
+  }
+
+  /** The first layer's update on the kernel or sparse path: W ← (1 − η·c)·W − η·s·xᵀδ (with momentum, through v). */
+  function updateFirstLayer(delta: Float32Array, rows: number, columns: SparseRows | null, settings: OptimizerSettings, decay: number): void {
+    const { learningRate, momentum } = settings
+    const shrink = 1 - learningRate * decay
+    if (kernel) {
+      // A ← (1 − η·c)·A − η·s·δ,  g ← (1 − η·c)·g,  P ← (1 − η·c)·P − η·s²·Kδ
+      blas.axpby(-learningRate * first.scale, delta, shrink, kernel.A)
+      kernel.g *= shrink
+      blas.sgemm(false, false, rows, first.fanOut, rows, kernel.K, delta, kernel.P, -learningRate * first.scale * first.scale, shrink)
+      kernel.pending = true
+      return
+    }
+    // xᵀδ = Sᵀδ + c·1·(1ᵀδ)
+    const c = columns!
+    const add = k.backgroundTerm(c.background, delta, rows, first.fanOut, background)
+    const W = heap(first.W)
+    const v = velocity?.[0]
+    if (momentum > 0 && v) {
+      const vW = heap(v.W)
+      blas.axpby(decay, W, momentum, vW)
+      blas.sparseUpdate(c.offsets, c.indices, c.values, inputDim, rows, first.fanOut, delta, vW, first.scale, add, 1)
+      blas.axpby(-learningRate, vW, 1, W)
+    } else blas.sparseUpdate(c.offsets, c.indices, c.values, inputDim, rows, first.fanOut, delta, W, -learningRate * first.scale, add, shrink)
   }
 
   /**
    * From the output error down: each hidden layer's signal is formed from the weights before their
    * update (as the reference computes every dW first), then the layer above is updated in place.
    */
-  function backwardAndUpdate(w: Workspace, x: Float32Array, targets: Float32Array, rows: number, settings: OptimizerSettings): void {
+  function backwardAndUpdate(w: Workspace, x: Float32Array, targets: Float32Array, rows: number, settings: OptimizerSettings, columns: SparseRows | null): void {
     const { learningRate, momentum } = settings
     let delta = w.error
     for (let l = L - 1; l >= 0; l--) {
@@ -238,7 +339,10 @@ export function createFusedTrainer(
       if (l > 0) k.signal(rule.kind, l, delta, w.error, targets, rows, w.signals[l])
       const decay = layerDecay(settings, l, L)
       const v = velocity?.[l]
-      if (momentum > 0 && v) {
+      if (l === 0 && path !== 'dense') {
+        updateFirstLayer(delta, rows, columns, settings, decay)
+        if (layer.b) blas.biasUpdate(delta, rows, layer.fanOut, heap(layer.b), learningRate, v ? momentum : 0, v?.b ? heap(v.b) : null)
+      } else if (momentum > 0 && v) {
         // v ← μ·v + decay·W + s·inputᵀδ;  W ← W − η·v
         const vW = heap(v.W)
         blas.axpby(decay, W, momentum, vW)
@@ -260,7 +364,7 @@ export function createFusedTrainer(
     }
   }
 
-  return { step }
+  return { step, path, sync, state }
 }
 
 /** A row-major float32 matrix [rows, cols]: what the fused path hands the measures. */

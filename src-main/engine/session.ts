@@ -11,8 +11,9 @@ import type { SessionState } from './checkpoint'
 import { createEvaluator, effectiveForward, type Metrics } from './evaluation'
 import { cosine } from './measures'
 import { backward, createNetwork, disposeNetwork, forward, lossAndError, networkSpec, type Network, type Updates } from './network'
-import { createFusedEvaluator, createFusedTrainer } from './fused'
+import { createFusedEvaluator, createFusedTrainer, isTrainerState } from './fused'
 import { createOptimizer } from './optimizer'
+import type { TrainingPath } from './step-paths'
 import { createRule, type Rule } from './rules'
 import { disposeSplit, splitTensors } from './split-tensors'
 import { tf } from './tf'
@@ -44,6 +45,8 @@ export interface TrainingSession {
   rule: Rule
   /** How steps are computed: the fused step of the blas backend, or the reference path of tf ops. */
   path: 'fused' | 'reference'
+  /** How the step computes the first layer's products: dense, kernel (samples' space) or sparse (engine/step-paths.ts); the reference path's are dense. */
+  trainingPath: TrainingPath
   /** The evaluation splits whose first-layer products run on sparse inputs (normalised digits' background; fused path only). */
   sparseInputs: readonly ('fit' | 'probe' | 'test')[]
   /** One parameter update on the next batch; returns the batch loss at the parameters before it. */
@@ -74,6 +77,8 @@ export interface SessionOptions {
    * first-layer products (engine/sparse-inputs.ts); false keeps the dense products, for comparison.
    */
   sparseInputs?: boolean
+  /** `dense` keeps the fused step's dense products, for comparison with the kernel and sparse paths (engine/step-paths.ts). */
+  stepPaths?: 'auto' | 'dense'
   /** Continue from a checkpoint's state instead of step 0 (the run's seed still gives the initial weights the measures compare with). */
   resume?: SessionState
 }
@@ -110,9 +115,10 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   const rngs = [shuffle, ...rule.state.rngs]
 
   function saveState(): SessionState {
+    sync()
     return {
       step: stepsDone,
-      tensors: stateVariables().map(([name, v]) => ({ name, shape: v.shape, values: Float32Array.from(v.dataSync() as Float32Array) })),
+      tensors: [...stateVariables().map(([name, v]) => ({ name, shape: v.shape, values: Float32Array.from(v.dataSync() as Float32Array) })), ...(fused?.state() ?? [])],
       order: fullBatch ? new Int32Array(0) : order.slice(),
       cursor,
       rngs: rngs.map((r) => r.state()),
@@ -121,9 +127,11 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   }
 
   function restoreState(state: SessionState): void {
-    const saved = new Map(state.tensors.map((t) => [t.name, t]))
+    // the kernel path's own state (fused.ts) goes to the trainer, built after this
+    const tensors = state.tensors.filter((t) => !isTrainerState(t.name))
+    const saved = new Map(tensors.map((t) => [t.name, t]))
     const variables = stateVariables()
-    if (variables.length !== state.tensors.length) throw new Error(`the checkpoint holds ${state.tensors.length} tensors, this run has ${variables.length}`)
+    if (variables.length !== tensors.length) throw new Error(`the checkpoint holds ${tensors.length} tensors, this run has ${variables.length}`)
     for (const [name, v] of variables) {
       const t = saved.get(name)
       if (!t || t.shape.join('x') !== v.shape.join('x')) throw new Error(`the checkpoint's ${name} does not fit this run (shape ${t?.shape.join('×') ?? 'missing'}, expected ${v.shape.join('×')})`)
@@ -140,7 +148,13 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   const initialW1 = config.data.kind === 'synthetic' ? null : Float32Array.from(net.layers[0].W.dataSync() as Float32Array)
   // Restored before the fused trainer exists; the evaluator above already kept the initial weights.
   if (options.resume) restoreState(options.resume)
-  const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout)
+  const fused = options.fused === false ? null : createFusedTrainer(net, rule, config.loss, train, optimizer.velocity, dropout, {
+          fullBatch,
+          paths: options.stepPaths ?? 'auto',
+          resume: options.resume?.tensors.filter((t) => isTrainerState(t.name)),
+        })
+  /** Every reader of the weights goes through this: the kernel path keeps W₁ implicit between evaluations. */
+  const sync = () => fused?.sync()
 
   function nextBatch(): [tf.Tensor2D, tf.Tensor2D] {
     if (fullBatch) return [train.x, train.targets]
@@ -189,6 +203,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   }
 
   function snapshot(): Artifact[] {
+    sync()
     const out: Artifact[] = []
     net.layers.forEach((layer, l) => {
       out.push({ name: `W${l + 1}`, shape: layer.W.shape, values: layer.W.dataSync() as Float32Array })
@@ -206,6 +221,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   }
 
   function evaluate(): Metrics {
+    sync()
     const metrics = { ...evaluator.evaluate(), [measureName('outputL2')]: optimizer.settingsAt(stepsDone).outputL2 }
     return theory ? { ...metrics, ...theory.measure(stepsDone) } : metrics
   }
@@ -214,12 +230,17 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     net,
     rule,
     path: fused ? 'fused' : 'reference',
+    trainingPath: fused?.path ?? 'dense',
     sparseInputs: evaluator.sparseInputs ?? [],
     step,
     evaluate,
     theoryMs: () => theory?.costMs() ?? null,
-    trainLoss: evaluator.trainLoss,
+    trainLoss: () => {
+      sync()
+      return evaluator.trainLoss()
+    },
     weightAlignment: () => {
+      sync()
       const last = net.layers.length - 2
       let value: number | null = null
       tf.tidy(() => {

@@ -305,6 +305,7 @@ export function createTheoryTracker(
     const started = performance.now()
     const metrics: Metrics = {}
     const put = (name: string, value: number | null | undefined) => {
+      // keyed-write: the theory measures' names are fixed in this file
       if (value !== null && value !== undefined && Number.isFinite(value)) metrics[name] = value
     }
     const matrices = theoryMatrices(net, rule, x)

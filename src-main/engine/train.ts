@@ -9,6 +9,7 @@ import type { Dataset } from '../data/dataset'
 import { checkpointKey, encodeCheckpoint, type Checkpoint } from './checkpoint'
 import type { Metrics } from './evaluation'
 import { createSession, type Artifact } from './session'
+import type { TrainingPath } from './step-paths'
 import { initBackend, type BackendName } from './tf'
 
 export interface Evaluation {
@@ -28,6 +29,8 @@ export interface TrainResult {
   /** The metrics of the last evaluation. */
   final: Metrics
   backend: BackendName
+  /** How the steps computed the first layer's products (engine/step-paths.ts): dense, kernel or sparse. */
+  trainingPath: TrainingPath
   durationMs: number
   /** Why the run ended early, for diverged and cancelled runs. */
   message?: string
@@ -51,7 +54,7 @@ export interface CheckpointPolicy {
 
 export interface TrainHooks {
   /** Called once the backend is up and the session built, before the first evaluation. */
-  onStart?(info: { backend: BackendName }): void
+  onStart?(info: { backend: BackendName; trainingPath: TrainingPath }): void
   onEvaluation?(evaluation: Evaluation): void | Promise<void>
   /** Polled between steps; true cancels the run. */
   shouldStop?(): boolean
@@ -70,7 +73,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
   const backend = await initBackend(config.backend)
   if (resume && resume.configKey !== checkpointKey(config)) throw new Error('the checkpoint was taken from a run with another config')
   const session = createSession(config, data, { resume: resume?.session })
-  hooks.onStart?.({ backend })
+  hooks.onStart?.({ backend, trainingPath: session.trainingPath })
   // wall times and the duration continue from the checkpoint
   const started = performance.now() - (resume?.loop.wallTimeMs ?? 0)
   let lastYield = started
@@ -151,7 +154,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
     if (status === 'completed' && !stopReason) stopReason = 'step-limit'
     const artifacts = hooks.keepArtifacts ? session.snapshot() : undefined
     const theoryMs = session.theoryMs() ?? undefined
-    return { status, steps: step, final, backend, durationMs: performance.now() - started, message, stopReason, artifacts, theoryMs, checkpoints }
+    return { status, steps: step, final, backend, trainingPath: session.trainingPath, durationMs: performance.now() - started, message, stopReason, artifacts, theoryMs, checkpoints }
   } finally {
     session.dispose()
   }

@@ -2,7 +2,7 @@
  * What a training worker may use on this machine: the wasm address space or its share of the
  * physical memory, whichever is smaller; and how many workers a pool may have.
  */
-import { availableParallelism, totalmem } from 'node:os'
+import { availableParallelism, loadavg, totalmem } from 'node:os'
 import { defaultResourceLimits, type ResourceLimits } from '../../src-shared/run-cost'
 
 /** Resource limits of one of `workers` training workers sharing this machine. */
@@ -16,6 +16,25 @@ export function workerResourceLimits(workers = 1): ResourceLimits {
  */
 export function maxWorkers(): number {
   return 2 * Math.max(1, availableParallelism())
+}
+
+/**
+ * Cores other processes keep busy: the one-minute load average, rounded (0 on a quiet machine, and
+ * where the system has no load average).
+ */
+export function busyCores(): number {
+  const load = loadavg()[0]
+  return Number.isFinite(load) ? Math.max(0, Math.round(load)) : 0
+}
+
+/**
+ * The BLAS threads each of `workers` training workers gets: the cores left free by `busy` cores of
+ * other work, shared evenly, at least one. Threads beyond the free cores only wait for one another:
+ * with one core busy elsewhere, two OpenBLAS threads on two cores made small products 20-30 times
+ * slower than one (see the runner's kill -9 test note).
+ */
+export function blasThreadsPerWorker(workers: number, busy = 0, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(Math.max(1, cores - busy) / Math.max(1, workers)))
 }
 
 /** Checks a requested worker count, returning a message for one out of range. */

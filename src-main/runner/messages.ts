@@ -22,7 +22,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'started'; runId: number; backend: string; dataset: { fingerprint: string } & Record<string, unknown> }
+  | { type: 'started'; runId: number; backend: string; trainingPath: string; dataset: { fingerprint: string } & Record<string, unknown> }
   | { type: 'evaluation'; runId: number; evaluation: Evaluation }
   | { type: 'progress'; runId: number; step: number; totalSteps: number }
   | { type: 'finished'; runId: number; status: TrainStatus; steps: number; durationMs: number; message?: string; stopReason?: StopReason; final: Record<string, number>; artifacts: Artifact[] }

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os'
 import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import type { Evaluation } from '../engine/train'
 import type { RunActivity, RunFinished, RunProgress } from '../../src-shared/contract'
+import { blasThreadsPerWorker } from '../lib/limits'
 import { leaseMs, type RunStatus, type Store } from '../store/store'
 import { poolCalibration, type Calibration } from '../estimates/calibrate'
 import { createProgressEstimator, type ProgressEstimate } from '../estimates/eta'
@@ -76,7 +77,7 @@ export function createRunner(options: RunnerOptions) {
   const progressInterval = options.progressIntervalMs ?? 200
   const cancelGrace = options.cancelGraceMs ?? 1000
   const workerUrl = options.workerUrl ?? new URL('./worker-entry.mjs', import.meta.url)
-  const blasThreads = options.blasThreads ?? Math.max(1, Math.floor(defaultWorkerCount() / workerCount))
+  const blasThreads = options.blasThreads ?? blasThreadsPerWorker(workerCount)
   const checkpointEvery = options.checkpointEverySteps ?? defaultCheckpointPolicy.everySteps
   const checkpointPolicy = checkpointEvery > 0 ? { everySteps: checkpointEvery, minIntervalMs: options.checkpointIntervalMs ?? defaultCheckpointPolicy.minIntervalMs } : undefined
 
@@ -217,7 +218,7 @@ export function createRunner(options: RunnerOptions) {
   function record(run: Active, message: Exclude<FromWorker, { type: 'ready' | 'calibrated' }>): void {
     switch (message.type) {
       case 'started':
-        store.markRunning(run.runId, message.backend, message.dataset)
+        store.markRunning(run.runId, message.backend, message.dataset, message.trainingPath)
         run.activity = 'training'
         batch.started(run.runId, run.step)
         emitProgress(run, 'running', true)

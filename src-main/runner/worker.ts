@@ -24,7 +24,7 @@ async function start({ runId, config, dataDir, blasThreads, checkpoint, resume }
     const data = await loadDataset(config, { dataDir })
     const result = await train(config, data, {
       keepArtifacts: true,
-      onStart: ({ backend }) => send({ type: 'started', runId, backend, dataset: { ...data.identity } }),
+      onStart: ({ backend, trainingPath }) => send({ type: 'started', runId, backend, trainingPath, dataset: { ...data.identity } }),
       shouldStop: () => cancelled.has(runId),
       onProgress: (step, totalSteps) => send({ type: 'progress', runId, step, totalSteps }),
       onEvaluation: (evaluation) => send({ type: 'evaluation', runId, evaluation }),

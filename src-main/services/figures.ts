@@ -11,10 +11,10 @@ import SVGtoPDF from 'svg-to-pdfkit'
 import LRU from 'zrender/lib/core/LRU.js'
 import { summarize, toCsv, type RunSeries } from '../../src-shared/analysis'
 import { compareSeries, comparisonFields, figureResolution, type Comparison } from '../../src-shared/comparison'
-import type { ComparisonReply } from '../../src-shared/contract'
+import { LabError, type ComparisonReply } from '../../src-shared/contract'
 import { ExperimentConfig } from '../../src-shared/experiment'
 import { drawFigure, type BuiltFigure } from '../../src-shared/figure'
-import { figureSizePt, FigureSpec, fontFamilies, pointsPer, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure-spec'
+import { figureSizePt, FigureSpec, figurePixelsFault, fontFamilies, pointsPer, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure-spec'
 import { measureFigureText, nullPrototypeCaches } from '../../src-shared/figure-text'
 import { differingPaths } from '../../src-shared/grouping'
 import { resourcesDir } from '../lib/paths'
@@ -145,6 +145,9 @@ export interface RenderedFigure {
 /** Renders a figure spec over the store's runs in one format, with its data. */
 export async function renderFigure(store: Store, input: FigureSpecInput, format: FigureFormat, pixelRatio = 2): Promise<RenderedFigure> {
   const spec = FigureSpec.parse(input)
+  // the bounds before any work: SVG and PDF are vectors, but the spec's size was checked at ratio 1
+  const fault = figurePixelsFault(spec, format === 'png' ? pixelRatio : 1)
+  if (fault) throw new LabError(`figure: ${fault}`)
   const { svg, figure } = figureSvg(spec, figureComparison(store, spec).comparison)
   const csv = toCsv(figure.data.header, figure.data.rows)
   const json = JSON.stringify({ spec, columns: figure.data.header, rows: figure.data.rows }, null, 1)

@@ -18,7 +18,9 @@ export function summarizeRun(run: RunRecord, activity: RunActivity | null = null
   for (const field of columnFields()) {
     const value = getPath(run.config, field.path)
     const key = fieldColumnName(field.path)
+    // keyed-write: column fields are the run schema's own
     if (typeof value === 'number' || typeof value === 'string') parameters[key] = value
+    // keyed-write: as above
     else if (Array.isArray(value)) parameters[key] = value.join('-')
   }
   return {
@@ -29,6 +31,7 @@ export function summarizeRun(run: RunRecord, activity: RunActivity | null = null
     rule: run.rule,
     seed: run.seed,
     backend: run.backend,
+    trainingPath: run.trainingPath,
     stepsDone: run.stepsDone,
     totalSteps: run.totalSteps,
     activity,
@@ -55,8 +58,10 @@ export function summarizeExperiments(experiments: ExperimentRecord[], runs: RunR
     const statusCounts: ExperimentSummary['statusCounts'] = {}
     const activityCounts: ExperimentSummary['activityCounts'] = {}
     for (const r of own) {
+      // keyed-write: statuses and activities are the contract's enums
       statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1
       const activity = r.status === 'queued' || r.status === 'running' ? activities.get(r.id) : undefined
+      // keyed-write: as above
       if (activity) activityCounts[activity] = (activityCounts[activity] ?? 0) + 1
     }
     return { id: e.id, name: e.name, description: e.description, createdAt: e.createdAt, runCount: own.length, statusCounts, activityCounts }

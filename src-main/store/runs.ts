@@ -71,6 +71,8 @@ export interface RunRecord {
   rule: string
   status: RunStatus
   backend: string | null
+  /** How its steps computed the first layer's products on that backend: dense, kernel or sparse (engine/step-paths.ts); null before it starts and for runs stored before this was recorded. */
+  trainingPath: string | null
   dataset: Record<string, unknown> | null
   datasetFingerprint: string | null
   queuedAt: string
@@ -118,6 +120,7 @@ interface RunRow {
   rule: string
   status: RunStatus
   backend: string | null
+  training_path: string | null
   dataset: string | null
   dataset_fingerprint: string | null
   queued_at: string
@@ -197,6 +200,7 @@ function runFromRow(row: RunRow): RunRecord {
     rule: row.rule,
     status: row.status,
     backend: row.backend,
+    trainingPath: row.training_path,
     dataset: optionalJson<Record<string, unknown>>(row.dataset),
     datasetFingerprint: row.dataset_fingerprint,
     queuedAt: row.queued_at,
@@ -245,7 +249,7 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
     ownerless: db.prepare(`UPDATE runs SET owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ?`),
     unfinished: db.prepare(`SELECT id, status, owner_pid, owner_host, lease_until_ms FROM runs WHERE status IN ('queued', 'running')`),
     interruptOne: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = ?, owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id = ?`),
-    markRunning: db.prepare(`UPDATE runs SET status = 'running', started_at = ?, backend = ?, dataset = ?, dataset_fingerprint = ? WHERE id = ?`),
+    markRunning: db.prepare(`UPDATE runs SET status = 'running', started_at = ?, backend = ?, training_path = ?, dataset = ?, dataset_fingerprint = ? WHERE id = ?`),
     finish: db.prepare(`UPDATE runs SET status = ?, ended_at = ?, duration_ms = ?, steps_done = ?, error = ?, final_metrics = ?, stop_reason = ? WHERE id = ?`),
     run: db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.id = ?`),
     experiment: db.prepare(`SELECT * FROM experiments WHERE id = ?`),
@@ -350,8 +354,8 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
       )()
     },
 
-    markRunning(runId: number, backend: string, dataset: { fingerprint: string } & Record<string, unknown>): void {
-      statements.markRunning.run(now(), backend, JSON.stringify(dataset), dataset.fingerprint, runId)
+    markRunning(runId: number, backend: string, dataset: { fingerprint: string } & Record<string, unknown>, trainingPath: string | null = null): void {
+      statements.markRunning.run(now(), backend, trainingPath, JSON.stringify(dataset), dataset.fingerprint, runId)
     },
 
     /** Records how a run ended and compacts its metric chunks into one per measure. */

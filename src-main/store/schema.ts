@@ -95,6 +95,8 @@ export const migrations: string[] = [
    ALTER TABLE runs ADD COLUMN lease_until_ms INTEGER;`,
   // 6: lab-wide settings and measurements by key (the speed calibration), as JSON
   `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);`,
+  // 7: how the run's steps computed the first layer's products (dense, kernel or sparse: engine/step-paths.ts)
+  `ALTER TABLE runs ADD COLUMN training_path TEXT;`,
 ]
 
 export const schemaVersion = migrations.length

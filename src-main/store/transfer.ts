@@ -24,7 +24,7 @@ export function copyRuns(source: Store, target: Store, runIds?: number[]): Trans
   return copyFrom(source, target, runs, databaseOf(source), databaseOf(target), result)
 }
 
-const runFields = ['uid', 'sweep_index', 'name', 'config', 'seed', 'rule', 'status', 'backend', 'dataset', 'dataset_fingerprint', 'queued_at', 'started_at', 'ended_at', 'duration_ms', 'steps_done', 'total_steps', 'error', 'final_metrics', 'note', 'stop_reason']
+const runFields = ['uid', 'sweep_index', 'name', 'config', 'seed', 'rule', 'status', 'backend', 'training_path', 'dataset', 'dataset_fingerprint', 'queued_at', 'started_at', 'ended_at', 'duration_ms', 'steps_done', 'total_steps', 'error', 'final_metrics', 'note', 'stop_reason']
 
 function copyFrom(source: Store, target: Store, runs: ReturnType<Store['listRuns']>, s: Db, t: Db, result: TransferResult): TransferResult {
   const experimentIds = new Map<number, number>()

@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { toCsv } from '../../src-shared/analysis'
 import { ExperimentConfig, expandExperiment } from '../../src-shared/experiment'
-import { maxDescriptionLength, maxNameLength, maxSeriesPoints } from '../../src-main/lib/limits'
+import { requestSchemas } from '../../src-shared/contract'
+import { maxDescriptionLength, maxInputValues, maxNameLength, maxSeriesPoints } from '../../src-main/lib/limits'
 import { main } from '../../src-main/cli/main'
 import { createLabService } from '../../src-main/services/lab'
 import { openStore } from '../../src-main/store/store'
@@ -204,6 +205,17 @@ describe('import enforces what the lab enforces at creation (D5)', () => {
       sql(db, 'INSERT INTO metric_chunks (run_id, name_id, first_step, steps, vals, walls) VALUES (?, 1, -1, ?, ?, ?)', id, blob, blob, blob)
     })
     expect(refusal(long)).toMatch(/measure 1 holds 1,000,00\d points; a run may store at most 1,000,002/)
+  })
+})
+
+describe('long axis lists are refused before anything walks or copies them (D11)', () => {
+  it('a grid of 5.2 million values: the start request and the expansion refuse it from its size', () => {
+    const huge = { name: 'x', base, grid: { seed: new Array(5_200_000).fill(1) } }
+    const request = requestSchemas.startExperiment.safeParse(huge)
+    expect(request.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([`grid.seed: holds more than ${maxInputValues.toLocaleString('en-US')} values in all, far more than any config or experiment needs`])
+    expect(() => expandExperiment(huge)).toThrow(/grid\.seed: holds more than 200,000 values in all/)
+    // within the value bound, the run count is checked from the list lengths before the schema copies a list
+    expect(() => expandExperiment({ name: 'x', base, grid: { seed: new Array(150_000).fill(1) } })).toThrow(/grid: expands to 150,000 runs, more than the limit of 10,000/)
   })
 })
 

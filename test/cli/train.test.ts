@@ -44,6 +44,8 @@ describe('fa-lab train', () => {
     const last = lines[3]
     expect(last).toMatchObject({ status: 'completed', steps: 200 })
     expect(['tensorflow', 'blas', 'wasm', 'cpu']).toContain(last.backend)
+    // n = 50 < d = 150, full batch: the kernel path on blas, dense products elsewhere
+    expect(last.trainingPath).toBe(last.backend === 'blas' ? 'kernel' : 'dense')
     expect(last.final).toEqual(lines[2].metrics)
     // The synthetic two-layer run has the theory measures on, and the summary says what they cost.
     expect(last.final.lambdaMinGH).toBeTypeOf('number')
@@ -55,7 +57,7 @@ describe('fa-lab train', () => {
     const { stdout } = await run(process.execPath, [cli, 'train', '--config', writeConfig('cpu.json', { ...base, steps: 5 }), '--json'], {
       env: { ...process.env, FA_LAB_BACKEND: 'cpu' },
     })
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!).backend).toBe('cpu')
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ backend: 'cpu', trainingPath: 'dense' })
   })
 
   it('a forced backend that cannot start is an error naming it', async () => {

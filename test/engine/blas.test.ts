@@ -40,6 +40,40 @@ describe('BLAS addon', () => {
     expect(() => blas.sgemm(false, false, 3, 3, 3, A, B, new Float32Array(9))).toThrow(/array sizes do not match/)
     expect(() => blas.sgemm(false, false, 1, 1, 1, [1] as never, B, new Float32Array(1))).toThrow(/a must be a Float32Array/)
   })
+
+  it('accumulates a sparse product into its output (sparseUpdate: c ← alpha·(a·b + 1·addᵀ) + beta·c), every column panel', () => {
+    const blas = loadBlas()!
+    const rng = createRng(3, 'sparse-update')
+    // a [m, k] with a third of its entries set, b [k, n] with n = 45: a 32-column panel, an 8-column one and 5 single columns
+    const [m, k, n] = [7, 11, 45]
+    const dense = new Float32Array(m * k).map(() => (rng.uniform() < 0.33 ? rng.normal() : 0))
+    const offsets = new Int32Array(m + 1)
+    const indices: number[] = []
+    const values: number[] = []
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < k; j++) if (dense[i * k + j] !== 0) indices.push(j), values.push(dense[i * k + j])
+      offsets[i + 1] = indices.length
+    }
+    const b = rng.normalArray(k * n)
+    const add = rng.normalArray(n)
+    const start = rng.normalArray(m * n)
+    const [alpha, beta] = [-0.3, 0.9]
+    const c = Float32Array.from(start)
+    blas.sparseUpdate(offsets, Int32Array.from(indices), Float32Array.from(values), m, k, n, b, c, alpha, add, beta)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let sum = add[j]
+        for (let q = 0; q < k; q++) sum += dense[i * k + q] * b[q * n + j]
+        expect(c[i * n + j]).toBeCloseTo(alpha * sum + beta * start[i * n + j], 5)
+      }
+    // beta 0 never reads c: a NaN there does not come through
+    const fresh = new Float32Array(m * n).fill(Number.NaN)
+    blas.sparseUpdate(offsets, Int32Array.from(indices), Float32Array.from(values), m, k, n, b, fresh, alpha, add, 0)
+    expect(fresh.every(Number.isFinite)).toBe(true)
+    // without beta it refuses, rather than overwrite c as sparseProduct does
+    const withoutBeta = blas.sparseUpdate as unknown as (...args: unknown[]) => void
+    expect(() => withoutBeta(offsets, Int32Array.from(indices), Float32Array.from(values), m, k, n, b, c, alpha, add)).toThrow(/sparseUpdate\(/)
+  })
 })
 
 describe('the blas backend computes the same numbers as tfjs-wasm', () => {

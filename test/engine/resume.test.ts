@@ -38,15 +38,24 @@ beforeAll(async () => {
 })
 
 describe('checkpoints and resume', () => {
-  const cases: [string, RunConfigInput][] = [
+  const cases: [string, RunConfigInput, ('dense' | 'kernel')?][] = [
     ['FA, mini-batches, momentum, dropout, a λ schedule and a convergence stop', minibatch],
     ['Kolen–Pollack (learned B with momentum)', { ...minibatch, rule: 'kp' }],
     ['sign-symmetry with batchwise magnitudes (the rule’s own generators)', { ...minibatch, rule: 'sign', feedbackMagnitude: 'batchwise', regularization: { outputL2: 0.1 } }],
     ['full batch with the fused step where it applies', { ...minibatch, optimizer: { learningRate: 0.05 }, regularization: { outputL2: 0.1 } }],
+    [
+      'full batch with n < d: the kernel path, its pre-activations in the checkpoint',
+      { ...minibatch, data: { ...minibatch.data, n: 20, inputDim: 40 } as RunConfigInput['data'], optimizer: { learningRate: 0.05 }, regularization: { outputL2: 0.1, weightDecay: 0.01 } },
+      'kernel',
+    ],
   ]
-  for (const [what, config] of cases)
+  for (const [what, config, path] of cases)
     it(`a run resumed from a checkpoint half way ends exactly as the uninterrupted run: ${what}`, async () => {
       const whole = await trainWith(config)
+      if (path === 'kernel') {
+        expect(whole.result.trainingPath).toBe('kernel')
+        expect(decodeCheckpoint(whole.saved.get(90)!).session.tensors.map((t) => t.name)).toContain('kernel.P')
+      }
       expect([...whole.saved.keys()]).toEqual([30, 60, 90, 120, 150, 180])
       const before = tf.memory().numTensors
       const resumed = await trainWith(config, whole.saved.get(90))

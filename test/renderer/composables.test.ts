@@ -18,6 +18,7 @@ const run = (id: number, status: RunSummary['status'] = 'completed'): RunSummary
   rule: 'fa',
   seed: 1,
   backend: 'blas',
+  trainingPath: 'dense',
   stepsDone: 10,
   totalSteps: 10,
   activity: null,
@@ -72,6 +73,27 @@ describe('renderer composables against the typed test double', () => {
     const before = live.version.value
     await new Promise((r) => setTimeout(r, 30))
     expect(live.version.value).toBeGreaterThan(before)
+    scope.stop()
+  })
+
+  it('useExperimentEditor: choosing image data sets Outputs to its class count (10 for MNIST, the classes kept otherwise)', () => {
+    const double = createLabDouble({ validateExperiment: () => ({ ok: true, runCount: 1, issues: [] }) })
+    const scope = effectScope()
+    const editor = scope.run(() => useExperimentEditor(double.lab))!
+    expect((editor.base.model as { outputs?: number }).outputs).toBeUndefined()
+    editor.set('data.kind', 'mnist')
+    expect((editor.base.model as { outputs?: number }).outputs).toBe(10)
+    editor.set('data.classes', [3, 8])
+    expect((editor.base.model as { outputs?: number }).outputs).toBe(2)
+    // another image set keeps the chosen classes
+    editor.set('data.kind', 'fashion-mnist')
+    expect((editor.base.model as { outputs?: number }).outputs).toBe(2)
+    editor.set('data.classes', undefined)
+    expect((editor.base.model as { outputs?: number }).outputs).toBe(10)
+    // other data fields leave a chosen Outputs alone
+    editor.set('model.outputs', 10)
+    editor.set('data.normalize', 'unit')
+    expect((editor.base.model as { outputs?: number }).outputs).toBe(10)
     scope.stop()
   })
 

@@ -60,6 +60,8 @@ describe('runner', () => {
     expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed'])
     for (const run of runs) {
       expect(run.backend).toMatch(/tensorflow|blas|wasm|cpu/)
+      // full batch, n = 50 < d = 150: the blas backend's kernel path (engine/step-paths.ts), recorded with the run
+      expect(run.trainingPath).toBe(run.backend === 'blas' ? 'kernel' : 'dense')
       expect(run.datasetFingerprint).toHaveLength(64)
       expect(run.finalMetrics?.weightAlignment).toBeTypeOf('number')
       const series = store.metricSeries(run.id, 'weightAlignment')

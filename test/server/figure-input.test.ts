@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { main } from '../../src-main/cli/main'
+import { maxFigureRuns } from '../../src-main/lib/limits'
 import { startServer } from '../../src-main/server/server'
 import { createLabService, type LabService } from '../../src-main/services/lab'
 
@@ -56,5 +58,64 @@ describe('figure text from users (issue 27 D1)', () => {
     expect('prev' in {}).toBe(false)
     expect((await call('/api/runs:list', {})).status).toBe(200)
     expect((await call('/api/experiments:validate', { name: 'after', base: { seed: 1, data: { kind: 'synthetic', n: 20, inputDim: 5 }, model: { kind: 'two-layer', hidden: 4 }, rule: 'fa', steps: 5 }, grid: {} })).status).toBe(200)
+  })
+})
+
+/** Runs `fa-lab` in-process: its exit code and what it printed. */
+async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = ''
+  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void (stderr += parts.join(' ') + '\n'))
+  vi.spyOn(console, 'log').mockImplementation(() => {})
+  return { code: await main(args), stderr }
+}
+afterEach(() => vi.restoreAllMocks())
+
+describe('figure sizes, pixel ratios, fonts and run lists are bounded before any work (issue 27 D2, D3)', () => {
+  const db = () => join(dir, 'lab.sqlite')
+  const out = (name: string) => join(dir, name)
+
+  it('the CLI refuses a 10⁶ in square PNG, a 10⁵ in strip, pixel ratios NaN, 0 and 10⁶, and a font of 100 pt with exit 2 and what is wrong', async () => {
+    const runs = runIds.join(',')
+    const square = await cli(['figure', '--db', db(), '--runs', runs, '--out', out('square.png'), '--size', '1000000inx1000000in'])
+    expect(square.code).toBe(2)
+    expect(square.stderr).toMatch(/1000000in × 1000000in at pixel ratio 1 is 96,000,000 × 96,000,000 px, more than the limit of 100 megapixels/)
+    const strip = await cli(['figure', '--db', db(), '--runs', runs, '--out', out('strip.png'), '--size', '100000inx1in'])
+    expect(strip.code).toBe(2)
+    expect(strip.stderr).toMatch(/more than the limit of 100 megapixels/)
+    for (const ratio of ['NaN', '0', '1e6', 'x']) {
+      const refused = await cli(['figure', '--db', db(), '--runs', runs, '--out', out('ratio.png'), '--pixel-ratio', ratio])
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toMatch(/--pixel-ratio '.*': pixel ratio .*: expected a number from 0.5 to 8/)
+    }
+    // within bounds at ratio 1 but not at ratio 8: 60 in × 40 in is 5,760 × 3,840 px, ×64 at ratio 8
+    const large = await cli(['figure', '--db', db(), '--runs', runs, '--out', out('large.png'), '--size', '60inx40in', '--pixel-ratio', '8'])
+    expect(large.code).toBe(2)
+    expect(large.stderr).toMatch(/at pixel ratio 8 is 46,080 × 30,720 px, more than the limit/)
+    expect((await cli(['figure', '--db', db(), '--runs', runs, '--out', out('font.svg'), '--font-size', '100'])).code).toBe(2)
+    expect(existsSync(out('square.png')) || existsSync(out('strip.png')) || existsSync(out('ratio.png')) || existsSync(out('large.png'))).toBe(false)
+    // and what is within bounds still renders
+    expect((await cli(['figure', '--db', db(), '--runs', runs, '--out', out('ok.png'), '--size', '3.25inx2.4in', '--pixel-ratio', '3'])).code).toBe(0)
+  })
+
+  it('figures:render and comparisons:save answer 400 to such specs; a stored one is refused by figure --view with exit 2', async () => {
+    const spec = { runIds, measures: ['trainLoss'] }
+    const huge = await call('/api/figures:render', { spec: { ...spec, size: { width: 1e6, height: 1e6, unit: 'in' } }, format: 'png' })
+    expect(huge.status).toBe(400)
+    expect(huge.json.error?.message).toMatch(/more than the limit of 100 megapixels/)
+    expect((await call('/api/figures:render', { spec, format: 'png', pixelRatio: null })).status).toBe(400)
+    expect((await call('/api/figures:render', { spec, format: 'png', pixelRatio: 1e6 })).status).toBe(400)
+    expect((await call('/api/figures:render', { spec: { ...spec, fontSize: 1e6 }, format: 'svg' })).status).toBe(400)
+    // 300,000 repeats of run 1 were stored once, and rendering them went past 2.5 GB
+    const repeats = Array.from({ length: maxFigureRuns + 1 }, () => runIds[0])
+    const saved = await call('/api/comparisons:save', { name: 'repeats', spec: { ...spec, runIds: repeats } })
+    expect(saved.status).toBe(400)
+    expect(saved.json.error?.message).toMatch(/runIds/)
+    expect((await call('/api/comparisons:save', { name: 'huge', spec: { ...spec, size: { width: 1e6, height: 1e6, unit: 'in' } } })).status).toBe(400)
+    // a spec stored before these bounds (written past the service, as an old lab holds it)
+    lab.store.saveComparison('old huge', { ...spec, size: { width: 1e6, height: 1e6, unit: 'in' } })
+    const view = await cli(['figure', '--db', db(), '--view', 'old huge', '--out', out('old.svg')])
+    expect(view.code).toBe(2)
+    expect(view.stderr).toMatch(/size: 1000000in × 1000000in at pixel ratio 1 is .* more than the limit of 100 megapixels/)
+    expect((await call('/api/runs:list', {})).status).toBe(200)
   })
 })

@@ -94,7 +94,7 @@ describe('resource bounds (defect 4)', () => {
   })
 
   it('refuses a million layers, and a trillion steps logged every step', () => {
-    expect(refusal(() => parseRunConfig({ ...base, model: { kind: 'mlp', hidden: Array(1e6).fill(1), outputs: 1 } })).message).toMatch(/model\.hidden: Too big/)
+    expect(refusal(() => parseRunConfig({ ...base, model: { kind: 'mlp', hidden: Array(1e6).fill(1), outputs: 1 } })).message).toMatch(/model\.hidden: holds more than 200,000 values in all/)
     expect(refusal(() => parseBoundedRunConfig({ ...base, steps: 1e12, evalEvery: 1 })).message).toMatch(/would log 1\.00e\+12 evaluations/)
   })
 

@@ -26,6 +26,8 @@
  *   rowArgmaxHits(out, labels, rows, cols) → count      rows whose argmax (or sign, one column) is the label
  *   sparseProduct(offsets, indices, values, m, k, n, b, c, alpha, add|null)
  *                                                       c = alpha · (a · b + 1 · addᵀ), a [m, k] sparse (CSR), b [k, n]
+ *   sparseUpdate(offsets, indices, values, m, k, n, b, c, alpha, add|null, beta)
+ *                                                       c ← alpha · (a · b + 1 · addᵀ) + beta · c (a training step's update)
  *   symmetricEigenvalues(a, n, out)                     out = ascending eigenvalues of (a + aᵀ)/2, a: n×n float64 (LAPACK dsyev)
  *
  * Arrays may be views into WebAssembly memory: every kernel reads and writes them in place.
@@ -570,7 +572,10 @@ typedef float float8 __attribute__((vector_size(32), aligned(4)));
     for (int q = 0; q < count; q++) {                                                                             \
       VECTOR sum = even[q] + odd[q];                                                                              \
       if (add) sum += *(const VECTOR *)(add + j0 + lanes * q);                                                    \
-      *(VECTOR *)(row + lanes * q) = alpha * sum;                                                                 \
+      if (beta != 0)                                                                                              \
+        *(VECTOR *)(row + lanes * q) = alpha * sum + beta * *(const VECTOR *)(row + lanes * q);                   \
+      else                                                                                                        \
+        *(VECTOR *)(row + lanes * q) = alpha * sum;                                                               \
     }                                                                                                             \
   }
 
@@ -581,7 +586,7 @@ static void pack_panel(const float *b, int32_t k, int32_t n, int32_t j0, int32_t
 
 #define SPARSE_ARGS                                                                                                \
   int32_t m, int32_t n, int32_t j0, const int32_t *offsets, const int32_t *indices, const float *values, const float *panel, \
-      float *c, float alpha, const float *add
+      float *c, float alpha, const float *add, float beta
 
 /* 32 columns as four 8-float vectors (AVX2 where the CPU has it, else SSE2 pairs) */
 static VECTOR_CLONES void sparse_panel_32(SPARSE_ARGS) { SPARSE_PANEL(float8, 8, 4) }
@@ -607,7 +612,7 @@ static __attribute__((target("avx512f"))) void sparse_panel_32_avx512(SPARSE_ARG
    split the columns at multiples of 32, each with its own panel buffer [k, 32]. */
 static void sparse_product(int32_t m, int32_t k, int32_t n, int32_t from, int32_t to, const int32_t *offsets,
                            const int32_t *indices, const float *values, const float *b, float *c, float alpha,
-                           const float *add, float *panel) {
+                           const float *add, float beta, float *panel) {
 #ifdef HAVE_AVX512_PANEL
   bool avx512 = __builtin_cpu_supports("avx512f");
 #endif
@@ -616,15 +621,15 @@ static void sparse_product(int32_t m, int32_t k, int32_t n, int32_t from, int32_
     pack_panel(b, k, n, j0, 32, panel);
 #ifdef HAVE_AVX512_PANEL
     if (avx512) {
-      sparse_panel_32_avx512(m, n, j0, offsets, indices, values, panel, c, alpha, add);
+      sparse_panel_32_avx512(m, n, j0, offsets, indices, values, panel, c, alpha, add, beta);
       continue;
     }
 #endif
-    sparse_panel_32(m, n, j0, offsets, indices, values, panel, c, alpha, add);
+    sparse_panel_32(m, n, j0, offsets, indices, values, panel, c, alpha, add, beta);
   }
   for (; j0 + 8 <= to; j0 += 8) {
     pack_panel(b, k, n, j0, 8, panel);
-    sparse_panel_8(m, n, j0, offsets, indices, values, panel, c, alpha, add);
+    sparse_panel_8(m, n, j0, offsets, indices, values, panel, c, alpha, add, beta);
   }
   for (; j0 < to; j0++)
     for (int32_t i = 0; i < m; i++) {
@@ -637,7 +642,8 @@ static void sparse_product(int32_t m, int32_t k, int32_t n, int32_t from, int32_
       if (p < end) even += values[p] * b[(size_t)indices[p] * n + j0];
       float sum = even + odd;
       if (add) sum += add[j0];
-      c[(size_t)i * n + j0] = alpha * sum;
+      float *out = c + (size_t)i * n + j0;
+      *out = beta != 0 ? alpha * sum + beta * *out : alpha * sum;
     }
 }
 
@@ -646,12 +652,12 @@ struct sparse_task {
   const int32_t *offsets, *indices;
   const float *values, *b, *add;
   float *c, *panel;
-  float alpha;
+  float alpha, beta;
 };
 
 static void *sparse_task_run(void *argument) {
   struct sparse_task *t = argument;
-  sparse_product(t->m, t->k, t->n, t->from, t->to, t->offsets, t->indices, t->values, t->b, t->c, t->alpha, t->add, t->panel);
+  sparse_product(t->m, t->k, t->n, t->from, t->to, t->offsets, t->indices, t->values, t->b, t->c, t->alpha, t->add, t->beta, t->panel);
   return NULL;
 }
 
@@ -671,7 +677,15 @@ static const int32_t *int32_array(napi_env env, napi_value value, size_t *length
 }
 
 static napi_value sparse_product_call(napi_env env, napi_callback_info info) {
-  ARGS(10, "sparseProduct(offsets, indices, values, m, k, n, b, c, alpha, add|null)")
+  ARGS(10, "sparseProduct(offsets, indices, values, m, k, n, b, c, alpha, add|null) or sparseUpdate(…, beta)")
+  /* sparseUpdate's beta: c ← alpha · (a · b + 1 · addᵀ) + beta · c (sparseProduct: 0, which never reads c) */
+  double beta = 0;
+  if (argc > 10) {
+    napi_value all_argv[11];
+    size_t all = 11;
+    CHECK(napi_get_cb_info(env, info, &all, all_argv, NULL, NULL));
+    CHECK(napi_get_value_double(env, all_argv[10], &beta));
+  }
   size_t offsets_length, indices_length;
   const int32_t *offsets = int32_array(env, argv[0], &offsets_length, "offsets");
   if (!offsets) return NULL;
@@ -728,7 +742,7 @@ static napi_value sparse_product_call(napi_env env, napi_callback_info info) {
   int32_t started_helpers = 0;
   for (int32_t t = 0; t < threads; t++) {
     int32_t from = (int32_t)((int64_t)panels * t / threads) * 32, to = (int32_t)((int64_t)panels * (t + 1) / threads) * 32;
-    tasks[t] = (struct sparse_task){m, k, n, from, to < n ? to : n, offsets, indices, values, b, add, c, panel + (size_t)k * 32 * t, (float)alpha};
+    tasks[t] = (struct sparse_task){m, k, n, from, to < n ? to : n, offsets, indices, values, b, add, c, panel + (size_t)k * 32 * t, (float)alpha, (float)beta};
     /* the calling thread takes the first share; a helper that cannot start leaves its share to it */
     if (t > 0 && pthread_create(&helpers[started_helpers], NULL, sparse_task_run, &tasks[t]) == 0) started_helpers++;
     else if (t > 0) sparse_task_run(&tasks[t]);
@@ -739,6 +753,19 @@ static napi_value sparse_product_call(napi_env env, napi_callback_info info) {
   sgemm_calls += 1;
   free(panel);
   return NULL;
+}
+
+/* The same with beta required: its name tells an addon built before beta existed (which would
+   ignore an 11th argument) from this one. */
+static napi_value sparse_update_call(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 11) {
+    napi_throw_error(env, NULL, "fa_lab_blas: sparseUpdate(offsets, indices, values, m, k, n, b, c, alpha, add|null, beta)");
+    return NULL;
+  }
+  return sparse_product_call(env, info);
 }
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {
@@ -834,6 +861,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rowCosines", NULL, row_cosines, NULL, NULL, NULL, napi_default, NULL},
       {"rowArgmaxHits", NULL, row_argmax_hits, NULL, NULL, NULL, napi_default, NULL},
       {"sparseProduct", NULL, sparse_product_call, NULL, NULL, NULL, napi_default, NULL},
+      {"sparseUpdate", NULL, sparse_update_call, NULL, NULL, NULL, napi_default, NULL},
       {"symmetricEigenvalues", NULL, symmetric_eigenvalues, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},

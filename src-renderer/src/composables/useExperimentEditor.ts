@@ -2,6 +2,7 @@ import { computed, reactive, ref, watch } from 'vue'
 import type { LabApi, Preset, ValidationResult } from '../../../src-shared/contract'
 import { countRuns, defaultMaxRuns, type ExperimentInput } from '../../../src-shared/experiment'
 import { blankConfig, chooseAlternative, fieldAt, setPath } from '../../../src-shared/fields'
+import { dataClassCount } from '../../../src-shared/config'
 import { plainMessage } from '../lab/form'
 import { draftsToVariants, gridToRows, rowsToGrid, variantsToDrafts, zipLengthIssue, type GridRow, type VariantDraft } from '../lab/grid'
 
@@ -126,7 +127,8 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   const maxRuns = computed(() => validation.value.maxRuns ?? defaultMaxRuns)
   const overLimit = computed(() => runCount.value > maxRuns.value)
   const fieldIssues = computed(() => {
-    const out: Record<string, string> = {}
+    // keyed by the paths the user typed: no prototype to write through
+    const out = Object.create(null) as Record<string, string>
     for (const issue of validation.value.issues) {
       if (!issue.path.startsWith('base.')) continue
       const path = issue.path.slice(5)
@@ -178,10 +180,18 @@ export function useExperimentEditor(lab: LabApi, storage: DraftStorage = globalT
   )
 
   /** Sets a field; choosing another alternative (data.kind, model.kind) starts that part from its blank. */
+  /**
+   * Sets a field. Choosing the data (its kind or its classes) sets Outputs to its class count, the
+   * only value the schema takes for image data with cross-entropy (10 for MNIST).
+   */
   function set(path: string, value: unknown): void {
     const field = fieldAt(path)
     if (field?.alternatives && typeof value === 'string') chooseAlternative(base, field, value)
     else setPath(base, path, value)
+    if (path === 'data.kind' || path === 'data.classes') {
+      const classes = dataClassCount((base.data ?? { kind: 'synthetic' }) as { kind: string; classes?: number[] })
+      if (classes !== null) setPath(base, 'model.outputs', classes)
+    }
   }
 
   function replace(next: { name: string; description?: string; base: Record<string, unknown>; grid?: Record<string, unknown[]>; variants?: unknown[]; zip?: Record<string, unknown[]>; sharedInit?: boolean; nameTemplate?: string }): void {

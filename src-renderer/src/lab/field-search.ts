@@ -18,16 +18,31 @@ function haystack(field: Field): string {
 }
 
 /**
- * The fields matching every word of `query` (case-insensitive), best first: a symbol or label
- * that starts with the query, then a label word that does, then a path that does, then any
+ * The field `query` names exactly (case and spaces at the ends aside): its path, then its symbol,
+ * label or the path's last key when only one field has it (`rule`, `seed`, `λ`, `Learning rate`).
+ */
+export function exactField(query: string, fields: Field[] = pickableFields()): Field | undefined {
+  const q = query.trim().toLowerCase()
+  if (!q) return undefined
+  const byPath = fields.find((f) => f.path.toLowerCase() === q)
+  if (byPath) return byPath
+  const named = fields.filter((f) => (f.symbol ?? '').toLowerCase() === q || f.label.toLowerCase() === q || f.path.split('.').at(-1)!.toLowerCase() === q)
+  return named.length === 1 ? named[0] : undefined
+}
+
+/**
+ * The fields matching every word of `query` (case-insensitive), best first: the field it names
+ * exactly (exactField), then a symbol or label that starts with the query, then a label word that does, then a path that does, then any
  * other match; among equals, the runs table's key parameters, then basic fields, first. An empty
  * query lists every field, basic ones first.
  */
 export function searchFields(query: string, fields: Field[] = pickableFields()): Field[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean)
   const q = words.join(' ')
+  const exact = exactField(query, fields)
   const rank = (f: Field) => {
     if (!q) return 0
+    if (f === exact) return -1
     const label = f.label.toLowerCase()
     if ((f.symbol ?? '').toLowerCase() === q || label.startsWith(q)) return 0
     if (label.split(/\s+/).some((w) => w.startsWith(q))) return 1

@@ -92,7 +92,36 @@ export function plainMessage(field: Field | undefined, message: string): string 
     const options = [...m[1].matchAll(/"([^"]*)"/g)].map((o) => (field ? optionCaption(field, o[1]) : o[1]))
     return say(`must be one of ${options.join(', ')}`)
   }
+  m = /^Invalid discriminator value\. Expected (.*)$/.exec(message)
+  if (m) {
+    const options = [...m[1].matchAll(/'([^']*)'/g)].map((o) => (field ? optionCaption(field, o[1]) : o[1]))
+    return say(`must be one of ${options.join(', ')}`)
+  }
   m = /^Unrecognized keys?: (.*)$/.exec(message)
   if (m) return say(`has no setting named ${m[1].replaceAll('"', '')}`)
   return caption ? `${caption}: ${message}` : message
+}
+
+/** The rules an experiment's runs train with: the base's, and any a sweep, a linked axis or a variant sets. */
+export function experimentRules(experiment: { base: Record<string, unknown>; grid?: Record<string, unknown[]>; zip?: Record<string, unknown[]>; variants?: { set?: Record<string, unknown>; grid?: Record<string, unknown[]> }[] }): string[] {
+  const rules = new Set<string>()
+  const add = (value: unknown) => typeof value === 'string' && rules.add(value)
+  add(experiment.base.rule)
+  for (const axes of [experiment.grid, experiment.zip, ...(experiment.variants ?? []).map((v) => v.grid)]) for (const value of axes?.rule ?? []) add(value)
+  for (const variant of experiment.variants ?? []) add(variant.set?.rule)
+  return [...rules]
+}
+
+/**
+ * A note when two of an experiment's rules give identical updates, or null: FA and DFA with one
+ * hidden layer (a two-layer model, or an MLP with one hidden width) share B on the last hidden
+ * layer (README, Rules), so their runs with the same seed are the same run.
+ */
+export function identicalRulesNote(experiment: Parameters<typeof experimentRules>[0]): string | null {
+  const rules = experimentRules(experiment)
+  if (!rules.includes('fa') || !rules.includes('dfa')) return null
+  const model = experiment.base.model as { kind?: string; hidden?: unknown } | undefined
+  const oneHiddenLayer = model?.kind === 'two-layer' || (model?.kind === 'mlp' && Array.isArray(model.hidden) && model.hidden.length === 1)
+  if (!oneHiddenLayer) return null
+  return 'FA and DFA give identical updates here: with one hidden layer, DFA’s feedback to the last hidden layer is FA’s B (the two rules share it), so their runs with the same seed are the same run. Keep one of them, or give the model two or more hidden layers.'
 }

@@ -67,7 +67,8 @@ export function rowValues(row: GridRow): unknown[] {
 }
 
 export function rowsToGrid(rows: GridRow[]): Record<string, unknown[]> {
-  const grid: Record<string, unknown[]> = {}
+  // keyed by the paths the user typed: no prototype to write through
+  const grid = Object.create(null) as Record<string, unknown[]>
   for (const row of rows) if (row.path.trim()) grid[row.path.trim()] = rowValues(row)
   return grid
 }
@@ -114,7 +115,7 @@ export function setValueText(value: unknown): string {
 /** The form's variants as the experiment's `variants` (rows without a path are left out). */
 export function draftsToVariants(drafts: VariantDraft[]): { name?: string; set: Record<string, unknown>; grid: Record<string, unknown[]> }[] {
   return drafts.map((d) => {
-    const set: Record<string, unknown> = {}
+    const set = Object.create(null) as Record<string, unknown>
     for (const row of d.set) if (row.path.trim()) set[row.path.trim()] = parseSetValue(row.path, row.value)
     return { ...(d.name.trim() ? { name: d.name.trim() } : {}), set, grid: rowsToGrid(d.grid) }
   })
@@ -175,7 +176,7 @@ export function previewExperiment(
       const z = index % zipCount
       let rest = Math.floor(index / zipCount)
       const parts: string[] = []
-      const point: Record<string, unknown> = { ...variant.set }
+      const point = Object.assign(Object.create(null) as Record<string, unknown>, variant.set)
       for (let a = axes.length - 1; a >= 0; a--) {
         const [path, values] = axes[a]
         parts.unshift(axisLabel(path, values[rest % values.length]))
