@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { parseRunConfig, type RunConfigInput } from '../../src-shared/config'
 import { loadDataset } from '../../src-main/data/load'
 import { decodeCheckpoint } from '../../src-main/engine/checkpoint'
+import { setBlasThreads } from '../../src-main/engine/blas'
 import { initBackend } from '../../src-main/engine/tf'
 import { train } from '../../src-main/engine/train'
 import { trainRecorded as run } from './record'
@@ -20,7 +21,7 @@ const tiny: RunConfigInput = {
   rule: 'fa',
   optimizer: { learningRate: 0.05 },
   regularization: { outputL2: 0.1 },
-  steps: 400,
+  steps: 240,
   evalEvery: 1,
 }
 const checkEvery = 20
@@ -64,6 +65,8 @@ async function stopAt(backend: 'blas' | 'cpu', minSteps: number, lossTolerance: 
 
 beforeAll(async () => {
   await initBackend('auto')
+  // one BLAS thread: these products are tiny, and two threads on a busy machine make them many times slower
+  setBlasThreads(1)
 })
 
 describe.each(['blas', 'cpu'] as const)('the authors’ stopping rule (checks from step 0, latching) on %s', (backend) => {
