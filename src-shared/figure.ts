@@ -31,6 +31,8 @@ export interface FigureData {
 export interface FigureLine {
   key: string
   label: string
+  /** The line's name in the data (CSV, JSON): the label with its field where the legend's title names it (`λ = 0.1`). */
+  dataLabel: string
   color: string
   runIds: number[]
 }
@@ -84,6 +86,8 @@ interface Lines {
   legendTitle: string
   lineOf: Map<string, number>
   labelOf: (g: RunGroup) => string
+  /** The line as the data (CSV, JSON) names it: the legend's entry with its field (`λ = 0.1`, not `0.1` under a legend titled λ). */
+  dataLabelOf: (g: RunGroup) => string
 }
 
 function rgba(hex: string, alpha: number): string {
@@ -159,11 +163,12 @@ function groupLines(spec: FigureSpec, series: Record<string, RunSeries[]>): Line
   return {
     runs,
     groups,
-    lines: groups.map((g, i) => ({ key: g.key, label: labelOf(g), color: palette[i % palette.length], runIds: g.runIds })),
+    lines: groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, color: palette[i % palette.length], runIds: g.runIds })),
     warnings: spec.groupBy.length ? groups.filter((g) => g.mixed.length > 0).map((g) => ({ label: g.label, fields: g.mixed })) : [],
     legendTitle,
     lineOf: new Map(groups.map((g, i) => [g.key, i])),
     labelOf,
+    dataLabelOf: (g: RunGroup) => ownEntry(spec.labels.entries, g.key) ?? g.label,
   }
 }
 
@@ -389,6 +394,7 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
   const i = lines.lineOf.get(line.group.key)!
   const color = palette[i % palette.length]
   const name = lines.labelOf(line.group)
+  const dataName = lines.dataLabelOf(line.group)
   const dash = dashes[i % dashes.length]
   const marker = markers[i % markers.length]
   const { mean, raw } = line
@@ -396,7 +402,7 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
   const floor = yScale.min
   if (raw) {
     parts.series.push({ id: `raw:${panel.key}:${line.group.key}`, name: `${name} (unsmoothed)`, type: 'line', xAxisIndex: index, yAxisIndex: index, showSymbol: false, silent: true, animation: false, lineStyle: { width: lw * 0.6, color: rgba(color, 0.3) }, data: raw.xs.map((x, k) => [x, raw.mean[k]]), z: 1 })
-    raw.xs.forEach((x, k) => parts.rows.push([panel.key, name, 'unsmoothed', x, raw.mean[k], '', '', line.group.runIds.length, panelTitle]))
+    raw.xs.forEach((x, k) => parts.rows.push([panel.key, dataName, 'unsmoothed', x, raw.mean[k], '', '', line.group.runIds.length, panelTitle]))
   }
   if (mean.lower && mean.upper) {
     const lower = mean.lower.map((v) => (spec.logY ? Math.max(v, floor) : v))
@@ -462,5 +468,5 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
     const at = mean.xs.map((_, k) => k).filter((k) => k % markerEvery === Math.floor(markerEvery / 2) % markerEvery)
     parts.series.push({ id: `markers:${panel.key}:${line.group.key}`, name: `${name} (markers)`, type: 'scatter', xAxisIndex: index, yAxisIndex: index, silent: true, animation: false, symbol: marker, symbolSize: f * 0.4, itemStyle: { color, borderColor: color, borderWidth: lw * 0.8 }, data: at.map((k) => [mean.xs[k], mean.mean[k]]), z: 4 })
   }
-  mean.xs.forEach((x, k) => parts.rows.push([panel.key, name, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', line.counts?.[k] ?? line.group.runIds.length, panelTitle]))
+  mean.xs.forEach((x, k) => parts.rows.push([panel.key, dataName, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', line.counts?.[k] ?? line.group.runIds.length, panelTitle]))
 }
