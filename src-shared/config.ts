@@ -212,15 +212,37 @@ export const Regularization = z.strictObject({
 export const stoppingQuantities = ['loss', 'weightAlignment'] as const
 
 /**
- * A convergence stop, with `steps` as the maximum: from `minSteps` on, every `checkEvery` steps,
- * the run stops when the watched quantity (`on`) moved less than its tolerance since the previous
- * check: |training loss − the previous check's| < `lossTolerance`, or the same for the weight
- * alignment of the last hidden layer with `alignmentTolerance`.
+ * Where convergence checks are counted from. `minSteps` (the default): the first check is at
+ * `minSteps`, then every `checkEvery` steps, each against the previous check, and the first
+ * settled check stops the run. `start` (Song et al.'s code, simulation_align.py): checks at every
+ * multiple of `checkEvery` from step 0, each on the value at the parameters before that step's
+ * update (their `t % 1000 == 999`), the first one against 0 for the loss (1 for the alignment), as
+ * theirs; a settled check latches, and the run ends at the later of `minSteps` and the first
+ * settled check.
+ */
+export const stoppingCounts = ['minSteps', 'start'] as const
+
+/**
+ * A convergence stop, with `steps` as the maximum: every `checkEvery` steps (counted from
+ * `minSteps`, or from step 0 under `checksFrom: 'start'`), the run stops when the watched quantity
+ * (`on`) moved less than its tolerance since the previous check: |training loss − the previous
+ * check's| < `lossTolerance`, or the same for the weight alignment of the last hidden layer with
+ * `alignmentTolerance`.
  */
 export const Stopping = z.strictObject({
   on: z.enum(stoppingQuantities).default('loss').meta({ label: 'Stop when it settles', level: 'advanced', optionLabels: { loss: 'training loss', weightAlignment: 'weight alignment' } }),
   minSteps: z.int().min(0).meta({ label: 'Stop no earlier than', unit: 'steps', level: 'advanced', description: 'convergence stop: all three or none' }),
   checkEvery: positiveInt.meta({ label: 'Check convergence every', unit: 'steps', level: 'advanced' }),
+  // Optional rather than defaulted: configs stored before it existed keep their checkpoint key.
+  checksFrom: z
+    .enum(stoppingCounts)
+    .optional()
+    .meta({
+      label: 'Count checks from',
+      level: 'advanced',
+      description: 'minSteps: the first check at minSteps; start: checks from step 0 that latch, the run ending at the later of minSteps and the first settled check (Song et al.’s code)',
+      optionLabels: { minSteps: 'minSteps', start: 'step 0, latching (Song et al.)' },
+    }),
   lossTolerance: z.number().positive().optional().meta({ label: 'Loss tolerance', level: 'advanced', description: 'stops when the training loss changes less between checks', shownWhen: { path: 'stopping.on', is: ['loss'] } }),
   alignmentTolerance: z
     .number()

@@ -4,7 +4,7 @@
  * the CLI's progress lines all read these two, so they agree everywhere. Pure: no node or DOM.
  */
 
-/** A duration in words: `0.4 s`, `42 s`, `3 min`, `1 h 5 min`, `3 days`; under 10 s to a tenth. */
+/** A duration in words: `0.4 s`, `3 s`, `42 s`, `3 min`, `1 h 5 min`, `3 days`; under a second to a tenth. */
 export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return 'forever'
   if (seconds >= 86400 * 365) return `${(seconds / (86400 * 365)).toExponential(1)} years`
@@ -14,7 +14,7 @@ export function formatSeconds(seconds: number): string {
   }
   if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`
   if (seconds >= 60) return `${Math.round(seconds / 60)} min`
-  if (seconds < 9.95) return `${Math.max(0, seconds).toFixed(1)} s`
+  if (seconds < 0.95) return `${Math.max(0, seconds).toFixed(1)} s`
   return `${Math.round(seconds)} s`
 }
 

@@ -32,6 +32,8 @@ export interface FigureData {
 export interface FigureLine {
   key: string
   label: string
+  /** The line's name in the data (CSV, JSON): the label with its field where the legend's title names it (`λ = 0.1`). */
+  dataLabel: string
   color: string
   runIds: number[]
 }
@@ -86,6 +88,8 @@ interface Lines {
   legendTitle: string
   lineOf: Map<string, number>
   labelOf: (g: RunGroup) => string
+  /** The line as the data (CSV, JSON) names it: the legend's entry with its field (`λ = 0.1`, not `0.1` under a legend titled λ). */
+  dataLabelOf: (g: RunGroup) => string
 }
 
 function rgba(hex: string, alpha: number): string {
@@ -161,13 +165,14 @@ function figureLines(spec: FigureSpec, comparison: Comparison): Lines {
   return {
     groups,
     lines: legend
-      ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, color: palette[i % palette.length], runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
-      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), color: palette[i % palette.length], runIds: g.runIds })),
+      ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, dataLabel: ownEntry(spec.labels.entries, entry.key) ?? entry.label, color: palette[i % palette.length], runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
+      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, color: palette[i % palette.length], runIds: g.runIds })),
     summarised: legend !== null,
     warnings: spec.groupBy.length ? groups.filter((g) => g.mixed.length > 0).map((g) => ({ label: g.label, fields: g.mixed })) : [],
     legendTitle,
     lineOf: new Map(legend ? legend.flatMap((entry, i) => entry.lines.map((key) => [key, i] as const)) : groups.map((g, i) => [g.key, i])),
     labelOf,
+    dataLabelOf: (g: RunGroup) => ownEntry(spec.labels.entries, g.key) ?? g.label,
   }
 }
 
@@ -414,6 +419,7 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
   // many lines share a colour: each drawn see-through, so where they crowd the colour deepens
   const stroke = lines.summarised ? rgba(color, 0.55) : color
   const name = lines.labelOf(line.group)
+  const dataName = lines.dataLabelOf(line.group)
   const dash = dashes[i % dashes.length]
   const marker = markers[i % markers.length]
   const { mean, raw } = line
@@ -421,7 +427,7 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
   const floor = yScale.min
   if (raw) {
     parts.series.push({ id: `raw:${panel.key}:${line.group.key}`, name: `${name} (unsmoothed)`, type: 'line', xAxisIndex: index, yAxisIndex: index, showSymbol: false, silent: true, animation: false, lineStyle: { width: lw * 0.6, color: rgba(color, 0.3) }, data: raw.xs.map((x, k) => [x, raw.mean[k]]), z: 1 })
-    raw.xs.forEach((x, k) => parts.rows.push([panel.key, name, 'unsmoothed', x, raw.mean[k], '', '', raw.n[k], panelTitle]))
+    raw.xs.forEach((x, k) => parts.rows.push([panel.key, dataName, 'unsmoothed', x, raw.mean[k], '', '', raw.n[k], panelTitle]))
   }
   if (mean.lower && mean.upper) {
     const lower = mean.lower.map((v) => (spec.logY ? Math.max(v, floor) : v))
@@ -487,5 +493,5 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
     const at = mean.xs.map((_, k) => k).filter((k) => k % markerEvery === Math.floor(markerEvery / 2) % markerEvery)
     parts.series.push({ id: `markers:${panel.key}:${line.group.key}`, name: `${name} (markers)`, type: 'scatter', xAxisIndex: index, yAxisIndex: index, silent: true, animation: false, symbol: marker, symbolSize: f * 0.4, itemStyle: { color, borderColor: color, borderWidth: lw * 0.8 }, data: at.map((k) => [mean.xs[k], mean.mean[k]]), z: 4 })
   }
-  mean.xs.forEach((x, k) => parts.rows.push([panel.key, name, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', mean.n[k], panelTitle]))
+  mean.xs.forEach((x, k) => parts.rows.push([panel.key, dataName, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', mean.n[k], panelTitle]))
 }

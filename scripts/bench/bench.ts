@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json | --markdown] [-- --sections steps,sweep,evaluation,projection,timings]`: FA Lab against
+ * `npm run bench [-- --json | --markdown] [-- --sections steps,sweep,scale,evaluation,projection,timings]`: FA Lab against
  * PyTorch, each in every thread layout, measured interleaved so both see the same machine load.
  *
  *   steps       the paper's MNIST step (784 → 1000 relu → 10, batch 600, FA, cross-entropy;
@@ -13,6 +13,9 @@
  *   sweep       runs per hour of a batch of small synthetic runs (p = 200, 5,000 steps, full batch,
  *               measures every 200 steps): FA Lab's runner (spawn to idle) against the same runs in
  *               PyTorch, one process per core (spawn to exit).
+ *   scale       sweep scale: tiny runs in sweeps of 100, 1,000 and 10,000 through the lab service,
+ *               runs/s of each against the smallest's, start and runs:list times, cancelling, and
+ *               Ctrl-C to a real `fa-lab run` (sweep-scale.ts).
  *   evaluation  time in the measures against time in training at the presets' evalEvery.
  *   projection  the full song2021-mnist and song2021-width presets' wall time on this machine,
  *               from each run shape's measured step and evaluation times.
@@ -38,6 +41,7 @@ import { createRunner } from '../../src-main/runner/runner'
 import { queueExperiment } from '../../src-main/services/experiments'
 import { findPreset } from '../../src-main/services/presets'
 import { openStore } from '../../src-main/store/store'
+import { sweepScaleMarkdown, sweepScaleSection, type ScaleReport } from './sweep-scale'
 import { timingsMarkdown, timingsSection, type Timing } from './timings'
 import { unitsPerStep, type BenchTaskName } from './tasks'
 
@@ -48,7 +52,7 @@ const counts = Array.from({ length: cores }, (_, i) => i + 1)
 const json = process.argv.includes('--json')
 const markdown = process.argv.includes('--markdown')
 const sectionArgument = process.argv[process.argv.indexOf('--sections') + 1]
-const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'sweep', 'evaluation', 'projection', 'timings'])
+const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'sweep', 'scale', 'evaluation', 'projection', 'timings'])
 const python = '/usr/bin/python3'
 const here = new URL('.', import.meta.url).pathname
 
@@ -589,6 +593,7 @@ if (sections.has('steps')) {
   if (one && all) efficiency = all.mnist / (cores * one.mnist)
 }
 if (sections.has('sweep')) report.sweep = await sweepSection()
+if (sections.has('scale')) report.scale = await sweepScaleSection(log, load)
 if (sections.has('evaluation') || sections.has('projection')) report.presets = await evaluationAndProjection(efficiency)
 if (sections.has('timings')) {
   report.timings = timingsSection(reps)
@@ -650,6 +655,7 @@ function markdownTables(r: typeof report): string {
     for (const l of sweep.layouts) out.push(`| ${l.name} | ${n(l.seconds, 1)} | ${n(l.runsPerHour)} |`)
     out.push('')
   }
+  if (r.scale) out.push(...sweepScaleMarkdown(r.scale as ScaleReport))
   const presets = r.presets as Record<string, { runs: number; hoursWorkerPerCore: number; hoursOneWideWorker: number; parallelEfficiency: number; shapes: ShapeCost[] }> | undefined
   if (presets) {
     out.push('| preset (full) | run shape | step, ms | evaluation, ms (test set + probe) | evaluation / training | without the theory measures | with dense first-layer products |', '| --- | --- | --- | --- | --- | --- | --- |')

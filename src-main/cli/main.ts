@@ -10,6 +10,7 @@ import { buildCommand } from './build'
 import type { Command } from './command'
 import { datasetsCommand } from './datasets'
 import { figureCommand } from './figure'
+import { reproduceCommand } from './reproduce'
 import { resumeCommand } from './resume'
 import { runCommand } from './run'
 import { serveCommand } from './serve'
@@ -31,6 +32,7 @@ const commands: Record<string, Command> = {
   check: checkCommand,
   build: buildCommand,
   figure: figureCommand,
+  reproduce: reproduceCommand,
   serve: serveCommand,
   start: startCommand,
 }

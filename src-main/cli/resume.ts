@@ -1,4 +1,5 @@
 import { defaultWorkerCount } from '../runner/runner'
+import { terminalText } from '../../src-shared/text'
 import { resumableStatuses, openStore } from '../store/store'
 import { workerCountFault } from '../lib/limits'
 import { parseOptions, UsageError } from './args'
@@ -41,7 +42,8 @@ export const resumeCommand: Command = {
       if (reason) refused.push(reason)
       else resumed.push(id)
     }
-    for (const reason of refused) console.error(reason)
+    // a refusal quotes the checkpoint's own bytes (a header that is not JSON): shown, never obeyed
+    for (const reason of refused) console.error(terminalText(reason))
     if (resumed.length === 0) {
       if (!refused.length) console.error(`nothing to resume in ${values.db}: no interrupted runs (resumable: ${resumableStatuses.join(', ')})`)
       store.close()

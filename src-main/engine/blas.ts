@@ -44,11 +44,15 @@ export function addonPath(): string {
   return process.env.FA_LAB_BLAS_ADDON ?? join(projectRoot(), 'src-main', 'native', 'blas', 'build', 'Release', 'fa_lab_blas.node')
 }
 
-/** Every function the engine calls: an addon built from older sources lacks some. */
-const addonFunctions: (keyof BlasAddon)[] = [
-  'sgemm', 'sgemmTime', 'resetSgemmTime', 'activate', 'gate', 'lossError', 'biasUpdate', 'axpby', 'signOf',
-  'gatherRows', 'dotNorms', 'rowCosines', 'rowArgmaxHits', 'sparseProduct', 'sparseUpdate', 'symmetricEigenvalues', 'setThreads', 'threads', 'config',
-]
+/**
+ * Every function of the addon, checked by the compiler against BlasAddon (a name missing here, or
+ * not in the interface, does not compile) and by test/native/addon-functions.test.ts against
+ * blas.c's init table. An addon built from older sources lacks some: loadBlas refuses it.
+ */
+export const addonFunctions = {
+  sgemm: true, sgemmTime: true, resetSgemmTime: true, activate: true, gate: true, lossError: true, biasUpdate: true, axpby: true, signOf: true,
+  gatherRows: true, dotNorms: true, rowCosines: true, rowArgmaxHits: true, sparseProduct: true, sparseUpdate: true, symmetricEigenvalues: true, setThreads: true, threads: true, config: true,
+} as const satisfies Record<keyof BlasAddon, true>
 
 let addon: BlasAddon | null | undefined
 let loadFailure = ''
@@ -67,7 +71,7 @@ export function loadBlas(): BlasAddon | null {
     loadFailure = `the BLAS addon did not load: ${(error as Error).message.split('\n')[0]}`
     return (addon = null)
   }
-  const missing = addonFunctions.filter((name) => typeof addon![name] !== 'function')
+  const missing = (Object.keys(addonFunctions) as (keyof BlasAddon)[]).filter((name) => typeof addon![name] !== 'function')
   if (missing.length) {
     loadFailure = `the BLAS addon at ${path} is out of date (it lacks ${missing.join(', ')}): npm run build:native rebuilds it`
     addon = null

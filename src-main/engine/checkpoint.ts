@@ -38,6 +38,8 @@ export interface LoopState {
   lastReported: number
   /** The watched quantity (training loss, or weight alignment under stopping.on) at the previous convergence check, if there was one. */
   previousCheckLoss: number | null
+  /** Under stopping.checksFrom 'start', the step of the first settled check (it latches); absent or null before one. */
+  settledAt?: number | null
   /** Milliseconds of training before this checkpoint (wall times continue from here). */
   wallTimeMs: number
 }

@@ -94,7 +94,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
   const takeCheckpoint = () => {
     if (!checkpoint || step % checkpoint.everySteps !== 0 || performance.now() - lastCheckpoint < checkpoint.minIntervalMs) return
     const t0 = performance.now()
-    const bytes = encodeCheckpoint({ configKey: checkpointKey(config), session: session.saveState(), loop: { final, lastReported, previousCheckLoss, wallTimeMs: t0 - started } })
+    const bytes = encodeCheckpoint({ configKey: checkpointKey(config), session: session.saveState(), loop: { final, lastReported, previousCheckLoss, settledAt, wallTimeMs: t0 - started } })
     checkpoint.save(bytes, step)
     lastCheckpoint = performance.now()
     checkpoints.count++
@@ -107,16 +107,35 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
     await hooks.onEvaluation?.({ step, metrics: final, wallTimeMs: performance.now() - started })
   }
   const stopping = config.stopping
-  /** At a check step, whether the watched quantity moved less than its tolerance since the previous check. */
-  const converged = (): boolean => {
-    if (!stopping || step < stopping.minSteps || (step - stopping.minSteps) % stopping.checkEvery !== 0) return false
-    const onLoss = stopping.on === 'loss'
+  const fromStart = stopping?.checksFrom === 'start'
+  /** Under `checksFrom: 'start'`, the step of the first settled check: it latches. */
+  let settledAt: number | null = resume?.loop.settledAt ?? null
+  if (fromStart && previousCheckLoss === null) previousCheckLoss = stopping.on === 'loss' ? 0 : 1
+  /** Compares the watched quantity with the previous check's and keeps it for the next. */
+  const check = (): boolean => {
+    const onLoss = stopping!.on === 'loss'
     const value = onLoss ? session.trainLoss() : session.weightAlignment()
     // The schema requires the tolerance of the quantity watched.
-    const tolerance = (onLoss ? stopping.lossTolerance : stopping.alignmentTolerance)!
+    const tolerance = (onLoss ? stopping!.lossTolerance : stopping!.alignmentTolerance)!
     const settled = value !== null && previousCheckLoss !== null && Math.abs(value - previousCheckLoss) < tolerance
     previousCheckLoss = value
     return settled
+  }
+  /**
+   * Before the update that makes `step + 1` steps: under `checksFrom: 'start'`, a check when
+   * step + 1 is a multiple of checkEvery, on the parameters before that update, as the authors'
+   * loop checks at t % checkEvery == checkEvery − 1 before stepping.
+   */
+  const checkBeforeStep = (): void => {
+    if (!fromStart || settledAt !== null || (step + 1) % stopping.checkEvery !== 0) return
+    if (check()) settledAt = step + 1
+  }
+  /** After an update: whether the run stops here as converged. */
+  const converged = (): boolean => {
+    if (!stopping || step < stopping.minSteps) return false
+    if (fromStart) return settledAt !== null
+    if ((step - stopping.minSteps) % stopping.checkEvery !== 0) return false
+    return check()
   }
 
   try {
@@ -127,6 +146,7 @@ export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks 
         message = `cancelled at step ${step}`
         break
       }
+      checkBeforeStep()
       const loss = session.step()
       if (!Number.isFinite(loss)) {
         status = 'diverged'

@@ -243,6 +243,7 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
     // the ids as one JSON array: one statement for a queue of any length
     renew: db.prepare(`UPDATE runs SET lease_until_ms = ? WHERE id IN (SELECT value FROM json_each(?)) AND owner_pid = ? AND owner_host = ? AND status IN ('queued', 'running')`),
     release: db.prepare(`UPDATE runs SET owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id IN (SELECT value FROM json_each(?)) AND owner_pid = ? AND owner_host = ?`),
+    statusCounts: db.prepare(`SELECT status, count(*) AS n FROM runs WHERE id IN (SELECT value FROM json_each(?)) GROUP BY status ORDER BY status`),
     cancelQueued: db.prepare(
       `UPDATE runs SET status = 'cancelled', ended_at = ?, error = ?, owner_pid = NULL, owner_host = NULL, lease_until_ms = NULL WHERE id IN (SELECT value FROM json_each(?)) AND status = 'queued'`,
     ),
@@ -291,6 +292,11 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
     /** Gives up this process's ownership of runs it leaves unfinished (closing), so the next open interrupts them. */
     releaseRuns(runIds: number[]): void {
       statements.release.run(JSON.stringify(runIds), process.pid, hostname())
+    },
+
+    /** How many of the runs are in each status (runs not in the lab are not counted). */
+    statusCounts(runIds: number[]): Partial<Record<RunStatus, number>> {
+      return Object.fromEntries((statements.statusCounts.all(JSON.stringify(runIds)) as { status: RunStatus; n: number }[]).map((row) => [row.status, row.n]))
     },
 
     /**

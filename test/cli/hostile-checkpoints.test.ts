@@ -117,6 +117,8 @@ describe('a crafted checkpoint is refused before resume trusts it (issue 27 D6)'
     const resumed = await fa('resume', '--db', db, '--runs', runIds.join(','))
     expect(resumed.code).toBe(1)
     expect(resumed.stderr).not.toMatch(/DataView|RangeError|at .*\.ts:\d+/)
+    // the not-JSON header's bytes are quoted as escapes, never sent raw to the terminal
+    expect(resumed.stderr.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f]/)
     const lines = resumed.stderr.trim().split('\n')
     cases.forEach(([name, , fault], i) => {
       const line = lines.find((l) => l.startsWith(`run ${runIds[i]} cannot be resumed: `))

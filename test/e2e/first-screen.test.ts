@@ -257,10 +257,10 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     // the form's live count is main's: the Start button (enabled only once main validated) says the same
     await expect.poll(() => width.getByTestId('start').isDisabled()).toBe(false)
     const count = (await width.getByTestId('run-count').textContent())!.replace(/\s+/g, ' ').trim()
-    expect(count).toMatch(/^expands to 128 runs: 4 variants \(4 \+ 4 \+ 4 \+ 4\) × 4 from the sweep × 2 linked$/)
-    expect(await width.getByTestId('start').textContent()).toMatch(/Start 128 runs/)
+    expect(count).toMatch(/^expands to 256 runs: 4 variants \(4 \+ 4 \+ 4 \+ 4\) × 8 from the sweep × 2 linked$/)
+    expect(await width.getByTestId('start').textContent()).toMatch(/Start 256 runs/)
     const runs = await width.getByTestId('run-preview').locator('li').allTextContents()
-    expect(runs).toHaveLength(128)
+    expect(runs).toHaveLength(200)
     expect(runs[0]).toMatch(/^song2021-width \(quick\) linear λ=0 seed=\d+ p=200 /)
     await width.getByRole('heading', { name: 'Variants' }).scrollIntoViewIfNeeded()
     await width.screenshot({ path: join(shots, 'form-width-preset.png') })

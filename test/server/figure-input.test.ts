@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
+import { crc32 } from 'node:zlib'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../../src-main/cli/main'
@@ -21,7 +22,7 @@ beforeAll(async () => {
   lab = createLabService({ labPath: join(dir, 'lab.sqlite'), mode: 'browser', workers: 1, dataDir: dir })
   server = await startServer({ lab, staticDir })
   const base = { seed: 1, data: { kind: 'synthetic', n: 20, inputDim: 5 }, model: { kind: 'two-layer', hidden: 4 }, rule: 'fa', optimizer: { learningRate: 0.01 }, steps: 10, evalEvery: 5 }
-  const started = await call('/api/experiments:start', { name: 'figure input', base, grid: { seed: [1, 2] } })
+  const started = await call('/api/experiments:start', { name: 'figure input', base, grid: { 'regularization.outputL2': [0, 0.1] } })
   runIds = (started.json.result as { runIds: number[] }).runIds
   await lab.runner.whenIdle()
 })
@@ -117,5 +118,47 @@ describe('figure sizes, pixel ratios, fonts and run lists are bounded before any
     expect(view.code).toBe(2)
     expect(view.stderr).toMatch(/size: 1000000in × 1000000in at pixel ratio 1 is .* more than the limit of 100 megapixels/)
     expect((await call('/api/runs:list', {})).status).toBe(200)
+  })
+})
+
+/** The PNG's chunks, each checked against its CRC (zlib's, not the writer's). */
+function pngChunks(png: Buffer): { type: string; data: Buffer }[] {
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  const chunks: { type: string; data: Buffer }[] = []
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at)
+    const type = png.subarray(at + 4, at + 8).toString('latin1')
+    expect(png.readUInt32BE(at + 8 + length), `CRC of ${type}`).toBe(crc32(png.subarray(at + 4, at + 8 + length)))
+    chunks.push({ type, data: png.subarray(at + 8, at + 8 + length) })
+    at += 12 + length
+  }
+  return chunks
+}
+
+describe('exports that say what they are (issue 25 item 7)', () => {
+  it('the PNG carries its DPI in a pHYs chunk: 96 × the pixel ratio, so 936 px at ratio 3 read as 3.25 in', async () => {
+    for (const ratio of [1, 3]) {
+      const rendered = await call('/api/figures:render', { spec: { runIds, measures: ['trainLoss'], size: { width: 3.25, height: 2.4, unit: 'in' } }, format: 'png', pixelRatio: ratio })
+      const png = Buffer.from((rendered.json.result as { base64: string }).base64, 'base64')
+      const chunks = pngChunks(png)
+      expect(chunks.map((c) => c.type).slice(0, 2)).toEqual(['IHDR', 'pHYs'])
+      expect(chunks.at(-1)!.type).toBe('IEND')
+      const [ihdr, phys] = chunks
+      const perMetre = phys.data.readUInt32BE(0)
+      expect(phys.data.readUInt32BE(4)).toBe(perMetre)
+      expect(phys.data.readUInt8(8)).toBe(1)
+      expect(perMetre * 0.0254).toBeCloseTo(96 * ratio, 1)
+      // width in pixels over pixels per inch: the figure's width in inches
+      expect(ihdr.data.readUInt32BE(0) / (perMetre * 0.0254)).toBeCloseTo(3.25, 2)
+    }
+  })
+
+  it("the CSV's line column names the grouping field: λ = 0.1, not 0.1 under a legend titled λ", async () => {
+    const rendered = await call('/api/figures:render', { spec: { runIds, measures: ['trainLoss'], groupBy: ['regularization.outputL2'] }, format: 'svg' })
+    const { csv } = rendered.json.result as { csv: string }
+    // no cell of this figure holds a comma or a quote
+    const [header, ...rows] = csv.trim().split(/\r?\n/).map((l) => l.split(','))
+    const line = header.indexOf('line')
+    expect([...new Set(rows.map((r) => r[line]))].sort()).toEqual(['λ = 0', 'λ = 0.1'])
   })
 })

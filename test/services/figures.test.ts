@@ -75,7 +75,7 @@ describe('headless figures', () => {
     const lines = figure.csv.trim().split('\n')
     expect(lines[0]).toBe('panel,line,curve,step,value,lower,upper,runs,panel title')
     // λ = 0 at step 100: runs 1 and 2 have 0.1 and 0.2 → mean 0.15
-    const row = lines.find((l) => l.startsWith('weightAlignment,0,mean,100,'))!.split(',').map(Number)
+    const row = lines.find((l) => l.startsWith('weightAlignment,λ = 0,mean,100,'))!.split(',').map(Number)
     expect(row[4]).toBeCloseTo(0.15, 12)
     // t(0.975, 1) · SE, SE = SD/√2 = 0.05
     expect(row[6] - row[4]).toBeCloseTo(12.706 * 0.05, 9)

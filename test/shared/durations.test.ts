@@ -4,7 +4,8 @@ import { formatSeconds, progressFraction } from '../../src-shared/durations'
 describe('formatSeconds (estimates, run durations, time left, the CLI: the one duration formatter)', () => {
   it('reads as English at every scale', () => {
     expect(formatSeconds(0.44)).toBe('0.4 s')
-    expect(formatSeconds(9.96)).toBe('10 s')
+    expect(formatSeconds(0.96)).toBe('1 s')
+    expect(formatSeconds(3.04)).toBe('3 s')
     expect(formatSeconds(42)).toBe('42 s')
     expect(formatSeconds(150)).toBe('3 min')
     expect(formatSeconds(3900)).toBe('1 h 5 min')

@@ -51,12 +51,12 @@ describe('figure builder', () => {
     for (const line of figure.lines) {
       const mean = list.find((s) => s.id === `line:weightAlignment:${line.key}`)!
       expect(mean.data.length).toBeLessThanOrEqual(100)
-      const rows = figure.data.rows.filter((r) => r[1] === line.label && r[2] === 'smoothed mean')
+      const rows = figure.data.rows.filter((r) => r[1] === line.dataLabel && r[2] === 'smoothed mean')
       expect(rows.map((r) => [r[3], r[4]])).toEqual(mean.data)
       const band = list.find((s) => s.id === `band:weightAlignment:${line.key}`)!
       expect(band.data.map((d) => [d[0], d[1], d[2]])).toEqual(rows.map((r) => [r[3], r[5], r[6]]))
       // the unsmoothed mean is drawn faintly behind, and is in the data too
-      expect(list.find((s) => s.id === `raw:weightAlignment:${line.key}`)!.data.length).toBe(figure.data.rows.filter((r) => r[1] === line.label && r[2] === 'unsmoothed').length)
+      expect(list.find((s) => s.id === `raw:weightAlignment:${line.key}`)!.data.length).toBe(figure.data.rows.filter((r) => r[1] === line.dataLabel && r[2] === 'unsmoothed').length)
     }
   })
 
@@ -189,7 +189,7 @@ describe('figure builder', () => {
 
   it('wall time with grouping: the group’s runs meet at their shared steps', () => {
     const figure = build({ groupBy: ['regularization.outputL2'], xAxis: 'wallTime' })
-    expect(figure.data.rows.filter((r) => r[1] === '0')).toHaveLength(301)
+    expect(figure.data.rows.filter((r) => r[1] === 'λ = 0')).toHaveLength(301)
   })
 
   it('sweep: a measure at the end against a config field, error bars where a point has two runs', () => {

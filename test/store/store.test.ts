@@ -33,6 +33,22 @@ function fillRun(store: ReturnType<typeof openStore>, points: number, perFlush =
 }
 
 describe('run store', () => {
+  it('cancels many queued runs in one statement, leaving runs that left the queue alone, and counts statuses', () => {
+    const store = openStore(join(dir, 'cancel-queued.sqlite'))
+    const ids = store.queueRuns(Array.from({ length: 5 }, (_, i) => ({ config: config(i + 1) })))
+    store.markRunning(ids[1], 'wasm', { fingerprint: 'abc', kind: 'synthetic' })
+    store.cancelQueuedRuns(ids.slice(0, 4), 'cancelled before it started')
+    expect(store.listRuns({ ids }).map((r) => [r.status, r.error, r.owner])).toEqual([
+      ['cancelled', 'cancelled before it started', null],
+      ['running', null, expect.objectContaining({ pid: process.pid })],
+      ['cancelled', 'cancelled before it started', null],
+      ['cancelled', 'cancelled before it started', null],
+      ['queued', null, expect.objectContaining({ pid: process.pid })],
+    ])
+    expect(store.statusCounts([...ids, 999])).toEqual({ cancelled: 3, queued: 1, running: 1 })
+    store.close()
+  })
+
   it('keeps the status lifecycle and every field of a run', () => {
     const store = openStore(fresh())
     const experimentId = store.createExperiment({ name: 'e', definition: { grid: {} } })
