@@ -52,9 +52,13 @@ const read = () => lab.page.getByTestId('figure').evaluate((el) => (el as unknow
 /** The lab's API requests the page makes from now on, by channel, with the bytes of each reply. */
 function recordRequests(): { channel: string; bytes: number }[] {
   const seen: { channel: string; bytes: number }[] = []
-  lab.page.on('response', async (response) => {
+  lab.page.on('response', (response) => {
     const match = /\/api\/(.+)$/.exec(new URL(response.url()).pathname)
-    if (match) seen.push({ channel: decodeURIComponent(match[1]), bytes: (await response.body().catch(() => Buffer.alloc(0))).length })
+    if (!match) return
+    // recorded as it arrives; its bytes when the body is read
+    const entry = { channel: decodeURIComponent(match[1]), bytes: -1 }
+    seen.push(entry)
+    void response.body().then((body) => (entry.bytes = body.length), () => (entry.bytes = 0))
   })
   return seen
 }
@@ -84,6 +88,7 @@ describe(`the comparison of one experiment's runs, all at once`, () => {
     await page.locator('[data-experiment="1"] [data-testid="compare-experiment"]').click()
     await expect.poll(() => page.getByTestId('figure-caption').textContent(), { timeout: 120_000 }).toBe(`${count(runIds.length)} runs in 8 groups`)
     const firstFigureMs = Date.now() - started
+    await expect.poll(() => requests.filter((r) => r.channel === 'figures:compare' && r.bytes >= 0).length).toBe(1)
     const channels = requests.map((r) => r.channel)
     expect(channels.filter((c) => c === 'figures:natural')).toHaveLength(1)
     expect(channels.filter((c) => c === 'figures:compare')).toHaveLength(1)
