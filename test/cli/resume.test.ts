@@ -101,7 +101,7 @@ describe('fa-lab resume', () => {
     // the measures of the interrupted attempt are gone: the series is the uninterrupted run's
     expect(b.series.trainLoss).toEqual(a.series.trainLoss)
 
-    const completed = (await fa('resume', '--db', join(dir, 'whole.sqlite'), '--runs', '1')) as { code: number; stderr: string }
+    const completed = (await fa('resume', '--db', fresh, '--runs', '1')) as { code: number; stderr: string }
     expect(completed.code).toBe(1)
     expect(completed.stderr).toContain('run 1 is completed: only interrupted, cancelled, failed runs can be resumed')
   })
