@@ -98,7 +98,7 @@ export interface RunDetail extends RunSummary {
   config: RunConfig
   dataset: Record<string, unknown> | null
   metricNames: string[]
-  /** For an interrupted, cancelled or failed run: the step its checkpoint continues from, or null without one. */
+  /** For an interrupted, cancelled or failed run: the step its checkpoint continues from, 0 without one (it restarts); null for other runs. */
   resumeFrom: number | null
 }
 

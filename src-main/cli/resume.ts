@@ -11,14 +11,15 @@ const help = `usage: fa-lab resume --db lab.sqlite [--runs 3,4] [--workers N] [-
 Continues interrupted runs (the process running them was killed or crashed) from their last
 checkpoint, in worker threads with progress as fa-lab run. Without --runs, every interrupted run
 of the lab; --runs may also name cancelled or failed runs. A resumed run ends exactly where it
-would have ended uninterrupted on the same backend. Runs without a checkpoint (older runs, or
-runs stopped before their first checkpoint) are named and left as they are. Exit 0 when every
-resumed run completed, 1 when a run could not be resumed or did not complete.
+would have ended uninterrupted on the same backend. A run without a checkpoint (an older run, or
+one stopped before its first checkpoint) restarts from step 0, and says so: its seed gives the
+same run. Exit 0 when every resumed run completed, 1 when a run could not be resumed or did not
+complete.
 
 ${checkpointHelp}`
 
 export const resumeCommand: Command = {
-  summary: 'continue interrupted runs from their last checkpoint',
+  summary: 'continue interrupted runs from their last checkpoint (or step 0 without one)',
   synopsis: '--db lab.sqlite [--runs 3,4] [--workers N]',
   async run(args) {
     const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...checkpointOptionSpecs })
@@ -38,9 +39,13 @@ export const resumeCommand: Command = {
     const resumed: number[] = []
     const refused: string[] = []
     for (const id of candidates) {
+      const from = store.checkpointStep(id)
       const reason = store.prepareResume(id)
       if (reason) refused.push(reason)
-      else resumed.push(id)
+      else {
+        resumed.push(id)
+        if (from === null) console.error(`run ${id} has no checkpoint (it ran before checkpoints existed, or stopped before its first one): restarting it from step 0; its seed gives the same run`)
+      }
     }
     // a refusal quotes the checkpoint's own bytes (a header that is not JSON): shown, never obeyed
     for (const reason of refused) console.error(terminalText(reason))

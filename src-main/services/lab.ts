@@ -171,7 +171,7 @@ export function createLabService(options: LabServiceOptions) {
     getRun(runId): RunDetail {
       const run = requireRun(runId)
       const resumable = (resumableStatuses as readonly string[]).includes(run.status)
-      return { ...summarizeRun(run, runner.activities().get(runId) ?? null), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId), resumeFrom: resumable ? store.checkpointStep(runId) : null }
+      return { ...summarizeRun(run, runner.activities().get(runId) ?? null), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId), resumeFrom: resumable ? (store.checkpointStep(runId) ?? 0) : null }
     },
 
     getMetricSeries({ runIds, name }) {

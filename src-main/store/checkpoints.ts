@@ -50,19 +50,26 @@ export function createCheckpoints(db: Db, truncateMetrics: (runId: number, step:
 
     /**
      * Queues an interrupted (or cancelled, or failed) run to continue from its checkpoint: measures
-     * logged after the checkpoint are dropped (the run logs them again). Returns null when it can,
-     * else why not.
+     * logged after the checkpoint are dropped (the run logs them again). A run without a checkpoint
+     * (it ran before checkpoints existed, or stopped before its first) restarts from step 0, its
+     * measures all dropped: its seed gives the same run. Returns null when it can, else why not.
      */
     prepareResume(runId: number): string | null {
       return db.transaction(() => {
         const run = statements.run.get(runId) as { status: string; config: string } | undefined
         if (!run) return `no run with id ${runId}`
         if (!(resumableStatuses as readonly string[]).includes(run.status)) return `run ${runId} is ${run.status}: only ${resumableStatuses.join(', ')} runs can be resumed`
+        const { config, error } = parseStoredConfig(run.config)
         const saved = statements.get.get(runId) as { step: number; state: Buffer } | undefined
-        if (!saved) return `run ${runId} cannot be resumed: it has no checkpoint (it ran before checkpoints existed, or stopped before its first one)`
+        if (!saved) {
+          // no checkpoint: the run restarts from step 0 (its seed gives the same run), its measures all dropped
+          if (error) return `run ${runId} cannot be restarted: its stored config fails today's schema (${error}); nothing was changed`
+          truncateMetrics(runId, -1)
+          statements.requeue.run(0, process.pid, hostname(), Date.now() + leaseMs, runId)
+          return null
+        }
         // The checkpoint is checked whole before anything is changed: its step decides which stored
         // points are dropped, so a damaged or crafted one must never reach truncateMetrics.
-        const { config, error } = parseStoredConfig(run.config)
         const fault = error ?? checkpointFault(new Uint8Array(saved.state.buffer, saved.state.byteOffset, saved.state.byteLength), saved.step, config)
         if (fault) return `run ${runId} cannot be resumed: ${fault}; nothing was changed (its stored measures are kept; it can still be trained again from the start)`
         const step = saved.step

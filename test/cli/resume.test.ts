@@ -76,18 +76,32 @@ describe('fa-lab resume', () => {
     expect(b.series.trainLoss.steps).toEqual(Array.from({ length: steps / 50 + 1 }, (_, i) => i * 50))
   }, 180_000)
 
-  it('says which runs cannot be resumed: no checkpoint, or not interrupted', async () => {
+  it('restarts a run without a checkpoint from step 0 and says so: it ends as the same config trained uninterrupted; refuses a run not interrupted', async () => {
+    const short = { ...experiment, base: { ...experiment.base, steps: 300 } }
+    const shortFile = join(dir, 'short.json')
+    writeFileSync(shortFile, JSON.stringify(short))
+    const fresh = join(dir, 'fresh.sqlite')
+    expect(((await fa('run', shortFile, '--db', fresh, '--workers', '1', '--checkpoint-every', '0')) as { stderr: string }).stderr).toContain('1 completed')
+
     const db = join(dir, 'old.sqlite')
     const store = openStore(db)
-    const [id] = store.queueRuns([{ config: { ...experiment.base, name: 'old' } }])
+    const [id] = store.queueRuns([{ config: { ...short.base, name: 'old' } }])
     store.markRunning(id, 'blas', { fingerprint: 'f' })
+    store.appendMetrics(id, [{ step: 0, metrics: { trainLoss: 123 }, wallTimeMs: 1 }, { step: 50, metrics: { trainLoss: 99 }, wallTimeMs: 2 }])
     store.releaseRuns([id]) // as a process does when it stops with the run unfinished
     store.close()
     openStore(db).close() // a later open finds it running: interrupted, with no checkpoint
-    const refused = (await fa('resume', '--db', db)) as { code: number; stderr: string }
-    expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain(`run ${id} cannot be resumed: it has no checkpoint`)
-    const completed = (await fa('resume', '--db', join(dir, 'whole.sqlite'), '--runs', '1')) as { code: number; stderr: string }
+    const restarted = (await fa('resume', '--db', db, '--workers', '1')) as { code: number; stderr: string }
+    expect(restarted.stderr).toContain(`run ${id} has no checkpoint (it ran before checkpoints existed, or stopped before its first one): restarting it from step 0`)
+    expect(restarted.stderr).toContain('1 completed')
+    const a = read(fresh)
+    const b = read(db)
+    expect(b.run).toMatchObject({ status: 'completed', stepsDone: 300 })
+    expect(b.run.finalMetrics).toEqual(a.run.finalMetrics)
+    // the measures of the interrupted attempt are gone: the series is the uninterrupted run's
+    expect(b.series.trainLoss).toEqual(a.series.trainLoss)
+
+    const completed = (await fa('resume', '--db', fresh, '--runs', '1')) as { code: number; stderr: string }
     expect(completed.code).toBe(1)
     expect(completed.stderr).toContain('run 1 is completed: only interrupted, cancelled, failed runs can be resumed')
   })
