@@ -260,7 +260,7 @@ describe('the lab in Chromium (browser mode)', () => {
     const runs = (await api('runs:list', { experimentId })).body.result as { id: number; parameters: Record<string, number> }[]
     const lambda01 = runs.find((r) => r.parameters['λ'] === 0.1)!
     const stored = ((await api('metrics:series', { runIds: [lambda01.id], name: 'signalAlignment' })).body.result as { steps: number[]; values: number[] }[])[0]
-    const rows = csv.filter((l) => l.startsWith('signalAlignment,0.1,')).map((l) => l.split(',').map(Number))
+    const rows = csv.filter((l) => l.startsWith('signalAlignment,λ = 0.1,')).map((l) => l.split(',').map(Number))
     expect(rows.map((r) => r[3])).toEqual(stored.steps)
     expect(rows.map((r) => r[4])).toEqual(stored.values)
 
