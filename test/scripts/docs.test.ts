@@ -55,7 +55,8 @@ describe('npm run docs', () => {
     for (const { name, command } of commandList()) {
       expect(help).toContain(`${name.padEnd(14)} ${command.summary}`)
       if (command.synopsis) expect(help).toContain(`${name} ${command.synopsis}`)
-      expect(generatedRegions().commands).toContain(`| \`${name}${command.synopsis ? ` ${command.synopsis.replace(/\|/g, '\\|')}` : ''}\` | ${command.summary} |`)
+      // a table cell escapes its pipes (reproduce's summary says |z| ≤ 2)
+      expect(generatedRegions().commands).toContain(`| \`${name}${command.synopsis ? ` ${command.synopsis.replace(/\|/g, '\\|')}` : ''}\` | ${command.summary.replace(/\|/g, '\\|')} |`)
     }
   })
 })
