@@ -147,7 +147,7 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     expect(await page.getByTestId('run-preview').locator('li').allTextContents()).toEqual(['smoke p=100 λ=0', 'smoke p=100 λ=0.2', 'smoke p=400 λ=0', 'smoke p=400 λ=0.2', 'smoke p=1600 λ=0', 'smoke p=1600 λ=0.2'])
     await expect.poll(() => page.getByTestId('start').isDisabled()).toBe(false)
     expect(await page.getByTestId('start').textContent()).toMatch(/Start 6 runs/)
-    expect(await page.getByTestId('estimate').textContent()).toMatch(/^about \d+ (s|min)$/)
+    expect(await page.getByTestId('estimate').textContent()).toMatch(/^about \d+(\.\d)? (s|min)$/)
     expect(await page.getByTestId('estimate-basis').textContent()).toMatch(/^\(from (a \d\.\d s calibration|\d+ runs? on this machine)\)$/)
     // the Start bar stays in view however long the form is
     const bar = await page.getByTestId('start-bar').boundingBox()
