@@ -39,6 +39,8 @@ export interface Field {
   when: FieldCondition[]
   /** For a `kind` selector of alternatives (`data.kind`): which options share one alternative. */
   alternatives?: string[][]
+  /** The field's own schema, defaults and optionality stripped (the README's run-config table reads its bounds). */
+  schema: z.core.$ZodType
 }
 
 type Meta = z.core.GlobalMeta
@@ -119,14 +121,15 @@ function walk(shape: Record<string, z.core.$ZodType>, prefix: string, when: Fiel
       const discriminator = def.discriminator
       const alternatives = def.options!.map((option) => leafKind(unwrap(shapeOf(option)[discriminator]).inner).options!.slice())
       const kindPath = `${path}.${discriminator}`
-      out.push({ ...common, path: kindPath, kind: 'select', required: true, example: alternatives[0][0], options: alternatives.flat(), when: conditions, alternatives })
+      const selector = z.enum(alternatives.flat() as [string, ...string[]])
+      out.push({ ...common, path: kindPath, kind: 'select', required: true, example: alternatives[0][0], options: alternatives.flat(), when: conditions, alternatives, schema: selector })
       def.options!.forEach((option, i) => {
         walk(shapeOf(option), `${path}.`, [...conditions, { path: kindPath, is: alternatives[i] }], out, discriminator)
       })
       continue
     }
     const { kind, options } = leafKind(inner)
-    out.push({ ...common, path, kind, options, default: defaultValue, required: defaultValue === undefined && !optional, example: (meta.examples as unknown[] | undefined)?.[0], when: conditions })
+    out.push({ ...common, path, kind, options, default: defaultValue, required: defaultValue === undefined && !optional, example: (meta.examples as unknown[] | undefined)?.[0], when: conditions, schema: inner })
   }
 }
 
