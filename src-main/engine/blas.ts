@@ -34,6 +34,18 @@ export interface BlasAddon {
   sparseUpdate(offsets: Int32Array, indices: Int32Array, values: Float32Array, m: number, k: number, n: number, b: Float32Array, c: Float32Array, alpha: number, add: Float32Array | null, beta: number): void
   /** Ascending eigenvalues of (a + aᵀ)/2 for a: [n, n] row-major float64, into out: [n]. */
   symmetricEigenvalues(a: Float64Array, n: number, out: Float64Array): void
+  /** cols [batch·outHeight·outWidth, kernelHeight·kernelWidth·channels] = the patch under each output position of x (NHWC, `ConvGeometry`'s layout), 0 in the padding. */
+  imageToColumns(x: Float32Array, geometry: Int32Array, cols: Float32Array): void
+  /** x = imageToColumns's transpose applied to cols: each patch row added back where it was read (overwrites x). */
+  columnsToImage(cols: Float32Array, geometry: Int32Array, x: Float32Array): void
+  /** out = each window's largest value (the first in row-major order on a tie), argmax = its index into x. */
+  maxPool(x: Float32Array, geometry: Int32Array, out: Float32Array, argmax: Int32Array): void
+  /** dIn = 0, then dIn[argmax[i]] += dOut[i]. */
+  maxPoolBackward(dOut: Float32Array, argmax: Int32Array, dIn: Float32Array): void
+  /** out = each window's mean over its cells inside the image. */
+  avgPool(x: Float32Array, geometry: Int32Array, out: Float32Array): void
+  /** dIn = avgPool's transpose applied to dOut (overwrites dIn). */
+  avgPoolBackward(dOut: Float32Array, geometry: Int32Array, dIn: Float32Array): void
   setThreads(count: number): void
   threads(): number
   config(): string
@@ -51,7 +63,8 @@ export function addonPath(): string {
  */
 export const addonFunctions = {
   sgemm: true, sgemmTime: true, resetSgemmTime: true, activate: true, gate: true, lossError: true, biasUpdate: true, axpby: true, signOf: true,
-  gatherRows: true, dotNorms: true, rowCosines: true, rowArgmaxHits: true, sparseProduct: true, sparseUpdate: true, symmetricEigenvalues: true, setThreads: true, threads: true, config: true,
+  gatherRows: true, dotNorms: true, rowCosines: true, rowArgmaxHits: true, sparseProduct: true, sparseUpdate: true, symmetricEigenvalues: true,
+  imageToColumns: true, columnsToImage: true, maxPool: true, maxPoolBackward: true, avgPool: true, avgPoolBackward: true, setThreads: true, threads: true, config: true,
 } as const satisfies Record<keyof BlasAddon, true>
 
 let addon: BlasAddon | null | undefined

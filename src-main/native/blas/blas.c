@@ -30,6 +30,19 @@
  *                                                       c ← alpha · (a · b + 1 · addᵀ) + beta · c (a training step's update)
  *   symmetricEigenvalues(a, n, out)                     out = ascending eigenvalues of (a + aᵀ)/2, a: n×n float64 (LAPACK dsyev)
  *
+ * and the convolution passes (NHWC images; a geometry is an Int32Array [batch, height, width, channels,
+ * kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft, outHeight, outWidth]):
+ *
+ *   imageToColumns(x, geometry, cols)                   cols [batch·outHeight·outWidth, kernelHeight·kernelWidth·channels]
+ *                                                       = the patch under each output position, 0 in the padding
+ *   columnsToImage(cols, geometry, x)                   x = Σ of each patch column added back where it was read (imageToColumns's
+ *                                                       transpose: cols · kernelᵀ through it is the transposed convolution)
+ *   maxPool(x, geometry, out, argmax)                   out = the largest value of each window (the first, in row-major order,
+ *                                                       on a tie; padding ignored), argmax = its index into x (Int32Array)
+ *   maxPoolBackward(dOut, argmax, dIn)                  dIn = 0, then dIn[argmax[i]] += dOut[i]
+ *   avgPool(x, geometry, out)                           out = the mean of each window over its cells inside the image
+ *   avgPoolBackward(dOut, geometry, dIn)                dIn = avgPool's transpose applied to dOut
+ *
  * Arrays may be views into WebAssembly memory: every kernel reads and writes them in place.
  */
 #include <node_api.h>
@@ -768,6 +781,256 @@ static napi_value sparse_update_call(napi_env env, napi_callback_info info) {
   return sparse_product_call(env, info);
 }
 
+/* The convolution passes. A geometry names an NHWC input [batch, height, width, channels], a
+   kernel or window [kernelHeight, kernelWidth] moved by [strideHeight, strideWidth] from
+   [-padTop, -padLeft], and the output's [outHeight, outWidth]. Cells outside the input are 0 for
+   imageToColumns and columnsToImage and left out by the pools. */
+struct geometry {
+  int32_t batch, height, width, channels, kernel_height, kernel_width, stride_height, stride_width, pad_top, pad_left, out_height, out_width;
+};
+
+static bool read_geometry(napi_env env, napi_value value, struct geometry *g, const char *function) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array || length < 12) {
+    char message[128];
+    snprintf(message, sizeof message, "fa_lab_blas: %s: geometry must be an Int32Array of 12 sizes", function);
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
+  memcpy(g, data, sizeof *g);
+  if (g->batch <= 0 || g->height <= 0 || g->width <= 0 || g->channels <= 0 || g->kernel_height <= 0 || g->kernel_width <= 0 ||
+      g->stride_height <= 0 || g->stride_width <= 0 || g->pad_top < 0 || g->pad_left < 0 || g->out_height <= 0 || g->out_width <= 0) {
+    char message[128];
+    snprintf(message, sizeof message, "fa_lab_blas: %s: every size of the geometry must be positive (padding ≥ 0)", function);
+    napi_throw_range_error(env, NULL, message);
+    return false;
+  }
+  return true;
+}
+
+static size_t image_size(const struct geometry *g) { return (size_t)g->batch * g->height * g->width * g->channels; }
+static size_t pooled_size(const struct geometry *g) { return (size_t)g->batch * g->out_height * g->out_width * g->channels; }
+static size_t patch_size(const struct geometry *g) { return (size_t)g->kernel_height * g->kernel_width * g->channels; }
+static size_t columns_size(const struct geometry *g) { return (size_t)g->batch * g->out_height * g->out_width * patch_size(g); }
+
+/* cols: one row per output position, its patch in (ky, kx, channel) order: the order of a
+   [kernelHeight, kernelWidth, channels, filters] kernel's rows, so cols · kernel is the convolution. */
+static void image_to_columns_pass(const float *x, const struct geometry *g, float *cols) {
+  const int32_t c = g->channels;
+  float *row = cols;
+  for (int32_t n = 0; n < g->batch; n++)
+    for (int32_t oy = 0; oy < g->out_height; oy++)
+      for (int32_t ox = 0; ox < g->out_width; ox++)
+        for (int32_t ky = 0; ky < g->kernel_height; ky++) {
+          int32_t y = oy * g->stride_height - g->pad_top + ky;
+          for (int32_t kx = 0; kx < g->kernel_width; kx++, row += c) {
+            int32_t xx = ox * g->stride_width - g->pad_left + kx;
+            if (y < 0 || y >= g->height || xx < 0 || xx >= g->width) memset(row, 0, sizeof(float) * c);
+            else memcpy(row, x + (((size_t)n * g->height + y) * g->width + xx) * c, sizeof(float) * c);
+          }
+        }
+}
+
+static void columns_to_image_pass(const float *cols, const struct geometry *g, float *x) {
+  const int32_t c = g->channels;
+  memset(x, 0, sizeof(float) * image_size(g));
+  const float *row = cols;
+  for (int32_t n = 0; n < g->batch; n++)
+    for (int32_t oy = 0; oy < g->out_height; oy++)
+      for (int32_t ox = 0; ox < g->out_width; ox++)
+        for (int32_t ky = 0; ky < g->kernel_height; ky++) {
+          int32_t y = oy * g->stride_height - g->pad_top + ky;
+          for (int32_t kx = 0; kx < g->kernel_width; kx++, row += c) {
+            int32_t xx = ox * g->stride_width - g->pad_left + kx;
+            if (y < 0 || y >= g->height || xx < 0 || xx >= g->width) continue;
+            float *target = x + (((size_t)n * g->height + y) * g->width + xx) * c;
+            for (int32_t j = 0; j < c; j++) target[j] += row[j];
+          }
+        }
+}
+
+static napi_value image_to_columns(napi_env env, napi_callback_info info) {
+  ARGS(3, "imageToColumns(x, geometry, cols)")
+  FLOATS_ARG(0, x);
+  struct geometry g;
+  if (!read_geometry(env, argv[1], &g, "imageToColumns")) return NULL;
+  FLOATS_ARG(2, cols);
+  if (x_length < image_size(&g) || cols_length < columns_size(&g)) {
+    range_error(env, "imageToColumns");
+    return NULL;
+  }
+  image_to_columns_pass(x, &g, cols);
+  return NULL;
+}
+
+static napi_value columns_to_image(napi_env env, napi_callback_info info) {
+  ARGS(3, "columnsToImage(cols, geometry, x)")
+  FLOATS_ARG(0, cols);
+  struct geometry g;
+  if (!read_geometry(env, argv[1], &g, "columnsToImage")) return NULL;
+  FLOATS_ARG(2, x);
+  if (x_length < image_size(&g) || cols_length < columns_size(&g)) {
+    range_error(env, "columnsToImage");
+    return NULL;
+  }
+  columns_to_image_pass(cols, &g, x);
+  return NULL;
+}
+
+/* Calls visit(window cell's input offset) for each cell of output (n, oy, ox)'s window inside the
+   image, in row-major order; the offset is of channel 0. */
+#define FOR_WINDOW(g, n, oy, ox, offset, body)                                                      \
+  for (int32_t ky = 0; ky < (g)->kernel_height; ky++) {                                             \
+    int32_t y = (oy) * (g)->stride_height - (g)->pad_top + ky;                                      \
+    if (y < 0 || y >= (g)->height) continue;                                                        \
+    for (int32_t kx = 0; kx < (g)->kernel_width; kx++) {                                            \
+      int32_t xx = (ox) * (g)->stride_width - (g)->pad_left + kx;                                   \
+      if (xx < 0 || xx >= (g)->width) continue;                                                     \
+      size_t offset = (((size_t)(n) * (g)->height + y) * (g)->width + xx) * (g)->channels;          \
+      body                                                                                          \
+    }                                                                                               \
+  }
+
+static napi_value max_pool(napi_env env, napi_callback_info info) {
+  ARGS(4, "maxPool(x, geometry, out, argmax)")
+  FLOATS_ARG(0, x);
+  struct geometry g;
+  if (!read_geometry(env, argv[1], &g, "maxPool")) return NULL;
+  FLOATS_ARG(2, out);
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t argmax_length = 0;
+  void *argmax_data = NULL;
+  if (napi_is_typedarray(env, argv[3], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[3], &type, &argmax_length, &argmax_data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "fa_lab_blas: maxPool: argmax must be an Int32Array");
+    return NULL;
+  }
+  if (x_length < image_size(&g) || out_length < pooled_size(&g) || argmax_length < pooled_size(&g) || image_size(&g) > INT32_MAX) {
+    range_error(env, "maxPool");
+    return NULL;
+  }
+  int32_t *argmax = (int32_t *)argmax_data;
+  const int32_t c = g.channels;
+  size_t o = 0;
+  for (int32_t n = 0; n < g.batch; n++)
+    for (int32_t oy = 0; oy < g.out_height; oy++)
+      for (int32_t ox = 0; ox < g.out_width; ox++, o += c) {
+        for (int32_t j = 0; j < c; j++) {
+          out[o + j] = -INFINITY;
+          argmax[o + j] = -1;
+        }
+        FOR_WINDOW(&g, n, oy, ox, cell, {
+          for (int32_t j = 0; j < c; j++) {
+            float v = x[cell + j];
+            /* strictly larger: the first of equal values stays; a NaN takes the window (as tf's max) */
+            if (v > out[o + j] || (v != v && out[o + j] == out[o + j]) || argmax[o + j] < 0) {
+              out[o + j] = v;
+              argmax[o + j] = (int32_t)(cell + j);
+            }
+          }
+        })
+      }
+  return NULL;
+}
+
+static napi_value max_pool_backward(napi_env env, napi_callback_info info) {
+  ARGS(3, "maxPoolBackward(dOut, argmax, dIn)")
+  FLOATS_ARG(0, dOut);
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t argmax_length = 0;
+  void *argmax_data = NULL;
+  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[1], &type, &argmax_length, &argmax_data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "fa_lab_blas: maxPoolBackward: argmax must be an Int32Array");
+    return NULL;
+  }
+  FLOATS_ARG(2, dIn);
+  const int32_t *argmax = (const int32_t *)argmax_data;
+  if (argmax_length < dOut_length) {
+    range_error(env, "maxPoolBackward");
+    return NULL;
+  }
+  for (size_t i = 0; i < dOut_length; i++)
+    if (argmax[i] < -1 || (size_t)(argmax[i] + 1) > dIn_length) {
+      range_error(env, "maxPoolBackward");
+      return NULL;
+    }
+  memset(dIn, 0, sizeof(float) * dIn_length);
+  /* a window wholly in the padding (argmax −1) sends nothing back */
+  for (size_t i = 0; i < dOut_length; i++)
+    if (argmax[i] >= 0) dIn[argmax[i]] += dOut[i];
+  return NULL;
+}
+
+/* Cells of output (oy, ox)'s window inside the image: the divisor of its mean. */
+static int32_t window_cells(const struct geometry *g, int32_t oy, int32_t ox) {
+  int32_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
+  int32_t y1 = y0 + g->kernel_height, x1 = x0 + g->kernel_width;
+  y0 = y0 < 0 ? 0 : y0;
+  x0 = x0 < 0 ? 0 : x0;
+  y1 = y1 > g->height ? g->height : y1;
+  x1 = x1 > g->width ? g->width : x1;
+  return (y1 > y0 ? y1 - y0 : 0) * (x1 > x0 ? x1 - x0 : 0);
+}
+
+static napi_value avg_pool(napi_env env, napi_callback_info info) {
+  ARGS(3, "avgPool(x, geometry, out)")
+  FLOATS_ARG(0, x);
+  struct geometry g;
+  if (!read_geometry(env, argv[1], &g, "avgPool")) return NULL;
+  FLOATS_ARG(2, out);
+  if (x_length < image_size(&g) || out_length < pooled_size(&g)) {
+    range_error(env, "avgPool");
+    return NULL;
+  }
+  const int32_t c = g.channels;
+  size_t o = 0;
+  for (int32_t n = 0; n < g.batch; n++)
+    for (int32_t oy = 0; oy < g.out_height; oy++)
+      for (int32_t ox = 0; ox < g.out_width; ox++, o += c) {
+        int32_t cells = window_cells(&g, oy, ox);
+        for (int32_t j = 0; j < c; j++) out[o + j] = 0;
+        FOR_WINDOW(&g, n, oy, ox, cell, {
+          for (int32_t j = 0; j < c; j++) out[o + j] += x[cell + j];
+        })
+        /* an empty window (only padding) has mean 0 rather than 0/0 */
+        float scale = cells > 0 ? 1.0f / (float)cells : 0.0f;
+        for (int32_t j = 0; j < c; j++) out[o + j] *= scale;
+      }
+  return NULL;
+}
+
+static napi_value avg_pool_backward(napi_env env, napi_callback_info info) {
+  ARGS(3, "avgPoolBackward(dOut, geometry, dIn)")
+  FLOATS_ARG(0, dOut);
+  struct geometry g;
+  if (!read_geometry(env, argv[1], &g, "avgPoolBackward")) return NULL;
+  FLOATS_ARG(2, dIn);
+  if (dIn_length < image_size(&g) || dOut_length < pooled_size(&g)) {
+    range_error(env, "avgPoolBackward");
+    return NULL;
+  }
+  const int32_t c = g.channels;
+  memset(dIn, 0, sizeof(float) * image_size(&g));
+  size_t o = 0;
+  for (int32_t n = 0; n < g.batch; n++)
+    for (int32_t oy = 0; oy < g.out_height; oy++)
+      for (int32_t ox = 0; ox < g.out_width; ox++, o += c) {
+        int32_t cells = window_cells(&g, oy, ox);
+        float scale = cells > 0 ? 1.0f / (float)cells : 0.0f;
+        FOR_WINDOW(&g, n, oy, ox, cell, {
+          for (int32_t j = 0; j < c; j++) dIn[cell + j] += dOut[o + j] * scale;
+        })
+      }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -863,6 +1126,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sparseProduct", NULL, sparse_product_call, NULL, NULL, NULL, napi_default, NULL},
       {"sparseUpdate", NULL, sparse_update_call, NULL, NULL, NULL, napi_default, NULL},
       {"symmetricEigenvalues", NULL, symmetric_eigenvalues, NULL, NULL, NULL, napi_default, NULL},
+      {"imageToColumns", NULL, image_to_columns, NULL, NULL, NULL, napi_default, NULL},
+      {"columnsToImage", NULL, columns_to_image, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolBackward", NULL, max_pool_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"avgPool", NULL, avg_pool, NULL, NULL, NULL, napi_default, NULL},
+      {"avgPoolBackward", NULL, avg_pool_backward, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
