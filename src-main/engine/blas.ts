@@ -11,28 +11,38 @@ import { projectRoot } from '../lib/paths'
 // and importing it back would make an import cycle.
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core'
 
-/** The addon's functions; src-main/native/blas/blas.c documents each. Activation and loss codes are fused.ts's. */
+/** The addon's functions, each documented here once (blas.c's header points here). Activation and loss codes are fused.ts's. */
 export interface BlasAddon {
-  /** c = alpha · op(a) · op(b) + beta · c (alpha 1, beta 0 by default), row-major float32, a: [m,k] (or [k,m] transposed), b: [k,n] (or [n,k]). */
+  /** c = alpha · op(a) · op(b) + beta · c (alpha 1, beta 0 by default), row-major float32, a: [m,k] (or [k,m] transposed), b: [k,n] (or [n,k]); sgemv where m or n is 1. */
   sgemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, alpha?: number, beta?: number): void
-  /** Seconds and calls spent in sgemm by the calling thread since the last reset. */
+  /** Seconds and calls spent in sgemm by the calling thread since the last reset (for the bench). */
   sgemmTime(): { seconds: number; calls: number }
   resetSgemmTime(): void
+  /** a ← ψ(a + bias), in place, a: [rows, cols]; `kind` is an activation code (0 linear, 1 relu, 2 tanh, 3 sigmoid); tanh and sigmoid within one ulp. */
   activate(kind: number, a: Float32Array, bias: Float32Array | null, rows: number, cols: number): void
+  /** signal ← signal ⊙ ψ'(a), with ψ' written from h = ψ(a). */
   gate(kind: number, signal: Float32Array, h: Float32Array, rows: number, cols: number): void
+  /** error = ∂L/∂output; returns L (sums in float64); `kind` is a loss code (0 mse, 1 cross-entropy). */
   lossError(kind: number, output: Float32Array, target: Float32Array, rows: number, cols: number, error: Float32Array): number
+  /** b ← b − η·(momentum-averaged) Σ_rows δ. */
   biasUpdate(delta: Float32Array, rows: number, cols: number, b: Float32Array, learningRate: number, momentum: number, velocity: Float32Array | null): void
+  /** y ← alpha·x + beta·y. */
   axpby(alpha: number, x: Float32Array, beta: number, y: Float32Array): void
+  /** out = sign(w), times magnitude where given. */
   signOf(w: Float32Array, magnitude: Float32Array | null, out: Float32Array): void
+  /** out[i] = source's row indices[start + i], for i < count. */
   gatherRows(source: Float32Array, cols: number, indices: Int32Array, start: number, count: number, out: Float32Array): void
+  /** [⟨a,b⟩, ‖a‖², ‖b‖²], summed in float64. */
   dotNorms(a: Float32Array, b: Float32Array): [number, number, number]
+  /** out[i] = cos(a_i, b_i) of the rows of a and b, NaN where a norm is 0. */
   rowCosines(a: Float32Array, b: Float32Array, rows: number, cols: number, out: Float32Array): void
+  /** The rows whose argmax (its sign, with one column) is the label. */
   rowArgmaxHits(output: Float32Array, labels: Float32Array, rows: number, cols: number): number
   /** c [m, n] = alpha · (a · b + 1 · addᵀ), a [m, k] sparse in compressed rows (offsets [m + 1], indices, values), b [k, n]. */
   sparseProduct(offsets: Int32Array, indices: Int32Array, values: Float32Array, m: number, k: number, n: number, b: Float32Array, c: Float32Array, alpha: number, add: Float32Array | null): void
   /** c ← alpha · (a · b + 1 · addᵀ) + beta · c, as sparseProduct (a training step's update: beta = 1 − η·decay). */
   sparseUpdate(offsets: Int32Array, indices: Int32Array, values: Float32Array, m: number, k: number, n: number, b: Float32Array, c: Float32Array, alpha: number, add: Float32Array | null, beta: number): void
-  /** Ascending eigenvalues of (a + aᵀ)/2 for a: [n, n] row-major float64, into out: [n]. */
+  /** Ascending eigenvalues of (a + aᵀ)/2 for a: [n, n] row-major float64, into out: [n] (LAPACK's dsyev). */
   symmetricEigenvalues(a: Float64Array, n: number, out: Float64Array): void
   /** cols [batch·outHeight·outWidth, kernelHeight·kernelWidth·channels] = the patch under each output position of x (NHWC, `ConvGeometry`'s layout), 0 in the padding. */
   imageToColumns(x: Float32Array, geometry: Int32Array, cols: Float32Array): void
@@ -46,8 +56,10 @@ export interface BlasAddon {
   avgPool(x: Float32Array, geometry: Int32Array, out: Float32Array): void
   /** dIn = avgPool's transpose applied to dOut (overwrites dIn). */
   avgPoolBackward(dOut: Float32Array, geometry: Int32Array, dIn: Float32Array): void
+  /** BLAS worker threads (OpenBLAS only). */
   setThreads(count: number): void
   threads(): number
+  /** The BLAS library's build description. */
   config(): string
 }
 

@@ -1,49 +1,11 @@
 /*
  * fa_lab_blas: single-precision matrix products through the machine's CBLAS (OpenBLAS on Linux,
  * Accelerate on macOS), and the fused elementwise passes of a training step, exposed to JavaScript
- * with Node-API so one build loads in Node and in Electron alike.
- *
- *   sgemm(transposeA, transposeB, m, n, k, a, b, c[, alpha, beta])
- *                                   c = alpha · op(a) · op(b) + beta · c, row-major float32 arrays
- *                                   (sgemv where m or n is 1)
- *   sgemmTime() / resetSgemmTime()  seconds and calls spent in sgemm by this thread (for the bench)
- *   setThreads(n) / threads()       BLAS worker threads (OpenBLAS only)
- *   config()                        the library's build description
- *
- * and the elementwise kernels, each one pass over preallocated arrays (activation codes:
- * 0 linear, 1 relu, 2 tanh, 3 sigmoid; loss codes: 0 mse, 1 cross-entropy):
- *
- *   activate(kind, a, bias|null, rows, cols)            a ← ψ(a + bias), in place (tanh, sigmoid within one ulp)
- *   gate(kind, eps, h, rows, cols)                      eps ← eps ⊙ ψ'(a), ψ' written with h = ψ(a)
- *   lossError(kind, out, target, rows, cols, error)     error = ∂L/∂out; returns L (float64 sums)
- *   biasUpdate(delta, rows, cols, b, learningRate, momentum, velocity|null)
- *                                                       b ← b − η·(momentum-averaged) Σ_rows δ
- *   axpby(alpha, x, beta, y)                            y ← alpha·x + beta·y
- *   signOf(w, magnitude|null, out)                      out = sign(w) (⊙ magnitude)
- *   gatherRows(source, cols, indices, start, count, out)  out[i] = source[indices[start + i]]
- *   dotNorms(a, b) → [⟨a,b⟩, ‖a‖², ‖b‖²]               float64 sums
- *   rowCosines(a, b, rows, cols, out)                   out[i] = cos(a_i, b_i), NaN where a norm is 0
- *   rowArgmaxHits(out, labels, rows, cols) → count      rows whose argmax (or sign, one column) is the label
- *   sparseProduct(offsets, indices, values, m, k, n, b, c, alpha, add|null)
- *                                                       c = alpha · (a · b + 1 · addᵀ), a [m, k] sparse (CSR), b [k, n]
- *   sparseUpdate(offsets, indices, values, m, k, n, b, c, alpha, add|null, beta)
- *                                                       c ← alpha · (a · b + 1 · addᵀ) + beta · c (a training step's update)
- *   symmetricEigenvalues(a, n, out)                     out = ascending eigenvalues of (a + aᵀ)/2, a: n×n float64 (LAPACK dsyev)
- *
- * and the convolution passes (NHWC images; a geometry is an Int32Array [batch, height, width, channels,
- * kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft, outHeight, outWidth]):
- *
- *   imageToColumns(x, geometry, cols)                   cols [batch·outHeight·outWidth, kernelHeight·kernelWidth·channels]
- *                                                       = the patch under each output position, 0 in the padding
- *   columnsToImage(cols, geometry, x)                   x = Σ of each patch column added back where it was read (imageToColumns's
- *                                                       transpose: cols · kernelᵀ through it is the transposed convolution)
- *   maxPool(x, geometry, out, argmax)                   out = the largest value of each window (the first, in row-major order,
- *                                                       on a tie; padding ignored), argmax = its index into x (Int32Array)
- *   maxPoolBackward(dOut, argmax, dIn)                  dIn = 0, then dIn[argmax[i]] += dOut[i]
- *   avgPool(x, geometry, out)                           out = the mean of each window over its cells inside the image
- *   avgPoolBackward(dOut, geometry, dIn)                dIn = avgPool's transpose applied to dOut
- *
- * Arrays may be views into WebAssembly memory: every kernel reads and writes them in place.
+ * with Node-API so one build loads in Node and in Electron alike. Each function is documented once,
+ * in src-main/engine/blas.ts (BlasAddon); the init table at the end names them for Node. Arrays are
+ * row-major and may be views into WebAssembly memory: every kernel reads and writes them in place.
+ * The convolution passes take NHWC images and a geometry, an Int32Array [batch, height, width,
+ * channels, kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft, outHeight, outWidth].
  */
 #include <node_api.h>
 #include <stdbool.h>
