@@ -3,6 +3,7 @@
  * Shared by every process; imports nothing but zod and its own files.
  */
 import { z } from 'zod'
+import { featureShapes, lenet5Features, lenet5Hidden } from './conv-shape'
 import { structureIssues } from './input'
 import { NameText } from './text'
 
@@ -161,9 +162,44 @@ export const MlpModel = z.strictObject({
   init: z.enum(['standard', 'glorot', 'he']).default('he').meta({ label: 'Initialisation', level: 'advanced' }),
 })
 
+/** A convolution stage of a conv model (see src-shared/conv-shape.ts for the shape conventions). */
+export const ConvStage = z.strictObject({
+  kind: z.literal('conv'),
+  channels: positiveInt.max(1024),
+  kernel: positiveInt.max(28),
+  stride: positiveInt.max(28).default(1),
+  padding: z.int().min(0).max(27).default(0),
+})
+/** A pooling stage's window: size×size, moved by stride (its size when unset). */
+const poolWindow = { size: positiveInt.max(28), stride: positiveInt.max(28).optional() }
+export const FeatureStage = z.discriminatedUnion('kind', [ConvStage, z.strictObject({ kind: z.literal('maxPool'), ...poolWindow }), z.strictObject({ kind: z.literal('avgPool'), ...poolWindow })])
+
+export const ConvModel = z.strictObject({
+  kind: z.literal('conv'),
+  /** Convolution and pooling stages, input side first; the last map is flattened into the dense layers. */
+  features: z
+    .array(FeatureStage)
+    .min(1)
+    .max(32)
+    .meta({
+      label: 'Convolution and pooling layers',
+      description:
+        'a JSON list, input side first: {"kind":"conv","channels":6,"kernel":5,"stride":1,"padding":2}, {"kind":"maxPool","size":2} or {"kind":"avgPool","size":2,"stride":2}; the first is a convolution, each followed by ψ; the last map is flattened into the dense layers. LeNet-5 by default',
+      examples: [lenet5Features],
+    }),
+  /** Dense hidden widths after the flattened features; the output width comes from the data. */
+  hidden: z.array(positiveInt).max(100).meta({ label: 'Dense widths', unit: 'units per layer', description: 'after the flattened features; may be empty', examples: [lenet5Hidden], column: true }),
+  activation: Activation.default('relu').meta({ label: 'Activation', symbol: 'ψ', column: true }),
+  outputs: positiveInt.default(1).meta({ label: 'Outputs', symbol: 'k' }),
+  bias: z.boolean().default(true).meta({ label: 'Biases' }),
+  /** As the MLP's, with fan-in k·k·channels for a convolution (and fan-out k·k·channels out for glorot). */
+  init: z.enum(['standard', 'glorot', 'he']).default('he').meta({ label: 'Initialisation', level: 'advanced' }),
+})
+export type ConvModelConfig = z.infer<typeof ConvModel>
+
 export const ModelConfig = z
-  .discriminatedUnion('kind', [TwoLayerModel, MlpModel])
-  .meta({ label: 'Model', optionLabels: { 'two-layer': 'two-layer (1/√p) β ψ(Wx)', mlp: 'multi-layer perceptron' } })
+  .discriminatedUnion('kind', [TwoLayerModel, MlpModel, ConvModel])
+  .meta({ label: 'Model', optionLabels: { 'two-layer': 'two-layer (1/√p) β ψ(Wx)', mlp: 'multi-layer perceptron', conv: 'convolutional network (LeNet-5 by default)' } })
 export type ModelConfig = z.infer<typeof ModelConfig>
 
 export const Optimizer = z.strictObject({
@@ -350,6 +386,12 @@ export const RunConfig = z
         path: ['loss'],
         message: 'synthetic data is a regression task: use mse',
       })
+    }
+    if (model.kind === 'conv') {
+      if (data.kind === 'synthetic') ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: 'a convolutional model needs image data (MNIST or Fashion-MNIST): synthetic inputs have no pixels to convolve' })
+      const { fault } = featureShapes(model.features)
+      if (fault) ctx.addIssue({ code: 'custom', path: ['model', 'features', fault.index, fault.key], message: fault.message })
+      if (config.regularization.dropout > 0) ctx.addIssue({ code: 'custom', path: ['regularization', 'dropout'], message: 'dropout is not available for convolutional models: set it to 0' })
     }
     if (data.kind !== 'synthetic') {
       const classes = dataClassCount(data)!

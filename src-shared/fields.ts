@@ -80,7 +80,8 @@ function leafKind(schema: z.core.$ZodType): { kind: FieldKind; options?: readonl
     case 'literal':
       return { kind: 'select', options: def.values!.map(String) }
     case 'array':
-      return { kind: 'integer-list' }
+      // A list of numbers is typed as such; a list of settings (a conv model's stages) as JSON.
+      return { kind: unwrap(def.element!).inner._zod.def.type === 'number' ? 'integer-list' : 'text' }
     case 'union': {
       // A number or richer settings (λ or a λ schedule): the form edits the number, JSON for the rest.
       const options = (def as unknown as { options: z.core.$ZodType[] }).options

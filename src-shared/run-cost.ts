@@ -5,6 +5,7 @@
  * exist to refuse at once what cannot fit, not to predict to the byte. How long the work takes on
  * this machine is src-main/estimates/'s business. Pure: no node imports.
  */
+import { convLayerShapes, sizeOf } from './conv-shape'
 import { bundledSizes, ConfigError, parseRunConfig, type RunConfig } from './config'
 
 export interface ResourceEstimate {
@@ -60,15 +61,7 @@ function dataShape(config: RunConfig): { input: number; train: number; test: num
 export function estimateResources(config: RunConfig): ResourceEstimate {
   const { input, train, test, rawBytes } = dataShape(config)
   const outputs = config.model.outputs
-  const hidden = config.model.kind === 'mlp' ? config.model.hidden : [config.model.hidden]
-  const widths = [input, ...hidden, outputs]
-  let weights = 0
-  let units = 0
-  for (let i = 0; i + 1 < widths.length; i++) {
-    weights += widths[i] * widths[i + 1]
-    units += widths[i + 1]
-  }
-  const biases = config.model.kind === 'mlp' && config.model.bias ? units : 0
+  const { weights, units, biases, multiplyAdds } = modelSize(config, input)
   const batch = config.optimizer.batchSize === 0 ? train : Math.min(config.optimizer.batchSize, train)
   const probe = Math.min(config.evalSamples, train)
   const layerWidth = units + input
@@ -82,7 +75,40 @@ export function estimateResources(config: RunConfig): ResourceEstimate {
         (train + test) * (input + outputs) * 2) +
     rawBytes
   const evaluations = Math.floor(config.steps / config.evalEvery) + 2
-  return { parameters: weights + biases, memoryBytes, flopsPerStep: 6 * batch * weights, evaluations }
+  return { parameters: weights + biases, memoryBytes, flopsPerStep: 6 * batch * multiplyAdds, evaluations }
+}
+
+/**
+ * A model's weights, its units per sample (every layer's output map, a conv layer's before and
+ * after pooling), biases, and the multiply-adds of one sample's forward pass (a convolution's
+ * kernel applied at every output position; a dense layer's fanIn·fanOut).
+ */
+function modelSize(config: RunConfig, input: number): { weights: number; units: number; biases: number; multiplyAdds: number } {
+  const model = config.model
+  if (model.kind === 'conv') {
+    let weights = 0
+    let units = 0
+    let biases = 0
+    let multiplyAdds = 0
+    for (const layer of convLayerShapes(model).layers) {
+      const size = sizeOf(layer.shape)
+      const positions = layer.output[0] * layer.output[1]
+      weights += size
+      multiplyAdds += size * positions
+      units += sizeOf(layer.output) * (layer.pools.length + 1)
+      biases += model.bias ? layer.shape.at(-1)! : 0
+    }
+    return { weights, units, biases, multiplyAdds }
+  }
+  const hidden = model.kind === 'mlp' ? model.hidden : [model.hidden]
+  const widths = [input, ...hidden, model.outputs]
+  let weights = 0
+  let units = 0
+  for (let i = 0; i + 1 < widths.length; i++) {
+    weights += widths[i] * widths[i + 1]
+    units += widths[i + 1]
+  }
+  return { weights, units, biases: model.kind === 'mlp' && model.bias ? units : 0, multiplyAdds: weights }
 }
 
 /** Human-readable bytes: 1.5 GB, 300 MB. */

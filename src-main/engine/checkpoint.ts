@@ -7,6 +7,7 @@
  * Layout: a 4-byte little-endian header length, the header as UTF-8 JSON, then the arrays' bytes
  * (each 4-byte aligned) in header order.
  */
+import { convLayerShapes } from '../../src-shared/conv-shape'
 import type { RunConfig } from '../../src-shared/config'
 import type { RngState } from '../lib/random'
 import type { Metrics } from './evaluation'
@@ -155,11 +156,22 @@ export function checkpointKey(config: RunConfig): string {
   return JSON.stringify({ ...config, name: undefined, backend: undefined })
 }
 
-/** Layer widths of a run's network: input, hidden…, outputs. */
-export function networkWidths(config: RunConfig): number[] {
+/**
+ * The shapes of a run's weights W_l and biases b_l (l from 1), and a name for its network in
+ * messages (`784-100-10`, or the conv model's layers `conv 5×5×1×6, …, dense 84×10`).
+ */
+export function networkShapes(config: RunConfig): { W: number[]; b: number[] }[] {
+  if (config.model.kind === 'conv') return convLayerShapes(config.model).layers.map((layer) => ({ W: layer.shape, b: [layer.shape.at(-1)!] }))
   const input = config.data.kind === 'synthetic' ? config.data.inputDim : 784
   const hidden = config.model.kind === 'mlp' ? config.model.hidden : [config.model.hidden]
-  return [input, ...hidden, config.model.outputs]
+  const widths = [input, ...hidden, config.model.outputs]
+  return widths.slice(1).map((width, i) => ({ W: [widths[i], width], b: [width] }))
+}
+
+/** How messages name a run's network: its widths `784-100-10`, or a conv model's weight shapes. */
+export function networkLabel(shapes: { W: number[] }[]): string {
+  if (shapes.every((s) => s.W.length === 2)) return [shapes[0].W[0], ...shapes.map((s) => s.W[1])].join('-')
+  return shapes.map((s) => s.W.join('×')).join(', ')
 }
 
 /**
@@ -183,17 +195,17 @@ export function checkpointFault(bytes: Uint8Array, rowStep: number, config: RunC
   if (session.step > config.steps) return `the checkpoint's step ${session.step} is outside 0..${config.steps}`
   if (!Number.isFinite(loop.wallTimeMs) || loop.wallTimeMs < 0) return `the checkpoint's wall time ${String(loop.wallTimeMs)} ms is not a duration`
   if (!Number.isSafeInteger(loop.lastReported) || loop.lastReported < -1 || loop.lastReported > session.step) return `the checkpoint's last evaluation step ${String(loop.lastReported)} is outside -1..${session.step}`
-  const widths = networkWidths(config)
+  const shapes = networkShapes(config)
   for (const t of session.tensors) {
     const layer = /^([Wb])(\d+)$/.exec(t.name)
     if (layer) {
       const l = Number(layer[2])
-      const expected = layer[1] === 'W' ? [widths[l - 1], widths[l]] : [widths[l]]
-      if (l < 1 || l >= widths.length || t.shape.join('x') !== expected.join('x')) return `the checkpoint's ${t.name} has shape ${t.shape.join('×')}, the config's network (${widths.join('-')}) needs ${l >= 1 && l < widths.length ? expected.join('×') : 'no such layer'}`
+      const expected = l >= 1 && l <= shapes.length ? shapes[l - 1][layer[1] as 'W' | 'b'] : null
+      if (!expected || t.shape.join('x') !== expected.join('x')) return `the checkpoint's ${t.name} has shape ${t.shape.join('×')}, the config's network (${networkLabel(shapes)}) needs ${expected ? expected.join('×') : 'no such layer'}`
     }
     if (!t.values.every(Number.isFinite)) return `the checkpoint's ${t.name} holds a value that is not finite`
   }
-  for (let l = 1; l < widths.length; l++) if (!session.tensors.some((t) => t.name === `W${l}`)) return `the checkpoint has no W${l}`
+  for (let l = 1; l <= shapes.length; l++) if (!session.tensors.some((t) => t.name === `W${l}`)) return `the checkpoint has no W${l}`
   if (session.order.some((i) => i < 0 || i >= session.order.length)) return 'the checkpoint\'s batch order holds an index outside the training set'
   return null
 }

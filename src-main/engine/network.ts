@@ -40,6 +40,7 @@ export interface Network {
 
 /** The network spec a model config describes, given the data's input dimension. */
 export function networkSpec(model: ModelConfig, inputDim: number): NetworkSpec {
+  if (model.kind === 'conv') throw new Error('a convolutional model is built by engine/conv-network.ts, not as a fully connected network')
   if (model.kind === 'two-layer') {
     return { inputDim, hidden: [model.hidden], outputs: model.outputs, activation: model.activation, bias: false, init: 'paper' }
   }

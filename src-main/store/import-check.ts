@@ -12,7 +12,7 @@ import { defaultMaxRuns } from '../../src-shared/experiment'
 import { defaultResourceLimits, parseBoundedRunConfig } from '../../src-shared/run-cost'
 import { nameTextFault, proseTextFault } from '../../src-shared/text'
 import { structureIssues } from '../../src-shared/input'
-import { networkWidths } from '../engine/checkpoint'
+import { networkLabel, networkShapes } from '../engine/checkpoint'
 import { electronSqliteBinding } from '../lib/paths'
 import { maxConfigFileBytes, maxDescriptionLength, maxNameLength, maxNoteLength, maxStoredConfigBytes, maxTagLength, maxTags } from '../lib/limits'
 import { databaseOf, type Db } from './connection'
@@ -167,7 +167,7 @@ export function validateImport(source: Store, file: string, runIds?: number[], o
       else if (steps.some((s, i) => !Number.isInteger(s) || s < 0 || s > config.steps || (i > 0 && s <= steps[i - 1]))) add(`measure ${name}: steps are not increasing integers in 0..${config.steps}`)
       else if (values.some((v) => !Number.isFinite(v)) || walls.some((w) => !Number.isFinite(w))) add(`measure ${name}: holds a value that is not finite`)
     }
-    const layers = networkWidths(config)
+    const shapes = networkShapes(config)
     let elements = 0
     for (const a of artifacts.all(run.id) as { name: string; shape: string; data: Buffer }[]) {
       const shape = json(a.shape)
@@ -185,14 +185,14 @@ export function validateImport(source: Store, file: string, runIds?: number[], o
       const layer = /^([Wb])(\d+)(?:\.init)?$/.exec(a.name)
       if (layer) {
         const l = Number(layer[2])
-        const expected = layer[1] === 'W' ? [layers[l - 1], layers[l]] : [layers[l]]
-        if (l < 1 || l >= layers.length || JSON.stringify(dims) !== JSON.stringify(expected)) add(`artifact ${a.name}: shape ${JSON.stringify(dims)} disagrees with the config's network (${layers.join('-')})`)
+        const expected = l >= 1 && l <= shapes.length ? shapes[l - 1][layer[1] as 'W' | 'b'] : null
+        if (!expected || JSON.stringify(dims) !== JSON.stringify(expected)) add(`artifact ${a.name}: shape ${JSON.stringify(dims)} disagrees with the config's network (${networkLabel(shapes)})`)
       }
       const values = new Float32Array(a.data.buffer.slice(a.data.byteOffset, a.data.byteOffset + a.data.byteLength))
       if (values.some((v) => !Number.isFinite(v))) add(`artifact ${a.name}: holds a value that is not finite`)
     }
-    const weights = layers.slice(1).reduce((n, w, i) => n + w * (layers[i] + 1), 0)
-    if (elements > 4 * weights + 1e6) add(`artifacts hold ${elements} values, far more than a network of ${layers.join('-')} has`)
+    const weights = shapes.reduce((n, s) => n + s.W.reduce((x, y) => x * y, 1) + s.b[0], 0)
+    if (elements > 4 * weights + 1e6) add(`artifacts hold ${elements} values, far more than a network of ${networkLabel(shapes)} has`)
   }
   if (faults.length) refuse(file, faults)
 }

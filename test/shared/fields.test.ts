@@ -31,7 +31,7 @@ describe('config fields read off the run schema', () => {
     expect(source.options).toEqual(['bundled', 'download', 'dir'])
     for (const option of source.options!) expect(ImageSource.safeParse(option === 'dir' ? { dir: '/data' } : option).success, option).toBe(true)
     expect(Object.keys(source.optionLabels!).sort()).toEqual([...source.options!].sort())
-    expect(runFields.filter((f) => f.path === 'model.hidden').map((f) => f.kind)).toEqual(['integer', 'integer-list'])
+    expect(runFields.filter((f) => f.path === 'model.hidden').map((f) => f.kind)).toEqual(['integer', 'integer-list', 'integer-list'])
     const teacherWidth = fieldAt('data.teacherWidth')!
     expect(applies(teacherWidth, { data: { kind: 'synthetic' } })).toBe(false) // teacher defaults to linear
     expect(applies(teacherWidth, { data: { kind: 'synthetic', teacher: 'two-layer' } })).toBe(true)

@@ -60,7 +60,7 @@ export function parseFieldInput(field: Field, text: string): unknown {
 /** The text a field shows for its current value. */
 export function formatFieldValue(value: unknown): string {
   if (value === undefined || value === null) return ''
-  if (Array.isArray(value)) return value.join(', ')
+  if (Array.isArray(value)) return value.some((v) => v !== null && typeof v === 'object') ? JSON.stringify(value) : value.join(', ')
   if (typeof value === 'object') return JSON.stringify(value)
   return String(value)
 }
