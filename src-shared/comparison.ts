@@ -14,8 +14,8 @@ export type { ComparisonPanel, Curve }
 
 /** The data settings of a spec and its resolution as one string: the comparison changes exactly when it does. */
 export function comparisonKey(spec: FigureSpec, widthPt: number): string {
-  const { kind, runIds, measures, splitBy, xAxis, groupBy, band, smoothing, logX, logY, sweepField, statistic } = spec
-  return JSON.stringify([kind, runIds, measures, splitBy, xAxis, groupBy, band, smoothing, logX, logY, sweepField, statistic, figureResolution(spec, widthPt)])
+  const { kind, runIds, measures, splitBy, xAxis, groupBy, band, smoothing, logX, logY, sweepField, statistic, reference } = spec
+  return JSON.stringify([kind, runIds, measures, splitBy, xAxis, groupBy, band, smoothing, logX, logY, sweepField, statistic, reference ?? null, figureResolution(spec, widthPt)])
 }
 
 /**
@@ -29,6 +29,27 @@ export interface LegendGroup {
   /** Keys of the lines (groups) it stands for. */
   lines: string[]
   runCount: number
+}
+
+/**
+ * A published number drawn over a figure: in panel `panel`, for line `group` (the line it is
+ * compared with), at `x`, the published mean with a bar over [lower, upper] (mean ± 2 SE).
+ */
+export interface ReferencePoint {
+  panel: string
+  group: string
+  x: number
+  mean: number
+  lower: number
+  upper: number
+  /** The authors' runs behind the number. */
+  n: number
+}
+
+/** Published numbers over a figure (src-shared/reproduction.ts referenceOverlay): the legend names them by `label`, the reference's citation. */
+export interface ReferenceOverlay {
+  label: string
+  points: ReferencePoint[]
 }
 
 /** What a figure plots, before any layout. */
@@ -45,6 +66,8 @@ export interface Comparison {
   missingRunIds: number[]
   /** The most points one curve may have (the figure's resolution, less for very many lines). */
   pointsPerCurve: number
+  /** Published numbers drawn over the lines, where the spec names a reference (attached by main). */
+  references?: ReferenceOverlay
 }
 
 /**

@@ -94,6 +94,12 @@ export const FigureSpecObject = z.strictObject({
   /** Font size in points (1/72 in). */
   fontSize: z.number().min(minFigureFontPt).max(maxFigureFontPt).default(8),
   labels: FigureLabels.prefault({}),
+  /**
+   * A preset whose published numbers (resources/references/NAME.json) are drawn over the figure:
+   * each cell the runs fall in, as a hollow marker with ±2 SE bars, the reference's citation in the
+   * legend. Main attaches the points to the comparison (Comparison.references).
+   */
+  reference: z.string().regex(/^[\w.-]+$/, 'a preset name (letters, digits, ., _ and -)').max(100).optional(),
 })
 
 /** Specs saved before panels and physical sizes (`measure`, `width`/`height` in px) still open. */

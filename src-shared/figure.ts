@@ -10,13 +10,14 @@
 import type { EChartsOption } from 'echarts'
 import type { RunSeries } from './analysis'
 import { factorNote, fitTicks, tickLabel, tickValues, type AxisScale } from './figure-axes'
-import { compareSeries, figureResolution, type Comparison } from './comparison'
+import { compareSeries, figureResolution, type Comparison, type ReferenceOverlay, type ReferencePoint } from './comparison'
 import type { Curve, Panel, PanelLine } from './figure-curves'
 import { bandNames, figureSizePt, manualRanges, ownEntry, xAxisTitles, type FigureSpec } from './figure-spec'
 import { textWidth, wrap } from './figure-text'
 import { fieldTitle } from './fields'
 import type { RunGroup } from './grouping'
 import { fieldLabel, isCosine, measureLabel, measureLabelParts } from './labels'
+import { agreementZ } from './reproduction'
 
 /** Okabe & Ito's colour-blind-safe palette, black first-class, yellow last (weak on white). */
 export const palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442']
@@ -65,6 +66,8 @@ interface Frame {
   family: string
   lineH: number
   pad: number
+  /** Published numbers drawn over the lines (hollow markers with bars), with their legend entry; null without. */
+  references: ReferenceOverlay | null
 }
 
 /** What the steps add to, in drawing order. */
@@ -115,7 +118,8 @@ export function buildFigure(spec: FigureSpec, series: Record<string, RunSeries[]
 export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigure {
   const { width: W, height: H } = figureSizePt(spec)
   const f = spec.fontSize
-  const frame: Frame = { spec, W, H, f, family: spec.fontFamily, lineH: f * 1.2, pad: f * 0.5 }
+  const references = comparison.references?.points.length ? comparison.references : null
+  const frame: Frame = { spec, W, H, f, family: spec.fontFamily, lineH: f * 1.2, pad: f * 0.5, references }
   const lines = figureLines(spec, comparison)
   const groupByKey = new Map(comparison.groups.map((g) => [g.key, g]))
   const panels: Panel[] = comparison.panels.map((p) => ({ key: p.key, measure: p.measure, title: ownEntry(spec.labels.panels, p.key) ?? p.title, lines: p.lines.map((l) => ({ group: groupByKey.get(l.group)!, mean: l.mean, raw: l.raw })) }))
@@ -123,7 +127,10 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
   let top = buildTitle(frame, parts, frame.pad)
   top = buildLegend(frame, parts, lines, top)
   const panelFrames = layoutPanels(frame, panels, top)
-  panels.forEach((panel, index) => buildPanel(frame, parts, lines, panel, index, panelFrames[index]))
+  panels.forEach((panel, index) => {
+    buildPanel(frame, parts, lines, panel, index, panelFrames[index])
+    buildReferencePoints(frame, parts, lines, panel, index, panelFrames[index].yScale)
+  })
   if (lines.summarised && panels.length) buildLegendEntries(frame, parts, lines)
 
   const option: EChartsOption = {
@@ -200,16 +207,18 @@ function buildTitle(frame: Frame, parts: Parts, y: number): number {
 
 /** The legend: rows of items under the title, each row one legend component, centred; returns the y below it. */
 function buildLegend(frame: Frame, parts: Parts, { lines, legendTitle }: Lines, top: number): number {
-  const { spec, W, f, pad, family, lineH } = frame
-  if (!(lines.length >= 2 || spec.labels.legendTitle !== '')) return top
+  const { spec, W, f, pad, family, lineH, references } = frame
+  if (!(lines.length >= 2 || spec.labels.legendTitle !== '' || references)) return top
   let y = top
   const itemWidth = f * 2.6
   const gap = f * 1.1
-  const itemSize = (l: FigureLine) => itemWidth + 5 + textWidth(l.label, f, family)
-  const rows: { items: FigureLine[]; width: number }[] = []
+  /** The lines' entries, then the published points' (a hollow marker in black: each point takes its line's colour). */
+  const entries: LegendEntry[] = [...lines.map((l) => ({ label: l.label })), ...(references ? [{ label: references.label, icon: 'emptyCircle', itemStyle: { color: '#000', borderColor: '#000', borderWidth: lineWidth(f, false) } }] : [])]
+  const itemSize = (l: LegendEntry) => itemWidth + 5 + textWidth(l.label, f, family)
+  const rows: { items: LegendEntry[]; width: number }[] = []
   const titleWidth = legendTitle ? textWidth(legendTitle, f, family) : 0
-  let row = { items: [] as FigureLine[], width: titleWidth }
-  for (const l of lines) {
+  let row = { items: [] as LegendEntry[], width: titleWidth }
+  for (const l of entries) {
     const w = itemSize(l)
     if (row.items.length > 0 && row.width + gap + w > W - 2 * pad) {
       rows.push(row)
@@ -225,10 +234,17 @@ function buildLegend(frame: Frame, parts: Parts, { lines, legendTitle }: Lines, 
       parts.graphics.push({ type: 'text', x: left, y: y + lineH / 2, silent: true, style: { ...textStyle(frame, f), text: legendTitle, align: 'left', verticalAlign: 'middle' } })
       left += titleWidth + gap
     }
-    parts.legends.push({ type: 'plain', orient: 'horizontal', left, top: y, padding: 0, itemGap: gap, itemWidth, itemHeight: f * 0.55, selectedMode: false, width: W, data: r.items.map((l) => l.label), textStyle: { fontFamily: family, fontSize: f, lineHeight: lineH, color: '#000' } })
+    parts.legends.push({ type: 'plain', orient: 'horizontal', left, top: y, padding: 0, itemGap: gap, itemWidth, itemHeight: f * 0.55, selectedMode: false, width: W, data: r.items.map((l) => (l.icon ? { name: l.label, icon: l.icon, itemStyle: l.itemStyle } : l.label)), textStyle: { fontFamily: family, fontSize: f, lineHeight: lineH, color: '#000' } })
     y += lineH + f * 0.25
   })
   return y + f * 0.25
+}
+
+/** A legend entry: a line's label, or the published points' with their own icon. */
+interface LegendEntry {
+  label: string
+  icon?: string
+  itemStyle?: Record<string, unknown>
 }
 
 const panelTitleOf = (p: Panel) => p.title || measureLabel(p.measure)
@@ -261,19 +277,28 @@ function extent(log: boolean, values: number[]): number[] {
 
 const xExtentOf = (spec: FigureSpec, p: Panel) => extent(spec.logX, p.lines.flatMap((l) => [...l.mean.xs, ...(l.raw?.xs ?? [])]))
 
-/** y fits the points inside the panel's x range where one is set (a zoom on x refits y). */
-function yExtentOf(spec: FigureSpec, p: Panel): number[] {
+/** y fits the points inside the panel's x range where one is set (a zoom on x refits y), published points and their bars included. */
+function yExtentOf(spec: FigureSpec, p: Panel, references: ReferenceOverlay | null = null): number[] {
   const { xRange } = manualRanges(spec, p.key)
-  const inside = (curve: Curve) => curve.xs.map((x) => (xRange.min === null || x >= xRange.min) && (xRange.max === null || x <= xRange.max))
-  return extent(
-    spec.logY,
-    p.lines.flatMap((l) => {
+  const within = (x: number) => (xRange.min === null || x >= xRange.min) && (xRange.max === null || x <= xRange.max)
+  const inside = (curve: Curve) => curve.xs.map(within)
+  const published = referencesIn(references, p).filter((r) => within(r.x))
+  return extent(spec.logY, [
+    ...published.flatMap((r) => [r.mean, r.upper, ...(spec.logY && r.lower <= 0 ? [] : [r.lower])]),
+    ...p.lines.flatMap((l) => {
       const shown = inside(l.mean)
       const pick = (v: number[] | null) => (v ?? []).filter((_, i) => shown[i])
       const rawShown = l.raw ? inside(l.raw) : []
       return [...pick(l.mean.mean), ...(spec.logY ? pick(l.mean.lower).filter((v) => v > 0) : pick(l.mean.lower)), ...pick(l.mean.upper), ...(l.raw?.mean ?? []).filter((_, i) => rawShown[i])]
     }),
-  )
+  ])
+}
+
+/** The published points of a panel whose line it draws. */
+function referencesIn(references: ReferenceOverlay | null, p: Panel): ReferencePoint[] {
+  if (!references) return []
+  const drawn = new Set(p.lines.map((l) => l.group.key))
+  return references.points.filter((r) => r.panel === p.key && drawn.has(r.group))
 }
 
 const union = (es: number[][]) => [Math.min(...es.map((e) => e[0])), Math.max(...es.map((e) => e[1]))]
@@ -310,7 +335,7 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
   const labelMargin = axisLabelMargin(f)
   const xTitle = xTitleOf(spec)
   const sharedXExtent = union(panels.map((p) => xExtentOf(spec, p)))
-  const sharedYExtent = union(panels.map((p) => yExtentOf(spec, p)))
+  const sharedYExtent = union(panels.map((p) => yExtentOf(spec, p, frame.references)))
 
   // the x title may gain ` (×10⁻⁴)`: wrap it with room for that
   const xNameLineCount = wrap(`${xTitle} (×10⁻⁰)`, cellW * 0.9, f, family).length
@@ -327,7 +352,7 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
   })
   const yScales = panels.map((panel, index) => {
     const pinned = spec.pinCosine && isCosine(panel.measure) && !spec.logY
-    const [ylo, yhi] = spec.sharedY ? sharedYExtent : yExtentOf(spec, panel)
+    const [ylo, yhi] = spec.sharedY ? sharedYExtent : yExtentOf(spec, panel, frame.references)
     const length = spec.sharedY ? Math.min(...cells.map((c) => c.plotH)) : cells[index].plotH
     return fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, spec.logY, cells[index].yRange, length, false, f, family)
   })
@@ -494,4 +519,58 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
     parts.series.push({ id: `markers:${panel.key}:${line.group.key}`, name: `${name} (markers)`, type: 'scatter', xAxisIndex: index, yAxisIndex: index, silent: true, animation: false, symbol: marker, symbolSize: f * 0.4, itemStyle: { color, borderColor: color, borderWidth: lw * 0.8 }, data: at.map((k) => [mean.xs[k], mean.mean[k]]), z: 4 })
   }
   mean.xs.forEach((x, k) => parts.rows.push([panel.key, dataName, spec.smoothing > 0 && spec.kind === 'curves' ? 'smoothed mean' : 'mean', x, mean.mean[k], mean.lower?.[k] ?? '', mean.upper?.[k] ?? '', mean.n[k], panelTitle]))
+}
+
+/**
+ * The published numbers of a panel (a reference's cells the panel's lines hold runs of): each a
+ * hollow circle in its line's colour with a bar over mean ± 2 SE, set a little right of x so the
+ * line's own marker and SD bar stay visible; one series named by the reference's citation, which
+ * the legend lists. Their rows join the data (curve `Song et al. 2021 (±2 SE)`, runs: the authors' n).
+ */
+function buildReferencePoints(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index: number, yScale: AxisScale): void {
+  const { spec, f, references } = frame
+  const points = referencesIn(references, panel)
+  if (!references || points.length === 0) return
+  const lw = lineWidth(f, false)
+  const groupOf = new Map(panel.lines.map((l) => [l.group.key, l.group]))
+  const colorOf = (r: ReferencePoint) => palette[(lines.lineOf.get(r.group) ?? 0) % palette.length]
+  const floor = yScale.min
+  const lower = (r: ReferencePoint) => (spec.logY ? Math.max(r.lower, floor) : r.lower)
+  parts.series.push({
+    id: `reference:${panel.key}`,
+    name: references.label,
+    type: 'custom',
+    xAxisIndex: index,
+    yAxisIndex: index,
+    clip: true,
+    silent: true,
+    animation: false,
+    itemStyle: { color: '#000' },
+    encode: { x: 0, y: [1, 2, 3] },
+    data: points.map((r) => [r.x, r.mean, lower(r), r.upper]),
+    renderItem: ((params: { dataIndex: number }, api: { coord(p: number[]): number[] }) => {
+      const r = points[params.dataIndex]
+      const dodge = f * 0.45
+      const [x, y] = api.coord([r.x, r.mean])
+      const low = api.coord([r.x, lower(r)])[1]
+      const high = api.coord([r.x, r.upper])[1]
+      const cap = f * 0.25
+      const stroke = { stroke: colorOf(r), lineWidth: lw * 0.8 }
+      return {
+        type: 'group',
+        children: [
+          { type: 'line', shape: { x1: x + dodge, y1: low, x2: x + dodge, y2: high }, style: stroke },
+          { type: 'line', shape: { x1: x + dodge - cap, y1: low, x2: x + dodge + cap, y2: low }, style: stroke },
+          { type: 'line', shape: { x1: x + dodge - cap, y1: high, x2: x + dodge + cap, y2: high }, style: stroke },
+          { type: 'circle', shape: { cx: x + dodge, cy: y, r: f * 0.28 }, style: { fill: '#fff', stroke: colorOf(r), lineWidth: lw } },
+        ],
+      }
+    }) as never,
+    z: 5,
+  })
+  const panelTitle = panelTitleOf(panel)
+  for (const r of points) {
+    const group = groupOf.get(r.group)
+    parts.rows.push([panel.key, group ? lines.dataLabelOf(group) : r.group, `${references.label} (±${agreementZ} SE)`, r.x, r.mean, r.lower, r.upper, r.n, panelTitle])
+  }
 }

@@ -5,7 +5,10 @@
  */
 import { z } from 'zod'
 import { spread } from './analysis'
+import type { Comparison, ReferenceOverlay, ReferencePoint } from './comparison'
 import { getPath } from './fields'
+import type { FigureSpec } from './figure-spec'
+import { flattenConfig } from './grouping'
 import { fieldValueLabel } from './labels'
 import { isMeasure, measureInfo } from './measures'
 
@@ -157,6 +160,39 @@ export function compareWithReference(reference: ReferenceFile, runs: readonly Re
     total: cells.length,
     stepLimit: cells.reduce((a, c) => a + c.stepLimit, 0),
   }
+}
+
+/**
+ * The published numbers to draw over a figure of `comparison`: each cell of the reference, in every
+ * panel of its measure where a line holds runs of the cell (the panel's split value and the line's
+ * runs match the cell's key), for that line. On a sweep the point sits at the cell's value of the
+ * swept field; on curves at the line's last x (the references are final values). The bar spans
+ * ±agreementZ published SEs (SD/√n; none without an SD), the band within which our mean agrees
+ * when our own SE is small. `configs` holds each run's config by id.
+ */
+export function referenceOverlay(reference: ReferenceFile, spec: Pick<FigureSpec, 'kind' | 'sweepField' | 'splitBy' | 'logX'>, comparison: Pick<Comparison, 'groups' | 'panels'>, configs: ReadonlyMap<number, unknown>): ReferenceOverlay {
+  const groups = new Map(comparison.groups.map((g) => [g.key, g]))
+  const panelKeyOf = (measure: string, config: unknown) => (spec.splitBy ? `${measure}|${flattenConfig(config).get(spec.splitBy)}` : measure)
+  const points: ReferencePoint[] = []
+  for (const cell of reference.cells) {
+    const se = cell.sd === null ? 0 : cell.sd / Math.sqrt(cell.n)
+    for (const panel of comparison.panels) {
+      if (panel.measure !== cell.measure) continue
+      for (const line of panel.lines) {
+        const holds = (groups.get(line.group)?.runIds ?? []).some((id) => {
+          const config = configs.get(id)
+          return config !== undefined && inCell(config, cell.key) && panelKeyOf(panel.measure, config) === panel.key
+        })
+        if (!holds) continue
+        const x = spec.kind === 'sweep' ? cell.key[spec.sweepField] : line.mean.xs.at(-1)
+        if (typeof x !== 'number' || !Number.isFinite(x) || (spec.logX && x <= 0)) continue
+        points.push({ panel: panel.key, group: line.group, x, mean: cell.mean, lower: cell.mean - agreementZ * se, upper: cell.mean + agreementZ * se, n: cell.n })
+        // one point a cell and panel: per-run lines of one cell all end where the published value is
+        break
+      }
+    }
+  }
+  return { label: reference.label, points }
 }
 
 /** `model.activation = linear, λ = 0.2, p = 200`: a cell's key as the lab labels config values. */

@@ -5,6 +5,7 @@ import { FigureFormat, figurePixelsFault, FigureSpec } from '../../src-shared/fi
 import { maxFigureFontPt, minFigureFontPt } from '../lib/limits'
 import { naturalFigure, renderFigure } from '../services/figures'
 import { presetFigureSpec } from '../services/presets'
+import { experimentPreset, loadReference, referenceNames } from '../services/reproduction'
 import { openStore } from '../store/store'
 import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
@@ -12,6 +13,7 @@ import type { Command } from './command'
 const help = `usage: fa-lab figure --db lab.sqlite (--view <saved comparison | spec.json> | --runs 1,2,3 | --experiment N)
                     --out fig.svg|png|pdf [--panels measure,measure] [--group-by PATH[,PATH]]
                     [--size 3.25inx2.4in] [--font-size PT] [--csv data.csv] [--json data.json] [--pixel-ratio R]
+                    [--reference]
 
 Renders a figure without a window (ECharts server-side rendering): the same figure the
 comparison view shows and exports. --view names a comparison saved in the lab, or a JSON file
@@ -26,7 +28,11 @@ The options below override the spec's:
   --group-by     config fields to group by (mean over the rest); 'none' for one line per run
   --size         width x height, each in in, cm or px: 3.25inx2.4in, 8.5cmx6cm, 800pxx500px
   --font-size    in points
-  --csv          exactly the plotted numbers of every panel`
+  --csv          exactly the plotted numbers of every panel
+  --reference    draws the preset's published numbers over the figure (resources/references):
+                 hollow markers with ±2 SE bars, in the legend under the reference's citation
+                 (song2021-width: Song et al. 2021); their rows join the CSV. The preset is the
+                 one --view names, or the one the --experiment was made from`
 
 /** `3.25inx2.4in`, `8cmx6cm`, `800x500` (px): width and height in one unit. */
 export function parseSize(text: string): { width: number; height: number; unit: 'in' | 'cm' | 'px' } {
@@ -37,7 +43,7 @@ export function parseSize(text: string): { width: number; height: number; unit: 
 
 export const figureCommand: Command = {
   summary: 'render a saved comparison, a figure spec or chosen runs to SVG, PNG or PDF',
-  synopsis: '--db lab.sqlite (--view NAME|spec.json | --runs 1,2,3 | --experiment N) --out fig.svg|png|pdf [--panels a,b] [--group-by PATH] [--size 3.25inx2.4in] [--font-size 8] [--csv data.csv]',
+  synopsis: '--db lab.sqlite (--view NAME|spec.json | --runs 1,2,3 | --experiment N) --out fig.svg|png|pdf [--panels a,b] [--group-by PATH] [--size 3.25inx2.4in] [--font-size 8] [--csv data.csv] [--reference]',
   async run(args) {
     const { values } = parseOptions(args, {
       db: { type: 'string' },
@@ -52,6 +58,7 @@ export const figureCommand: Command = {
       csv: { type: 'string' },
       json: { type: 'string' },
       'pixel-ratio': { type: 'string' },
+      reference: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     })
     if (values.help) {
@@ -77,9 +84,14 @@ export const figureCommand: Command = {
     const store = openStore(values.db, { mustExist: true })
     try {
       let base: unknown
+      /** The preset whose published numbers --reference draws: the one --view names, or the one --experiment was made from. */
+      let preset: string | null = null
       if (values.view) {
         base = existsSync(values.view) ? await readJsonFile(values.view) : store.getComparison(values.view)
-        base ??= await presetFigureSpec(store, values.view)
+        if (base === null) {
+          base = await presetFigureSpec(store, values.view)
+          if (base !== null) preset = values.view
+        }
         if (base === null) throw new Error(`no saved comparison named '${values.view}' in ${values.db}, no preset of that name, and no such file`)
       } else if (values.runs) {
         const runIds = values.runs.split(',').map((id) => {
@@ -93,6 +105,15 @@ export const figureCommand: Command = {
         if (!Number.isInteger(experimentId) || experimentId <= 0) throw new UsageError(`--experiment: '${values.experiment}' is not an experiment id`)
         // the figure the app opens the experiment on
         base = await naturalFigure(store, { experimentId })
+        const experiment = store.getExperiment(experimentId)
+        preset = experiment ? experimentPreset(experiment) : null
+      }
+      if (values.reference) {
+        const named = (base as { reference?: unknown } | null)?.reference
+        preset ??= typeof named === 'string' ? named : null
+        if (preset === null) throw new UsageError(`--reference: this figure is not a preset's, so it has no published numbers: use --view with a preset (${(await referenceNames()).join(', ')}) or --experiment N of one`)
+        if (!(await loadReference(preset))) throw new UsageError(`--reference: the preset ${preset} ships no published numbers (resources/references has ${(await referenceNames()).join(', ')})`)
+        overrides.reference = preset
       }
       const parsed = FigureSpec.safeParse({ ...(FigureSpec.safeParse(base).data ?? (base as object)), ...overrides })
       if (!parsed.success) throw new UsageError(`${values.view ?? 'figure'}: invalid figure spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)

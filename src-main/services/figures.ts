@@ -20,6 +20,7 @@ import { differingPaths } from '../../src-shared/grouping'
 import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
 import { presetFigureOfExperiment } from './presets'
+import { figureReferences } from './reproduction'
 
 export type { FigureFormat }
 
@@ -61,7 +62,9 @@ export function loadFigureSeries(store: Store, spec: FigureSpec, runs = specRuns
  */
 export function figureComparison(store: Store, spec: FigureSpec, runs = specRuns(store, spec.runIds)): { comparison: Comparison; series: Record<string, RunSeries[]> } {
   const series = loadFigureSeries(store, spec, runs)
-  return { comparison: compareSeries(spec, series, figureResolution(spec, figureSizePt(spec).width)), series }
+  const comparison = compareSeries(spec, series, figureResolution(spec, figureSizePt(spec).width))
+  const references = figureReferences(spec, comparison, runs)
+  return { comparison: references ? { ...comparison, references } : comparison, series }
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Preset } from '../../src-shared/contract'
 import { FigureSpec } from '../../src-shared/figure-spec'
 import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
+import { experimentPreset } from './reproduction'
 
 /**
  * A preset's own figure: a figure spec without run ids, and the field that splits it into panels
@@ -46,9 +47,10 @@ function presetSpec(figure: PresetFigure, runIds: number[]): Record<string, unkn
 export async function presetFigureSpec(store: Store, name: string, dir = join(resourcesDir(), 'presets')): Promise<Record<string, unknown> | null> {
   const figure = await readPresetFigure(name, dir)
   if (!figure) return null
+  // by the preset it was made from, so a renamed experiment is still found
   const experiment = store
     .listExperiments()
-    .filter((e) => e.name.startsWith(`${name} (`))
+    .filter((e) => experimentPreset(e) === name)
     .at(-1)
   if (!experiment) throw new Error(`no experiment of the preset ${name} in ${store.path}: run it first (fa-lab run --preset ${name} --db ${store.path})`)
   const runIds = store.listRuns({ experimentId: experiment.id, status: ['completed'] }).map((r) => r.id)
