@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { ImageKind, ImageSource, RunStatus, type RunConfig } from './config'
 import { NameSchema } from './run-names'
-import { maxPixelRatio, maxTags, minPixelRatio } from './limits'
+import { maxPixelRatio, maxRequestRunIds, maxSeriesRequestRuns, maxTags, minPixelRatio } from './limits'
 import { NameText, NoteText, TagText } from './text'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
 import type { SummaryRow } from './analysis'
@@ -336,21 +336,21 @@ export const requestSchemas = {
   listExperiments: z.undefined(),
   listRuns: z.strictObject({ experimentId: id.optional(), status: z.array(RunStatus).optional() }),
   getRun: id,
-  getMetricSeries: z.strictObject({ runIds: z.array(id).max(500), name: z.string().min(1).max(200) }),
+  getMetricSeries: z.strictObject({ runIds: z.array(id).max(maxSeriesRequestRuns), name: z.string().min(1).max(200) }),
   getWeightImages: z.strictObject({ runId: id, count: z.int().min(1).max(256) }),
   getTheorySpectra: id,
   setRunTags: z.strictObject({ runId: id, tags: z.array(TagText).max(maxTags) }),
   setRunNote: z.strictObject({ runId: id, note: NoteText }),
   renameRun: z.strictObject({ runId: id, name: NameSchema }),
   renameExperiment: z.strictObject({ experimentId: id, name: NameSchema }),
-  deleteRuns: z.array(id).min(1).max(10_000),
-  restoreRuns: z.array(id).min(1).max(10_000),
+  deleteRuns: z.array(id).min(1).max(maxRequestRunIds),
+  restoreRuns: z.array(id).min(1).max(maxRequestRunIds),
   listDatasets: z.undefined(),
   importDatasetFolder: z.strictObject({ kind: ImageKind, dir: z.string().min(1).max(4096) }),
   downloadDataset: ImageKind,
   getDatasetSamples: z.strictObject({ kind: ImageKind, source: ImageSource, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
-  naturalFigure: z.union([z.strictObject({ experimentId: id }), z.strictObject({ runIds: z.array(id).min(1).max(100_000) })]),
+  naturalFigure: z.union([z.strictObject({ experimentId: id }), z.strictObject({ runIds: z.array(id).min(1).max(maxRequestRunIds) })]),
   compareRuns: z.strictObject({ spec: FigureSpecArgument, summary: z.enum(['groups', 'runs']).optional() }),
   renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(minPixelRatio).max(maxPixelRatio).optional() }),
   saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpecArgument }),
@@ -437,6 +437,22 @@ export function createLabApi(
   return api as LabApi
 }
 
+/**
+ * A request's faults as `path: message` pairs. Where the argument matches none of a union's forms
+ * (`{experimentId}` or `{runIds}`), the faults of the one form whose keys it uses are named (a list
+ * of run ids too long), not zod's bare 'Invalid input'.
+ */
+function requestIssues(issues: readonly z.core.$ZodIssue[], at: PropertyKey[] = []): { path: string; message: string }[] {
+  return issues.flatMap((issue) => {
+    const path = [...at, ...issue.path]
+    if (issue.code === 'invalid_union') {
+      const forms = issue.errors.filter((form) => !form.some((i) => i.code === 'unrecognized_keys'))
+      if (forms.length === 1) return requestIssues(forms[0], path)
+    }
+    return [{ path: path.map(String).join('.'), message: issue.message }]
+  })
+}
+
 /** A request handler table keyed by channel, validating arguments before calling the service. */
 export function dispatchTable(service: LabHandlers): Map<string, (argument: unknown) => Promise<unknown>> {
   const table = new Map<string, (argument: unknown) => Promise<unknown>>()
@@ -446,7 +462,7 @@ export function dispatchTable(service: LabHandlers): Map<string, (argument: unkn
     table.set(requestChannels[name], async (argument) => {
       const parsed = schema.safeParse(argument)
       if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+        const issues = requestIssues(parsed.error.issues)
         throw new LabError(`invalid argument for ${name}: ${issues.map((i) => `${i.path || '(argument)'}: ${i.message}`).join('; ')}`, issues)
       }
       return handler.call(service, parsed.data)

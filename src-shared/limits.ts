@@ -1,60 +1,76 @@
 /**
  * The sizes of what users hand the lab, checked before any work is done on it: names, texts,
- * files, lists and imported lab files. Both processes read these (the form limits what it sends,
- * main refuses what is larger); src-main/lib/limits.ts re-exports them beside the machine's own
- * limits (workers, memory), so every bound is read in one place. Pure: no node imports.
+ * files, lists, requests, figures and imported lab files. Both processes read these (the form
+ * limits what it sends, main refuses what is larger); src-main/lib/limits.ts re-exports them beside
+ * the machine's own limits (workers, memory), so every bound is read in one place. Each bound is
+ * one entry of `sizeLimits`, with what it bounds: the README's table of sizes is generated from it
+ * (`npm run docs`). Pure: no node imports.
  */
 
-/** The longest run or experiment name, in characters (UTF-16 code units). */
-export const maxNameLength = 200
-/** The longest name template. */
-export const maxTemplateLength = 300
-/** The longest experiment description. */
-export const maxDescriptionLength = 10_000
-/** The longest run note. */
-export const maxNoteLength = 100_000
-/** The longest tag, and the most tags a run may carry. */
-export const maxTagLength = 100
-export const maxTags = 50
+/** One bound: its value, the unit it counts in, and what it bounds (a README table cell). */
+export interface SizeLimit {
+  readonly value: number
+  readonly unit: string
+  readonly what: string
+}
 
-/** The largest config or experiment file the CLI reads (a sweep of 10,000 runs fits in far less). */
-export const maxConfigFileBytes = 1024 * 1024
-/** The largest request body the browser-mode server reads. */
-export const maxRequestBytes = 10 * 1024 * 1024
+export const sizeLimits = {
+  maxNameLength: { value: 200, unit: 'characters', what: 'a run, experiment, variant or comparison name (UTF-16 code units)' },
+  maxTemplateLength: { value: 300, unit: 'characters', what: 'a name template' },
+  maxDescriptionLength: { value: 10_000, unit: 'characters', what: 'an experiment description' },
+  maxNoteLength: { value: 100_000, unit: 'characters', what: 'a run note' },
+  maxTagLength: { value: 100, unit: 'characters', what: 'a tag' },
+  maxTags: { value: 50, unit: 'tags', what: 'the tags of one run' },
+  maxConfigFileBytes: { value: 1024 * 1024, unit: 'bytes', what: 'a config or experiment file the CLI reads (regular files only; a sweep of 10,000 runs fits in far less)' },
+  maxRequestBytes: { value: 10 * 1024 * 1024, unit: 'bytes', what: 'a request body the browser-mode server reads' },
+  maxInputValues: {
+    value: 200_000,
+    unit: 'values',
+    what: 'array items and object fields, counted through every level, of one config, experiment or request (an experiment at the run limit lists about 10,000 axis values)',
+  },
+  maxRequestRunIds: { value: 10_000, unit: 'run ids', what: 'the runs one request names (delete, restore, a figure of a choice of runs): every run of the largest experiment the lab runs' },
+  maxSeriesRequestRuns: { value: 500, unit: 'runs', what: 'the runs one metrics:series request reads' },
+  maxSeriesPoints: { value: 20_000, unit: 'points', what: 'one page of one series in a metrics:series reply (a longer series is read page by page, or thinned to this many points)' },
+  maxSeriesReplyPoints: { value: 2_000_000, unit: 'points', what: 'all the series of one metrics:series reply' },
+  maxStoredConfigBytes: { value: 64 * 1024, unit: 'bytes', what: 'a stored config an import reads (a resolved run config is a few kilobytes)' },
+  maxFigurePixels: { value: 100_000_000, unit: 'pixels', what: 'a rendered figure, after the pixel ratio (400 MB of RGBA; 3.25 in × 2.4 in at 600 dpi is 2.8 megapixels)' },
+  minPixelRatio: { value: 0.5, unit: 'device pixels per CSS pixel', what: 'a PNG’s pixel ratio (48 dpi)' },
+  maxPixelRatio: { value: 8, unit: 'device pixels per CSS pixel', what: 'a PNG’s pixel ratio (768 dpi)' },
+  minFigureFontPt: { value: 4, unit: 'points', what: 'a figure’s font size' },
+  maxFigureFontPt: { value: 24, unit: 'points', what: 'a figure’s font size' },
+  maxFigureRuns: { value: 10_000, unit: 'runs', what: 'the runs one figure names: every run of the largest experiment the lab runs' },
+  maxFigureTextLength: { value: 1_000, unit: 'characters', what: 'a figure’s title, axis title, legend title, panel title or legend entry' },
+  maxFigureLabels: { value: 10_000, unit: 'labels', what: 'the panel titles, legend entries, y titles or zoomed panels one figure lists' },
+  maxFigurePoints: { value: 100_000, unit: 'points', what: 'one line of a figure (its curve is downsampled to this many)' },
+} as const satisfies Record<string, SizeLimit>
 
-/**
- * The most values (array items and object fields, counted through every level) one config,
- * experiment or request may hold. An experiment at the run limit lists about 10,000 axis values;
- * this refuses a request of millions before anything walks or copies it.
- */
-export const maxInputValues = 200_000
+/** Each bound's value by its name. */
+function valuesOf<T extends Record<string, SizeLimit>>(limits: T): { [K in keyof T]: number } {
+  return Object.fromEntries(Object.entries(limits).map(([name, limit]) => [name, limit.value])) as { [K in keyof T]: number }
+}
 
-/**
- * The most points of one series a `metrics:series` reply holds; longer series are thinned to this
- * many (first and last kept). Across the reply at most `maxSeriesReplyPoints` points are sent.
- */
-export const maxSeriesPoints = 20_000
-export const maxSeriesReplyPoints = 2_000_000
-
-/** The longest stored config text an import reads (a resolved run config is a few kilobytes). */
-export const maxStoredConfigBytes = 64 * 1024
-
-/**
- * The most pixels a rendered figure may have, after the pixel ratio: 100 megapixels (400 MB of
- * RGBA). A 3.25 in × 2.4 in figure at 600 dpi is 2.8 megapixels.
- */
-export const maxFigurePixels = 100_000_000
-/** PNG device pixels per CSS pixel (96 per inch): 0.5 is 48 dpi, 8 is 768 dpi. */
-export const minPixelRatio = 0.5
-export const maxPixelRatio = 8
-/** Figure font size in points. */
-export const minFigureFontPt = 4
-export const maxFigureFontPt = 24
-/** The most runs one figure may name: every run of the largest experiment the lab runs (10,000). */
-export const maxFigureRuns = 10_000
-/** The longest title, axis title, legend title, panel title or legend entry of a figure. */
-export const maxFigureTextLength = 1_000
-/** The most panel titles, legend entries, y titles or zoomed panels a figure may list. */
-export const maxFigureLabels = 10_000
-/** The most points one line of a figure keeps (its curve is downsampled to this many). */
-export const maxFigurePoints = 100_000
+export const {
+  maxNameLength,
+  maxTemplateLength,
+  maxDescriptionLength,
+  maxNoteLength,
+  maxTagLength,
+  maxTags,
+  maxConfigFileBytes,
+  maxRequestBytes,
+  maxInputValues,
+  maxRequestRunIds,
+  maxSeriesRequestRuns,
+  maxSeriesPoints,
+  maxSeriesReplyPoints,
+  maxStoredConfigBytes,
+  maxFigurePixels,
+  minPixelRatio,
+  maxPixelRatio,
+  minFigureFontPt,
+  maxFigureFontPt,
+  maxFigureRuns,
+  maxFigureTextLength,
+  maxFigureLabels,
+  maxFigurePoints,
+} = valuesOf(sizeLimits)

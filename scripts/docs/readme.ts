@@ -2,7 +2,8 @@
  * The README's tables that restate code, generated from it: the measures (src-shared/measures.ts's
  * registry), the theory measures (the same registry), the command line (each command's own
  * synopsis and summary, as `fa-lab --help` prints them), the run config (the run schema's fields
- * and their `.meta()`, src-shared/fields.ts) and the presets (the files in resources/presets).
+ * and their `.meta()`, src-shared/fields.ts), the presets (the files in resources/presets) and the
+ * sizes the lab bounds (src-shared/limits.ts).
  * Each table sits between marker comments in README.md:
  *
  *   <!-- generated: NAME (npm run docs; edit its source, not this table) -->
@@ -18,6 +19,7 @@ import { commandList } from '../../src-main/cli/main'
 import { resourcesDir } from '../../src-main/lib/paths'
 import { countRuns } from '../../src-shared/experiment'
 import { runFields, type Field } from '../../src-shared/fields'
+import { sizeLimits, type SizeLimit } from '../../src-shared/limits'
 import { measureSpecs, type MeasureSpec } from '../../src-shared/measures'
 
 /** Text in a markdown table cell: pipes escaped, no line breaks. */
@@ -156,6 +158,20 @@ export function runConfigTable(fields: readonly Field[] = runFields): string {
   )
 }
 
+/** A bound as the README writes it: `10,000 characters`, `1 MB`, `0.5 device pixels per CSS pixel`. */
+function limitValue({ value, unit }: SizeLimit): string {
+  if (unit === 'bytes') return value >= 1024 * 1024 ? `${value / (1024 * 1024)} MB` : `${value / 1024} KB`
+  return `${value.toLocaleString('en-US')} ${unit}`
+}
+
+/** The sizes table: every bound of src-shared/limits.ts, with its name there. */
+export function limitsTable(limits: Record<string, SizeLimit> = sizeLimits): string {
+  return table(
+    ['what', 'bound', 'name in src-shared/limits.ts'],
+    Object.entries(limits).map(([name, limit]) => [limit.what, `${name.startsWith('min') ? '≥' : '≤'} ${limitValue(limit)}`, code(name)]),
+  )
+}
+
 interface PresetFile {
   title: string
   description: string
@@ -194,6 +210,7 @@ export function generatedRegions(): Record<string, string> {
     ),
     'run-config': runConfigTable(),
     presets: presetsTable(),
+    limits: limitsTable(),
   }
 }
 

@@ -13,6 +13,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { LabError } from '../../src-shared/contract'
 import { contentSecurityPolicy } from '../../src-shared/csp'
+import { maxRequestBytes } from '../lib/limits'
 import type { LabService } from '../services/lab'
 import { isInputError, serveLab } from '../services/serve'
 
@@ -37,8 +38,6 @@ const contentTypes: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
 }
-
-const maxBodyBytes = 10 * 1024 * 1024
 
 export async function startServer(options: ServerOptions) {
   const token = options.token ?? randomBytes(24).toString('base64url')
@@ -72,7 +71,7 @@ export async function startServer(options: ServerOptions) {
     let size = 0
     for await (const chunk of request) {
       size += (chunk as Buffer).length
-      if (size > maxBodyBytes) throw new LabError('request body too large')
+      if (size > maxRequestBytes) throw new LabError(`request body too large: more than ${maxRequestBytes.toLocaleString('en-US')} bytes`)
       chunks.push(chunk as Buffer)
     }
     if (size === 0) return undefined

@@ -17,6 +17,8 @@ import { drawFigure, type BuiltFigure } from '../../src-shared/figure'
 import { figureSizePt, FigureSpec, figurePixelsFault, fontFamilies, pointsPer, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure-spec'
 import { measureFigureText, nullPrototypeCaches } from '../../src-shared/figure-text'
 import { differingPaths } from '../../src-shared/grouping'
+import { terminalText } from '../../src-shared/text'
+import { isMeasure } from '../../src-shared/measures'
 import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
 import { presetFigureOfExperiment } from './presets'
@@ -41,10 +43,15 @@ function specRuns(store: Store, runIds: number[]) {
   return runIds.flatMap((id) => byId.get(id) ?? [])
 }
 
-/** The series of every measure of the spec for its runs, with their configs; runs the lab no longer has are left out. */
+/**
+ * The series of every measure of the spec for its runs, with their configs; runs the lab no longer
+ * has are left out. A measure that is neither registered nor logged by any of the runs is refused,
+ * named with the measures the runs did log (a registered one not logged yet, as in a starting
+ * experiment, is an empty curve).
+ */
 export function loadFigureSeries(store: Store, spec: FigureSpec, runs = specRuns(store, spec.runIds)): Record<string, RunSeries[]> {
   if (runs.length === 0) throw new Error(`none of the ${spec.runIds.length.toLocaleString('en-US')} runs of this figure is in ${store.path}`)
-  return Object.fromEntries(
+  const series = Object.fromEntries(
     spec.measures.map((measure) => [
       measure,
       runs.map((run) => {
@@ -53,6 +60,14 @@ export function loadFigureSeries(store: Store, spec: FigureSpec, runs = specRuns
       }),
     ]),
   )
+  const unknown = spec.measures.find((measure) => !isMeasure(measure) && series[measure].every((s) => s.steps.length === 0))
+  if (unknown !== undefined) {
+    const logged = [...new Set(runs.flatMap((run) => store.metricNames(run.id)))].sort()
+    const which = runs.length === 1 ? 'its one run did not log it' : `none of the ${runs.length.toLocaleString('en-US')} runs logged it`
+    const known = logged.length ? `the runs logged: ${logged.slice(0, 40).join(', ')}${logged.length > 40 ? ', …' : ''}` : 'the runs have logged no measure yet'
+    throw new LabError(`figure: measure '${terminalText(unknown)}' is not one the lab knows, and ${which}; ${known}`)
+  }
+  return series
 }
 
 /**

@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { checkReadme, generatedRegions, presetsTable, regenerate, runConfigTable } from '../../scripts/docs/readme'
+import { checkReadme, generatedRegions, limitsTable, presetsTable, regenerate, runConfigTable } from '../../scripts/docs/readme'
+import { sizeLimits } from '../../src-shared/limits'
 import { measureSpecs, registerMeasure } from '../../src-shared/measures'
 import { commandList, usage } from '../../src-main/cli/main'
 import { RunConfig } from '../../src-shared/config'
@@ -80,6 +81,18 @@ describe('npm run docs', () => {
     expect(table).toMatch(/\| `model\.activation` \| [^\n]* \| `relu` \| Activation ψ \|\n/)
     expect(table).toContain('| `optimizer.learningRate` | number > 0 | required | Learning rate η |')
     expect(table).toContain('| `optimizer.momentum` | number ≥ 0, < 1 | `0` | Momentum μ |')
+  })
+
+  it('the sizes table is limits.ts’s: every bound with what it bounds, and the check names limits when one changes', () => {
+    const rows = generatedRegions().limits
+    for (const limit of Object.values(sizeLimits)) expect(rows).toContain(`| ${limit.what.replace(/\|/g, '\\|')} | `)
+    for (const name of Object.keys(sizeLimits)) expect(rows).toContain(`| \`${name}\` |`)
+    expect(rows).toContain('| ≤ 200 characters | `maxNameLength` |')
+    expect(rows).toContain('| ≤ 1 MB | `maxConfigFileBytes` |')
+    expect(rows).toContain('| ≥ 0.5 device pixels per CSS pixel | `minPixelRatio` |')
+    const edited = limitsTable({ ...sizeLimits, maxNameLength: { ...sizeLimits.maxNameLength, value: 300 } })
+    expect(edited).toContain('| ≤ 300 characters | `maxNameLength` |')
+    expect(checkReadme(readme, { ...generatedRegions(), limits: edited })).toBe('README.md is out of date (generated table: limits): run npm run docs')
   })
 
   it('the presets table is the preset files’: runs counted from the axes, the figure named, and the check names presets when a file changes', () => {

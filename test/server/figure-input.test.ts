@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../../src-main/cli/main'
-import { maxFigureRuns } from '../../src-main/lib/limits'
+import { maxFigureRuns, maxRequestRunIds } from '../../src-main/lib/limits'
 import { startServer } from '../../src-main/server/server'
 import { createLabService, type LabService } from '../../src-main/services/lab'
 
@@ -117,6 +117,25 @@ describe('figure sizes, pixel ratios, fonts and run lists are bounded before any
     const view = await cli(['figure', '--db', db(), '--view', 'old huge', '--out', out('old.svg')])
     expect(view.code).toBe(2)
     expect(view.stderr).toMatch(/size: 1000000in × 1000000in at pixel ratio 1 is .* more than the limit of 100 megapixels/)
+    expect((await call('/api/runs:list', {})).status).toBe(200)
+  })
+
+  it('figures:natural refuses more run ids than one figure may name (limits.ts), before reading any', async () => {
+    const ids = Array.from({ length: maxRequestRunIds + 1 }, (_, i) => i + 1)
+    const answer = await call('/api/figures:natural', { runIds: ids })
+    expect(answer.status).toBe(400)
+    expect(answer.json.error?.message).toMatch(new RegExp(`runIds.*${maxRequestRunIds}`))
+    expect(answer.json.error?.message).not.toMatch(/"code"|too_big/)
+    expect((await call('/api/figures:natural', { runIds: ids.slice(0, maxRequestRunIds) })).status).toBe(200)
+  })
+
+  it('figures:render and figures:compare name a measure the runs never logged, and the measures they did', async () => {
+    for (const path of ['/api/figures:render', '/api/figures:compare']) {
+      const body = path.endsWith('render') ? { spec: { runIds, measures: ['trainLoss', 'noSuchMeasure'] }, format: 'svg' } : { spec: { runIds, measures: ['noSuchMeasure'] } }
+      const answer = await call(path, body)
+      expect(answer.status, path).toBe(400)
+      expect(answer.json.error?.message, path).toMatch(/measure 'noSuchMeasure'.*none of the 2 runs logged it.*trainLoss/)
+    }
     expect((await call('/api/runs:list', {})).status).toBe(200)
   })
 })
