@@ -108,6 +108,11 @@ export interface SeriesData {
   steps: number[]
   values: number[]
   wallTimesMs: number[]
+  /**
+   * Where the next page starts: the step to send as `after` for the rest of the series, or null
+   * when this page reaches its end (metrics:series answers a long series in pages).
+   */
+  next: number | null
 }
 
 export interface WeightImages {
@@ -336,7 +341,14 @@ export const requestSchemas = {
   listExperiments: z.undefined(),
   listRuns: z.strictObject({ experimentId: id.optional(), status: z.array(RunStatus).optional() }),
   getRun: id,
-  getMetricSeries: z.strictObject({ runIds: z.array(id).max(maxSeriesRequestRuns), name: z.string().min(1).max(200) }),
+  getMetricSeries: z.strictObject({
+    runIds: z.array(id).max(maxSeriesRequestRuns),
+    name: z.string().min(1).max(200),
+    /** The page after this step (a reply's `next`); from the start when absent. */
+    after: z.number().optional(),
+    /** The whole series thinned to one page (each bucket's extremes kept) instead of pages. */
+    thin: z.boolean().optional(),
+  }),
   getWeightImages: z.strictObject({ runId: id, count: z.int().min(1).max(256) }),
   getTheorySpectra: id,
   setRunTags: z.strictObject({ runId: id, tags: z.array(TagText).max(maxTags) }),

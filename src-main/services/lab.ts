@@ -48,6 +48,18 @@ export interface LabServiceOptions {
 const calibrationWaitMs = 10_000
 
 /** A failure caused by what the request named (a folder, a source) becomes a LabError, answered as bad input. */
+/** The index of the first step greater than `after` in ascending `steps` (its length when none is). */
+function firstAfter(steps: Float64Array, after: number): number {
+  let low = 0
+  let high = steps.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (steps[mid] > after) high = mid
+    else low = mid + 1
+  }
+  return low
+}
+
 async function asInputError<T>(work: Promise<T>): Promise<T> {
   try {
     return await work
@@ -174,15 +186,22 @@ export function createLabService(options: LabServiceOptions) {
       return { ...summarizeRun(run, runner.activities().get(runId) ?? null), config: run.config, dataset: run.dataset, metricNames: store.metricNames(runId), resumeFrom: resumable ? (store.checkpointStep(runId) ?? 0) : null }
     },
 
-    getMetricSeries({ runIds, name }) {
-      // A long series is thinned (each bucket's extremes kept) so that no reply, whatever the runs
-      // stored, holds more than maxSeriesReplyPoints points.
+    getMetricSeries({ runIds, name, after, thin }) {
+      // A long series comes in pages of at most perSeries points, so that no reply, whatever the
+      // runs stored, holds more than maxSeriesReplyPoints points; `next` says where the rest starts.
+      // `thin` asks for the whole series in one page instead, thinned (each bucket's extremes kept).
       const perSeries = Math.max(4, Math.min(maxSeriesPoints, Math.floor(maxSeriesReplyPoints / Math.max(1, runIds.length))))
       return runIds.map((runId) => {
         const s = store.metricSeries(runId, name)
-        const kept = minMaxIndices(s.values, perSeries)
-        const pick = (a: Float64Array) => (kept.length === a.length ? Array.from(a) : kept.map((i) => a[i]))
-        return { runId, name, steps: pick(s.steps), values: pick(s.values), wallTimesMs: pick(s.wallTimesMs) }
+        if (thin) {
+          const kept = minMaxIndices(s.values, perSeries)
+          const pick = (a: Float64Array) => (kept.length === a.length ? Array.from(a) : kept.map((i) => a[i]))
+          return { runId, name, steps: pick(s.steps), values: pick(s.values), wallTimesMs: pick(s.wallTimesMs), next: null }
+        }
+        const from = after === undefined ? 0 : firstAfter(s.steps, after)
+        const to = Math.min(s.steps.length, from + perSeries)
+        const page = (a: Float64Array) => Array.from(a.subarray(from, to))
+        return { runId, name, steps: page(s.steps), values: page(s.values), wallTimesMs: page(s.wallTimesMs), next: to < s.steps.length ? s.steps[to - 1] : null }
       })
     },
 

@@ -12,8 +12,10 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { toCsv } from '../../src-shared/analysis'
 import { ExperimentConfig, expandExperiment } from '../../src-shared/experiment'
-import { requestSchemas } from '../../src-shared/contract'
-import { maxDescriptionLength, maxInputValues, maxNameLength, maxSeriesPoints } from '../../src-main/lib/limits'
+import { createLabApi, dispatchTable, requestSchemas } from '../../src-shared/contract'
+import { effectScope, ref } from 'vue'
+import { useLiveSeries } from '../../src-renderer/src/composables/useLiveSeries'
+import { maxDescriptionLength, maxInputValues, maxNameLength, maxSeriesPoints, maxSeriesReplyPoints, maxSeriesRequestRuns } from '../../src-main/lib/limits'
 import { main } from '../../src-main/cli/main'
 import { createLabService } from '../../src-main/services/lab'
 import { openStore } from '../../src-main/store/store'
@@ -219,25 +221,80 @@ describe('long axis lists are refused before anything walks or copies them (D11)
   })
 })
 
-describe('metrics:series thins a long series (D5)', () => {
-  it('answers at most maxSeriesPoints points, keeping the first, the last and the extremes', async () => {
+describe('metrics:series answers a long series in pages, or thinned (D5)', () => {
+  /** A lab with one run whose trainLoss has 100,001 points, two of them outliers. */
+  async function longSeriesLab(): Promise<{ lab: ReturnType<typeof createLabService>; runId: number; n: number }> {
     const db = fresh()
     const store = openStore(db)
     const [runId] = store.queueRuns([{ config: { ...base, steps: 100_000, evalEvery: 1 } }])
     const n = 100_001
     store.appendMetrics(runId, Array.from({ length: n }, (_, step) => ({ step, metrics: { trainLoss: step === 77_777 ? 50 : step === 33_333 ? -5 : Math.sin(step) }, wallTimeMs: step })))
     store.close()
-    const lab = createLabService({ labPath: db, mode: 'browser' })
+    return { lab: createLabService({ labPath: db, mode: 'browser' }), runId, n }
+  }
+
+  it('thin: at most maxSeriesPoints points, keeping the first, the last and the extremes', async () => {
+    const { lab, runId } = await longSeriesLab()
     try {
-      const [series] = await lab.service.getMetricSeries({ runIds: [runId], name: 'trainLoss' })
+      const [series] = await lab.service.getMetricSeries({ runIds: [runId], name: 'trainLoss', thin: true })
       expect(series.steps.length).toBeLessThanOrEqual(maxSeriesPoints)
       expect(series.steps.length).toBe(series.values.length)
+      expect(series.next).toBeNull()
       expect(series.steps[0]).toBe(0)
       expect(series.steps.at(-1)).toBe(100_000)
       expect(series.steps).toContain(77_777)
       expect(series.steps).toContain(33_333)
       expect(series.values[series.steps.indexOf(77_777)]).toBe(50)
       expect(series.wallTimesMs[series.steps.indexOf(33_333)]).toBe(33_333)
+    } finally {
+      await lab.close()
+    }
+  })
+
+  it('pages: each at most maxSeriesPoints points, following next gives back every stored point in order; more runs, smaller pages', async () => {
+    const { lab, runId, n } = await longSeriesLab()
+    try {
+      const steps: number[] = []
+      const values: number[] = []
+      let pages = 0
+      for (let after: number | undefined; ; pages++) {
+        const [page] = await lab.service.getMetricSeries({ runIds: [runId], name: 'trainLoss', after })
+        expect(page.steps.length).toBeLessThanOrEqual(maxSeriesPoints)
+        steps.push(...page.steps)
+        values.push(...page.values)
+        if (page.next === null) break
+        expect(page.next).toBe(page.steps.at(-1))
+        after = page.next
+      }
+      expect(pages + 1).toBe(Math.ceil(n / maxSeriesPoints))
+      expect(steps).toEqual(Array.from({ length: n }, (_, step) => step))
+      expect(values[77_777]).toBe(50)
+      expect(values[33_333]).toBe(-5)
+      expect(values[12_345]).toBe(Math.sin(12_345))
+      // from any step: the points after it
+      const [rest] = await lab.service.getMetricSeries({ runIds: [runId], name: 'trainLoss', after: 99_990.5 })
+      expect(rest.steps).toEqual([99_991, 99_992, 99_993, 99_994, 99_995, 99_996, 99_997, 99_998, 99_999, 100_000])
+      expect(rest.next).toBeNull()
+      // a reply over many runs stays under maxSeriesReplyPoints: 500 runs take 4,000 points each
+      const many = await lab.service.getMetricSeries({ runIds: Array.from({ length: maxSeriesRequestRuns }, () => runId), name: 'trainLoss' })
+      expect(many.reduce((total, s) => total + s.steps.length, 0)).toBeLessThanOrEqual(maxSeriesReplyPoints)
+      expect(many[0].steps).toHaveLength(maxSeriesReplyPoints / maxSeriesRequestRuns)
+    } finally {
+      await lab.close()
+    }
+  })
+
+  it('the run page follows the pages: useLiveSeries holds the whole stored series, through the contract to the real service', async () => {
+    const { lab, runId, n } = await longSeriesLab()
+    try {
+      const api = createLabApi((channel, argument) => dispatchTable(lab.service).get(channel)!(argument), () => () => {})
+      const scope = effectScope()
+      const live = scope.run(() => useLiveSeries(api, ref(runId)))!
+      await vi.waitFor(() => expect(live.series.get('trainLoss')).toHaveLength(n), { timeout: 60_000 })
+      const points = live.series.get('trainLoss')!
+      expect(points[77_777]).toEqual([77_777, 50])
+      expect(points.at(-1)![0]).toBe(100_000)
+      scope.stop()
     } finally {
       await lab.close()
     }

@@ -54,7 +54,7 @@ describe('renderer composables against the typed test double', () => {
   })
 
   it('useLiveSeries loads stored series, then appends progress points for its run only', async () => {
-    const stored: SeriesData = { runId: 7, name: 'trainLoss', steps: [0, 10], values: [1, 0.5], wallTimesMs: [0, 1] }
+    const stored: SeriesData = { runId: 7, name: 'trainLoss', steps: [0, 10], values: [1, 0.5], wallTimesMs: [0, 1], next: null }
     const double = createLabDouble({
       getRun: (id) => ({ ...run(id, 'running'), config: parseRunConfig({ data: { kind: 'synthetic', n: 4, inputDim: 2 }, model: { kind: 'two-layer', hidden: 3 }, rule: 'fa', optimizer: { learningRate: 0.1 }, steps: 10 }), dataset: null, metricNames: ['trainLoss'], resumeFrom: null }),
       getMetricSeries: ({ runIds, name }) => runIds.map(() => ({ ...stored, name })),

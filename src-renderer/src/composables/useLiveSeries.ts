@@ -1,7 +1,26 @@
 import { ref, watch, type Ref } from 'vue'
-import type { LabApi } from '../../../src-shared/contract'
+import type { LabApi, SeriesData } from '../../../src-shared/contract'
 import { useEvent } from './useEvent'
 import { useThrottle } from './useThrottle'
+
+/**
+ * One measure of one run, whole: metrics:series answers a long series in pages, followed here
+ * until the last (a run page draws every stored point). Null when the run has no such series.
+ */
+export async function wholeSeries(lab: LabApi, runId: number, name: string): Promise<SeriesData | null> {
+  const [first] = await lab.getMetricSeries({ runIds: [runId], name })
+  if (!first) return null
+  const whole = { ...first }
+  for (let after = first.next; after !== null; ) {
+    const [page] = await lab.getMetricSeries({ runIds: [runId], name, after })
+    whole.steps.push(...page.steps)
+    whole.values.push(...page.values)
+    whole.wallTimesMs.push(...page.wallTimesMs)
+    // a page that does not move on would loop for ever: stop there
+    after = page.next !== null && page.next > after ? page.next : null
+  }
+  return { ...whole, next: null }
+}
 
 /**
  * A run's measures as [step, value] series: loaded from the store, then extended from progress
@@ -19,9 +38,9 @@ export function useLiveSeries(lab: LabApi, runId: Ref<number>, intervalMs = 250)
   async function load(): Promise<void> {
     const id = runId.value
     const detail = await lab.getRun(id)
-    const loaded = await Promise.all(detail.metricNames.map((name) => lab.getMetricSeries({ runIds: [id], name })))
+    const loaded = await Promise.all(detail.metricNames.map((name) => wholeSeries(lab, id, name)))
     if (id !== runId.value) return
-    for (const [s] of loaded) {
+    for (const s of loaded) {
       if (!s) continue
       const stored: [number, number][] = s.steps.map((step, i) => [step, s.values[i]])
       // keep live points newer than what the store has committed so far
