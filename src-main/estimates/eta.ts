@@ -17,11 +17,15 @@
  * cards and the form quote, so that at the start of an experiment the ETA is their estimate. With
  * none of these the estimate is null ("estimating…"), never a guess.
  *
+ * How long each run is: its step limit, or under a convergence stop its expected length (time.ts:
+ * minSteps times convergenceStepsPrior), replaced, once a run of the same cell (config up to the seed)
+ * has ended in this batch, by the mean of what those runs took, as a multiple of minSteps.
+ *
  * Cost: one estimate visits each unfinished run once (O(N log workers) for N runs); adding,
  * starting, reporting and finishing a run are O(1).
  */
 import { layOnWorkers, type ScheduledRun } from './schedule'
-import { trainingMs, type RunShape } from './time'
+import { expectedSteps, trainingMs, type RunShape } from './time'
 
 export interface EstimatedRun extends RunShape {
   runId: number
@@ -44,8 +48,11 @@ export interface ProgressEstimator {
   started(runId: number, step: number): void
   /** The run reached `step`. */
   progress(runId: number, step: number): void
-  /** The run is done after `steps` steps (or left the queue unstarted, with 0). */
-  finished(runId: number, steps: number): void
+  /**
+   * The run is done after `steps` steps (or left the queue unstarted, with 0). `ended`: it trained to
+   * its end (completed: converged or at its step limit), so its steps are what its cell takes.
+   */
+  finished(runId: number, steps: number, ended?: boolean): void
   readonly runsDone: number
   readonly runsTotal: number
   /** When every unfinished run, and each experiment's, is done. */
@@ -105,6 +112,13 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
   /** This batch's finished runs' measured work and time, by shape, and over all shapes. */
   const finishedByShape = new Map<string, Work>()
   const finishedByBackend = new Map<string, Work>()
+  /** Steps/minSteps of the runs of each cell that ended under a convergence stop, this batch: [sum, count]. */
+  const cellMultiples = new Map<string, [number, number]>()
+  /** Steps a run is expected to train: as its cell's ended runs did, else its own expectation. */
+  const expectedOf = (run: Tracked): number => {
+    const learned = run.stop && run.cell ? cellMultiples.get(run.cell) : undefined
+    return learned ? expectedSteps(run, learned[0] / learned[1]) : (run.expectedSteps ?? run.totalSteps)
+  }
   /** The lab's speed by backend, in FLOP per millisecond, asked once a batch. */
   const labSpeeds = new Map<string, number | null>()
 
@@ -167,7 +181,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
       const own = measured(run)
       const perMs = own ? own.flops / own.ms : speedOf(run)
       if (perMs === null) return { endMs: null, byExperiment: new Map() }
-      const left = Math.max(0, trainingMs(run, perMs, run.step) - (t - run.reportedAt))
+      const left = Math.max(0, trainingMs(run, perMs, run.step, expectedOf(run)) - (t - run.reportedAt))
       busy.push(left)
       ends.set(run.experimentId, Math.max(ends.get(run.experimentId) ?? 0, left))
     }
@@ -179,7 +193,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
           unknown = true
           return
         }
-        yield { ms: trainingMs(run, perMs), experimentId: run.experimentId }
+        yield { ms: trainingMs(run, perMs, 0, expectedOf(run)), experimentId: run.experimentId }
       }
     }
     // the runs being stopped may outnumber the workers for a moment: the schedule counts the soonest free
@@ -196,6 +210,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
       finishedByShape.clear()
       finishedByBackend.clear()
       labSpeeds.clear()
+      cellMultiples.clear()
     },
     add(run) {
       runsTotal++
@@ -218,7 +233,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
       run.reportedAt = now()
       run.reports.push({ at: run.reportedAt, step })
     },
-    finished(runId, steps) {
+    finished(runId, steps, ended) {
       runsDone++
       const run = training.get(runId)
       queued.delete(runId)
@@ -235,6 +250,10 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
       if (m) {
         addWork(finishedByShape, shapeKey(run), m)
         addWork(finishedByBackend, run.backend ?? '', m)
+      }
+      if (ended && run.stop && run.cell && run.stop.minSteps > 0) {
+        const [sum, count] = cellMultiples.get(run.cell) ?? [0, 0]
+        cellMultiples.set(run.cell, [sum + steps / run.stop.minSteps, count + 1])
       }
     },
     get runsDone() {

@@ -15,9 +15,26 @@ import { speedNote, type TrainingSpeed } from './speed'
 /** Estimated time above which starting an experiment warns. */
 export const longExperimentSeconds = 3600
 
+/**
+ * How long a run under a convergence stop (`stopping`) is expected to train before the lab has seen
+ * one like it end, in multiples of its minSteps: its step limit (`steps`) is only a bound, 20·minSteps
+ * for song2021-width, where the runs end at 1–7.5·minSteps. Measured on song2021-width's quick cells
+ * (seeds 1 and 2, all 64 runs, the authors' stop): stepsDone/minSteps averaged 1.88 (linear 4.3, its
+ * λ > 0 runs 3.7–7.5; relu 1.2, sigmoid 1.1, tanh 1.0; none at the step limit), taken as 2. The live ETA replaces it
+ * by what runs of the same cell (the config up to its seed) took, once one has ended (eta.ts).
+ */
+export const convergenceStepsPrior = 2
+
 /** What the estimates know of a run before it starts. */
 export interface RunShape {
+  /** The step limit (`steps`): the run's length without a convergence stop. */
   totalSteps: number
+  /** The steps it is expected to train: totalSteps, or under a convergence stop minSteps · convergenceStepsPrior within [minSteps, totalSteps]. */
+  expectedSteps?: number
+  /** The convergence stop's bounds; absent or null without one. */
+  stop?: { minSteps: number; checkEvery: number } | null
+  /** The run's cell: its config up to the seed (a hash), so runs that differ only in seed share what one of them took. */
+  cell?: string
   /** Floating-point operations of one step (estimateResources). */
   flopsPerStep: number
   /** The backend the run is forced onto, when it is (its speed is that backend's). */
@@ -26,7 +43,34 @@ export interface RunShape {
 
 /** The shape of a validated run config. */
 export function runShape(config: RunConfig): RunShape {
-  return { totalSteps: config.steps, flopsPerStep: estimateResources(config).flopsPerStep, backend: config.backend === 'auto' ? undefined : config.backend }
+  const stop = config.stopping ? { minSteps: config.stopping.minSteps, checkEvery: config.stopping.checkEvery } : null
+  const shape = { totalSteps: config.steps, stop }
+  return { ...shape, expectedSteps: expectedSteps(shape), cell: cellOf(config), flopsPerStep: estimateResources(config).flopsPerStep, backend: config.backend === 'auto' ? undefined : config.backend }
+}
+
+/** Steps a run is expected to train: under a convergence stop `multiple`·minSteps (the prior unless runs of its cell taught another), within [minSteps, totalSteps]. */
+export function expectedSteps(run: Pick<RunShape, 'totalSteps' | 'stop'>, multiple = convergenceStepsPrior): number {
+  // without a minSteps the prior has nothing to multiply: the limit, as before
+  if (!run.stop || run.stop.minSteps <= 0) return run.totalSteps
+  return Math.min(run.totalSteps, Math.max(run.stop.minSteps, Math.round(run.stop.minSteps * multiple)))
+}
+
+/**
+ * Steps a run has left from `step`: to its expected length; one that trains past it ends at a
+ * check, so at most checkEvery more are counted (it never reads as done while it trains).
+ */
+export function remainingSteps(run: Pick<RunShape, 'totalSteps' | 'stop' | 'expectedSteps'>, step = 0, expected = run.expectedSteps ?? run.totalSteps): number {
+  const limit = Math.max(0, run.totalSteps - step)
+  if (!run.stop || step < expected) return Math.min(limit, Math.max(0, expected - step))
+  return Math.min(limit, run.stop.checkEvery)
+}
+
+/** FNV-1a of the config without its seed and name: runs that differ only in seed share it. */
+function cellOf(config: RunConfig): string {
+  const text = JSON.stringify({ ...config, seed: 0, name: '' })
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return `${(h >>> 0).toString(36)}:${text.length}`
 }
 
 /** The shape of a stored run; one whose config today's schema refuses never trains (it fails at once), so it costs nothing. */
@@ -34,9 +78,9 @@ export function storedRunShape(run: Pick<RunRecord, 'config' | 'configError' | '
   return run.configError ? { totalSteps: run.totalSteps, flopsPerStep: 0 } : runShape(run.config)
 }
 
-/** A run's training time in milliseconds from `step` on, at `flopsPerMs`. */
-export function trainingMs(run: RunShape, flopsPerMs: number, step = 0): number {
-  return (Math.max(0, run.totalSteps - step) * run.flopsPerStep) / flopsPerMs
+/** A run's training time in milliseconds from `step` on, at `flopsPerMs`, to its expected length (`expected`: expectedSteps unless learned). */
+export function trainingMs(run: RunShape, flopsPerMs: number, step = 0, expected = run.expectedSteps ?? run.totalSteps): number {
+  return (remainingSteps(run, step, expected) * run.flopsPerStep) / flopsPerMs
 }
 
 /** The lab's speed on a backend (undefined: the backend runs left on `auto` get). */

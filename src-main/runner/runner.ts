@@ -269,7 +269,8 @@ export function createRunner(options: RunnerOptions) {
       finalMetrics,
       stopReason,
     })
-    batch.finished(runId, run?.step ?? 0)
+    // a completed run trained to its end (converged or at its limit): its length teaches its cell's
+    batch.finished(runId, run?.step ?? 0, status === 'completed')
     if (run) emitProgress(run, status, true)
     const event: RunFinished = { runId, experimentId: record?.experimentId ?? null, status, error, finalMetrics }
     finishedListeners.forEach((l) => l(event))
