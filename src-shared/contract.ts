@@ -12,6 +12,7 @@ import { NameText, NoteText, TagText } from './text'
 import { ExperimentDraft, ExperimentRequest, type ExperimentInput } from './experiment'
 import type { SummaryRow } from './analysis'
 import type { Comparison } from './comparison'
+import type { ReproductionReport } from './reproduction'
 import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure-spec'
 
 export { RunStatus }
@@ -246,6 +247,12 @@ export interface LabResults {
   renderFigure: RenderedFigure
   saveComparison: void
   listComparisons: SavedComparison[]
+  /**
+   * An experiment of a preset with published numbers (resources/references) compared with them
+   * cell by cell (src-shared/reproduction.ts); null for any other experiment, or one none of whose
+   * completed runs falls in a cell.
+   */
+  getReproduction: ReproductionReport | null
 }
 
 /** What the comparison screen draws and offers, for one spec (services/figures.ts compareRuns). */
@@ -308,6 +315,7 @@ export const requestChannels = {
   renderFigure: 'figures:render',
   saveComparison: 'comparisons:save',
   listComparisons: 'comparisons:list',
+  getReproduction: 'experiments:reproduction',
 } as const satisfies Record<keyof LabResults, string>
 
 export const eventChannels = {
@@ -367,6 +375,7 @@ export const requestSchemas = {
   renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(minPixelRatio).max(maxPixelRatio).optional() }),
   saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpecArgument }),
   listComparisons: z.undefined(),
+  getReproduction: id,
 } satisfies Record<keyof LabResults, z.ZodType>
 
 type RequestName = keyof LabResults

@@ -20,6 +20,7 @@ import { openStore, resumableStatuses, type RunRecord } from '../store/store'
 import { createEventHub } from './events'
 import { queueExperiment } from './experiments'
 import { compareRuns, naturalFigure, renderFigure } from './figures'
+import { reproductionOf } from './reproduction'
 import { listPresets } from './presets'
 import { samplesByClass, summarizeExperiments, summarizeRun, theorySpectra, weightImages } from './summaries'
 
@@ -251,6 +252,10 @@ export function createLabService(options: LabServiceOptions) {
     },
     saveComparison: ({ name, spec }) => store.saveComparison(name, spec),
     listComparisons: () => store.listComparisons() as SavedComparison[],
+    getReproduction(experimentId) {
+      if (!store.getExperiment(experimentId)) throw new LabError(`no experiment with id ${experimentId}`)
+      return reproductionOf(store, experimentId)
+    },
 
     chooseFolder() {
       throw new LabError('a folder dialog needs the desktop app: type the folder path instead')
