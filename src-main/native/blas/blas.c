@@ -781,38 +781,59 @@ static size_t columns_size(const struct geometry *g) { return (size_t)g->batch *
 
 /* cols: one row per output position, its patch in (ky, kx, channel) order: the order of a
    [kernelHeight, kernelWidth, channels, filters] kernel's rows, so cols · kernel is the convolution. */
+/* The kernel columns [from, to) of output column ox that fall inside the image: one run of
+   (to − from)·channels contiguous floats in an NHWC row. */
+static inline void inside_columns(const struct geometry *g, int32_t ox, int32_t *from, int32_t *to) {
+  int32_t left = ox * g->stride_width - g->pad_left;
+  *from = left < 0 ? -left : 0;
+  *to = g->width - left < g->kernel_width ? g->width - left : g->kernel_width;
+  if (*to < *from) *to = *from;
+}
+
 static void image_to_columns_pass(const float *x, const struct geometry *g, float *cols) {
   const int32_t c = g->channels;
+  const size_t run = (size_t)g->kernel_width * c;
   float *row = cols;
   for (int32_t n = 0; n < g->batch; n++)
     for (int32_t oy = 0; oy < g->out_height; oy++)
-      for (int32_t ox = 0; ox < g->out_width; ox++)
-        for (int32_t ky = 0; ky < g->kernel_height; ky++) {
+      for (int32_t ox = 0; ox < g->out_width; ox++) {
+        int32_t from, to;
+        inside_columns(g, ox, &from, &to);
+        int32_t left = ox * g->stride_width - g->pad_left;
+        for (int32_t ky = 0; ky < g->kernel_height; ky++, row += run) {
           int32_t y = oy * g->stride_height - g->pad_top + ky;
-          for (int32_t kx = 0; kx < g->kernel_width; kx++, row += c) {
-            int32_t xx = ox * g->stride_width - g->pad_left + kx;
-            if (y < 0 || y >= g->height || xx < 0 || xx >= g->width) memset(row, 0, sizeof(float) * c);
-            else memcpy(row, x + (((size_t)n * g->height + y) * g->width + xx) * c, sizeof(float) * c);
+          if (y < 0 || y >= g->height) {
+            for (size_t j = 0; j < run; j++) row[j] = 0;
+            continue;
           }
+          const float *source = x + (((size_t)n * g->height + y) * g->width + (left + from)) * c;
+          size_t start = (size_t)from * c, stop = (size_t)to * c;
+          for (size_t j = 0; j < start; j++) row[j] = 0;
+          for (size_t j = start; j < stop; j++) row[j] = source[j - start];
+          for (size_t j = stop; j < run; j++) row[j] = 0;
         }
+      }
 }
 
 static void columns_to_image_pass(const float *cols, const struct geometry *g, float *x) {
   const int32_t c = g->channels;
+  const size_t run = (size_t)g->kernel_width * c;
   memset(x, 0, sizeof(float) * image_size(g));
   const float *row = cols;
   for (int32_t n = 0; n < g->batch; n++)
     for (int32_t oy = 0; oy < g->out_height; oy++)
-      for (int32_t ox = 0; ox < g->out_width; ox++)
-        for (int32_t ky = 0; ky < g->kernel_height; ky++) {
+      for (int32_t ox = 0; ox < g->out_width; ox++) {
+        int32_t from, to;
+        inside_columns(g, ox, &from, &to);
+        int32_t left = ox * g->stride_width - g->pad_left;
+        for (int32_t ky = 0; ky < g->kernel_height; ky++, row += run) {
           int32_t y = oy * g->stride_height - g->pad_top + ky;
-          for (int32_t kx = 0; kx < g->kernel_width; kx++, row += c) {
-            int32_t xx = ox * g->stride_width - g->pad_left + kx;
-            if (y < 0 || y >= g->height || xx < 0 || xx >= g->width) continue;
-            float *target = x + (((size_t)n * g->height + y) * g->width + xx) * c;
-            for (int32_t j = 0; j < c; j++) target[j] += row[j];
-          }
+          if (y < 0 || y >= g->height) continue;
+          float *target = x + (((size_t)n * g->height + y) * g->width + (left + from)) * c;
+          size_t start = (size_t)from * c, stop = (size_t)to * c;
+          for (size_t j = start; j < stop; j++) target[j - start] += row[j];
         }
+      }
 }
 
 static napi_value image_to_columns(napi_env env, napi_callback_info info) {
@@ -857,6 +878,45 @@ static napi_value columns_to_image(napi_env env, napi_callback_info info) {
     }                                                                                               \
   }
 
+/* Each window's largest value and its index, channel by channel: the first in-bounds cell starts
+   the window, later cells replace it only when strictly larger (so the first of a tie stays) or
+   when NaN arrives on a number (NaN takes the window, as tf's max). Written as selects, without
+   branches, so that the channel loop vectorises: relu's maps make the comparisons unpredictable. */
+static VECTOR_CLONES void max_pool_pass(const float *x, const struct geometry *g, float *out, int32_t *argmax) {
+  const int32_t c = g->channels;
+  size_t o = 0;
+  for (int32_t n = 0; n < g->batch; n++)
+    for (int32_t oy = 0; oy < g->out_height; oy++)
+      for (int32_t ox = 0; ox < g->out_width; ox++, o += c) {
+        float *best = out + o;
+        int32_t *where = argmax + o;
+        bool first = true;
+        FOR_WINDOW(g, n, oy, ox, cell, {
+          const float *v = x + cell;
+          if (first) {
+            for (int32_t j = 0; j < c; j++) {
+              best[j] = v[j];
+              where[j] = (int32_t)(cell + j);
+            }
+            first = false;
+          } else
+            for (int32_t j = 0; j < c; j++) {
+              float b = best[j];
+              float a = v[j];
+              bool take = (a > b) | ((a != a) & (b == b));
+              best[j] = take ? a : b;
+              where[j] = take ? (int32_t)(cell + j) : where[j];
+            }
+        })
+        /* a window wholly in the padding: −∞, and no cell to send a gradient to */
+        if (first)
+          for (int32_t j = 0; j < c; j++) {
+            best[j] = -INFINITY;
+            where[j] = -1;
+          }
+      }
+}
+
 static napi_value max_pool(napi_env env, napi_callback_info info) {
   ARGS(4, "maxPool(x, geometry, out, argmax)")
   FLOATS_ARG(0, x);
@@ -877,26 +937,7 @@ static napi_value max_pool(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int32_t *argmax = (int32_t *)argmax_data;
-  const int32_t c = g.channels;
-  size_t o = 0;
-  for (int32_t n = 0; n < g.batch; n++)
-    for (int32_t oy = 0; oy < g.out_height; oy++)
-      for (int32_t ox = 0; ox < g.out_width; ox++, o += c) {
-        for (int32_t j = 0; j < c; j++) {
-          out[o + j] = -INFINITY;
-          argmax[o + j] = -1;
-        }
-        FOR_WINDOW(&g, n, oy, ox, cell, {
-          for (int32_t j = 0; j < c; j++) {
-            float v = x[cell + j];
-            /* strictly larger: the first of equal values stays; a NaN takes the window (as tf's max) */
-            if (v > out[o + j] || (v != v && out[o + j] == out[o + j]) || argmax[o + j] < 0) {
-              out[o + j] = v;
-              argmax[o + j] = (int32_t)(cell + j);
-            }
-          }
-        })
-      }
+  max_pool_pass(x, &g, out, argmax);
   return NULL;
 }
 
