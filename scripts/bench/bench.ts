@@ -10,6 +10,11 @@
  *               the update fused into the product as FA Lab's is) and its better one kept. For the
  *               MNIST step, the share of the step spent in the matrix products: FA Lab's sgemm
  *               calls timed in the addon; PyTorch's five products timed alone.
+ *   lenet       the LeNet step (LeNet-5 on batches of 128 MNIST digits, FA, cross-entropy; samples/s):
+ *               FA Lab's conv step (engine/conv-blas.ts, im2col + sgemm) in workers × BLAS threads
+ *               against PyTorch's (torch.nn.functional.conv2d with FA's backward through
+ *               torch.nn.grad.conv2d_input, torch_lenet.py) in processes × torch threads, best
+ *               against best, and the share of FA Lab's step inside sgemm.
  *   sweep       runs per hour of a batch of small synthetic runs (p = 200, 5,000 steps, full batch,
  *               measures every 200 steps): FA Lab's runner (spawn to idle) against the same runs in
  *               PyTorch, one process per core (spawn to exit).
@@ -55,7 +60,7 @@ const counts = Array.from({ length: cores }, (_, i) => i + 1)
 const json = process.argv.includes('--json')
 const markdown = process.argv.includes('--markdown')
 const sectionArgument = process.argv[process.argv.indexOf('--sections') + 1]
-const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'sweep', 'scale', 'evaluation', 'projection', 'timings'])
+const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'lenet', 'sweep', 'scale', 'evaluation', 'projection', 'timings'])
 const python = '/usr/bin/python3'
 /** The projection's stop-length sample: the preset's narrowest widths and first seeds (BENCH_STOP_WIDTHS, BENCH_STOP_SEEDS). */
 const stopSampleWidths = Number(process.env.BENCH_STOP_WIDTHS ?? 2)
@@ -109,8 +114,8 @@ class TorchProcess {
   constructor(private child: ChildProcessWithoutNullStreams) {
     this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
   }
-  static async start(torchThreads: number, openblasThreads: number): Promise<TorchProcess> {
-    const child = spawn(python, [join(here, 'torch_steps.py')], {
+  static async start(torchThreads: number, openblasThreads: number, script = 'torch_steps.py'): Promise<TorchProcess> {
+    const child = spawn(python, [join(here, script)], {
       env: { ...process.env, BENCH_TORCH_THREADS: String(torchThreads), OPENBLAS_NUM_THREADS: String(openblasThreads) },
     })
     child.stderr.on('data', (d) => process.stderr.write(d))
@@ -145,7 +150,7 @@ class LabWorker {
       })
     })
   }
-  request(task: BenchTaskName, ms: number): Promise<Sample> {
+  request(task: BenchTaskName | 'lenet', ms: number): Promise<Sample> {
     return new Promise((resolve) => {
       this.pending = resolve
       this.worker.postMessage({ task, ms })
@@ -602,6 +607,79 @@ async function evaluationAndProjection(parallelEfficiency: number) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The LeNet step
+
+interface LenetResult {
+  name: string
+  threads: number
+  /** samples/s, summed over the layout's workers or processes */
+  samples: number
+  /** FA Lab: fraction of the step's wall time inside sgemm */
+  productShare: number | null
+  all: number[]
+}
+
+async function lenetSection() {
+  const torchMissing = torchAvailable()
+  const blas = loadBlas()
+  if (!blas) throw new Error('the bench measures the blas backend: build the addon first (npm run build:native)')
+  type LenetLayout = { kind: 'lab'; workers: number; blasThreads: number } | { kind: 'pytorch'; processes: number; torchThreads: number }
+  const layouts: LenetLayout[] = []
+  for (const workers of counts) for (const blasThreads of counts) layouts.push({ kind: 'lab', workers, blasThreads })
+  if (!torchMissing) for (const processes of counts) for (const torchThreads of counts) layouts.push({ kind: 'pytorch', processes, torchThreads })
+  const nameOf = (l: LenetLayout) => (l.kind === 'lab' ? `FA Lab ${l.workers} worker(s) × ${l.blasThreads} BLAS thread(s)` : `PyTorch ${l.processes} process(es) × torch ${l.torchThreads} thread(s)`)
+  const threadsOf = (l: LenetLayout) => (l.kind === 'lab' ? l.workers * l.blasThreads : l.processes * l.torchThreads)
+
+  log(`lenet: starting ${cores} FA Lab workers${torchMissing ? '' : ` and ${cores * cores} PyTorch processes`} …`)
+  const workers = counts.map(() => new LabWorker())
+  await Promise.all(workers.map((w) => w.ready))
+  const torch = new Map<number, TorchProcess[]>()
+  if (!torchMissing) for (const t of counts) torch.set(t, await Promise.all(counts.map(() => TorchProcess.start(t, 1, 'torch_lenet.py'))))
+  const { lenetBatch } = await import('./lenet')
+  const results = layouts.map((layout) => ({ layout, samples: [] as number[], share: [] as number[] }))
+  for (let rep = 0; rep < reps; rep++) {
+    const order = results.map((_, i) => (i + rep * 3) % results.length)
+    for (const i of order) {
+      const r = results[i]
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      let samples: Sample[]
+      if (r.layout.kind === 'lab') {
+        blas.setThreads(r.layout.blasThreads)
+        samples = await Promise.all(workers.slice(0, r.layout.workers).map((w) => w.request('lenet', measureMs)))
+        r.share.push(median(samples.map((s) => s.sgemmSeconds! / s.seconds)))
+      } else {
+        const procs = torch.get(r.layout.torchThreads)!.slice(0, r.layout.processes)
+        samples = await Promise.all(procs.map((p) => p.request('lenet', measureMs / 1000)))
+      }
+      r.samples.push(samples.reduce((sum, s) => sum + (s.count * lenetBatch) / s.seconds, 0))
+    }
+    log(`  repetition ${rep + 1}/${reps} done (load ${load()})`)
+  }
+  await Promise.all(workers.map((w) => w.stop()))
+  torch.forEach((procs) => procs.forEach((p) => p.stop()))
+  blas.setThreads(cores)
+
+  const table: (LenetResult & { kind: LenetLayout['kind'] })[] = results.map((r) => ({
+    kind: r.layout.kind,
+    name: nameOf(r.layout),
+    threads: threadsOf(r.layout),
+    samples: median(r.samples),
+    productShare: r.share.length ? median(r.share) : null,
+    all: r.samples,
+  }))
+  const best = (kind: LenetLayout['kind']) => table.filter((r) => r.kind === kind).sort((a, b) => b.samples - a.samples)[0]
+  const lab = best('lab')
+  const pt = torchMissing ? undefined : best('pytorch')
+  const ratio = pt ? { lab: lab.name, pytorch: pt.name, ratio: lab.samples / pt.samples } : null
+  log(`\nlenet: LeNet-5, FA, batch ${lenetBatch}; medians of ${reps} repetitions of ${measureMs} ms, interleaved\n`)
+  log('layout'.padEnd(52) + 'threads'.padStart(8) + 'samples/s'.padStart(12) + 'in sgemm'.padStart(10))
+  for (const r of table) log(r.name.padEnd(52) + String(r.threads).padStart(8) + r.samples.toFixed(0).padStart(12) + (r.productShare === null ? '' : `${(100 * r.productShare).toFixed(0)}%`).padStart(10))
+  if (torchMissing) log(`PyTorch: ${torchMissing}`)
+  if (ratio) log(`lenet: best against best ${ratio.ratio.toFixed(2)}×   (${ratio.lab} / ${ratio.pytorch})`)
+  return { batch: lenetBatch, layouts: table, ratio, pytorch: torchMissing ?? 'available' }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const report: Record<string, unknown> = { cores, reps, measureMs, loadBefore: loadavg() }
 if (markdown && process.argv.includes('--from')) {
@@ -618,6 +696,7 @@ report.openblas = loadBlas()?.config() ?? null
 report.openblasCoretype = process.env.OPENBLAS_CORETYPE ?? null
 log(`FA Lab bench: ${cores} cores, load average ${load()}; PyTorch ${torchVersion ?? 'absent'}; ${report.openblas ?? 'no BLAS addon'}`)
 let efficiency = 1
+if (sections.has('lenet')) report.lenet = await lenetSection()
 if (sections.has('steps')) {
   const steps = await stepsSection()
   report.steps = steps
@@ -684,6 +763,13 @@ function markdownTables(r: typeof report): string {
     )
     for (const [name, v] of Object.entries(steps.ratios) as [string, { lab: string; pytorch: string; ratio: number }][]) out.push(`- ${name}: ${n(v.ratio, 2)}× (${v.lab} against ${v.pytorch})`)
     out.push('')
+  }
+  const lenet = r.lenet as Awaited<ReturnType<typeof lenetSection>> | undefined
+  if (lenet) {
+    out.push(`LeNet step (LeNet-5, FA, batch ${lenet.batch}):`, '', '| layout | threads | samples/s | in sgemm |', '| --- | --- | --- | --- |')
+    for (const l of lenet.layouts) out.push(`| ${l.name} | ${l.threads} | ${n(l.samples)} | ${l.productShare === null ? '' : `${n(100 * l.productShare)}%`} |`)
+    out.push('')
+    if (lenet.ratio) out.push(`- LeNet step, best against best: ${n(lenet.ratio.ratio, 2)}× (${lenet.ratio.lab} against ${lenet.ratio.pytorch})`, '')
   }
   const sweep = r.sweep as Awaited<ReturnType<typeof sweepSection>> | undefined
   if (sweep) {
