@@ -175,10 +175,10 @@ export function createLabService(options: LabServiceOptions) {
       runner.enqueue([runId])
     },
 
-    listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns(), runner.activities()),
+    listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns({ readOnlyConfigs: true }), runner.activities()),
     listRuns(filter) {
       const activities = runner.activities()
-      return store.listRuns(filter).map((run) => summarizeRun(run, activities.get(run.id) ?? null))
+      return store.listRuns({ ...filter, readOnlyConfigs: true }).map((run) => summarizeRun(run, activities.get(run.id) ?? null))
     },
 
     getRun(runId): RunDetail {

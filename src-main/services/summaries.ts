@@ -9,15 +9,17 @@ import { columnFields, fieldColumnName, getPath } from '../../src-shared/fields'
 import type { RawImageData } from '../data/sources'
 import type { ArtifactRecord, ExperimentRecord, RunRecord } from '../store/store'
 
+/** The runs table's column fields and their headers (the run schema's, so worked out once). */
+let columns: { path: string; key: string }[] | undefined
+
 /**
  * A run as the runs table shows it, with the few parameters it lists as columns; `activity` is
  * what this lab's runner is doing with it, for runs it holds.
  */
 export function summarizeRun(run: RunRecord, activity: RunActivity | null = null): RunSummary {
   const parameters: Record<string, string | number> = {}
-  for (const field of columnFields()) {
-    const value = getPath(run.config, field.path)
-    const key = fieldColumnName(field.path)
+  for (const { path, key } of (columns ??= columnFields().map((field) => ({ path: field.path, key: fieldColumnName(field.path) })))) {
+    const value = getPath(run.config, path)
     // keyed-write: column fields are the run schema's own
     if (typeof value === 'number' || typeof value === 'string') parameters[key] = value
     // keyed-write: as above

@@ -97,6 +97,12 @@ export interface RunFilter {
   ids?: number[]
   /** Include runs in the trash (deleted, not yet purged). */
   includeDeleted?: boolean
+  /**
+   * Records share one frozen config per stored text instead of each getting its own copy: for
+   * readers that only read configs (the runs list, the queue's estimate), where copying 10,000
+   * configs cost most of a listing. Changing such a config throws.
+   */
+  readOnlyConfigs?: boolean
 }
 
 /** How a run ended, as finishRun records it. */
@@ -164,13 +170,26 @@ function optionalJson<T>(text: string | null): T | null {
 const parsedConfigs = new Map<string, { config: RunConfig; error: string | null }>()
 const parsedConfigsLimit = 20_000
 
-function rememberConfig(text: string, parsed: { config: RunConfig; error: string | null }): void {
-  if (parsedConfigs.size >= parsedConfigsLimit) parsedConfigs.clear()
-  parsedConfigs.set(text, parsed)
+/** `value` and everything it holds, frozen. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+  }
+  return value
 }
 
-/** A stored config parsed with the run schema; a config today's schema refuses comes back as stored, with the reason. */
-export function parseStoredConfig(text: string): { config: RunConfig; error: string | null } {
+function rememberConfig(text: string, parsed: { config: RunConfig; error: string | null }): void {
+  if (parsedConfigs.size >= parsedConfigsLimit) parsedConfigs.clear()
+  // frozen: readOnlyConfigs records share it
+  parsedConfigs.set(text, { config: deepFreeze(parsed.config), error: parsed.error })
+}
+
+/**
+ * A stored config parsed with the run schema; a config today's schema refuses comes back as stored,
+ * with the reason. Each call gets its own copy, unless `shared`: then the one frozen parse.
+ */
+export function parseStoredConfig(text: string, shared = false): { config: RunConfig; error: string | null } {
   let parsed = parsedConfigs.get(text)
   if (!parsed) {
     const raw = storedJson(text)
@@ -181,12 +200,13 @@ export function parseStoredConfig(text: string): { config: RunConfig; error: str
     }
     rememberConfig(text, parsed)
   }
+  if (shared) return parsed
   // each record gets its own copy, so no caller can change another's
   return { config: structuredClone(parsed.config), error: parsed.error }
 }
 
-function runFromRow(row: RunRow): RunRecord {
-  const { config, error: configError } = parseStoredConfig(row.config)
+function runFromRow(row: RunRow, sharedConfig = false): RunRecord {
+  const { config, error: configError } = parseStoredConfig(row.config, sharedConfig)
   return {
     id: row.id,
     uid: row.uid,
@@ -396,7 +416,7 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
         params.push(...filter.ids)
       }
       const sql = `SELECT ${runColumns} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id`
-      return (db.prepare(sql).all(...params) as RunRow[]).map(runFromRow)
+      return (db.prepare(sql).all(...params) as RunRow[]).map((row) => runFromRow(row, filter.readOnlyConfigs))
     },
 
     /** Changes a run's name only: its stored config (and so its identity and checkpoints) stays as it is. */

@@ -27,6 +27,27 @@ describe('the store hands back parsed run configs', () => {
     store.close()
   })
 
+  it('readOnlyConfigs: records share one frozen config instead of copies (the runs list and the queue only read them); plain records stay their own', () => {
+    const store = openStore(join(dir, 'shared.sqlite'))
+    const ids = store.queueRuns([{ config }, { config: { ...config, seed: 4 } }])
+    const [a, b] = [store.listRuns({ ids, readOnlyConfigs: true }), store.listRuns({ ids, readOnlyConfigs: true })]
+    expect(a[0].config).toBe(b[0].config)
+    expect(a[1].config).toBe(b[1].config)
+    expect(a[0].config.seed).toBe(3)
+    expect(a[1].config.seed).toBe(4)
+    expect(Object.isFrozen(a[0].config.optimizer)).toBe(true)
+    expect(() => {
+      ;(a[0].config.optimizer as { learningRate: number }).learningRate = 7
+    }).toThrow(TypeError)
+    // a plain record is a copy: changing it changes neither the shared one nor the next read
+    const own = store.listRuns({ ids })[0]
+    expect(own.config).not.toBe(a[0].config)
+    own.config.optimizer.learningRate = 7
+    expect(store.listRuns({ ids, readOnlyConfigs: true })[0].config.optimizer.learningRate).toBe(0.1)
+    expect(store.getRun(ids[0])!.config.optimizer.learningRate).toBe(0.1)
+    store.close()
+  })
+
   it('a config today’s schema refuses comes back as stored with the reason, and the runner fails it with that reason', async () => {
     const store = openStore(join(dir, 'stale.sqlite'))
     const [id] = store.queueRuns([{ config: { ...config, optimizer: { learningRate: -1 } } }])
