@@ -10,16 +10,16 @@
  *   input signal   ε = columnsToImage(s · δ Fᵀ)       the transposed convolution with the rule's
  *                                                     feedback kernel F: W (bp), B (fa, kp),
  *                                                     sign(W) ⊙ M (sign); a direct rule's ε is
- *                                                     s · e Bᵀ (dfa) or s/n · y* Bᵀ (drtp), B [features, k]
+ *                                                     s · e Bᵀ (dfa) or s/n · y* Bᵀ (drtp)
  *   update         W ← (1 − η·c)·W − η·s·Pᵀδ          fused into one sgemm (beta = 1 − η·c): dW is never formed
  *   pooling        max (argmax kept for the backward scatter) or average, and their transposes
  *
  * The shapes are src-shared/conv-shape.ts's (convLayerShapes: each weight layer with the pools that
- * follow it). The signal a rule sends to a layer lands on that layer's output feature map
- * h_l = ψ(a_l), before its pools, as the MLP's signals land on h_l; the pools' backward passes
- * carry a local rule's signal from the next layer's input down to h_l. Layers are numbered over
+ * follow it). The signal a rule sends to a layer lands on that layer's pooled output map (the next
+ * layer's input), and the pools' backward passes carry it down to h_l = ψ(a_l), where ψ' gates it. Layers are numbered over
  * conv and dense layers together, input side first; the feedback for layer l's input is the
- * rule's B_{l−1} (index l − 1), as in rules.ts; a direct rule's B_{l−1} is [size of h_{l−1}, outputs].
+ * rule's B_{l−1} (index l − 1), as in rules.ts; a direct rule's B_{l−1} is [size of layer l − 1's
+ * pooled output map, outputs], its signal landing there as engine/conv-network.ts's does.
  *
  * The reference is the tf path (tf.conv2d and its transposes); test/engine/conv-blas.test.ts
  * checks this one against it update by update, and test/native/conv-kernels.test.ts the kernels
@@ -129,9 +129,8 @@ interface LayerWork {
   argmax: (Int32Array | null)[]
   poolGeometry: Int32Array[]
   poolSignals: Float32Array[]
-  /** The signal at this layer's input (layer ≥ 1, local rules), or at its output h_l (direct rules). */
+  /** The signal at this layer's input (layer ≥ 1): the layer below's pooled output map. */
   inputSignal: Float32Array
-  directSignal: Float32Array
 }
 
 interface Workspace {
@@ -207,8 +206,7 @@ function createConvSteps(
           argmax: p.planned.map((q) => (q.pool.kind === 'maxPool' ? new Int32Array(rows * sizeOf(q.output)) : null)),
           poolGeometry: p.planned.map((q) => convGeometry(rows, q.input, q.pool.size, q.pool.stride ?? q.pool.size, 0, q.output)),
           poolSignals: p.planned.map((q) => new Float32Array(rows * sizeOf(q.input))),
-          inputSignal: new Float32Array(l > 0 && !direct ? rows * sizeOf(p.input) : 0),
-          directSignal: new Float32Array(direct && l < L - 1 ? rows * sizeOf(p.output) : 0),
+          inputSignal: new Float32Array(l > 0 ? rows * sizeOf(p.input) : 0),
         }
       }),
       columnSignal: new Float32Array(Math.max(0, ...columnSizes)),
@@ -272,35 +270,33 @@ function createConvSteps(
 
   /**
    * The rule's signal for layer l − 1, carried to its output h_{l−1} and gated there into
-   * δ_{l−1} (in place in the returned buffer): from δ_l through the feedback kernel and back
-   * through layer l − 1's pools, or straight from the output error (dfa) or targets (drtp).
+   * δ_{l−1} (in place in the returned buffer): from δ_l through the feedback kernel, or straight
+   * from the output error (dfa) or targets (drtp), then back through layer l − 1's pools.
    */
   function signalDown(w: Workspace, l: number, delta: Float32Array, targets: Float32Array, rows: number): Float32Array {
     const p = plan[l]
     const layer = layers[l]
     const below = w.layers[l - 1]
     const belowSize = sizeOf(plan[l - 1].output)
-    let epsilon: Float32Array
+    // ε at layer l − 1's pooled output (layer l's input), then back through layer l − 1's pools to h_{l−1}
+    let epsilon = w.layers[l].inputSignal
     if (direct) {
-      epsilon = below.directSignal
+      // s · e Bᵀ (dfa) or s/n · y* Bᵀ (drtp), B [size of the pooled map, outputs]
       const source = rule.kind === 'dfa' ? w.error : targets
       const scale = rule.kind === 'drtp' ? layer.scale / rows : layer.scale
-      blas.sgemm(false, true, rows, belowSize, outputs, source, feedbackOf(l), epsilon, scale, 0)
-    } else {
-      epsilon = w.layers[l].inputSignal
-      if (p.kind === 'conv') {
-        // the transposed convolution: δ Fᵀ [positions, patch], then each patch added back where it was read
-        const positions = rows * positionsOf(l)
-        const cols = w.columnSignal.subarray(0, positions * patchOf(l))
-        blas.sgemm(false, true, positions, patchOf(l), p.output[2], delta, feedbackOf(l), cols, layer.scale, 0)
-        blas.columnsToImage(cols, w.layers[l].geometry!, epsilon)
-      } else blas.sgemm(false, true, rows, p.fanIn, p.fanOut, delta, feedbackOf(l), epsilon, layer.scale, 0)
-      for (let j = plan[l - 1].planned.length - 1; j >= 0; j--) {
-        const into = below.poolSignals[j]
-        if (plan[l - 1].planned[j].pool.kind === 'maxPool') blas.maxPoolBackward(epsilon, below.argmax[j]!, into)
-        else blas.avgPoolBackward(epsilon, below.poolGeometry[j], into)
-        epsilon = into
-      }
+      blas.sgemm(false, true, rows, sizeOf(plan[l - 1].after), outputs, source, feedbackOf(l), epsilon, scale, 0)
+    } else if (p.kind === 'conv') {
+      // the transposed convolution: δ Fᵀ [positions, patch], then each patch added back where it was read
+      const positions = rows * positionsOf(l)
+      const cols = w.columnSignal.subarray(0, positions * patchOf(l))
+      blas.sgemm(false, true, positions, patchOf(l), p.output[2], delta, feedbackOf(l), cols, layer.scale, 0)
+      blas.columnsToImage(cols, w.layers[l].geometry!, epsilon)
+    } else blas.sgemm(false, true, rows, p.fanIn, p.fanOut, delta, feedbackOf(l), epsilon, layer.scale, 0)
+    for (let j = plan[l - 1].planned.length - 1; j >= 0; j--) {
+      const into = below.poolSignals[j]
+      if (plan[l - 1].planned[j].pool.kind === 'maxPool') blas.maxPoolBackward(epsilon, below.argmax[j]!, into)
+      else blas.avgPoolBackward(epsilon, below.poolGeometry[j], into)
+      epsilon = into
     }
     blas.gate(act, epsilon, below.output, rows, belowSize)
     return epsilon

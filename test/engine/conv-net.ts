@@ -40,7 +40,7 @@ export function createRule(kind: RuleKind, magnitude: ConvNetRule['magnitude'], 
   const direct = kind === 'dfa' || kind === 'drtp'
   const fixed: tf.Tensor[] = []
   for (let hidden = 0; hidden < layers.length - 1; hidden++) {
-    const shape = direct ? [sizeOf(shapes[hidden].output), spec.outputs] : shapes[hidden + 1].shape
+    const shape = direct ? [sizeOf(shapes[hidden + 1].input), spec.outputs] : shapes[hidden + 1].shape
     const size = shape.reduce((a, b) => a * b, 1)
     let values = createRng(seed, `feedback.${hidden + 1}`).normalArray(size, Math.sqrt(2 / (size / shape[shape.length - 1])))
     if (kind === 'sign') values = values.map(Math.abs)
@@ -148,15 +148,15 @@ export function referenceStep(
       if (rule.kind === 'dfa' || rule.kind === 'drtp') {
         const source = rule.kind === 'dfa' ? error : targets
         const scale = rule.kind === 'drtp' ? layer.scale / n : layer.scale
-        epsilon = tf.reshape(tf.mul(tf.matMul(source, rule.fixed[l - 1] as tf.Tensor2D, false, true), scale), outs[l - 1].shape)
+        epsilon = tf.mul(tf.matMul(source, rule.fixed[l - 1] as tf.Tensor2D, false, true), scale)
       } else {
         const F = rule.kind === 'bp' ? layer.W : rule.feedbackMatrix(l - 1)
         epsilon = tf.mul(tf.grad((inp: tf.Tensor) => product(l)(inp, F))(input, delta), layer.scale)
-        // back through layer l − 1's pools, from layer l's input (unflattened) down to h_{l−1}
-        const pools = plan[l - 1].pools
-        if (pools.length) epsilon = tf.reshape(epsilon, pooled[l - 1].shape)
-        for (let j = pools.length - 1; j >= 0; j--) epsilon = tf.grad(poolOp(pools[j]))(poolInputs[l - 1][j], epsilon)
       }
+      // back through layer l − 1's pools, from layer l's input (unflattened) down to h_{l−1}
+      const pools = plan[l - 1].pools
+      if (pools.length) epsilon = tf.reshape(epsilon, pooled[l - 1].shape)
+      for (let j = pools.length - 1; j >= 0; j--) epsilon = tf.grad(poolOp(pools[j]))(poolInputs[l - 1][j], epsilon)
       const derivative = activationDerivative(act, pre[l - 1], outs[l - 1])
       const shaped = tf.reshape(epsilon, outs[l - 1].shape)
       delta = derivative ? tf.mul(shaped, derivative) : shaped
