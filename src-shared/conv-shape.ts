@@ -100,6 +100,8 @@ export interface WeightLayerShape {
   input: MapShape
   /** Pooling stages applied after this layer's activation, before the next weight layer. */
   pools: PoolStage[]
+  /** The map the next layer reads: the output after those pooling stages. */
+  pooled: MapShape
 }
 
 /** A conv model's layers as the engine builds them; throws on a stage that does not fit (the schema refuses those first). */
@@ -110,17 +112,24 @@ export function convLayerShapes(model: { features: readonly FeatureStage[]; hidd
   for (const { stage, input: map, output } of shapes) {
     if (stage.kind === 'conv') {
       const k = stage.kernel
-      layers.push({ kind: 'conv', shape: [k, k, map[2], stage.channels], fanIn: k * k * map[2], fanOut: k * k * stage.channels, input: map, output, pools: [] })
-    } else layers.at(-1)!.pools.push(stage)
+      layers.push({ kind: 'conv', shape: [k, k, map[2], stage.channels], fanIn: k * k * map[2], fanOut: k * k * stage.channels, input: map, output, pools: [], pooled: output })
+    } else {
+      const layer = layers.at(-1)!
+      layer.pools.push(stage)
+      layer.pooled = output
+    }
   }
   const last = shapes.at(-1)?.output ?? input
   const flatWidth = last[0] * last[1] * last[2]
   const widths = [flatWidth, ...model.hidden, model.outputs]
   for (let i = 0; i + 1 < widths.length; i++) {
-    layers.push({ kind: 'dense', shape: [widths[i], widths[i + 1]], fanIn: widths[i], fanOut: widths[i + 1], input: [1, 1, widths[i]], output: [1, 1, widths[i + 1]], pools: [] })
+    layers.push({ kind: 'dense', shape: [widths[i], widths[i + 1]], fanIn: widths[i], fanOut: widths[i + 1], input: [1, 1, widths[i]], output: [1, 1, widths[i + 1]], pools: [], pooled: [1, 1, widths[i + 1]] })
   }
   return { layers, flatWidth }
 }
+
+/** Rows a conv model's evaluation passes through the network at once (its maps are large per sample). */
+export const convEvaluationRows = 500
 
 /** Size of a map or shape: the product of its sides. */
 export function sizeOf(shape: readonly number[]): number {

@@ -5,7 +5,7 @@
  * exist to refuse at once what cannot fit, not to predict to the byte. How long the work takes on
  * this machine is src-main/estimates/'s business. Pure: no node imports.
  */
-import { convLayerShapes, sizeOf } from './conv-shape'
+import { convEvaluationRows, convLayerShapes, sizeOf } from './conv-shape'
 import { bundledSizes, ConfigError, parseRunConfig, type RunConfig } from './config'
 
 export interface ResourceEstimate {
@@ -69,8 +69,9 @@ export function estimateResources(config: RunConfig): ResourceEstimate {
     float *
       ((weights + biases) * copiesPerWeight +
         batch * layerWidth * activationCopies +
-        // evaluation forward passes over the whole training set, the test set and the probe
-        (train + test + probe) * layerWidth * 2 +
+        // evaluation forward passes over the whole training set, the test set and the probe (a conv
+        // model's go through the sets in chunks of convEvaluationRows)
+        ((config.model.kind === 'conv' ? Math.min(train + test, convEvaluationRows) : train + test) + probe) * layerWidth * 2 +
         // data arrays: on the JS side and as tensors
         (train + test) * (input + outputs) * 2) +
     rawBytes

@@ -126,7 +126,7 @@ export function cached<K, V>(compute: (key: K) => V): (key: K) => V {
 }
 
 /** Number of rows whose prediction matches the label; one output means the sign decides 0/1. */
-function countCorrect(output: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+export function countCorrect(output: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const predicted = output.shape[1] === 1 ? tf.cast(tf.greater(tf.reshape(output, [-1]), 0), 'int32') : tf.argMax(output, 1)
   return tf.sum(tf.cast(tf.equal(predicted, labels), 'float32'))
 }

@@ -12,7 +12,6 @@
  * The settings in force are read per step through `settingsAt`, where schedules (of λ, η, …) plug in.
  */
 import { outputL2At, type RunConfig } from '../../src-shared/config'
-import type { Network, Updates } from './network'
 import { tf } from './tf'
 
 export interface OptimizerSettings {
@@ -28,13 +27,24 @@ export function layerDecay(settings: OptimizerSettings, l: number, L: number): n
   return settings.weightDecay + (l === L - 1 ? settings.outputL2 : 0)
 }
 
+/** What the optimiser trains: each layer's weights (any shape: dense matrices, conv kernels) and bias. */
+export interface TrainedLayers {
+  layers: readonly { W: tf.Variable; b: tf.Variable | null }[]
+}
+
+/** A rule's estimate of ∂L/∂W_l and ∂L/∂b_l per layer, shaped as the layer's W and b. */
+export interface LayerUpdates {
+  dW: readonly tf.Tensor[]
+  db: readonly (tf.Tensor | null)[]
+}
+
 export interface Optimizer {
   /** The settings used for the update that makes step `step` (counted from 0). */
   settingsAt(step: number): OptimizerSettings
   /** Momentum buffers shaped like each layer's W and b; null without momentum. */
   velocity: { W: tf.Variable; b: tf.Variable | null }[] | null
   /** Applies one update in place; call inside tf.tidy. */
-  apply(updates: Updates, step: number): void
+  apply(updates: LayerUpdates, step: number): void
   /** Every buffer the optimiser carries from step to step (momentum of W, b and learned B): a checkpoint saves them. */
   stateVariables: tf.Variable[]
   dispose(): void
@@ -44,7 +54,7 @@ export interface Optimizer {
  * The optimiser for a run's network; allocates momentum buffers only when momentum is used.
  * `learnedFeedback[l]`, when given, is trained alongside W_{l+1} (l a 0-based hidden layer).
  */
-export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer' | 'regularization'>, learnedFeedback: tf.Variable[] = []): Optimizer {
+export function createOptimizer(net: TrainedLayers, config: Pick<RunConfig, 'optimizer' | 'regularization'>, learnedFeedback: tf.Variable[] = []): Optimizer {
   const settings: OptimizerSettings = {
     learningRate: config.optimizer.learningRate,
     momentum: config.optimizer.momentum,
@@ -64,7 +74,7 @@ export function createOptimizer(net: Network, config: Pick<RunConfig, 'optimizer
 
   const settingsAt = (step: number): OptimizerSettings => ({ ...settings, outputL2: outputL2At(schedule, step) })
 
-  function apply(updates: Updates, step: number): void {
+  function apply(updates: LayerUpdates, step: number): void {
     const settings = settingsAt(step)
     const { learningRate, momentum } = settings
     for (let l = 0; l < L; l++) {

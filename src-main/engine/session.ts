@@ -40,6 +40,9 @@ export function ruleUpdates(
   return { ...backward(net, pass, error, targets, rule.signal), loss: value }
 }
 
+/** What the training loop needs of a run's session, whatever its model (MLP here, conv in engine/conv-session.ts). */
+export type RunSession = Omit<TrainingSession, 'net' | 'rule'>
+
 export interface TrainingSession {
   net: Network
   rule: Rule

@@ -8,7 +8,8 @@ import type { RunConfig, StopReason } from '../../src-shared/config'
 import type { Dataset } from '../data/dataset'
 import { checkpointKey, encodeCheckpoint, type Checkpoint } from './checkpoint'
 import type { Metrics } from './evaluation'
-import { createSession, type Artifact } from './session'
+import { createRunSession } from './run-session'
+import type { Artifact } from './session'
 import type { TrainingPath } from './step-paths'
 import { initBackend, type BackendName } from './tf'
 
@@ -72,7 +73,7 @@ export interface TrainHooks {
 export async function train(config: RunConfig, data: Dataset, hooks: TrainHooks = {}, resume?: Checkpoint): Promise<TrainResult> {
   const backend = await initBackend(config.backend)
   if (resume && resume.configKey !== checkpointKey(config)) throw new Error('the checkpoint was taken from a run with another config')
-  const session = createSession(config, data, { resume: resume?.session })
+  const session = createRunSession(config, data, { resume: resume?.session })
   hooks.onStart?.({ backend, trainingPath: session.trainingPath })
   // wall times and the duration continue from the checkpoint
   const started = performance.now() - (resume?.loop.wallTimeMs ?? 0)

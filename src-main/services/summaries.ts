@@ -78,6 +78,7 @@ export function summarizeExperiments(experiments: ExperimentRecord[], runs: RunR
  */
 export function weightImages(runId: number, W1: ArtifactRecord | undefined, count: number, initial?: ArtifactRecord): WeightImages | null {
   if (!W1) return null
+  if (W1.shape.length === 4) return kernelImages(runId, W1, count, initial)
   const [inputs, hidden] = W1.shape
   // A stored shape is checked against the data before it sizes anything (a crafted file's could ask for gigabytes).
   if (W1.shape.length !== 2 || inputs !== 784 || !Number.isSafeInteger(hidden) || hidden < 1 || W1.values.length !== inputs * hidden) {
@@ -96,6 +97,28 @@ export function weightImages(runId: number, W1: ArtifactRecord | undefined, coun
     return units
   }
   return { runId, imageShape: [28, 28], units: columns(W1.values), change: initial ? columns(W1.values, initial.values) : null }
+}
+
+/**
+ * A conv model's first-layer kernels W1 [k, k, in, out] as images: one k×k image per output
+ * channel (its first input channel's slice: the digits have one), with W1 − W1(0) beside them.
+ */
+function kernelImages(runId: number, W1: ArtifactRecord, count: number, initial?: ArtifactRecord): WeightImages {
+  const [k, k2, cin, cout] = W1.shape
+  if (k !== k2 || ![k, cin, cout].every((d) => Number.isSafeInteger(d) && d >= 1) || k > 28 || W1.values.length !== k * k * cin * cout) {
+    throw new LabError(`run ${runId}'s first-layer kernels are damaged: shape ${JSON.stringify(W1.shape)} with ${W1.values.length} values`)
+  }
+  if (initial && (initial.shape.join('x') !== W1.shape.join('x') || initial.values.length !== W1.values.length)) {
+    throw new LabError(`run ${runId}'s initial first-layer kernels are damaged: shape ${JSON.stringify(initial.shape)} with ${initial.values.length} values, W1 has ${JSON.stringify(W1.shape)}`)
+  }
+  const kernels = (values: Float32Array, minus?: Float32Array) =>
+    Array.from({ length: Math.min(count, cout) }, (_, o) =>
+      Array.from({ length: k * k }, (_, pixel) => {
+        const at = pixel * cin * cout + o
+        return values[at] - (minus ? minus[at] : 0)
+      }),
+    )
+  return { runId, imageShape: [k, k], units: kernels(W1.values), change: initial ? kernels(W1.values, initial.values) : null }
 }
 
 /**

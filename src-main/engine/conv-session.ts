@@ -1,0 +1,234 @@
+/**
+ * A training session for a convolutional model: engine/session.ts's contract (step, evaluate,
+ * snapshot, checkpoints) over the conv network and rules, on the tf ops path (the reference that
+ * faster conv paths are checked against, step by step, through `convTrainingStep`).
+ *
+ * Measures are the registry's own (src-shared/measures.ts), computed over the same primitives as
+ * for MLPs: W_l is a kernel [k, k, in, out] for a convolution, B_l has W_{l+1}'s shape (DFA, DRTP:
+ * [size(h_l), k]), signals are per-sample rows of h_l's map, so the weight alignment of a conv
+ * layer is the cosine over its whole kernel, signal alignment the mean over samples of the cosine
+ * of the signals to the layer's map, gradient alignment the cosine with backprop's kernel gradient.
+ */
+import type { RunConfig } from '../../src-shared/config'
+import { convEvaluationRows } from '../../src-shared/conv-shape'
+import { computeMeasures, measureName, type MeasurePrimitives, type SplitFit } from '../../src-shared/measures'
+import type { Dataset } from '../data/dataset'
+import { createRng } from '../lib/random'
+import type { SessionState } from './checkpoint'
+import { asImages, convBackpropSignal, convBackward, convForward, convRuleUpdates, createConvNetwork, disposeConvNetwork, type ConvNetwork } from './conv-network'
+import { createConvRule, type ConvRule } from './conv-rules'
+import { cached, countCorrect, type Metrics } from './evaluation'
+import { cosine, frobeniusNorm, meanRowCosine } from './measures'
+import { lossAndError } from './network'
+import { createOptimizer, type Optimizer } from './optimizer'
+import { directRules } from './rules'
+import type { RunSession, Artifact } from './session'
+import { disposeSplit, splitTensors, type SplitTensors } from './split-tensors'
+import { tf } from './tf'
+
+/**
+ * One training step given the model's tensors: the rule's updates on the batch (x: [rows, 784],
+ * targets [rows, outputs]) applied by the optimiser as update `step`. Returns the batch loss at the
+ * parameters before the update. The seam other conv paths are compared with, update by update.
+ */
+export function convTrainingStep(net: ConvNetwork, rule: ConvRule, optimizer: Optimizer, loss: RunConfig['loss'], x: tf.Tensor2D, targets: tf.Tensor2D, step: number): number {
+  const value = tf.tidy(() => {
+    rule.nextBatch()
+    const updates = convRuleUpdates(net, rule.signal, loss, x, targets)
+    optimizer.apply(updates, step)
+    return updates.loss
+  })
+  const out = value.dataSync()[0]
+  value.dispose()
+  return out
+}
+
+/**
+ * The forward map B_l stands in for: W_{l+1}; for DFA and DRTP the product W_{l+1}⋯W_L where every
+ * layer above is dense ([size(h_l), k]). Above a convolution the map from h_l to the output passes
+ * ψ and pooling and is no matrix: then a zero tensor of B's shape, whose cosine is undefined, so
+ * no weight alignment is logged for those layers under DFA and DRTP.
+ */
+export function convForwardMap(net: ConvNetwork, rule: ConvRule, hidden: number): tf.Tensor {
+  return tf.tidy(() => {
+    const above = net.layers[hidden + 1]
+    if (!directRules.includes(rule.kind)) return tf.clone(above.W)
+    if (net.layers.slice(hidden + 1).some((layer) => layer.kind === 'conv')) return tf.zerosLike(rule.fixed[hidden])
+    let product = above.W as tf.Tensor2D
+    for (let l = hidden + 2; l < net.layers.length; l++) product = tf.matMul(product, net.layers[l].W as tf.Tensor2D)
+    return tf.clone(product)
+  })
+}
+
+/** Builds the conv network, rule, data tensors and optimiser of a run. Needs an initialised backend. */
+export function createConvSession(config: RunConfig, data: Dataset, options: { resume?: SessionState } = {}): RunSession {
+  if (config.model.kind !== 'conv') throw new Error('createConvSession needs a conv model')
+  const outputs = config.model.outputs
+  const net = createConvNetwork(config.model, config.seed)
+  const rule = createConvRule(config.rule, net, config.seed, config.feedbackMagnitude)
+  const train = splitTensors(data.train, data.inputDim, outputs)
+  const test = data.test ? splitTensors(data.test, data.inputDim, outputs) : null
+  const fullBatch = config.optimizer.batchSize === 0 || config.optimizer.batchSize >= train.n
+  const batchSize = fullBatch ? train.n : config.optimizer.batchSize
+  const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
+  const fit = fullBatch ? train : probe
+  const optimizer = createOptimizer(net, config, rule.learned)
+  const L = net.layers.length
+  const initialForward = net.layers.slice(0, -1).map((_, h) => tf.keep(convForwardMap(net, rule, h)))
+  const initialW1 = Float32Array.from(net.layers[0].W.dataSync() as Float32Array)
+
+  const shuffle = createRng(config.seed, 'shuffle')
+  let order: Int32Array = shuffle.permutation(train.n)
+  let cursor = 0
+  let stepsDone = 0
+
+  const stateVariables = (): [string, tf.Variable][] => [
+    ...net.layers.flatMap((layer, l): [string, tf.Variable][] => [[`W${l + 1}`, layer.W], ...(layer.b ? [[`b${l + 1}`, layer.b] as [string, tf.Variable]] : [])]),
+    ...rule.state.variables.map((v, i): [string, tf.Variable] => [`rule.${i}`, v]),
+    ...optimizer.stateVariables.map((v, i): [string, tf.Variable] => [`optimizer.${i}`, v]),
+  ]
+  const rngs = [shuffle, ...rule.state.rngs]
+
+  if (options.resume) {
+    const state = options.resume
+    const saved = new Map(state.tensors.map((t) => [t.name, t]))
+    const variables = stateVariables()
+    if (variables.length !== state.tensors.length) throw new Error(`the checkpoint holds ${state.tensors.length} tensors, this run has ${variables.length}`)
+    for (const [name, v] of variables) {
+      const t = saved.get(name)
+      if (!t || t.shape.join('x') !== v.shape.join('x')) throw new Error(`the checkpoint's ${name} does not fit this run (shape ${t?.shape.join('×') ?? 'missing'}, expected ${v.shape.join('×')})`)
+      tf.tidy(() => v.assign(tf.tensor(t.values, v.shape)))
+    }
+    if (!fullBatch) order = Int32Array.from(state.order)
+    cursor = state.cursor
+    state.rngs.forEach((s, i) => rngs[i].restore(s))
+    stepsDone = state.step
+  }
+
+  function nextBatch(): [tf.Tensor2D, tf.Tensor2D] {
+    if (fullBatch) return [train.x, train.targets]
+    if (cursor + batchSize > train.n) {
+      order = shuffle.permutation(train.n)
+      cursor = 0
+    }
+    const indices = tf.tensor1d(order.subarray(cursor, cursor + batchSize), 'int32')
+    cursor += batchSize
+    return [tf.gather(train.x, indices), tf.gather(train.targets, indices)]
+  }
+
+  function step(): number {
+    const [x, targets] = tf.tidy(() => nextBatch())
+    try {
+      return convTrainingStep(net, rule, optimizer, config.loss, x, targets, stepsDone++)
+    } finally {
+      if (!fullBatch) {
+        x.dispose()
+        targets.dispose()
+      }
+    }
+  }
+
+  /** Loss and accuracy over a split, in chunks to bound memory. */
+  function splitFit(s: SplitTensors): SplitFit {
+    const chunk = convEvaluationRows
+    let lossSum = 0
+    let correct = 0
+    for (let start = 0; start < s.n; start += chunk) {
+      const size = Math.min(chunk, s.n - start)
+      const [l, c] = tf.tidy(() => {
+        const x = tf.slice(s.x, [start, 0], [size, -1])
+        const t = tf.slice(s.targets, [start, 0], [size, -1])
+        const out = convForward(net, asImages(net, x)).output
+        const chunkLoss = tf.mul(lossAndError(config.loss, out, t).loss, size)
+        const hits = s.labels ? countCorrect(out, tf.slice(s.labels, [start], [size])) : tf.scalar(0)
+        return [chunkLoss.dataSync()[0], hits.dataSync()[0]]
+      })
+      lossSum += l
+      correct += c
+    }
+    return { loss: lossSum / s.n, accuracy: s.labels ? correct / s.n : null }
+  }
+
+  function evaluate(): Metrics {
+    const metrics = tf.tidy(() => {
+      const pass = convForward(net, asImages(net, probe.x))
+      const { error } = lossAndError(config.loss, pass.output, probe.targets)
+      const byRule = convBackward(net, pass, error, probe.targets, rule.signal)
+      const byBackprop = convBackward(net, pass, error, probe.targets, convBackpropSignal(net))
+      const rows = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D
+      let fitValue: SplitFit | undefined
+      let testValue: SplitFit | undefined
+      const primitives: MeasurePrimitives<tf.Tensor> = {
+        layers: L,
+        fit: () => (fitValue ??= splitFit(fit)),
+        test: () => (test ? (testValue ??= splitFit(test)) : null),
+        weights: (l) => net.layers[l - 1].W,
+        feedback: cached((l) => rule.feedbackMatrix(l - 1)),
+        forwardMap: cached((l) => convForwardMap(net, rule, l - 1)),
+        initialForwardMap: (l) => initialForward[l - 1],
+        signal: (l, by) => rows((by === 'rule' ? byRule : byBackprop).signals[l - 1]),
+        gradient: (l, by) => (by === 'rule' ? byRule : byBackprop).dW[l - 1],
+        cosine,
+        meanRowCosine: (a, b) => meanRowCosine(a as tf.Tensor2D, b as tf.Tensor2D),
+        norm: frobeniusNorm,
+        difference: (a, b) => tf.sub(a, b),
+      }
+      return computeMeasures(primitives)
+    })
+    return { ...metrics, [measureName('outputL2')]: optimizer.settingsAt(stepsDone).outputL2 }
+  }
+
+  function snapshot(): Artifact[] {
+    const out: Artifact[] = []
+    net.layers.forEach((layer, l) => {
+      out.push({ name: `W${l + 1}`, shape: layer.W.shape, values: layer.W.dataSync() as Float32Array })
+      if (layer.b) out.push({ name: `b${l + 1}`, shape: layer.b.shape, values: layer.b.dataSync() as Float32Array })
+    })
+    out.push({ name: 'W1.init', shape: net.layers[0].W.shape, values: initialW1 })
+    tf.tidy(() =>
+      rule.fixed.forEach((_, hidden) => {
+        const B = rule.feedbackMatrix(hidden)
+        out.push({ name: `B${hidden + 1}`, shape: B.shape, values: B.dataSync() as Float32Array })
+      }),
+    )
+    return out
+  }
+
+  function saveState(): SessionState {
+    return {
+      step: stepsDone,
+      tensors: stateVariables().map(([name, v]) => ({ name, shape: v.shape, values: Float32Array.from(v.dataSync() as Float32Array) })),
+      order: fullBatch ? new Int32Array(0) : order.slice(),
+      cursor,
+      rngs: rngs.map((r) => r.state()),
+    }
+  }
+
+  return {
+    path: 'reference',
+    trainingPath: 'dense',
+    sparseInputs: [],
+    step,
+    evaluate,
+    trainLoss: () => splitFit(fit).loss,
+    weightAlignment: () => {
+      let value: number | null = null
+      tf.tidy(() => {
+        value = cosine(convForwardMap(net, rule, L - 2), rule.feedbackMatrix(L - 2))
+      })
+      return value
+    },
+    theoryMs: () => null,
+    snapshot,
+    saveState,
+    dispose() {
+      disposeConvNetwork(net)
+      rule.dispose()
+      initialForward.forEach((t) => t.dispose())
+      if (probe !== train) disposeSplit(probe)
+      disposeSplit(train)
+      disposeSplit(test)
+      optimizer.dispose()
+    },
+  }
+}
