@@ -18,6 +18,19 @@ describe('lab service parts', () => {
     expect(() => weightImages(7, { name: 'W1', shape: [784, 1e9], values }, 2)).toThrow(LabError)
   })
 
+  it('a conv model’s first layer [k, k, in, out] gives one k×k image per kernel, with its change, and a damaged shape is refused', () => {
+    // W1[ky, kx, 0, o] = 10·(ky·3 + kx) + o, for 3×3 kernels, one input channel, 4 kernels
+    const values = Float32Array.from({ length: 9 * 4 }, (_, i) => 10 * Math.floor(i / 4) + (i % 4))
+    const initial = new Float32Array(values.length).fill(1)
+    const images = weightImages(7, { name: 'W1', shape: [3, 3, 1, 4], values }, 3, { name: 'W1.init', shape: [3, 3, 1, 4], values: initial })!
+    expect(images.imageShape).toEqual([3, 3])
+    expect(images.units).toHaveLength(3)
+    expect(images.units[2]).toEqual([2, 12, 22, 32, 42, 52, 62, 72, 82])
+    expect(images.change![2]).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81])
+    expect(() => weightImages(7, { name: 'W1', shape: [3, 3, 1, 5], values }, 2)).toThrow(/kernels are damaged/)
+    expect(() => weightImages(7, { name: 'W1', shape: [3, 3, 1, 4], values }, 2, { name: 'W1.init', shape: [3, 3, 4, 1], values: initial })).toThrow(/initial first-layer kernels/)
+  })
+
   it('samples take the first images of each class in file order', () => {
     const labels = Uint8Array.from([1, 0, 1, 1, 0])
     const images = Uint8Array.from({ length: 5 * 4 }, (_, i) => i)
