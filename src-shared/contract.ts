@@ -171,6 +171,11 @@ export interface RunProgress {
   totalSteps: number
   /** The latest evaluation's measures, when there has been one. */
   metrics?: Record<string, number>
+  /**
+   * The step those measures were taken at (with `metrics`): `step` runs ahead of it between
+   * evaluations, and a live chart that drew the measures at `step` drew a plateau never measured.
+   */
+  metricsStep?: number
   /** Runs finished / all runs handed to the runner since it was last idle. */
   runsDone: number
   runsTotal: number

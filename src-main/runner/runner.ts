@@ -60,6 +60,8 @@ interface Active {
   activity: Exclude<RunActivity, 'queued'>
   buffer: Evaluation[]
   metrics?: Record<string, number>
+  /** The step `metrics` were taken at. */
+  metricsStep?: number
   lastEventAt: number
   cancelTimer?: NodeJS.Timeout
 }
@@ -154,6 +156,7 @@ export function createRunner(options: RunnerOptions) {
       step: run.step,
       totalSteps: run.totalSteps,
       metrics: run.metrics,
+      metricsStep: run.metricsStep,
       runsDone: batch.runsDone,
       runsTotal: batch.runsTotal,
       etaMs: etaMs(run.experimentId, now),
@@ -227,6 +230,7 @@ export function createRunner(options: RunnerOptions) {
         run.buffer.push(message.evaluation)
         run.step = message.evaluation.step
         run.metrics = message.evaluation.metrics
+        run.metricsStep = message.evaluation.step
         emitProgress(run)
         break
       case 'progress':

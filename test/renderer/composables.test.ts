@@ -65,10 +65,15 @@ describe('renderer composables against the typed test double', () => {
     await flush()
     expect(live.series.get('trainLoss')).toEqual([[0, 1], [10, 0.5]])
     const progress = { experimentId: 1, status: 'running' as const, activity: 'training' as const, totalSteps: 100, runsDone: 0, runsTotal: 1, etaMs: null }
-    double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.25, weightAlignment: 0.3 } })
-    double.emit('runProgress', { ...progress, runId: 8, step: 30, metrics: { trainLoss: 9 } })
-    double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.2 } }) // same step: ignored
+    double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.25, weightAlignment: 0.3 }, metricsStep: 20 })
+    double.emit('runProgress', { ...progress, runId: 8, step: 30, metrics: { trainLoss: 9 }, metricsStep: 30 })
+    double.emit('runProgress', { ...progress, runId: 7, step: 20, metrics: { trainLoss: 0.2 }, metricsStep: 20 }) // same step: ignored
+    // training moved on past the last evaluation: its measures stay at the step they were taken,
+    // the chart ends there (no plateau out to step 27 that was never measured)
+    double.emit('runProgress', { ...progress, runId: 7, step: 27, metrics: { trainLoss: 0.25, weightAlignment: 0.3 }, metricsStep: 20 })
     expect(live.series.get('trainLoss')).toEqual([[0, 1], [10, 0.5], [20, 0.25]])
+    double.emit('runProgress', { ...progress, runId: 7, step: 34, metrics: { trainLoss: 0.22 }, metricsStep: 30 })
+    expect(live.series.get('trainLoss')).toEqual([[0, 1], [10, 0.5], [20, 0.25], [30, 0.22]])
     expect(live.names.value).toEqual(['trainLoss', 'weightAlignment'])
     const before = live.version.value
     await new Promise((r) => setTimeout(r, 30))

@@ -83,6 +83,14 @@ describe('runner', () => {
     const firstEstimate = afterFirst.findIndex((e) => e.etaMs !== null)
     expect(firstEstimate).toBeGreaterThanOrEqual(0)
     expect(afterFirst.slice(firstEstimate).filter((e) => e.etaMs === null)).toEqual([])
+    // measures travel with the step they were taken at (an evaluation step, at or behind the run's
+    // step), so a live chart draws them there and not flat out to the current step
+    const measured = events.filter((e) => e.metrics)
+    expect(measured.length).toBeGreaterThan(0)
+    for (const e of measured) {
+      expect(e.metricsStep! % 50, JSON.stringify(e)).toBe(0)
+      expect(e.metricsStep!).toBeLessThanOrEqual(e.step)
+    }
     for (const id of runIds) {
       const running = events.filter((e) => e.runId === id && e.status === 'running')
       for (let i = 2; i < running.length; i++) expect(running[i].at - running[i - 1].at).toBeGreaterThanOrEqual(99)

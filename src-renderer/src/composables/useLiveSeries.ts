@@ -52,13 +52,16 @@ export function useLiveSeries(lab: LabApi, runId: Ref<number>, intervalMs = 250)
   }
 
   useEvent(lab, 'runProgress', (p) => {
-    if (p.runId !== runId.value || !p.metrics) return
+    // the measures at the step they were taken, not at the run's current step: a live chart
+    // ends at its last measurement instead of drawing it flat out to where training is now
+    if (p.runId !== runId.value || !p.metrics || p.metricsStep === undefined) return
+    const step = p.metricsStep
     let added = false
     for (const [name, value] of Object.entries(p.metrics)) {
       let points = series.get(name)
       if (!points) series.set(name, (points = []))
-      if (points.length === 0 || points[points.length - 1][0] < p.step) {
-        points.push([p.step, value])
+      if (points.length === 0 || points[points.length - 1][0] < step) {
+        points.push([step, value])
         added = true
       }
     }
