@@ -20,7 +20,17 @@ export interface AxisScale {
   maxOffTick: boolean
   /** Linear axes: labels are value / 10^factor, the axis title says `(×10^factor)`. */
   factor: number
+  /**
+   * Log axes: the ticks, where not every power of ten in range (1, 2 and 5 per decade on a range
+   * of under three decades, every second or fifth power where decades crowd).
+   */
+  ticks?: number[]
 }
+
+/** The fewest labelled ticks a y axis keeps: two ends alone do not say how the scale runs. */
+export const minYTicks = 3
+/** Distance between the centres of two stacked tick labels, in font sizes: a line and a little air. */
+const stackedLabelPitch = 1.3
 
 function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count)
@@ -33,7 +43,11 @@ function niceStep(span: number, count: number): number {
 export function tickLabel(raw: number, scale: Pick<AxisScale, 'log' | 'interval' | 'factor'>): string {
   if (scale.log) {
     const k = Math.log10(raw)
-    return Math.abs(k - Math.round(k)) < 1e-9 ? `10${sup(Math.round(k))}` : Number(raw.toPrecision(2)).toString()
+    if (Math.abs(k - Math.round(k)) < 1e-9) return `10${sup(Math.round(k))}`
+    // 2 and 5 between decades: plain decimals near 1, else 2×10⁻⁵
+    const e = Math.floor(k + 1e-9)
+    const mantissa = round12(raw / 10 ** e)
+    return e >= -3 && e <= 3 ? round12(raw).toString() : `${Number(mantissa.toPrecision(2))}×10${sup(e)}`
   }
   const value = round12(raw / 10 ** scale.factor)
   const interval = round12(scale.interval / 10 ** scale.factor)
@@ -53,6 +67,7 @@ export function tickLabel(raw: number, scale: Pick<AxisScale, 'log' | 'interval'
 export function tickValues(scale: AxisScale): number[] {
   const out: number[] = []
   if (scale.log) {
+    if (scale.ticks) return scale.ticks
     for (let k = Math.ceil(Math.log10(scale.min) - 1e-9); k <= Math.floor(Math.log10(scale.max) + 1e-9); k++) out.push(Number(`1e${k}`))
     return out
   }
@@ -109,20 +124,62 @@ function fitScale(lo: number, hi: number, log: boolean, count: number, manual: {
  */
 export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: number | null; max: number | null }, length: number, horizontal: boolean, f: number, family: string): AxisScale {
   const base = fitScale(lo, hi, log, 5, manual)
-  if (log) return base
   const fits = (scale: AxisScale) => {
-    const labels = tickValues(scale).map((v) => tickLabel(v, scale))
-    return (horizontal ? labels.reduce((sum, l) => sum + textWidth(l, f, family) + f * 0.8, 0) : labels.length * f * 1.6) <= length
+    const ticks = tickValues(scale)
+    if (horizontal) return ticks.reduce((sum, v) => sum + textWidth(tickLabel(v, scale), f, family) + f * 0.8, 0) <= length
+    // stacked labels need their pitch between neighbours (ticks evenly spread on a linear axis)
+    const [a, b] = scale.log ? [Math.log10(scale.min), Math.log10(scale.max)] : [scale.min, scale.max]
+    const at = (v: number) => ((scale.log ? Math.log10(v) : v) - a) / (b - a)
+    return ticks.every((v, i) => i === 0 || (at(v) - at(ticks[i - 1])) * length >= f * stackedLabelPitch)
   }
+  const enough = (scale: AxisScale) => horizontal || tickValues(scale).length >= minYTicks
+  if (log) return logTicks(base, fits, enough)
   const span = base.max - base.min
-  for (const k of [1, 2, 4, 5, 10, 20, 25, 50, 100]) {
-    const interval = round12(base.interval * k)
+  const aligned = (interval: number) => {
     const steps = span / interval
-    if (interval > span + 1e-12 || (!base.minOffTick && !base.maxOffTick && Math.abs(steps - Math.round(steps)) > 1e-6)) continue
-    const scale = { ...base, interval }
-    if (fits(scale)) return scale
+    return !(interval > span + 1e-12 || (!base.minOffTick && !base.maxOffTick && Math.abs(steps - Math.round(steps)) > 1e-6))
+  }
+  // the densest interval whose labels fit; a y axis also keeps at least minYTicks labels
+  const intervals = [1, 2, 4, 5, 10, 20, 25, 50, 100].map((k) => round12(base.interval * k)).filter(aligned)
+  const chosen = intervals.map((interval) => ({ ...base, interval })).find((scale) => fits(scale) && enough(scale))
+  if (chosen) return chosen
+  if (!horizontal) {
+    // finer steps inside a manual range, or a range widened to whole steps of about half of it
+    for (const k of [0.5, 0.25, 0.2, 0.1]) {
+      const scale = { ...base, interval: round12(base.interval * k) }
+      if (aligned(scale.interval) && fits(scale) && enough(scale)) return scale
+    }
+    if (manual.min === null && manual.max === null) {
+      const halves = fitScale(base.min, base.max, false, 2, manual)
+      if (enough(halves)) return halves
+    }
   }
   return { ...base, interval: round12(span) }
+}
+
+/**
+ * A log axis's ticks: every power of ten where they fit stacked (y) or side by side (x); fewer
+ * decades crowd in less room (every second, fifth…); under minYTicks powers in range, 1, 2 and 5
+ * of each decade.
+ */
+function logTicks(base: AxisScale, fits: (scale: AxisScale) => boolean, enough: (scale: AxisScale) => boolean): AxisScale {
+  const powers = tickValues(base)
+  if (enough(base)) {
+    for (const every of [1, 2, 3, 5, 10, 20, 50, 100]) {
+      const scale = { ...base, ticks: powers.filter((_, i) => (powers.length - 1 - i) % every === 0) }
+      if (fits(scale) && enough(scale)) return scale
+    }
+    return base
+  }
+  const lo = Math.floor(Math.log10(base.min) + 1e-9)
+  const hi = Math.ceil(Math.log10(base.max) - 1e-9)
+  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const ticks: number[] = []
+    for (let e = lo; e <= hi; e++) for (const m of mantissas) ticks.push(round12(m * 10 ** e))
+    const scale = { ...base, ticks: ticks.filter((v) => v >= base.min * (1 - 1e-9) && v <= base.max * (1 + 1e-9)) }
+    if (enough(scale)) return scale
+  }
+  return base
 }
 
 /** What the axis title gains when tick labels are scaled: ` (×10⁻⁴)`. */

@@ -70,9 +70,13 @@ export function downsampled(curve: Curve, maxPoints: number): Curve {
   return { xs: keep(curve.xs, kept)!, mean: keep(curve.mean, kept)!, lower: keep(curve.lower, kept), upper: keep(curve.upper, kept), n: keep(curve.n, kept)! }
 }
 
-/** Leaves out points a log axis cannot show (x or y ≤ 0); band edges ≤ 0 are raised to the axis floor later. */
-export function positiveOnly(curve: Curve, logX: boolean, logY: boolean): Curve {
-  const ok = curve.xs.map((x, i) => (!logX || x > 0) && (!logY || curve.mean[i] > 0))
+/**
+ * Leaves out points a log x axis cannot show (x ≤ 0). Values ≤ 0 are never left out: a panel
+ * holding one keeps a linear y (ComparisonPanel.logY); band edges ≤ 0 under a log y are raised to
+ * the axis floor when drawn.
+ */
+export function positiveOnly(curve: Curve, logX: boolean): Curve {
+  const ok = curve.xs.map((x) => !logX || x > 0)
   const pick = <T>(v: T[] | null) => v && v.filter((_, i) => ok[i])
   return { xs: pick(curve.xs)!, mean: pick(curve.mean)!, lower: pick(curve.lower), upper: pick(curve.upper), n: pick(curve.n)! }
 }
@@ -105,7 +109,20 @@ export interface Panel {
   measure: string
   title: string
   lines: PanelLine[]
+  /** Whether its y axis is logarithmic (ComparisonPanel.logY). */
+  logY: boolean
+  /** Log y was asked for but the panel stays linear: its values' range (ComparisonPanel.logYRefused). */
+  logYRefused: ValueRange | null
 }
+
+/** The lowest and highest value a panel draws. */
+export interface ValueRange {
+  lowest: number
+  highest: number
+}
+
+/** Where log y is asked for, a panel goes log only if its values span at least this factor (a decade). */
+export const logYMinSpan = 10
 
 /** A panel as main sends it: its title before the user's labels (the split value, with the measure where there are several). */
 export interface ComparisonPanel {
@@ -114,6 +131,15 @@ export interface ComparisonPanel {
   measure: string
   title: string
   lines: ComparisonLine[]
+  /**
+   * Whether its y axis is logarithmic: log y is decided per panel, for panels whose values are all
+   * above zero and span a decade or more. A panel with a value ≤ 0 stays linear (a log axis has no
+   * place for it, and leaving those points out would hide lines, BP's negative cos(β, b) among
+   * them); so does one within a decade (accuracy from 0.97 to 0.99 would be a flat line).
+   */
+  logY: boolean
+  /** Log y was asked for but the panel stays linear: its values' range, for the figure to say why. */
+  logYRefused: ValueRange | null
 }
 
 /** The panels (measures × values of the split field) with each group's curve in each, at most `pointsPerCurve` points a curve. */
@@ -130,13 +156,23 @@ export function collectPanels(spec: FigureSpec, series: Record<string, RunSeries
         const own = members.filter((s) => groupOfRun.get(s.runId) === g && s.values.length > 0)
         if (own.length === 0) continue
         if (spec.kind === 'sweep') {
-          lines.push({ group: g.key, mean: positiveOnly(sweepCurve(own, measure, spec.sweepField, spec.statistic, spec.band), spec.logX, spec.logY), raw: null })
+          lines.push({ group: g.key, mean: positiveOnly(sweepCurve(own, measure, spec.sweepField, spec.statistic, spec.band), spec.logX), raw: null })
         } else {
-          const curve = (band: FigureSpec['band'], smoothing: number) => positiveOnly(downsampled(groupCurve(own, spec.xAxis, band, smoothing), pointsPerCurve), spec.logX, spec.logY)
+          const curve = (band: FigureSpec['band'], smoothing: number) => positiveOnly(downsampled(groupCurve(own, spec.xAxis, band, smoothing), pointsPerCurve), spec.logX)
           lines.push({ group: g.key, mean: curve(spec.band, spec.smoothing), raw: spec.smoothing > 0 ? curve('none', 0) : null })
         }
       }
-      panels.push({ key, measure, title, lines })
+      // log y where every value drawn is above zero and they span a decade; else linear, with their range to say why
+      let lowest = Infinity
+      let highest = -Infinity
+      for (const l of lines)
+        for (const v of [...l.mean.mean, ...(l.raw?.mean ?? [])]) {
+          if (v < lowest) lowest = v
+          if (v > highest) highest = v
+        }
+      const empty = !(lowest <= highest)
+      const logY = spec.logY && (empty || (lowest > 0 && highest / lowest >= logYMinSpan))
+      panels.push({ key, measure, title, lines, logY, logYRefused: spec.logY && !logY ? { lowest, highest } : null })
     }
   }
   return panels

@@ -11,8 +11,8 @@ import type { EChartsOption } from 'echarts'
 import type { RunSeries } from './analysis'
 import { factorNote, fitTicks, tickLabel, tickValues, type AxisScale } from './figure-axes'
 import { compareSeries, figureResolution, type Comparison, type ReferenceOverlay, type ReferencePoint } from './comparison'
-import type { Curve, Panel, PanelLine } from './figure-curves'
-import { bandNames, figureSizePt, manualRanges, ownEntry, xAxisTitles, type FigureSpec } from './figure-spec'
+import type { Curve, Panel, PanelLine, ValueRange } from './figure-curves'
+import { bandNames, figureSizePt, manualRanges, ownEntry, pointsPer, xAxisTitles, type FigureSpec } from './figure-spec'
 import { textWidth, wrap } from './figure-text'
 import { fieldTitle } from './fields'
 import type { RunGroup } from './grouping'
@@ -35,6 +35,8 @@ export interface FigureLine {
   label: string
   /** The line's name in the data (CSV, JSON): the label with its field where the legend's title names it (`λ = 0.1`). */
   dataLabel: string
+  /** The label the figure gives the line when the user has not named it (the labels editor's caption). */
+  automaticLabel: string
   color: string
   runIds: number[]
 }
@@ -54,6 +56,11 @@ export interface BuiltFigure {
   lines: FigureLine[]
   warnings: MixWarning[]
   panels: { key: string; title: string }[]
+  /**
+   * What the figure did that was not asked for, in words for the screen and the CLI: panels kept
+   * linear under log y (and why), a height grown so the plots keep a readable height.
+   */
+  notes: string[]
 }
 
 /** What every step reads: the spec, the canvas (W × H) and the font with the units derived from it, in points. */
@@ -68,6 +75,8 @@ interface Frame {
   pad: number
   /** Published numbers drawn over the lines (hollow markers with bars), with their legend entry; null without. */
   references: ReferenceOverlay | null
+  /** Panels per row. */
+  columns: number
 }
 
 /** What the steps add to, in drawing order. */
@@ -119,17 +128,44 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
   const { width: W, height: H } = figureSizePt(spec)
   const f = spec.fontSize
   const references = comparison.references?.points.length ? comparison.references : null
-  const frame: Frame = { spec, W, H, f, family: spec.fontFamily, lineH: f * 1.2, pad: f * 0.5, references }
+  const frame: Frame = { spec, W, H, f, family: spec.fontFamily, lineH: f * 1.2, pad: f * 0.5, references, columns: 1 }
   const lines = figureLines(spec, comparison)
   const groupByKey = new Map(comparison.groups.map((g) => [g.key, g]))
-  const panels: Panel[] = comparison.panels.map((p) => ({ key: p.key, measure: p.measure, title: ownEntry(spec.labels.panels, p.key) ?? p.title, lines: p.lines.map((l) => ({ group: groupByKey.get(l.group)!, mean: l.mean, raw: l.raw })) }))
+  // panels on one y range share one scale: log only where every one of them can be
+  const sharedLog = comparison.panels.every((p) => p.logY)
+  const panels: Panel[] = comparison.panels.map((p) => ({
+    key: p.key,
+    measure: p.measure,
+    title: ownEntry(spec.labels.panels, p.key) ?? p.title,
+    lines: p.lines.map((l) => ({ group: groupByKey.get(l.group)!, mean: l.mean, raw: l.raw })),
+    logY: spec.sharedY ? sharedLog && p.logY : p.logY,
+    logYRefused: p.logYRefused,
+  }))
+  // a published mean at or below 0 has no place on a log axis either: its panel stays linear
+  for (const panel of panels) {
+    const lowest = Math.min(...referencesIn(references, panel).map((r) => r.mean))
+    if (panel.logY && lowest <= 0) Object.assign(panel, { logY: false, logYRefused: { lowest, highest: panel.logYRefused?.highest ?? lowest } })
+  }
   const parts: Parts = { graphics: [], legends: [], grids: [], xAxes: [], yAxes: [], series: [], rows: [] }
   let top = buildTitle(frame, parts, frame.pad)
+  const legendTop = top
   top = buildLegend(frame, parts, lines, top)
-  const panelFrames = layoutPanels(frame, panels, top)
+  // the plots keep a readable size: fewer columns where plots would be too narrow (unless the spec
+  // sets them), and a long legend or many rows of panels make the figure taller, not the plots flatter
+  const n = Math.max(1, panels.length)
+  const automatic = Math.min(n, n <= 3 ? n : Math.ceil(Math.sqrt(n)))
+  let grown = frame
+  let panelFrames: PanelFrame[] = []
+  for (let columns = spec.columns ? Math.min(n, spec.columns) : automatic; columns >= 1; columns--) {
+    const tried = { ...frame, columns }
+    grown = { ...tried, H: figureHeight(tried, panels, top, top - legendTop) }
+    panelFrames = layoutPanels(grown, panels, top)
+    if (spec.columns || panelFrames.every((p) => p.plotW >= minPlotWidth(f))) break
+  }
+  const height = grown.H
   panels.forEach((panel, index) => {
-    buildPanel(frame, parts, lines, panel, index, panelFrames[index])
-    buildReferencePoints(frame, parts, lines, panel, index, panelFrames[index].yScale)
+    buildPanel(grown, parts, lines, panel, index, panelFrames[index])
+    buildReferencePoints(grown, parts, lines, panel, index, panelFrames[index].yScale)
   })
   if (lines.summarised && panels.length) buildLegendEntries(frame, parts, lines)
 
@@ -152,11 +188,48 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
     // `panel title` is what the figure shows for it (its title, else the measure's label), as `line` is the legend's entry
     data: { header: ['panel', 'line', 'curve', xHeader, 'value', 'lower', 'upper', 'runs', 'panel title'], rows: parts.rows },
     width: W,
-    height: H,
+    height,
     lines: lines.lines,
     warnings: lines.warnings,
     panels: panels.map((p) => ({ key: p.key, title: panelTitleOf(p) })),
+    notes: [...panels.filter((p) => p.logYRefused !== null).map((p) => `log y: “${panelTitleOf(p)}” stays linear, ${whyLinear(p.logYRefused!)}`), ...(spec.sharedY && !sharedLog && spec.logY ? panels.filter((p) => p.logYRefused === null).map((p) => `log y: “${panelTitleOf(p)}” stays linear too, since the panels share one y range`) : []), ...(height > H + 1e-6 ? [grownNote(frame, height, lines.lines.length, panels.length)] : [])],
   }
+}
+
+const number3 = (v: number) => Number(v.toPrecision(3))
+
+/** Why a panel stays linear under log y, from its values' range. */
+function whyLinear({ lowest, highest }: ValueRange): string {
+  return lowest <= 0 ? `since its values go down to ${number3(lowest)} and a log axis has no place for values at or below 0` : `since its values (${number3(lowest)} to ${number3(highest)}) span less than a decade`
+}
+
+/** The fewest points a plot is tall: room for minYTicks labels and the curves between them. */
+export const minPlotHeight = (f: number) => f * 6
+/** The fewest points a plot is wide where the columns are chosen automatically. */
+export const minPlotWidth = (f: number) => f * 5.5
+/** The share of the asked height a legend may take before the figure grows instead. */
+const legendShare = 0.2
+
+/**
+ * The figure's height: as asked, or taller where the plots would otherwise fall below
+ * minPlotHeight, or the legend would take more than legendShare of it (its rows beyond that add to
+ * the height rather than take it from the plots). The width is never changed: it is the journal's.
+ */
+function figureHeight(frame: Frame, panels: Panel[], top: number, legendHeight: number): number {
+  const { H, f, pad, family, lineH } = frame
+  const { rows, cellW, vGap } = panelGrid(frame, panels.length)
+  const titleBlock = Math.max(0, ...panels.map((p) => wrapTitle(p, cellW, f, family).length)) * lineH
+  const cellOverhead = titleBlock + (titleBlock ? f * 0.3 : 0) + f * 0.6 + xAxisBlock(frame, cellW)
+  const forPlots = pad + top + rows * (cellOverhead + minPlotHeight(f)) + (rows - 1) * vGap
+  const forLegend = legendHeight > H * legendShare ? H + legendHeight - H * legendShare : H
+  return Math.max(H, forPlots, forLegend)
+}
+
+function grownNote(frame: Frame, height: number, entries: number, panels: number): string {
+  const { spec } = frame
+  const unit = spec.size.unit
+  const inUnit = (pt: number) => `${Number((pt / pointsPer[unit]).toFixed(unit === 'px' ? 0 : 2))} ${unit}`
+  return `${inUnit(height)} tall instead of ${inUnit(frame.H)}, so that the plots keep a readable height beside ${[entries >= 2 ? `a legend of ${entries} entries` : '', panels > 1 ? `${panels} panels` : ''].filter(Boolean).join(' and ') || 'its text'}`
 }
 
 /**
@@ -172,8 +245,8 @@ function figureLines(spec: FigureSpec, comparison: Comparison): Lines {
   return {
     groups,
     lines: legend
-      ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, dataLabel: ownEntry(spec.labels.entries, entry.key) ?? entry.label, color: palette[i % palette.length], runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
-      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, color: palette[i % palette.length], runIds: g.runIds })),
+      ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, dataLabel: ownEntry(spec.labels.entries, entry.key) ?? entry.label, automaticLabel: entry.label, color: palette[i % palette.length], runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
+      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, automaticLabel: legendField ? g.shortLabel : g.label, color: palette[i % palette.length], runIds: g.runIds })),
     summarised: legend !== null,
     warnings: spec.groupBy.length ? groups.filter((g) => g.mixed.length > 0).map((g) => ({ label: g.label, fields: g.mixed })) : [],
     legendTitle,
@@ -252,11 +325,13 @@ const panelTitleOf = (p: Panel) => p.title || measureLabel(p.measure)
 /** The y title: the measure's label and symbol, shortened to fit one line where it can; the band named only where drawn. */
 function yTitleOf({ spec, f, family }: Frame, p: Panel, length: number): string {
   const band = p.lines.some((l) => l.mean.lower !== null) ? ` (${bandNames[spec.band]})` : ''
+  // log y asked for and refused: the axis says it is linear, and why, in as few words as fit
+  const linear = p.logYRefused === null ? [''] : p.logYRefused.lowest <= 0 ? [' (linear: values ≤ 0)', ' (linear)'] : [' (linear)']
   const own = ownEntry(spec.labels.y, p.measure)
-  if (own !== undefined) return own
+  if (own !== undefined) return own + (linear.find((t) => textWidth(own + t, f, family) <= length) ?? linear.at(-1)!)
   const { label, symbol, unit } = measureLabelParts(p.measure)
   const withUnit = unit && unit !== 'cosine' ? ` (${unit})` : ''
-  const candidates = [`${label}${symbol ? ` ${symbol}` : ''}${withUnit}${band}`, `${label}${symbol ? ` ${symbol}` : ''}${band}`, `${label}${band}`, ...(symbol ? [`${symbol}${band}`] : [])]
+  const candidates = linear.flatMap((lin) => [`${label}${symbol ? ` ${symbol}` : ''}${withUnit}${band}${lin}`, `${label}${symbol ? ` ${symbol}` : ''}${band}${lin}`, `${label}${band}${lin}`, ...(symbol ? [`${symbol}${band}${lin}`] : [])])
   return candidates.find((t) => textWidth(t, f, family) <= length) ?? candidates.at(-1)!
 }
 
@@ -283,13 +358,13 @@ function yExtentOf(spec: FigureSpec, p: Panel, references: ReferenceOverlay | nu
   const within = (x: number) => (xRange.min === null || x >= xRange.min) && (xRange.max === null || x <= xRange.max)
   const inside = (curve: Curve) => curve.xs.map(within)
   const published = referencesIn(references, p).filter((r) => within(r.x))
-  return extent(spec.logY, [
-    ...published.flatMap((r) => [r.mean, r.upper, ...(spec.logY && r.lower <= 0 ? [] : [r.lower])]),
+  return extent(p.logY, [
+    ...published.flatMap((r) => [r.mean, r.upper, ...(p.logY && r.lower <= 0 ? [] : [r.lower])]),
     ...p.lines.flatMap((l) => {
       const shown = inside(l.mean)
       const pick = (v: number[] | null) => (v ?? []).filter((_, i) => shown[i])
       const rawShown = l.raw ? inside(l.raw) : []
-      return [...pick(l.mean.mean), ...(spec.logY ? pick(l.mean.lower).filter((v) => v > 0) : pick(l.mean.lower)), ...pick(l.mean.upper), ...(l.raw?.mean ?? []).filter((_, i) => rawShown[i])]
+      return [...pick(l.mean.mean), ...(p.logY ? pick(l.mean.lower).filter((v) => v > 0) : pick(l.mean.lower)), ...pick(l.mean.upper), ...(l.raw?.mean ?? []).filter((_, i) => rawShown[i])]
     }),
   ])
 }
@@ -323,38 +398,46 @@ interface PanelFrame {
  * sharing an axis share its ticks (fitted to the shortest of them) and the panels of a row
  * reserve the same left margin (the widest y-label block), hence equal plot widths.
  */
-function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] {
-  const { spec, W, H, f, pad, family, lineH } = frame
-  const n = panels.length
-  const columns = Math.min(n, spec.columns || (n <= 3 ? n : Math.ceil(Math.sqrt(n))))
-  const rowsOfPanels = Math.ceil(n / columns)
+/** The grid of panel cells across the canvas: the frame's columns, rows, the cells' width and the gaps. */
+function panelGrid({ W, f, pad, columns }: Frame, n: number): { columns: number; rows: number; cellW: number; hGap: number; vGap: number } {
   const hGap = f * 1.2
-  const vGap = f * 0.8
-  const cellW = (W - 2 * pad - (columns - 1) * hGap) / columns
+  return { columns, rows: Math.ceil(n / columns), cellW: (W - 2 * pad - (columns - 1) * hGap) / columns, hGap, vGap: f * 0.8 }
+}
+
+/** A panel title's lines in a cell of width `cellW`. */
+const wrapTitle = (panel: Panel, cellW: number, f: number, family: string) => (panel.title ? wrap(panel.title, cellW, f, family) : [])
+
+/** The height under a plot for its x tick labels and title (which may gain ` (×10⁻⁴)`: wrapped with room for that). */
+function xAxisBlock({ spec, f, family, lineH }: Frame, cellW: number): number {
+  const xNameLineCount = wrap(`${xTitleOf(spec)} (×10⁻⁰)`, cellW * 0.9, f, family).length
+  return axisLabelMargin(f) + lineH + f * 0.3 + xNameLineCount * lineH
+}
+
+function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] {
+  const { spec, H, f, pad, family, lineH } = frame
+  const { columns, rows: rowsOfPanels, cellW, hGap, vGap } = panelGrid(frame, panels.length)
   const cellH = (H - pad - top - (rowsOfPanels - 1) * vGap) / rowsOfPanels
   const labelMargin = axisLabelMargin(f)
   const xTitle = xTitleOf(spec)
   const sharedXExtent = union(panels.map((p) => xExtentOf(spec, p)))
   const sharedYExtent = union(panels.map((p) => yExtentOf(spec, p, frame.references)))
 
-  // the x title may gain ` (×10⁻⁴)`: wrap it with room for that
-  const xNameLineCount = wrap(`${xTitle} (×10⁻⁰)`, cellW * 0.9, f, family).length
-  const bottomMargin = labelMargin + lineH + f * 0.3 + xNameLineCount * lineH
+  const bottomMargin = xAxisBlock(frame, cellW)
   const cells = panels.map((panel, index) => {
     const col = index % columns
     const row = Math.floor(index / columns)
     const cellLeft = pad + col * (cellW + hGap)
     const cellTop = top + row * (cellH + vGap)
-    const titleLines = panel.title ? wrap(panel.title, cellW, f, family) : []
+    const titleLines = wrapTitle(panel, cellW, f, family)
     const plotTop = cellTop + titleLines.length * lineH + (titleLines.length ? f * 0.3 : 0) + f * 0.6
     const plotH = Math.max(f * 2, cellTop + cellH - bottomMargin - plotTop)
     return { row, cellLeft, cellTop, titleLines, top: plotTop, plotH, ...manualRanges(spec, panel.key) }
   })
   const yScales = panels.map((panel, index) => {
-    const pinned = spec.pinCosine && isCosine(panel.measure) && !spec.logY
+    const pinned = spec.pinCosine && isCosine(panel.measure) && !panel.logY
     const [ylo, yhi] = spec.sharedY ? sharedYExtent : yExtentOf(spec, panel, frame.references)
     const length = spec.sharedY ? Math.min(...cells.map((c) => c.plotH)) : cells[index].plotH
-    return fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, spec.logY, cells[index].yRange, length, false, f, family)
+    return fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, panel.logY, cells[index].yRange, length, false, f, family)
   })
   const yBlocks = panels.map((panel, index) => {
     const yScale = yScales[index]
@@ -455,7 +538,7 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
     raw.xs.forEach((x, k) => parts.rows.push([panel.key, dataName, 'unsmoothed', x, raw.mean[k], '', '', raw.n[k], panelTitle]))
   }
   if (mean.lower && mean.upper) {
-    const lower = mean.lower.map((v) => (spec.logY ? Math.max(v, floor) : v))
+    const lower = mean.lower.map((v) => (panel.logY ? Math.max(v, floor) : v))
     const upper = mean.upper
     const xs = mean.xs
     // a band (curves) or error bars (sweeps): one custom series over [x, lower, upper]
@@ -528,14 +611,14 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
  * the legend lists. Their rows join the data (curve `Song et al. 2021 (±2 SE)`, runs: the authors' n).
  */
 function buildReferencePoints(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index: number, yScale: AxisScale): void {
-  const { spec, f, references } = frame
+  const { f, references } = frame
   const points = referencesIn(references, panel)
   if (!references || points.length === 0) return
   const lw = lineWidth(f, false)
   const groupOf = new Map(panel.lines.map((l) => [l.group.key, l.group]))
   const colorOf = (r: ReferencePoint) => palette[(lines.lineOf.get(r.group) ?? 0) % palette.length]
   const floor = yScale.min
-  const lower = (r: ReferencePoint) => (spec.logY ? Math.max(r.lower, floor) : r.lower)
+  const lower = (r: ReferencePoint) => (panel.logY ? Math.max(r.lower, floor) : r.lower)
   parts.series.push({
     id: `reference:${panel.key}`,
     name: references.label,

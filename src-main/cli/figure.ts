@@ -130,6 +130,7 @@ export const figureCommand: Command = {
       if (values.csv) await writeFile(values.csv, figure.csv)
       if (values.json) await writeFile(values.json, figure.json)
       for (const w of figure.figure.warnings) console.error(`warning: group '${w.label}' averages runs that differ in ${w.fields.join(', ')} (add them with --group-by)`)
+      for (const note of figure.figure.notes) console.error(`note: ${note}`)
       console.log(`${values.out}: ${format.toUpperCase()} ${figure.bytes.length} bytes${values.csv ? `, data in ${values.csv}` : ''}`)
     } finally {
       store.close()

@@ -110,7 +110,9 @@ export function renderSvg(figure: BuiltFigure, spec: FigureSpec, inspect?: (char
     const svg = chart.renderToSVGString()
     // physical size on the root, the point canvas as its view box
     const size = (v: number) => (spec.size.unit === 'px' ? `${round(v)}` : `${round(v)}${spec.size.unit}`)
-    return svg.replace(/^<svg([^>]*?) width="[^"]*" height="[^"]*"/, `<svg$1 width="${size(spec.size.width)}" height="${size(spec.size.height)}"`)
+    // the height the builder gave it: taller than asked where the plots needed the room (BuiltFigure.notes says so)
+    const height = figure.height > figureSizePt(spec).height + 1e-6 ? figure.height / pointsPer[spec.size.unit] : spec.size.height
+    return svg.replace(/^<svg([^>]*?) width="[^"]*" height="[^"]*"/, `<svg$1 width="${size(spec.size.width)}" height="${size(height)}"`)
   } finally {
     chart.dispose()
   }

@@ -1,0 +1,165 @@
+/**
+ * Layout that never drops information (issue 25 item 4), over every registered measure × 1–6
+ * panels × the journal size presets, drawn by the SVG renderer every export uses (the screen draws
+ * the same option: test/e2e/compare.test.ts checks screen against SVG): every panel keeps at least
+ * three labelled y ticks and a plot of readable height, and no text overlaps another or a plot.
+ * Then the cases the issue saw: a 20-run legend at 3.25 in, log y over a panel with values ≤ 0.
+ */
+import { describe, expect, it } from 'vitest'
+import type { RunSeries } from '../../src-shared/analysis'
+import { buildFigure, minPlotHeight, minPlotWidth } from '../../src-shared/figure'
+import { minYTicks, tickLabel } from '../../src-shared/figure-axes'
+import { FigureSpec, sizePresets, type FigureSpecInput } from '../../src-shared/figure-spec'
+import { measureName, measureSpecs, type MeasureRange } from '../../src-shared/measures'
+import { figureSnapshot, type FigureSnapshot, type TextBox } from '../../src-renderer/src/charts/figure-snapshot'
+import { renderSvg } from '../../src-main/services/figures'
+
+const steps = Array.from({ length: 21 }, (_, k) => k * 500)
+
+/** A curve in a measure's natural range: decades of decay for log measures, a rise inside bounded ones, a small one near its top for accuracies. */
+function curve(range: MeasureRange, panel: number, seed: number): number[] {
+  return steps.map((s, k) => {
+    const t = 1 - Math.exp(-s / 2500)
+    const wiggle = Math.sin(k / 3 + seed) * 0.002
+    if (range.log) return 2 * 10 ** (-2 * t - panel * 0.3) * (1 + seed * 0.05)
+    if (range.min === -1 && range.max === 1) return -0.1 + (0.3 + 0.1 * panel) * t + wiggle
+    if (range.max === 1) return 0.97 + 0.015 * t + 0.001 * panel + wiggle // accuracies near the top: the issue's single tick '0'
+    return (range.min ?? 0) + (1 + panel) * (0.5 + 2 * t) + wiggle
+  })
+}
+
+/** Runs of one measure: two seeds at each of `panels` values of λ, so splitting by λ gives that many panels. */
+function runsOf(measure: string, range: MeasureRange, panels: number): RunSeries[] {
+  return Array.from({ length: panels }, (_, p) =>
+    [1, 2].map((seed): RunSeries => ({ runId: 1 + p * 2 + seed - 1, config: { seed, rule: 'fa', regularization: { outputL2: p / 10 } }, steps, values: curve(range, p, seed), wallTimesMs: steps })),
+  ).flat()
+}
+
+const intersects = (a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+
+function drawn(input: FigureSpecInput, series: Record<string, RunSeries[]>) {
+  const spec = FigureSpec.parse(input)
+  const figure = buildFigure(spec, series)
+  let snapshot: FigureSnapshot | null = null
+  const svg = renderSvg(figure, spec, (chart) => (snapshot = figureSnapshot(chart)))
+  return { spec, figure, svg, snapshot: snapshot! }
+}
+
+/** Every y axis has minYTicks labelled ticks: each tick's label drawn left of its plot, level with the tick. */
+function expectLabelledYTicks(snapshot: FigureSnapshot, label: string): void {
+  for (const axis of snapshot.axes.filter((a) => a.dim === 'y')) {
+    const grid = snapshot.grids[axis.index]
+    expect(axis.ticks.length, `${label}: y ticks ${axis.ticks} of panel ${axis.index}`).toBeGreaterThanOrEqual(minYTicks)
+    const labels = snapshot.texts.filter((t) => t.x + t.width <= grid.x && t.y + t.height >= grid.y - 8 && t.y <= grid.y + grid.height + 8 && t.x >= grid.x - 60)
+    // as many distinct labels beside the plot as ticks (labels never repeat on one axis)
+    const tickTexts = new Set(labels.map((t) => t.text))
+    expect(tickTexts.size, `${label}: labels ${[...tickTexts]} for ticks ${axis.ticks} of panel ${axis.index}`).toBeGreaterThanOrEqual(axis.ticks.length)
+  }
+}
+
+function expectNoOverlaps(texts: TextBox[], grids: FigureSnapshot['grids'], width: number, height: number, label: string): void {
+  // plain checks collected, one expect: a million expect calls would make this file slow
+  const faults: string[] = []
+  for (const [i, a] of texts.entries()) {
+    if (a.x < -1e-6 || a.y < -1e-6 || a.x + a.width > width + 1e-6 || a.y + a.height > height + 1e-6) faults.push(`'${a.text}' outside the figure`)
+    for (const b of texts.slice(i + 1)) if (intersects(a, b)) faults.push(`'${a.text}' overlaps '${b.text}'`)
+    for (const g of grids) if (intersects(a, g)) faults.push(`'${a.text}' crosses a plot`)
+  }
+  expect(faults, label).toEqual([])
+}
+
+describe('figure layout over every measure, 1–6 panels and the size presets', () => {
+  const measures = measureSpecs().map((m) => ({ name: m.layers === 'none' ? m.name : measureName(m.name, 1, false), range: m.range }))
+
+  it('every panel keeps at least three labelled y ticks and a readable plot; no text overlaps', () => {
+    expect(measures.length).toBeGreaterThan(10)
+    let figures = 0
+    for (const { name, range } of measures)
+      for (let panels = 1; panels <= 6; panels++)
+        for (const [preset, size] of Object.entries(sizePresets)) {
+          const runs = runsOf(name, range, panels)
+          const label = `${name} × ${panels} panels at ${preset} (${size.width} × ${size.height} in)`
+          const { figure, snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures: [name], splitBy: panels > 1 ? 'regularization.outputL2' : null, groupBy: ['regularization.outputL2'], size }, { [name]: runs })
+          expect(snapshot.grids, label).toHaveLength(panels)
+          expectLabelledYTicks(snapshot, label)
+          expect(Math.min(...snapshot.grids.map((g) => g.height)), `${label}: plot height`).toBeGreaterThanOrEqual(minPlotHeight(8) - 1e-6)
+          expect(Math.min(...snapshot.grids.map((g) => g.width)), `${label}: plot width`).toBeGreaterThanOrEqual(minPlotWidth(8) - 1e-6)
+          expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, label)
+          figures++
+        }
+    expect(figures).toBe(measures.length * 6 * 2)
+  })
+
+  it('the y ticks a panel labels are the ones the axis draws (tick labels written once)', () => {
+    // accuracy between 0.97 and 0.99 in four panels at 3.25 in: the issue's panels showed one tick, '0'
+    const runs = runsOf('testAccuracy', { min: 0, max: 1 }, 4)
+    const { snapshot, figure } = drawn({ runIds: runs.map((r) => r.runId), measures: ['testAccuracy'], splitBy: 'regularization.outputL2', groupBy: ['regularization.outputL2'], size: sizePresets.single }, { testAccuracy: runs })
+    const yAxes = (figure.option.yAxis as { axisLabel: { formatter: (v: number) => string } }[]).map((a) => a.axisLabel.formatter)
+    for (const axis of snapshot.axes.filter((a) => a.dim === 'y')) {
+      const texts = new Set(snapshot.texts.map((t) => t.text))
+      for (const t of axis.ticks) expect(texts.has(yAxes[axis.index](t)), `${t} on panel ${axis.index}`).toBe(true)
+      expect(axis.ticks.length).toBeGreaterThanOrEqual(3)
+      expect(new Set(axis.ticks.map((t) => yAxes[axis.index](t))).size).toBe(axis.ticks.length)
+    }
+  })
+})
+
+describe('a legend never squashes the plot', () => {
+  it('20 runs at 3.25 × 2.4 in: the figure grows taller instead, keeps the plot as tall as beside a one-row legend, and says so', () => {
+    const runs = Array.from({ length: 20 }, (_, i): RunSeries => ({ runId: i + 1, config: { seed: 1 + (i % 5), rule: 'fa', regularization: { outputL2: [0, 0.01, 0.1, 1][Math.floor(i / 5)] } }, steps, values: steps.map((s) => 0.1 * i + s / 20000), wallTimesMs: steps }))
+    const one = drawn({ runIds: [1, 2], measures: ['weightAlignment'], size: sizePresets.single }, { weightAlignment: runs.slice(0, 2) })
+    const twenty = drawn({ runIds: runs.map((r) => r.runId), measures: ['weightAlignment'], size: sizePresets.single }, { weightAlignment: runs })
+    expect(twenty.figure.lines).toHaveLength(20)
+    expect(twenty.figure.width).toBe(one.figure.width)
+    expect(twenty.figure.height).toBeGreaterThan(one.figure.height)
+    // the plot keeps most of the height it has beside a legend of one row (the legend may take a
+    // fifth of the height asked before the figure grows)
+    expect(twenty.snapshot.grids[0].height).toBeGreaterThanOrEqual(one.snapshot.grids[0].height * 0.8)
+    expect(twenty.figure.notes.join(' ')).toMatch(/tall instead of 2.4 in, so that the plots keep a readable height beside a legend of 20 entries/)
+    // every entry is drawn, none over another or over the plot
+    for (const line of twenty.figure.lines) expect(twenty.snapshot.texts.some((t) => t.text === line.label), line.label).toBe(true)
+    expectNoOverlaps(twenty.snapshot.texts, twenty.snapshot.grids, twenty.figure.width, twenty.figure.height, '20 runs')
+    // the SVG says its grown size
+    expect(twenty.svg).toMatch(new RegExp(`^<svg width="3.25in" height="${Number((twenty.figure.height / 72).toFixed(3))}in"`))
+    expect(one.svg).toMatch(/^<svg width="3.25in" height="2.4in"/)
+    expect(one.figure.notes).toEqual([])
+  })
+})
+
+describe('log y per panel', () => {
+  it('a panel with values ≤ 0 stays linear and says why, keeping every line; the others go log', () => {
+    const run = (runId: number, rule: string, alignment: (s: number) => number): RunSeries => ({ runId, config: { seed: 1, rule, regularization: { outputL2: 0 } }, steps, values: steps.map(alignment), wallTimesMs: steps })
+    // BP's cos(β, b) is negative; the losses span decades
+    const alignment = [run(1, 'bp', (s) => -0.3 + s / 1e6), run(2, 'fa', (s) => 0.1 + s / 20000)]
+    const loss = [run(1, 'bp', (s) => 10 ** (-s / 3000)), run(2, 'fa', (s) => 2 * 10 ** (-s / 4000))]
+    const { figure, snapshot } = drawn({ runIds: [1, 2], measures: ['weightAlignment', 'trainLoss'], logY: true, size: sizePresets.double }, { weightAlignment: alignment, trainLoss: loss })
+    const yAxes = figure.option.yAxis as { type: string; name: string }[]
+    expect(yAxes.map((a) => a.type)).toEqual(['value', 'log'])
+    expect(yAxes[0].name).toMatch(/\(linear: values ≤ 0\)$/)
+    expect(figure.notes).toEqual(['log y: “weight alignment cos(β, b)” stays linear, since its values go down to -0.3 and a log axis has no place for values at or below 0'])
+    // both lines of the linear panel are drawn whole, BP's negative one too
+    const lines = snapshot.series.filter((s) => s.id.startsWith('line:weightAlignment:'))
+    expect(lines.map((l) => l.data.length)).toEqual([steps.length, steps.length])
+    expect(Math.min(...lines[0].data.map((d) => d[1]))).toBeCloseTo(-0.3, 9)
+    expectLabelledYTicks(snapshot, 'log y')
+    // sharing one y range, the panels share its scale: both linear, and the figure says why
+    const shared = drawn({ runIds: [1, 2], measures: ['weightAlignment', 'trainLoss'], logY: true, sharedY: true, size: sizePresets.double }, { weightAlignment: alignment, trainLoss: loss })
+    expect((shared.figure.option.yAxis as { type: string }[]).map((a) => a.type)).toEqual(['value', 'value'])
+    expect(shared.figure.notes[1]).toMatch(/“training loss” stays linear too, since the panels share one y range/)
+    // accuracy from 0.97 to 0.99 on a log axis would be a flat line: it stays linear, and says so
+    const accuracy = drawn({ runIds: [1, 2], measures: ['testAccuracy', 'trainLoss'], logY: true, size: sizePresets.double }, { testAccuracy: [run(1, 'bp', (s) => 0.97 + s / 1e6), run(2, 'fa', (s) => 0.975 + s / 1e6)], trainLoss: loss })
+    expect((accuracy.figure.option.yAxis as { type: string; name: string }[]).map((a) => [a.type, a.name.endsWith('(linear)')])).toEqual([['value', true], ['log', false]])
+    expect(accuracy.figure.notes).toEqual(['log y: “test accuracy” stays linear, since its values (0.97 to 0.985) span less than a decade'])
+  })
+
+  it('log ticks: a range with under three powers of ten is labelled at 1, 2 and 5 of each decade', () => {
+    const run = (runId: number, v: (s: number) => number): RunSeries => ({ runId, config: { seed: runId, rule: 'fa' }, steps, values: steps.map(v), wallTimesMs: steps })
+    // the data span decades (so the panel goes log); a zoom to one decade leaves two powers of ten in range
+    const { snapshot } = drawn({ runIds: [1, 2], measures: ['trainLoss'], logY: true, yRange: { min: 0.1, max: 1 }, size: sizePresets.single }, { trainLoss: [run(1, (s) => 0.9 * 10 ** (-s / 4000)), run(2, (s) => 0.8 * 10 ** (-s / 4000))] })
+    const y = snapshot.axes.find((a) => a.dim === 'y')!
+    expect(y.ticks).toEqual([0.1, 0.2, 0.5, 1])
+    expect(tickLabel(0.2, { log: true, interval: 1, factor: 0 })).toBe('0.2')
+    expect(tickLabel(2e-5, { log: true, interval: 1, factor: 0 })).toBe('2×10⁻⁵')
+    expectLabelledYTicks(snapshot, 'one decade')
+  })
+})
