@@ -55,7 +55,8 @@ export interface BuiltFigure {
   height: number
   lines: FigureLine[]
   warnings: MixWarning[]
-  panels: { key: string; title: string }[]
+  /** Each panel's key, its title as drawn, and the title it has when the user has not named it (the labels editor's caption). */
+  panels: { key: string; title: string; automaticTitle: string }[]
   /**
    * What the figure did that was not asked for, in words for the screen and the CLI: panels kept
    * linear under log y (and why), a height grown so the plots keep a readable height.
@@ -191,7 +192,7 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
     height,
     lines: lines.lines,
     warnings: lines.warnings,
-    panels: panels.map((p) => ({ key: p.key, title: panelTitleOf(p) })),
+    panels: panels.map((p, i) => ({ key: p.key, title: panelTitleOf(p), automaticTitle: comparison.panels[i].title || measureLabel(p.measure) })),
     notes: [...panels.filter((p) => p.logYRefused !== null).map((p) => `log y: “${panelTitleOf(p)}” stays linear, ${whyLinear(p.logYRefused!)}`), ...(spec.sharedY && !sharedLog && spec.logY ? panels.filter((p) => p.logYRefused === null).map((p) => `log y: “${panelTitleOf(p)}” stays linear too, since the panels share one y range`) : []), ...(height > H + 1e-6 ? [grownNote(frame, height, lines.lines.length, panels.length)] : [])],
   }
 }

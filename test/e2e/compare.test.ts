@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
+import { minPlotHeight } from '../../src-shared/figure'
 import { FigureSpec } from '../../src-shared/figure-spec'
 import type { FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
 import { expectScreenMatchesSvg, labApi, launchChromium, serveLab, stopLab } from './harness'
@@ -159,6 +160,92 @@ describe('comparison and run detail at 1,440 × 900', () => {
     await page.getByTestId('reset-zoom').click()
     last = await drawnAndExported(before, 'zoom reset')
     expect(last.axes).toEqual(fitted)
+    expect(errors).toEqual([])
+  })
+
+  it('labels editor: each input sits beside its own caption and changes its own text, on screen as in the SVG', async () => {
+    await page.goto(`${origin}/#/compare?runs=${sweep.runIds.join(',')}`)
+    await expect.poll(async () => (await read())?.series.length ?? 0).toBeGreaterThan(0)
+    await page.locator('input[name="measure-testLoss"]').check()
+    await page.locator('select[name="splitBy"]').selectOption('model.hidden')
+    await page.locator('input[name="group-regularization.outputL2"]').check()
+    let last = await drawnAndExported('', 'labels: two measures split by width, grouped by λ')
+    expect(last.grids).toHaveLength(4)
+    await page.locator('summary', { hasText: 'Labels' }).click()
+    const inputs = page.locator('[data-testid="labels-editor"] input[data-label]')
+    const targets = await inputs.evaluateAll((list) => list.map((i) => i.getAttribute('data-label')!))
+    // title, x, a y per measure, a title per panel, the legend's title, an entry per line
+    const measures = FigureSpec.parse(last.spec).measures
+    const panelKeys = measures.flatMap((m) => [`${m}|10`, `${m}|20`])
+    expect(measures).toHaveLength(2)
+    expect(targets).toEqual(['title', 'x', ...measures.map((m) => `y:${m}`), ...panelKeys.map((k) => `panel:${k}`), 'legend', 'entry:["0"]', 'entry:["0.1"]'])
+    // each caption and its input share one row: the input's vertical middle lies within its own caption's box
+    for (const row of await page.locator('[data-testid="labels-editor"] .label-row').all()) {
+      const caption = (await row.locator('.caption').boundingBox())!
+      const input = (await row.locator('input').boundingBox())!
+      expect(input.y + input.height / 2).toBeGreaterThanOrEqual(caption.y - 1)
+      expect(input.y + input.height / 2).toBeLessThanOrEqual(caption.y + caption.height + 1)
+      expect(input.x).toBeGreaterThan(caption.x + caption.width - 1)
+    }
+    await page.locator('[data-testid="labels-editor"]').screenshot({ path: join(shots, 'compare-labels-editor.png') })
+    const panelIndex = (key: string) => panelKeys.indexOf(key)
+    for (const [n, target] of targets.entries()) {
+      const token = `L${n}x`
+      const before = last
+      const input = page.locator(`[data-testid="labels-editor"] input[data-label='${target}']`)
+      await input.fill(token)
+      await input.press('Tab')
+      last = await drawnAndExported(JSON.stringify(before.spec), `label ${target}`)
+      const spec = FigureSpec.parse(last.spec)
+      // the spec holds the text under this input's own field
+      const [kind, key] = [target.split(':')[0], target.slice(target.indexOf(':') + 1)]
+      const stored = { title: spec.title, x: spec.labels.x, legend: spec.labels.legendTitle, y: spec.labels.y[key], panel: spec.labels.panels[key], entry: spec.labels.entries[key] }[kind]
+      expect(stored, target).toBe(token)
+      // the text is drawn where its field is, and nowhere else (other texts may rewrap around it)
+      const added = last.texts.filter((t) => t.text.includes(token))
+      expect(added.map((t) => t.text), target).toEqual(kind === 'x' ? [token, token, token, token] : kind === 'y' ? [token, token] : [token])
+      expect(before.texts.filter((t) => t.text.includes(token))).toEqual([])
+      const box = added[0]
+      const grids = last.grids
+      if (kind === 'title' || kind === 'legend') expect(box.y + box.height, target).toBeLessThanOrEqual(Math.min(...grids.map((g) => g.y)))
+      if (kind === 'x') for (const t of added) expect(grids.some((g) => t.y >= g.y + g.height && t.x >= g.x - 20 && t.x + t.width <= g.x + g.width + 20), target).toBe(true)
+      if (kind === 'y') {
+        const panels = spec.measures.indexOf(key) === 0 ? [0, 1] : [2, 3]
+        for (const t of added) expect(panels.some((i) => t.x + t.width <= grids[i].x && t.y >= grids[i].y - 1 && t.y + t.height <= grids[i].y + grids[i].height + 1), `${target} beside its panels`).toBe(true)
+      }
+      if (kind === 'panel') {
+        const g = grids[panelIndex(key)]
+        expect(box.y + box.height, target).toBeLessThanOrEqual(g.y)
+        expect(Math.abs(box.x + box.width / 2 - (g.x + g.width / 2)), target).toBeLessThan(1)
+      }
+      if (kind === 'entry') {
+        const drawnLines = last.series.filter((l) => l.id.startsWith('line:'))
+        expect(drawnLines.filter((l) => l.name === token).map((l) => l.id.split(':').slice(2).join(':')), target).toEqual(Array(4).fill(key))
+      }
+    }
+    await page.locator('.figure').first().screenshot({ path: join(shots, 'compare-labels-edited.png') })
+    expect(errors).toEqual([])
+  })
+
+  it('small multiples at 3.25 in: every panel keeps three labelled y ticks and a readable plot, the eight-run legend does not squash it', async () => {
+    await page.goto(`${origin}/#/compare?runs=${sweep.runIds.join(',')}`)
+    await expect.poll(async () => (await read())?.series.length ?? 0).toBeGreaterThan(0)
+    await page.locator('button[name="single-column"]').click()
+    let last = await drawnAndExported('', 'eight runs at 3.25 in')
+    // eight per-run entries: the plot keeps a readable height, the figure says where it grew
+    expect(last.grids[0].height).toBeGreaterThanOrEqual(minPlotHeight(8))
+    for (const axis of last.axes.filter((a) => a.dim === 'y')) expect(axis.ticks.length).toBeGreaterThanOrEqual(3)
+    await page.locator('.figure').first().screenshot({ path: join(shots, 'compare-8-runs-single-column.png') })
+    const measures = (await page.locator('input[name^="measure-"]').evaluateAll((l) => l.map((i) => i.getAttribute('name')!.slice('measure-'.length)))).filter((m) => !m.startsWith('norm'))
+    const shown = FigureSpec.parse(last.spec).measures
+    for (const m of measures.filter((m) => !shown.includes(m)).slice(0, 4 - shown.length)) await page.locator(`input[name="measure-${m}"]`).check()
+    await page.locator('input[name="group-regularization.outputL2"]').check()
+    await page.locator('input[name="group-model.hidden"]').check()
+    await expect.poll(async () => (await read())?.grids.length ?? 0).toBe(4)
+    last = await drawnAndExported(JSON.stringify(last.spec), 'four panels at 3.25 in')
+    for (const axis of last.axes.filter((a) => a.dim === 'y')) expect(axis.ticks.length, `panel ${axis.index}`).toBeGreaterThanOrEqual(3)
+    for (const g of last.grids) expect(g.height).toBeGreaterThanOrEqual(minPlotHeight(8))
+    await page.locator('.figure').first().screenshot({ path: join(shots, 'compare-4-panels-single-column.png') })
     expect(errors).toEqual([])
   })
 
