@@ -87,8 +87,8 @@ export interface RunSummary {
   finalMetrics: Record<string, number> | null
   /** For completed runs: `converged` (the convergence stop) or `step-limit`; stepsDone is the step it stopped at. */
   stopReason: string | null
-  /** The config fields marked `column` in the run schema, keyed by their short name (`λ`, `η`, `p`). */
-  parameters: Record<string, string | number>
+  /** The run's whole config, as stored: the table's columns and filter read any field of it by path (src-shared/fields.ts). */
+  config: RunConfig
   tags: string[]
   note: string
   /** Whether the run was renamed after it was queued (its name is then the user's, not the template's). */
@@ -96,7 +96,6 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
-  config: RunConfig
   dataset: Record<string, unknown> | null
   metricNames: string[]
   /** For an interrupted, cancelled or failed run: the step its checkpoint continues from, 0 without one (it restarts); null for other runs. */

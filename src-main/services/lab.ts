@@ -175,7 +175,7 @@ export function createLabService(options: LabServiceOptions) {
       runner.enqueue([runId])
     },
 
-    listExperiments: () => summarizeExperiments(store.listExperiments(), store.listRuns({ readOnlyConfigs: true }), runner.activities()),
+    listExperiments: () => summarizeExperiments(store.listExperiments(), store.experimentRunStates(), runner.activities()),
     listRuns(filter) {
       const activities = runner.activities()
       return store.listRuns({ ...filter, readOnlyConfigs: true }).map((run) => summarizeRun(run, activities.get(run.id) ?? null))

@@ -5,26 +5,14 @@
  */
 import type { DatasetSamples, ExperimentSummary, RunActivity, RunSummary, TheorySpectra, WeightImages } from '../../src-shared/contract'
 import { LabError } from '../../src-shared/contract'
-import { columnFields, fieldColumnName, getPath } from '../../src-shared/fields'
 import type { RawImageData } from '../data/sources'
 import type { ArtifactRecord, ExperimentRecord, RunRecord } from '../store/store'
 
-/** The runs table's column fields and their headers (the run schema's, so worked out once). */
-let columns: { path: string; key: string }[] | undefined
-
 /**
- * A run as the runs table shows it, with the few parameters it lists as columns; `activity` is
- * what this lab's runner is doing with it, for runs it holds.
+ * A run as the runs table shows it, with its whole config (the table's columns and filter read any
+ * field of it); `activity` is what this lab's runner is doing with it, for runs it holds.
  */
 export function summarizeRun(run: RunRecord, activity: RunActivity | null = null): RunSummary {
-  const parameters: Record<string, string | number> = {}
-  for (const { path, key } of (columns ??= columnFields().map((field) => ({ path: field.path, key: fieldColumnName(field.path) })))) {
-    const value = getPath(run.config, path)
-    // keyed-write: column fields are the run schema's own
-    if (typeof value === 'number' || typeof value === 'string') parameters[key] = value
-    // keyed-write: as above
-    else if (Array.isArray(value)) parameters[key] = value.join('-')
-  }
   return {
     id: run.id,
     experimentId: run.experimentId,
@@ -43,7 +31,7 @@ export function summarizeRun(run: RunRecord, activity: RunActivity | null = null
     error: run.error ?? run.configError,
     finalMetrics: run.finalMetrics,
     stopReason: run.stopReason,
-    parameters,
+    config: run.config,
     tags: run.tags,
     note: run.note,
     renamed: run.renamed,
@@ -54,9 +42,16 @@ export function summarizeRun(run: RunRecord, activity: RunActivity | null = null
  * Each experiment with its run count, how many runs are in each status, and how many of its
  * unfinished runs this lab's runner holds in each activity (`activities`, by run id).
  */
-export function summarizeExperiments(experiments: ExperimentRecord[], runs: RunRecord[], activities: ReadonlyMap<number, RunActivity> = new Map()): ExperimentSummary[] {
+export function summarizeExperiments(experiments: ExperimentRecord[], runs: Pick<RunRecord, 'id' | 'experimentId' | 'status'>[], activities: ReadonlyMap<number, RunActivity> = new Map()): ExperimentSummary[] {
+  const byExperiment = new Map<number, Pick<RunRecord, 'id' | 'experimentId' | 'status'>[]>()
+  for (const r of runs) {
+    if (r.experimentId === null) continue
+    const list = byExperiment.get(r.experimentId)
+    if (list) list.push(r)
+    else byExperiment.set(r.experimentId, [r])
+  }
   return experiments.map((e) => {
-    const own = runs.filter((r) => r.experimentId === e.id)
+    const own = byExperiment.get(e.id) ?? []
     const statusCounts: ExperimentSummary['statusCounts'] = {}
     const activityCounts: ExperimentSummary['activityCounts'] = {}
     for (const r of own) {

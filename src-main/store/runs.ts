@@ -275,6 +275,7 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
     run: db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.id = ?`),
     experiment: db.prepare(`SELECT * FROM experiments WHERE id = ?`),
     experiments: db.prepare(`SELECT * FROM experiments ORDER BY id`),
+    states: db.prepare(`SELECT id, experiment_id AS experimentId, status FROM runs WHERE deleted_at IS NULL AND experiment_id IS NOT NULL ORDER BY id`),
     setNote: db.prepare(`UPDATE runs SET note = ? WHERE id = ?`),
     renameRun: db.prepare(`UPDATE runs SET name = ? WHERE id = ?`),
     renameExperiment: db.prepare(`UPDATE experiments SET name = ? WHERE id = ?`),
@@ -348,6 +349,11 @@ export function createRuns(db: Db, compact: (runId: number) => void) {
 
     listExperiments(): ExperimentRecord[] {
       return (statements.experiments.all() as Record<string, unknown>[]).map(experimentFromRow)
+    },
+
+    /** The experiments' runs (not deleted) as id, experiment and status only: what the experiments list counts, without reading configs. */
+    experimentRunStates(): Pick<RunRecord, 'id' | 'experimentId' | 'status'>[] {
+      return statements.states.all() as Pick<RunRecord, 'id' | 'experimentId' | 'status'>[]
     },
 
     /**

@@ -132,9 +132,9 @@ describe('the lab in Chromium (browser mode)', () => {
     // the table fits the window; the column picker adds any logged measure, kept in the URL
     expect(await page.getByTestId('runs-table').evaluate((el) => el.getBoundingClientRect().width)).toBeLessThanOrEqual(1400)
     await page.getByTestId('column-picker').locator('summary').click()
-    await page.locator('input[name="column-metric:norm.W1"]').check()
-    await expect.poll(() => page.locator('th[title="norm.W1"]').count()).toBe(1)
-    expect(decodeURIComponent(page.url())).toMatch(/cols=[^&]*metric:norm\.W1/)
+    await page.locator('input[name="column-measure:norm.W1"]').check()
+    await expect.poll(() => page.locator('th[data-column="measure:norm.W1"]').count()).toBe(1)
+    expect(decodeURIComponent(page.url())).toMatch(/cols=[^&]*measure:norm\.W1/)
     await page.goto(`${origin}/#/runs/${runs[0].id}`)
     await expect.poll(() => page.getByTestId('run-status').textContent()).toBe('completed')
     // the saved run's loss chart holds every evaluation: steps 0, 25, …, 30000
@@ -257,8 +257,8 @@ describe('the lab in Chromium (browser mode)', () => {
     // the CSV's λ = 0.1 curve is that run's stored series
     const csv = readFileSync(csvPath, 'utf8').trim().split('\n')
     expect(csv[0]).toBe('panel,line,curve,step,value,lower,upper,runs,panel title')
-    const runs = (await api('runs:list', { experimentId })).body.result as { id: number; parameters: Record<string, number> }[]
-    const lambda01 = runs.find((r) => r.parameters['λ'] === 0.1)!
+    const runs = (await api('runs:list', { experimentId })).body.result as { id: number; config: { regularization: { outputL2: number } } }[]
+    const lambda01 = runs.find((r) => r.config.regularization.outputL2 === 0.1)!
     const stored = ((await api('metrics:series', { runIds: [lambda01.id], name: 'signalAlignment' })).body.result as { steps: number[]; values: number[] }[])[0]
     const rows = csv.filter((l) => l.startsWith('signalAlignment,λ = 0.1,')).map((l) => l.split(',').map(Number))
     expect(rows.map((r) => r[3])).toEqual(stored.steps)

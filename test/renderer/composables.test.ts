@@ -27,7 +27,7 @@ const run = (id: number, status: RunSummary['status'] = 'completed'): RunSummary
   error: null,
   finalMetrics: { trainLoss: 0.1 },
   stopReason: null,
-  parameters: {},
+  config: parseRunConfig({ seed: 1, rule: 'fa', data: { kind: 'synthetic', n: 5, inputDim: 2 }, model: { kind: 'two-layer', hidden: 3 }, optimizer: { learningRate: 0.1 }, steps: 10 }),
   tags: [],
   note: '',
   renamed: false,

@@ -4,7 +4,8 @@ import { buildFigure } from '../../src-shared/figure'
 import { FigureSpec } from '../../src-shared/figure-spec'
 import { registeredComponents, registeredSeries } from '../../src-renderer/src/charts/echarts-setup'
 import { seriesChartOption } from '../../src-renderer/src/charts/series-chart'
-import { parallelOption } from '../../src-renderer/src/charts/parallel-chart'
+import { parallelAxes, parallelOption } from '../../src-renderer/src/charts/parallel-chart'
+import { parseRunConfig } from '../../src-shared/config'
 import type { RunSummary } from '../../src-shared/contract'
 
 const notComponents = new Set(['animation', 'backgroundColor', 'color', 'textStyle', 'series'])
@@ -12,8 +13,8 @@ const runs: RunSeries[] = [1, 2, 3, 4].map((runId) => ({ runId, config: { seed: 
 
 describe('the renderer registers every ECharts piece the builders emit', () => {
   it('every series type and component of every kind of figure and chart', () => {
-    const summaries = [1, 2].map((id) => ({ id, seed: id, rule: 'fa', parameters: { λ: id / 10 }, finalMetrics: { trainLoss: id } }) as unknown as RunSummary)
-    const options = [seriesChartOption({ title: 't', xName: 'x', yName: 'y', series: [{ name: 'a', points: [[0, 1]] }] }), parallelOption(summaries, 'trainLoss', new Set([1]))]
+    const summaries = [1, 2].map((id) => ({ id, seed: id, rule: 'fa', config: parseRunConfig({ seed: id, rule: 'fa', data: { kind: 'synthetic', n: 5, inputDim: 2 }, model: { kind: 'two-layer', hidden: 3 }, optimizer: { learningRate: 0.1 }, regularization: { outputL2: id / 10 }, steps: 5 }), finalMetrics: { trainLoss: id } }) as unknown as RunSummary)
+    const options = [seriesChartOption({ title: 't', xName: 'x', yName: 'y', series: [{ name: 'a', points: [[0, 1]] }] }), parallelOption(summaries, parallelAxes(summaries, 'trainLoss'))]
     for (const kind of ['curves', 'sweep'] as const)
       for (const band of ['none', 'sd', 'se', 'ci95'] as const)
         for (const groupBy of [[], ['model.hidden']])

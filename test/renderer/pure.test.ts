@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { RunSummary } from '../../src-shared/contract'
 import { requestChannels, requestSchemas, eventChannels } from '../../src-shared/contract'
 import { chartGroups, coincidingMeasures, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
 import { blankConfig, chooseAlternative, describeFields, fieldAt, runFields, setPath } from '../../src-shared/fields'
 import { formatFieldValue, parseFieldInput, plainMessage, visibleFields } from '../../src-renderer/src/lab/form'
 import { gridToRows, parseGridValues, previewExperiment, rangeValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
-import { filterRuns, sortRuns } from '../../src-renderer/src/lab/run-table'
 
 describe('chart option builders', () => {
   it('seriesChartOption: one line per series, axis names, log scale drops non-positive points', () => {
@@ -111,19 +109,6 @@ describe('form and grid helpers', () => {
   })
 })
 
-describe('runs table', () => {
-  const make = (id: number, rule: string, loss: number, tags: string[] = []): RunSummary =>
-    ({ id, rule, status: 'completed', name: `r${id}`, backend: 'blas', note: '', tags, parameters: { λ: id / 10 }, finalMetrics: { trainLoss: loss } }) as unknown as RunSummary
-  const runs = [make(1, 'fa', 0.3, ['paper']), make(2, 'bp', 0.1), make(3, 'fa', 0.2)]
-
-  it('filters on every word and sorts by metric or parameter', () => {
-    expect(filterRuns(runs, 'fa paper').map((r) => r.id)).toEqual([1])
-    expect(filterRuns(runs, 'λ=0.2').map((r) => r.id)).toEqual([2])
-    expect(sortRuns(runs, 'metric:trainLoss', false).map((r) => r.id)).toEqual([2, 3, 1])
-    expect(sortRuns(runs, 'param:λ', true).map((r) => r.id)).toEqual([3, 2, 1])
-  })
-})
-
 describe('contract tables', () => {
   it('every request has a channel and an argument schema, channels are domain:action and unique', () => {
     expect(Object.keys(requestSchemas).sort()).toEqual(Object.keys(requestChannels).sort())
@@ -147,15 +132,33 @@ describe('diverging colour scale', () => {
   })
 })
 
-describe('parallel coordinates of runs', () => {
-  it('an axis per differing parameter and one for the measure; each line named by its run id, selected runs highlighted', async () => {
-    const { parallelOption } = await import('../../src-renderer/src/charts/parallel-chart')
-    const runs = [1, 2, 3].map((id) => ({ id, rule: 'fa', seed: 1, parameters: { λ: id / 10, width: 100 }, finalMetrics: { testAccuracy: 0.9 + id / 100 } }))
-    const option = parallelOption(runs as never, 'testAccuracy', new Set([2])) as Record<string, any>
-    expect(option.parallelAxis.map((a: { name: string }) => a.name)).toEqual(['λ', 'test accuracy'])
-    const data = option.series[0].data as { name: string; value: number[]; lineStyle: { color: string } }[]
-    expect(data.map((d) => [d.name, d.value])).toEqual([['1', [0.1, 0.91]], ['2', [0.2, 0.92]], ['3', [0.3, 0.93]]])
-    expect(data[1].lineStyle.color).not.toBe(data[0].lineStyle.color)
+describe('the form notes two rules that give identical updates', () => {
+  it('FA and DFA with one hidden layer, from the base, a sweep, a linked axis or a variant; not with two hidden layers or one of them alone', async () => {
+    const { identicalRulesNote } = await import('../../src-renderer/src/lab/form')
+    const twoLayer = { kind: 'two-layer', hidden: 100 }
+    expect(identicalRulesNote({ base: { rule: 'fa', model: twoLayer }, grid: { rule: ['fa', 'dfa'] } })).toMatch(/^FA and DFA give identical updates here/)
+    expect(identicalRulesNote({ base: { rule: 'dfa', model: { kind: 'mlp', hidden: [50] } }, variants: [{ set: { rule: 'fa' } }] })).not.toBeNull()
+    expect(identicalRulesNote({ base: { rule: 'bp', model: twoLayer }, zip: { rule: ['fa', 'dfa'] } })).not.toBeNull()
+    expect(identicalRulesNote({ base: { rule: 'fa', model: { kind: 'mlp', hidden: [50, 50] } }, grid: { rule: ['fa', 'dfa'] } })).toBeNull()
+    expect(identicalRulesNote({ base: { rule: 'fa', model: twoLayer }, grid: { rule: ['fa', 'kp'] } })).toBeNull()
+  })
+})
+
+describe('the sweep field picker', () => {
+  it('an exactly typed name picks its field: rule, seed, a symbol, a label, a path', async () => {
+    const { exactField, searchFields } = await import('../../src-renderer/src/lab/field-search')
+    expect(exactField('rule')?.path).toBe('rule')
+    expect(exactField('seed')?.path).toBe('seed')
+    expect(exactField(' λ ')?.path).toBe('regularization.outputL2')
+    expect(exactField('learning rate')?.path).toBe('optimizer.learningRate')
+    expect(exactField('data.kind')?.path).toBe('data.kind')
+    // two fields end in `kind`: not exact
+    expect(exactField('kind')).toBeUndefined()
+    expect(searchFields('rule')[0].path).toBe('rule')
+    expect(searchFields('seed')[0].path).toBe('seed')
+  })
+  it('says a wrong data kind in plain words', () => {
+    expect(plainMessage(fieldAt('data.kind'), "Invalid discriminator value. Expected 'synthetic' | 'mnist' | 'fashion-mnist'")).toBe('Data must be one of synthetic (Gaussian inputs, teacher), MNIST, Fashion-MNIST')
   })
 })
 

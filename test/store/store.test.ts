@@ -49,6 +49,22 @@ describe('run store', () => {
     store.close()
   })
 
+  it('gives the experiments list its runs as id, experiment and status only, deleted runs and runs of no experiment left out', () => {
+    const store = openStore(fresh())
+    const e1 = store.createExperiment({ name: 'a', definition: { grid: {} } })
+    const e2 = store.createExperiment({ name: 'b', definition: { grid: {} } })
+    const [r1, r2] = store.queueRuns([1, 2].map((seed) => ({ config: config(seed, 10), experimentId: e1 })))
+    const [r3] = store.queueRuns([{ config: config(3, 10), experimentId: e2 }])
+    store.queueRuns([{ config: config(4, 10) }])
+    store.finishRun(r2, { status: 'completed', stepsDone: 10 })
+    store.deleteRuns([r3])
+    expect(store.experimentRunStates()).toEqual([
+      { id: r1, experimentId: e1, status: 'queued' },
+      { id: r2, experimentId: e1, status: 'completed' },
+    ])
+    store.close()
+  })
+
   it('keeps the status lifecycle and every field of a run', () => {
     const store = openStore(fresh())
     const experimentId = store.createExperiment({ name: 'e', definition: { grid: {} } })

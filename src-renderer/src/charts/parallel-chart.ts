@@ -1,54 +1,82 @@
 /**
- * The runs table's parallel-coordinates view: one axis per config parameter that differs among
- * the shown runs and one for a final measure, one line per run; brushing an axis selects runs.
+ * The runs table's parallel-coordinates view: one axis per config column that differs among the
+ * runs and one for a final measure, one line per run. Brushing axes filters the table: the runs
+ * inside every brushed axis's intervals (brushedRunIds) stay.
  */
 import type { EChartsOption } from 'echarts'
 import type { RunSummary } from '../../../src-shared/contract'
-import { measureInfo } from '../../../src-shared/measures'
+import { columnFields } from '../../../src-shared/fields'
 import { palette } from '../../../src-shared/figure'
+import { columnTitle, columnValue, type ColumnKey } from '../lab/run-table'
 
 export interface ParallelAxis {
+  key: ColumnKey
   name: string
-  /** Value of a run on this axis, or undefined where it has none. */
-  value(run: RunSummary): number | string | undefined
+  /** Numbers on a value axis; anything else on a category axis of the sorted texts (`—` for none). */
+  numeric: boolean
+  categories: string[]
 }
 
-/** The axes: parameters whose values differ among the runs (numbers as value axes, the rest as categories), then the measure. */
-export function parallelAxes(runs: RunSummary[], measure: string): ParallelAxis[] {
-  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.parameters)))]
+/** The axes: rule, seed and the schema's column fields whose values differ among the runs, then the measure. */
+export function parallelAxes(runs: readonly RunSummary[], measure: string): ParallelAxis[] {
+  const keys: ColumnKey[] = [...new Set<ColumnKey>(['field:rule', 'field:seed', ...columnFields().map((f) => `field:${f.path}` as ColumnKey)])]
   const axes: ParallelAxis[] = []
-  for (const key of [...keys, 'seed', 'rule']) {
-    const value = (r: RunSummary) => (key === 'seed' ? r.seed : key === 'rule' ? r.rule : (r.parameters[key] as number | string | undefined))
-    if (new Set(runs.map((r) => JSON.stringify(value(r)))).size > 1) axes.push({ name: key, value })
+  const axis = (key: ColumnKey): ParallelAxis => {
+    const values = runs.map((r) => columnValue(r, key))
+    const numeric = values.every((v) => v === undefined || typeof v === 'number')
+    return { key, name: columnTitle(key), numeric, categories: numeric ? [] : [...new Set(values.map((v) => String(v ?? '—')))].sort() }
   }
-  axes.push({ name: measureInfo(measure).label, value: (r) => r.finalMetrics?.[measure] })
+  for (const key of keys) {
+    const first = runs.length ? JSON.stringify(columnValue(runs[0], key)) : ''
+    if (runs.some((r) => JSON.stringify(columnValue(r, key)) !== first)) axes.push(axis(key))
+  }
+  axes.push(axis(`measure:${measure}`))
   return axes
 }
 
-/** The option: run ids ride along as each line's name, so a brush maps back to runs. */
-export function parallelOption(runs: RunSummary[], measure: string, selected: Set<number>): EChartsOption {
-  const axes = parallelAxes(runs, measure)
-  const isNumeric = axes.map((a) => runs.every((r) => a.value(r) === undefined || typeof a.value(r) === 'number'))
+/** A run's coordinate on an axis: its number, or its category's index (what ECharts' brush intervals are in). */
+function coordinate(run: RunSummary, axis: ParallelAxis): number | null {
+  const value = columnValue(run, axis.key)
+  if (axis.numeric) return typeof value === 'number' ? value : null
+  return axis.categories.indexOf(String(value ?? '—'))
+}
+
+/** The option: run ids ride along as each line's name. It does not depend on the brush, so brushing never redraws it. */
+export function parallelOption(runs: readonly RunSummary[], axes: ParallelAxis[]): EChartsOption {
   return {
     animation: false,
     parallel: { left: 48, right: 96, top: 36, bottom: 24 },
-    parallelAxis: axes.map((a, dim) =>
-      isNumeric[dim]
-        ? { dim, name: a.name, type: 'value', scale: true }
-        : { dim, name: a.name, type: 'category', data: [...new Set(runs.map((r) => String(a.value(r) ?? '—')))].sort() },
-    ),
+    parallelAxis: axes.map((a, dim) => (a.numeric ? { dim, name: a.name, type: 'value', scale: true } : { dim, name: a.name, type: 'category', data: a.categories })),
     series: [
       {
         type: 'parallel',
-        lineStyle: { width: 1.2, opacity: 0.7 },
-        inactiveOpacity: 0.08,
+        lineStyle: { width: 1, opacity: runs.length > 500 ? 0.25 : 0.7, color: palette[0] },
+        inactiveOpacity: 0.04,
         activeOpacity: 1,
-        data: runs.map((r) => ({
-          name: String(r.id),
-          value: axes.map((a, dim) => (isNumeric[dim] ? (a.value(r) ?? null) : String(a.value(r) ?? '—'))) as (number | string)[],
-          lineStyle: { color: selected.has(r.id) ? palette[1] : palette[0] },
-        })),
+        progressive: 2000,
+        data: runs.map((r) => ({ name: String(r.id), value: axes.map((a) => (a.numeric ? coordinate(r, a) : (a.categories[coordinate(r, a)!] ?? '—'))) as (number | string)[] })),
       },
     ],
   }
+}
+
+/**
+ * The runs inside every brushed axis: on a value axis, a value within one of its intervals; on a
+ * category axis, a category whose index is. `intervals[dim]` empty or missing: that axis is not brushed.
+ * Null when no axis is brushed (the table is not filtered).
+ */
+export function brushedRunIds(runs: readonly RunSummary[], axes: ParallelAxis[], intervals: readonly (readonly [number, number][] | undefined)[]): Set<number> | null {
+  const brushed = axes.map((a, dim) => ({ a, list: intervals[dim] ?? [] })).filter((b) => b.list.length > 0)
+  if (brushed.length === 0) return null
+  const ids = new Set<number>()
+  for (const run of runs) {
+    const inside = brushed.every(({ a, list }) => {
+      const c = coordinate(run, a)
+      if (c === null || c < 0) return false
+      // as ECharts marks lines active: the coordinate (a category's index) within an interval
+      return list.some(([lo, hi]) => c >= lo && c <= hi)
+    })
+    if (inside) ids.add(run.id)
+  }
+  return ids
 }

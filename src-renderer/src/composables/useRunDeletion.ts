@@ -35,7 +35,13 @@ export function useRunDeletion(lab: LabApi, changed: () => Promise<void> | void,
 
   async function undoDelete(): Promise<void> {
     if (!undo.value) return
-    await lab.restoreRuns(undo.value.ids)
+    try {
+      await lab.restoreRuns(undo.value.ids)
+    } catch (e) {
+      error.value = `The runs could not be restored: ${(e as Error).message}`
+      return
+    }
+    error.value = null
     clearUndo()
     await changed()
   }

@@ -15,6 +15,9 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
   const tags = ref('')
   const note = ref('')
   const saved = ref('')
+  const loadError = ref('')
+  const saveError = ref('')
+  const cancelError = ref('')
   let savedTimer: ReturnType<typeof setTimeout> | null = null
 
   /** Loads the run of `runId` as it was when called: leaving the page mid-load (no id any more) or moving to another run drops the rest. */
@@ -22,16 +25,21 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
     const id = runId.value
     if (!Number.isInteger(id) || id < 1) return
     const current = () => runId.value === id
-    const detail = await lab.getRun(id)
-    if (!current()) return
-    run.value = detail
-    tags.value = detail.tags.join(', ')
-    note.value = detail.note
-    const images = await lab.getWeightImages({ runId: id, count: 32 })
-    if (!current()) return
-    weights.value = images
-    const kept = await lab.getTheorySpectra(id)
-    if (current()) spectra.value = kept
+    try {
+      const detail = await lab.getRun(id)
+      if (!current()) return
+      run.value = detail
+      tags.value = detail.tags.join(', ')
+      note.value = detail.note
+      const images = await lab.getWeightImages({ runId: id, count: 32 })
+      if (!current()) return
+      weights.value = images
+      const kept = await lab.getTheorySpectra(id)
+      if (current()) spectra.value = kept
+      if (current()) loadError.value = ''
+    } catch (error) {
+      if (current()) loadError.value = `Run ${id} could not be loaded: ${error instanceof Error ? error.message : String(error)}`
+    }
   }
   watch(runId, () => void load(), { immediate: true })
   useEvent(lab, 'runFinished', (f) => {
@@ -58,8 +66,14 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
 
   /** Saves the tags (comma-separated, trimmed, blanks dropped) and the note. */
   async function saveAnnotations(): Promise<void> {
-    await lab.setRunTags({ runId: runId.value, tags: tags.value.split(',').map((t) => t.trim()).filter(Boolean) })
-    await lab.setRunNote({ runId: runId.value, note: note.value })
+    saveError.value = ''
+    try {
+      await lab.setRunTags({ runId: runId.value, tags: tags.value.split(',').map((t) => t.trim()).filter(Boolean) })
+      await lab.setRunNote({ runId: runId.value, note: note.value })
+    } catch (error) {
+      saveError.value = `Not saved: ${error instanceof Error ? error.message : String(error)}`
+      return
+    }
     saved.value = 'saved'
     if (savedTimer) clearTimeout(savedTimer)
     savedTimer = setTimeout(() => (saved.value = ''), savedMessageMs)
@@ -68,5 +82,16 @@ export function useRunDetail(lab: LabApi, runId: Ref<number>, savedMessageMs = 2
     if (savedTimer) clearTimeout(savedTimer)
   })
 
-  return { run, weights, spectra, tags, note, saved, resumeError, renameError, load, saveAnnotations, resume, rename }
+  /** Cancels the run (queued or training); a refusal lands in `cancelError`. */
+  async function cancel(): Promise<void> {
+    cancelError.value = ''
+    try {
+      await lab.cancelRun(runId.value)
+    } catch (error) {
+      cancelError.value = `Run ${runId.value} could not be cancelled: ${error instanceof Error ? error.message : String(error)}`
+    }
+    await load()
+  }
+
+  return { run, weights, spectra, tags, note, saved, saveError, loadError, resumeError, cancelError, renameError, load, saveAnnotations, resume, rename, cancel }
 }

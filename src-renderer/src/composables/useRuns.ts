@@ -1,9 +1,10 @@
 import { ref, type Ref } from 'vue'
 import type { LabApi, RunFilter, RunSummary } from '../../../src-shared/contract'
 import { useEvent } from './useEvent'
+import { useRename } from './useRename'
 import { useThrottle } from './useThrottle'
 
-/** The runs table: loaded once, refreshed (at most twice a second) when runs start or finish. */
+/** The runs table: loaded once, refreshed (at most twice a second) when runs start or finish; renaming a run in place. */
 export function useRuns(lab: LabApi, filter: Ref<RunFilter> = ref({})) {
   const runs = ref<RunSummary[]>([])
   const error = ref<string | null>(null)
@@ -31,6 +32,8 @@ export function useRuns(lab: LabApi, filter: Ref<RunFilter> = ref({})) {
       refreshSoon()
     }
   })
+  /** Renames a run (its name only), then shows the table as stored; a refusal lands in `renameError`. */
+  const { error: renameError, rename } = useRename((runId: number, name: string) => lab.renameRun({ runId, name }), refresh)
   void refresh()
-  return { runs, error, loading, refresh }
+  return { runs, error, loading, refresh, renameError, rename }
 }
