@@ -30,6 +30,8 @@ const rules: Rule[] = [
 ]
 const mentions: Rule[] = [
   { files: /^src-renderer\/src\/(components|views)\//, forbid: /window\.lab/, why: 'the lab API comes from useLab(), not window.lab' },
+  // a view hands the lab to composables (useRuns(lab)); its calls, with their error paths, live there
+  { files: /^src-renderer\/src\/views\//, forbid: /\blab\s*\.\s*[a-zA-Z]+\s*\(|\buseLab\(\)\s*\.\s*[a-zA-Z]+\s*\(/, why: 'views call the lab API through composables (useRuns, useExperiments, usePresets, useDatasets…), each call with its error path' },
   { files: /^src-renderer\/src\/(components|views)\//, forbid: /\b(setTimeout|setInterval|atob|btoa|createObjectURL)\b|\bnew Blob\b/, why: 'views and components only render: timers, base64 and file exports live in composables' },
   { files: /^src-(main|renderer)\//, forbid: /\bflopsPer(Step|Second)\b/, why: 'time estimates (work over speed, laid onto workers) live in src-main/estimates/, one room with one scheduling model', except: /^src-main\/(estimates|engine)\// },
   { files: /^src-main\//, forbid: /\bipcMain\b/, why: 'ipc.ts is the only importer of ipcMain', except: /^src-main\/ipc\.ts$/ },

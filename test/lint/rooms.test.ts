@@ -20,7 +20,7 @@ describe('the rooms of CONTRIBUTING.md', () => {
     writeFileSync(join(root, 'src-main/dialogs.ts'), "import type { Dialog } from 'electron'\nimport { dialog } from 'electron'\n")
     writeFileSync(join(root, 'src-renderer/src/components/Z.vue'), "<script setup lang=\"ts\">\nconst runs = await window.lab.listRuns({})\n</script>\n")
     mkdirSync(join(root, 'src-renderer/src/views'), { recursive: true })
-    writeFileSync(join(root, 'src-renderer/src/views/V.vue'), "<script setup lang=\"ts\">\nconst bytes = atob(result.base64)\nsetTimeout(() => (undo.value = null), 15_000)\n</script>\n")
+    writeFileSync(join(root, 'src-renderer/src/views/V.vue'), "<script setup lang=\"ts\">\nconst bytes = atob(result.base64)\nsetTimeout(() => (undo.value = null), 15_000)\nconst { runs } = useRuns(lab, filter)\n</script>\n<template><button @click=\"lab.cancelExperiment(e.id).then(refresh)\">Cancel</button></template>\n")
     const all = checkRooms(root)
     expect(all.filter((p) => p.startsWith('src-main/dialogs.ts'))).toEqual([expect.stringMatching(/^src-main\/dialogs\.ts:2: imports 'electron': only the Electron entry points load electron/)])
     const problems = all.filter((p) => !p.startsWith('src-main/dialogs.ts'))
@@ -34,6 +34,7 @@ describe('the rooms of CONTRIBUTING.md', () => {
       expect.stringMatching(/^src-renderer\/src\/components\/Z\.vue:2: the lab API comes from useLab/),
       expect.stringMatching(/^src-renderer\/src\/views\/V\.vue:2: views and components only render/),
       expect.stringMatching(/^src-renderer\/src\/views\/V\.vue:3: views and components only render/),
+      expect.stringMatching(/^src-renderer\/src\/views\/V\.vue:6: views call the lab API through composables/),
     ])
   })
 

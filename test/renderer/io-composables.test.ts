@@ -8,9 +8,86 @@ import { base64ToBytes, useFigureExport } from '../../src-renderer/src/composabl
 import { useRunDeletion } from '../../src-renderer/src/composables/useRunDeletion'
 import { useRunDetail } from '../../src-renderer/src/composables/useRunDetail'
 import { useSavedComparisons } from '../../src-renderer/src/composables/useSavedComparisons'
+import { useDatasets } from '../../src-renderer/src/composables/useDatasets'
+import { useExperiments } from '../../src-renderer/src/composables/useExperiments'
+import { usePresets } from '../../src-renderer/src/composables/usePresets'
+import { LabError, type ExperimentSummary, type Preset } from '../../src-shared/contract'
 import { createLabDouble } from './lab-double'
 
 describe('the views\' I/O, in composables', () => {
+  const summary = (id: number): ExperimentSummary => ({ id, name: `e${id}`, description: '', createdAt: '', runCount: 2, statusCounts: { queued: 2 }, activityCounts: {} })
+  it('useExperiments lists newest first without asking for any run, follows the workers, and says why a cancel or the list failed', async () => {
+    let failList = false
+    const double = createLabDouble({
+      listExperiments: () => {
+        if (failList) throw new LabError('the lab file is locked')
+        return [summary(1), summary(2)]
+      },
+      cancelExperiment: (id) => {
+        throw new LabError(`experiment ${id} has finished`)
+      },
+    })
+    const scope = effectScope()
+    const io = scope.run(() => useExperiments(double.lab))!
+    await io.refresh()
+    expect(io.experiments.value.map((e) => e.id)).toEqual([2, 1])
+    expect(double.calls.map((c) => c.channel)).not.toContain('runs:list')
+    await io.cancel(2)
+    expect(io.cancelError.value).toBe('Experiment 2 could not be cancelled: experiment 2 has finished')
+    failList = true
+    await io.refresh()
+    expect(io.error.value).toBe('The experiments could not be listed: the lab file is locked')
+    expect(io.experiments.value.map((e) => e.id)).toEqual([2, 1])
+    expect(double.listenerCount('runProgress')).toBe(1)
+    scope.stop()
+    expect(double.listenerCount('runProgress')).toBe(0)
+  })
+
+  it('usePresets estimates each card, and says why a preset did not start or could not be estimated', async () => {
+    const preset = (name: string): Preset => ({ name, title: name, description: '', source: '', experiment: { name, base: {} } })
+    const double = createLabDouble({
+      listPresets: () => [preset('a:quick'), preset('b:quick')],
+      validateExperiment: (e) => {
+        if (e.name === 'b:quick') throw new LabError('no calibration')
+        return { ok: true, runCount: 3, issues: [], estimatedSeconds: 40, estimateBasis: 'from a 0.4 s calibration' }
+      },
+      startExperiment: () => {
+        throw new LabError('the queue is full')
+      },
+    })
+    const io = usePresets(double.lab)
+    await io.load()
+    await io.estimate()
+    expect(io.sizes.value.get('a:quick')).toEqual({ runCount: 3, seconds: 40 })
+    expect(io.basis.value).toBe('from a 0.4 s calibration')
+    expect(io.error.value).toBe('b:quick could not be estimated: no calibration')
+    expect(await io.start(io.presets.value[0])).toBeNull()
+    expect(io.startError.value).toBe('a:quick could not start: the queue is full')
+  })
+
+  it('useDatasets says why listing, sample images or a download failed', async () => {
+    const entry = { kind: 'mnist' as const, source: 'bundled' as const, trainSize: 10, testSize: 10, bytes: 1, configSource: 'bundled' as const }
+    const double = createLabDouble({
+      listDatasets: () => [entry],
+      getDatasetSamples: () => {
+        throw new LabError('the bundled file is damaged')
+      },
+      downloadDataset: () => {
+        throw new LabError('no network')
+      },
+    })
+    const scope = effectScope()
+    const io = scope.run(() => useDatasets(double.lab))!
+    await io.refresh()
+    expect(io.datasets.value).toHaveLength(1)
+    await io.show(entry)
+    expect(io.error.value).toBe('The images of mnist could not be read: the bundled file is damaged')
+    expect(io.samples.value).toBeNull()
+    await io.startDownload('fashion-mnist')
+    expect(io.download.value).toMatchObject({ kind: 'fashion-mnist', done: true, error: 'no network' })
+    scope.stop()
+  })
+
   it('useFigureExport saves main\'s rendered bytes, the plotted numbers and the summary, named after the comparison and its panels', async () => {
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 255])
     const double = createLabDouble({ renderFigure: () => ({ base64: Buffer.from(png).toString('base64'), mimeType: 'image/png', csv: '', json: '' }) })
