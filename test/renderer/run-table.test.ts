@@ -94,7 +94,7 @@ describe('sorting, columns and selection', () => {
     expect(columns).toContain('field:regularization.outputL2')
     expect(columns).not.toContain('field:optimizer.learningRate')
     expect(columnTitle('field:regularization.outputL2')).toBe('λ')
-    expect(cellText(runs[1], 'duration')).toBe('3.0 s')
+    expect(cellText(runs[1], 'duration')).toBe('3 s')
     expect(cellText(runs[1], 'steps')).toBe('100 / 100')
   })
   it('shift-click sets the range from the anchor to the clicked run, in the shown order', () => {
