@@ -12,7 +12,7 @@ import { cellText, clickSelection, columnTitle, defaultColumns, fieldColumns, so
 function run(id: number, rule: string, outputL2: number, hidden: number, seed: number, extra: Partial<RunSummary> = {}): RunSummary {
   const config = parseRunConfig({ name: `${rule}-λ${outputL2}-p${hidden}-seed${seed}`, seed, rule, data: { kind: 'synthetic', n: 50, inputDim: 10 }, model: { kind: 'two-layer', hidden }, optimizer: { learningRate: 0.01 }, regularization: { outputL2 }, steps: 100 })
   return {
-    id, experimentId: 1, name: config.name!, status: 'completed', rule, seed, backend: 'blas', stepsDone: 100, totalSteps: 100, activity: null, durationMs: 1500 * id, startedAt: null, error: null,
+    id, experimentId: 1, name: config.name!, status: 'completed', rule, seed, backend: 'blas', trainingPath: null, stepsDone: 100, totalSteps: 100, activity: null, durationMs: 1500 * id, startedAt: null, error: null,
     finalMetrics: { testAccuracy: 0.5 + id / 100, trainLoss: 1 / id }, stopReason: null, config, tags: [], note: '', renamed: false, ...extra,
   }
 }
