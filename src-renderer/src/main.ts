@@ -4,6 +4,7 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 import App from './App.vue'
 import { labKey } from './composables/useLab'
 import { checkAccess, connectLab } from './lab/client'
+import { figureFontsReady } from './lab/figure-fonts'
 import CompareView from './views/CompareView.vue'
 import DatasetsView from './views/DatasetsView.vue'
 import ExperimentFormView from './views/ExperimentFormView.vue'
@@ -28,6 +29,9 @@ const router = createRouter({
 
 // A page without a valid token shows only how to open the lab, never an empty lab that looks normal.
 void checkAccess().then((access) => {
+  // The figure fonts load with the app, not when the first figure mounts: fetched then, they waited
+  // behind whatever main was busy with, and the figure stayed blank under its caption meanwhile.
+  if (access === 'ok') void figureFontsReady()
   if (access === 'ok') createApp(App).use(createPinia()).use(router).provide(labKey, connectLab()).mount('#app')
   else createApp(SignInView, { reason: access }).mount('#app')
 })

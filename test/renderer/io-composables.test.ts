@@ -65,6 +65,29 @@ describe('the views\' I/O, in composables', () => {
     expect(io.startError.value).toBe('a:quick could not start: the queue is full')
   })
 
+  it('usePresets stops estimating when its page is left: no estimate is asked after the scope ends', async () => {
+    const preset = (name: string): Preset => ({ name, title: name, description: '', source: '', experiment: { name, base: {} } })
+    let scope = effectScope()
+    const double = createLabDouble({
+      listPresets: () => [preset('a'), preset('b'), preset('c')],
+      validateExperiment: () => {
+        // the page is left while the first estimate is on its way
+        scope.stop()
+        return { ok: true, runCount: 1, issues: [], estimatedSeconds: 1 }
+      },
+    })
+    const io = scope.run(() => usePresets(double.lab))!
+    await io.load()
+    await io.estimate()
+    expect(double.calls.filter((c) => c.channel === 'experiments:validate')).toHaveLength(1)
+    scope = effectScope()
+    const staying = scope.run(() => usePresets(double.lab))!
+    await staying.load()
+    scope = effectScope() // validateExperiment stops this fresh scope, not the one `staying` lives in
+    await staying.estimate()
+    expect(double.calls.filter((c) => c.channel === 'experiments:validate')).toHaveLength(4)
+  })
+
   it('useDatasets says why listing, sample images or a download failed', async () => {
     const entry = { kind: 'mnist' as const, source: 'bundled' as const, trainSize: 10, testSize: 10, bytes: 1, configSource: 'bundled' as const }
     const double = createLabDouble({

@@ -1,4 +1,4 @@
-import { ref } from 'vue'
+import { getCurrentScope, onScopeDispose, ref } from 'vue'
 import type { LabApi, Preset } from '../../../src-shared/contract'
 import type { ExperimentInput } from '../../../src-shared/experiment'
 
@@ -7,7 +7,9 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
 /**
  * The lab's presets, and for the cards each one's run count and estimated time here (asked one
  * preset at a time, so the first cards fill while the rest are estimated). A failed list or
- * estimate says so in `error`; starting a preset answers its refusal in `startError`.
+ * estimate says so in `error`; starting a preset answers its refusal in `startError`. The estimates
+ * stop when the page is left: each one costs main seconds on a busy machine, and a page that
+ * kept asking made the next page's requests (a Compare link's figure and its fonts) wait behind them.
  */
 export function usePresets(lab: LabApi) {
   const presets = ref<Preset[]>([])
@@ -16,6 +18,8 @@ export function usePresets(lab: LabApi) {
   const basis = ref<string | null>(null)
   const error = ref<string | null>(null)
   const startError = ref<string | null>(null)
+  let left = false
+  if (getCurrentScope()) onScopeDispose(() => (left = true))
 
   async function load(): Promise<Preset[]> {
     try {
@@ -29,6 +33,7 @@ export function usePresets(lab: LabApi) {
 
   async function estimate(): Promise<void> {
     for (const preset of presets.value) {
+      if (left) return
       try {
         const result = await lab.validateExperiment(preset.experiment as ExperimentInput)
         sizes.value = new Map(sizes.value).set(preset.name, { runCount: result.runCount, seconds: result.estimatedSeconds })
