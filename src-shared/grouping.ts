@@ -56,6 +56,24 @@ function compareValues(a: unknown[], b: unknown[]): number {
 }
 
 /**
+ * The fields a group mixes: those that differ among its runs where they meet on the figure, that is
+ * among runs with the same values of `ignore` (a sweep's x field, the panel field). A field that moves
+ * with one of those (the teacher's width zipped with p, η set per activation) draws no point from
+ * unlike runs, so it is not a mix; one that differs at the same x in the same panel is.
+ */
+function mixedFields(members: { config: unknown }[], ignore: string[], allowed: ReadonlySet<string>): string[] {
+  const cells = new Map<string, unknown[]>()
+  for (const m of members) {
+    const flat = flattenConfig(m.config)
+    const key = JSON.stringify(ignore.map((p) => flat.get(p)))
+    cells.set(key, [...(cells.get(key) ?? []), m.config])
+  }
+  const mixed = new Set<string>()
+  for (const configs of cells.values()) for (const p of differingPaths(configs)) if (!allowed.has(p)) mixed.add(p)
+  return [...mixed]
+}
+
+/**
  * Groups runs into lines. `groupBy` empty: one line per run, labelled by the fields that differ
  * among all the runs (`λ = 0.1, seed 2`), or by the name the user gave the run (`names`). Otherwise one line per distinct value of the grouping
  * fields; `ignore` lists further fields allowed to differ inside a group (a sweep's x field).
@@ -85,7 +103,7 @@ export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: s
         label,
         shortLabel: given ?? (fields.length === 1 ? fieldValue(fields[0], values[0]) : label),
         runIds: members.map((m) => m.runId),
-        mixed: perRun ? [] : differingPaths(members.map((m) => m.config)).filter((p) => !allowed.has(p)),
+        mixed: perRun ? [] : mixedFields(members, ignore, allowed),
         ...(given ? { named: true } : {}),
       }
     })

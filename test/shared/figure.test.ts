@@ -77,6 +77,20 @@ describe('figure builder', () => {
     expect(build({ groupBy: ['rule', 'model.hidden', 'model.kind'] }, mixed).warnings).toEqual([])
   })
 
+  it('a field that moves with the x field or the panel field is no mix; one that differs at the same x in a panel is', () => {
+    // song2021-width's shape: the teacher's width zipped with p (the x field), η set per activation (the panels)
+    const run = (runId: number, hidden: number, activation: string, extra: Record<string, unknown> = {}) =>
+      series(runId, { seed: runId, model: { kind: 'two-layer', hidden, activation }, data: { kind: 'synthetic', teacherWidth: hidden }, optimizer: { learningRate: activation === 'relu' ? 0.01 : 0.1 }, regularization: { outputL2: 0.2 }, ...extra }, () => 0.5)
+    const linked = [run(1, 200, 'relu'), run(2, 200, 'relu'), run(3, 800, 'relu'), run(4, 200, 'tanh'), run(5, 800, 'tanh')]
+    const sweep = { kind: 'sweep' as const, sweepField: 'model.hidden', groupBy: ['regularization.outputL2'], splitBy: 'model.activation', statistic: 'final' as const }
+    expect(build(sweep, linked).warnings).toEqual([])
+    // two runs at p = 200 under relu with different decay: their point averages unlike runs
+    const unlike = [...linked.slice(0, 1), run(2, 200, 'relu', { regularization: { outputL2: 0.2, weightDecay: 0.01 } }), ...linked.slice(2)]
+    expect(build(sweep, unlike).warnings).toEqual([{ label: 'λ = 0.2', fields: ['regularization.weightDecay'] }])
+    // without the panels, η differs inside the group at the same p: a mix
+    expect(build({ ...sweep, splitBy: undefined }, linked).warnings.map((w) => w.fields)).toEqual([['model.activation', 'optimizer.learningRate']])
+  })
+
   it('keeps each line’s colour, dash and marker across panels; two panels share one legend', () => {
     const figure = build({ groupBy: ['regularization.outputL2'] }, lambdaRuns, ['weightAlignment', 'testAccuracy'])
     expect((figure.option.grid as unknown[]).length).toBe(2)
