@@ -162,32 +162,3 @@ describe('the sweep field picker', () => {
   })
 })
 
-describe('the form notes two rules that give identical updates', () => {
-  it('FA and DFA with one hidden layer, from the base, a sweep, a linked axis or a variant; not with two hidden layers or one of them alone', async () => {
-    const { identicalRulesNote } = await import('../../src-renderer/src/lab/form')
-    const twoLayer = { kind: 'two-layer', hidden: 100 }
-    expect(identicalRulesNote({ base: { rule: 'fa', model: twoLayer }, grid: { rule: ['fa', 'dfa'] } })).toMatch(/^FA and DFA give identical updates here/)
-    expect(identicalRulesNote({ base: { rule: 'dfa', model: { kind: 'mlp', hidden: [50] } }, variants: [{ set: { rule: 'fa' } }] })).not.toBeNull()
-    expect(identicalRulesNote({ base: { rule: 'bp', model: twoLayer }, zip: { rule: ['fa', 'dfa'] } })).not.toBeNull()
-    expect(identicalRulesNote({ base: { rule: 'fa', model: { kind: 'mlp', hidden: [50, 50] } }, grid: { rule: ['fa', 'dfa'] } })).toBeNull()
-    expect(identicalRulesNote({ base: { rule: 'fa', model: twoLayer }, grid: { rule: ['fa', 'kp'] } })).toBeNull()
-  })
-})
-
-describe('the sweep field picker', () => {
-  it('an exactly typed name picks its field: rule, seed, a symbol, a label, a path', async () => {
-    const { exactField, searchFields } = await import('../../src-renderer/src/lab/field-search')
-    expect(exactField('rule')?.path).toBe('rule')
-    expect(exactField('seed')?.path).toBe('seed')
-    expect(exactField(' λ ')?.path).toBe('regularization.outputL2')
-    expect(exactField('learning rate')?.path).toBe('optimizer.learningRate')
-    expect(exactField('data.kind')?.path).toBe('data.kind')
-    // two fields end in `kind`: not exact
-    expect(exactField('kind')).toBeUndefined()
-    expect(searchFields('rule')[0].path).toBe('rule')
-    expect(searchFields('seed')[0].path).toBe('seed')
-  })
-  it('says a wrong data kind in plain words', () => {
-    expect(plainMessage(fieldAt('data.kind'), "Invalid discriminator value. Expected 'synthetic' | 'mnist' | 'fashion-mnist'")).toBe('Data must be one of synthetic (Gaussian inputs, teacher), MNIST, Fashion-MNIST')
-  })
-})
