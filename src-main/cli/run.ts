@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { ConfigError } from '../../src-shared/config'
 import { expandExperiment, singleRunExperiment } from '../../src-shared/experiment'
 import { defaultWorkerCount } from '../runner/runner'
@@ -7,14 +9,22 @@ import { timeWarning } from '../estimates/time'
 import { parseShard, storeExperiment } from '../services/experiments'
 import { findPreset } from '../services/presets'
 import { openStore } from '../store/store'
+import { resourcesDir } from '../lib/paths'
 import { workerCountFault, workerResourceLimits } from '../lib/limits'
 import { parseMaxRuns, parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
 import { checkpointHelp, checkpointOptions, checkpointOptionSpecs, trainStoredRuns } from './train-runs'
 
-const help = `usage: fa-lab run <experiment.json> --db lab.sqlite [--workers N] [--shard i/N] [--max-runs N] [--json]
-       fa-lab run --preset NAME [--full] --db lab.sqlite …   (presets: song2021-width, song2021-mnist,
-                                                           lillicrap2016-linear, rules-mnist, smoke)
+/** The shipped presets' names, from resources/presets (the help once listed them by hand and missed one). */
+const presetNames = () =>
+  readdirSync(join(resourcesDir(), 'presets'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort()
+
+const help = () => `usage: fa-lab run <experiment.json> --db lab.sqlite [--workers N] [--shard i/N] [--max-runs N] [--json]
+       fa-lab run --preset NAME [--full] --db lab.sqlite …
+       presets: ${presetNames().join(', ')}
 
 Stores the experiment (a base run config and a grid over config paths, or a single run config)
 and trains its runs in worker threads, showing progress. --shard i/N (0-based; SLURM_ARRAY_TASK_ID
@@ -34,11 +44,11 @@ export const runCommand: Command = {
       true,
     )
     if (values.help) {
-      console.log(help)
+      console.log(help())
       return 0
     }
     const file = values.preset ? `preset ${values.preset}` : positionals[0]
-    if (!file || !values.db) throw new UsageError(`an experiment file (or --preset) and --db are required\n\n${help}`)
+    if (!file || !values.db) throw new UsageError(`an experiment file (or --preset) and --db are required\n\n${help()}`)
     const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
     const workersFault = workerCountFault(workers)
     if (workersFault) throw new UsageError(`--workers ${values.workers}: ${workersFault}`)

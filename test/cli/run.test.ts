@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -48,6 +48,13 @@ function peek<T>(db: string, read: (store: ReturnType<typeof openStore>) => T): 
 }
 
 describe('fa-lab run', () => {
+  it('--help lists every shipped preset, read from resources/presets', async () => {
+    const { stdout } = await fa('run', '--help')
+    const shipped = readdirSync(new URL('../../resources/presets', import.meta.url).pathname).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort()
+    expect(shipped).toContain('biotorch-lenet')
+    expect(stdout).toContain(`presets: ${shipped.join(', ')}`)
+  })
+
   it('runs a sweep, then runs --json and metrics --json read it back', async () => {
     const db = join(dir, 'plain.sqlite')
     const file = experimentFile('plain.json', { name: 'plain', base, grid: { rule: ['fa', 'bp'] } })
