@@ -383,6 +383,8 @@ const union = (es: number[][]) => [Math.min(...es.map((e) => e[0])), Math.max(..
 interface PanelFrame {
   cellTop: number
   titleLines: string[]
+  /** The centre of the panel's title: over the plot, kept inside its cell. */
+  titleX: number
   left: number
   top: number
   plotW: number
@@ -466,12 +468,18 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
 
   return cells.map((cell, index) => {
     const left = cell.cellLeft + rowLeftMargin(cell.row)
+    const plotW = Math.max(f * 2, cell.cellLeft + cellW - rights[index] - left)
+    // centred over the plot; a title wrapped to the cell's width would overhang the cell there (the plot
+    // sits right of the y labels), so it moves left just enough to stay inside its cell
+    const titleWidth = Math.max(0, ...cell.titleLines.map((line) => textWidth(line, f, family)))
+    const titleX = Math.max(cell.cellLeft + titleWidth / 2, Math.min(left + plotW / 2, cell.cellLeft + cellW - titleWidth / 2))
     return {
       cellTop: cell.cellTop,
       titleLines: cell.titleLines,
+      titleX,
       left,
       top: cell.top,
-      plotW: Math.max(f * 2, cell.cellLeft + cellW - rights[index] - left),
+      plotW,
       plotH: cell.plotH,
       xScale: xScales[index],
       yScale: yScales[index],
@@ -511,7 +519,7 @@ function axisOption(frame: Frame, scale: AxisScale, gridIndex: number, name: str
 /** One panel: its title, plot area, axes, and every line's series and data rows. */
 function buildPanel(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index: number, at: PanelFrame): void {
   const { f, lineH } = frame
-  if (at.titleLines.length) parts.graphics.push({ type: 'text', x: at.left + at.plotW / 2, y: at.cellTop, silent: true, style: { ...textStyle(frame, f), text: at.titleLines.join('\n'), align: 'center', verticalAlign: 'top' } })
+  if (at.titleLines.length) parts.graphics.push({ type: 'text', x: at.titleX, y: at.cellTop, silent: true, style: { ...textStyle(frame, f), text: at.titleLines.join('\n'), align: 'center', verticalAlign: 'top' } })
   parts.grids.push({ left: at.left, top: at.top, width: at.plotW, height: at.plotH, containLabel: false })
   parts.xAxes.push(axisOption(frame, at.xScale, index, at.xNameLines.join('\n'), axisLabelMargin(f) + lineH + f * 0.3))
   parts.yAxes.push(axisOption(frame, at.yScale, index, at.yNameLines.join('\n'), at.yNameGap))

@@ -104,6 +104,18 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
   })
 })
 
+describe('panel titles', () => {
+  it('a long title in the last column stays inside the figure (biotorch-lenet: 3 measures × 2 datasets at 6.75 in)', () => {
+    const measures = ['testAccuracy', 'weightAlignment.1', 'weightAlignment.2']
+    const runs = ['fashion-mnist', 'mnist'].flatMap((kind, d) =>
+      [1, 2].map((seed): RunSeries => ({ runId: 1 + 2 * d + seed - 1, config: { seed, rule: 'fa', data: { kind } }, steps, values: curve({ min: -1, max: 1 }, d, seed), wallTimesMs: steps })),
+    )
+    const { figure, snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures, splitBy: 'data.kind', groupBy: ['rule'], columns: 3, size: { width: 6.75, height: 4.2, unit: 'in' } }, Object.fromEntries(measures.map((m) => [m, runs])))
+    expect(snapshot.grids).toHaveLength(6)
+    expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, 'lenet figure')
+  })
+})
+
 describe('a legend never squashes the plot', () => {
   it('20 runs at 3.25 × 2.4 in: the figure grows taller instead, keeps the plot as tall as beside a one-row legend, and says so', () => {
     const runs = Array.from({ length: 20 }, (_, i): RunSeries => ({ runId: i + 1, config: { seed: 1 + (i % 5), rule: 'fa', regularization: { outputL2: [0, 0.01, 0.1, 1][Math.floor(i / 5)] } }, steps, values: steps.map((s) => 0.1 * i + s / 20000), wallTimesMs: steps }))
