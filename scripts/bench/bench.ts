@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json | --markdown] [-- --sections steps,sweep,scale,evaluation,projection,timings]`: FA Lab against
+ * `npm run bench [-- --json | --markdown] [-- --sections steps,sweep,scale,evaluation,projection,timings,train-busy]`: FA Lab against
  * PyTorch, each in every thread layout, measured interleaved so both see the same machine load.
  *
  *   steps       the paper's MNIST step (784 → 1000 relu → 10, batch 600, FA, cross-entropy;
@@ -27,6 +27,9 @@
  *               stop, each run counted where its cell's runs stop, from a sample of the narrowest
  *               widths trained to their stop (stop-lengths.ts).
  *   timings     figures tests once asserted (kernel ratios, a store read): scripts/bench/timings.ts.
+ *   train-busy  `fa-lab train` on the MNIST step with one core kept busy by a spinning process, its
+ *               own choice of BLAS threads and each forced, against PyTorch's best one-process
+ *               layout under the same busy core (train-busy.ts).
  *
  * Each figure is the median of BENCH_REPS (default 5) repetitions of BENCH_MS (default 400) ms;
  * the load average before and after is printed with the figures. Not a test.
@@ -50,6 +53,7 @@ import { findPreset } from '../../src-main/services/presets'
 import { openStore } from '../../src-main/store/store'
 import { sweepScaleMarkdown, sweepScaleSection, type ScaleReport } from './sweep-scale'
 import { timingsMarkdown, timingsSection, type Timing } from './timings'
+import { trainBusyMarkdown, trainBusySection, type TrainBusyReport } from './train-busy'
 import { unitsPerStep, type BenchTaskName } from './tasks'
 import { observedSteps, sampleStopLengths, type StopLengths } from './stop-lengths'
 
@@ -60,7 +64,7 @@ const counts = Array.from({ length: cores }, (_, i) => i + 1)
 const json = process.argv.includes('--json')
 const markdown = process.argv.includes('--markdown')
 const sectionArgument = process.argv[process.argv.indexOf('--sections') + 1]
-const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'lenet', 'sweep', 'scale', 'evaluation', 'projection', 'timings'])
+const sections = new Set(process.argv.includes('--sections') ? sectionArgument.split(',') : ['steps', 'lenet', 'sweep', 'scale', 'evaluation', 'projection', 'timings', 'train-busy'])
 const python = '/usr/bin/python3'
 /** The projection's stop-length sample: the preset's narrowest widths and first seeds (BENCH_STOP_WIDTHS, BENCH_STOP_SEEDS). */
 const stopSampleWidths = Number(process.env.BENCH_STOP_WIDTHS ?? 2)
@@ -711,6 +715,7 @@ if (sections.has('timings')) {
   report.timings = timingsSection(reps)
   for (const t of report.timings as Timing[]) log(`${t.name}: ${t.unit === 'ms' ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(2)}×`} (a test once asserted ${t.formerTestBound})`)
 }
+if (sections.has('train-busy')) report.trainBusy = await trainBusySection({ reps, measureMs, log, startTorch: torchAvailable() ? null : (t, o) => TorchProcess.start(t, o) })
 report.targets = targets(report)
 report.loadAfter = loadavg()
 log(`\nload average after: ${load()}`)
@@ -795,6 +800,7 @@ function markdownTables(r: typeof report): string {
   }
   const timings = r.timings as Timing[] | undefined
   if (timings) out.push('', timingsMarkdown(timings))
+  if (r.trainBusy) out.push('', ...trainBusyMarkdown(r.trainBusy as TrainBusyReport))
   out.push('', `Load average ${(r.loadBefore as number[]).map((v) => v.toFixed(2)).join(' ')} before, ${(r.loadAfter as number[]).map((v) => v.toFixed(2)).join(' ')} after.`)
   return out.join('\n')
 }

@@ -23,6 +23,9 @@ export const unitsPerStep = (name: BenchTaskName) => (name.startsWith('mnist') ?
 /** Which products FA Lab's step uses: the `-dense` tasks keep dense ones, for comparison. */
 export const stepPathsOf = (name: BenchTaskName) => (name.endsWith('-dense') ? 'dense' : 'auto') as 'auto' | 'dense'
 
+/** The MNIST step's data: the bundled digits as the preset normalises them (also what train-busy.ts hands `fa-lab train`). */
+export const mnistStepData = { kind: 'mnist', source: 'bundled', normalize: 'standard' } as const
+
 /**
  * A task's run config and data. The MNIST step trains on the bundled digits (the preset's data, as
  * normalised): random pixels would have no background, and the step's sparse products would not apply.
@@ -38,7 +41,7 @@ export async function benchTask(name: BenchTaskName): Promise<{ config: RunConfi
       optimizer: { learningRate: 0.01, batchSize: 600 },
       steps: 1,
     })
-    const digits = await loadDataset(parseRunConfig({ ...config, data: { kind: 'mnist', source: 'bundled', normalize: 'standard' } }))
+    const digits = await loadDataset(parseRunConfig({ ...config, data: mnistStepData }))
     return { config, data: { ...digits, test: null }, unitsPerStep: 600 }
   }
   const hidden = name === 'synthetic' || name === 'synthetic-dense' ? 3200 : Number(name.slice('synthetic-'.length))
