@@ -199,14 +199,15 @@ export function presetsTable(dir = join(resourcesDir(), 'presets')): string {
 }
 
 /** The generated regions by name, from the current sources. */
-export function generatedRegions(): Record<string, string> {
+export async function generatedRegions(): Promise<Record<string, string>> {
   const specs = measureSpecs()
+  const commands = await commandList()
   return {
     measures: measuresTable(specs.filter((spec) => !isTheory(spec))),
     'theory-measures': measuresTable(specs.filter(isTheory)),
     commands: table(
       ['command', 'what it does'],
-      commandList().map(({ name, command }) => [`\`${name}${command.synopsis ? ` ${command.synopsis}` : ''}\``, command.summary]),
+      commands.map(({ name, command }) => [`\`${name}${command.synopsis ? ` ${command.synopsis}` : ''}\``, command.summary]),
     ),
     'run-config': runConfigTable(),
     presets: presetsTable(),
@@ -221,7 +222,7 @@ const end = (name: string) => `<!-- end generated: ${name} -->`
  * `readme` with every generated region rewritten from `regions`. Throws, naming the region, when
  * README.md lacks a region's markers.
  */
-export function regenerate(readme: string, regions: Record<string, string> = generatedRegions()): string {
+export function regenerate(readme: string, regions: Record<string, string>): string {
   let out = readme
   for (const [name, body] of Object.entries(regions)) {
     const from = out.indexOf(begin(name))
@@ -233,7 +234,7 @@ export function regenerate(readme: string, regions: Record<string, string> = gen
 }
 
 /** Null when `readme` is up to date, else the message the check prints. */
-export function checkReadme(readme: string, regions: Record<string, string> = generatedRegions()): string | null {
+export function checkReadme(readme: string, regions: Record<string, string>): string | null {
   const expected = regenerate(readme, regions)
   if (expected === readme) return null
   const stale = Object.keys(regions).filter((name) => regenerate(readme, { [name]: regions[name] }) !== readme)

@@ -6,56 +6,48 @@
 import { ConfigError } from '../../src-shared/config'
 import { terminalText } from '../../src-shared/text'
 import { UsageError } from './args'
-import { buildCommand } from './build'
 import type { Command } from './command'
-import { datasetsCommand } from './datasets'
-import { figureCommand } from './figure'
-import { reproduceCommand } from './reproduce'
-import { resumeCommand } from './resume'
-import { runCommand } from './run'
-import { serveCommand } from './serve'
-import { startCommand } from './start'
-import { checkCommand, exportRunsCommand, importRunsCommand, mergeCommand, metricsCommand, renameCommand, runsCommand } from './store-commands'
-import { trainCommand } from './train'
 
-const commands: Record<string, Command> = {
-  train: trainCommand,
-  datasets: datasetsCommand,
-  run: runCommand,
-  resume: resumeCommand,
-  runs: runsCommand,
-  metrics: metricsCommand,
-  rename: renameCommand,
-  merge: mergeCommand,
-  'export-runs': exportRunsCommand,
-  'import-runs': importRunsCommand,
-  check: checkCommand,
-  build: buildCommand,
-  figure: figureCommand,
-  reproduce: reproduceCommand,
-  serve: serveCommand,
-  start: startCommand,
+// Each command is loaded when it is run: `fa-lab runs` need not load tfjs, the server and the
+// figure renderer (about 3 s of module loading) to list a lab's runs.
+const commands: Record<string, () => Promise<Command>> = {
+  train: async () => (await import('./train')).trainCommand,
+  datasets: async () => (await import('./datasets')).datasetsCommand,
+  run: async () => (await import('./run')).runCommand,
+  resume: async () => (await import('./resume')).resumeCommand,
+  runs: async () => (await import('./store-commands')).runsCommand,
+  metrics: async () => (await import('./store-commands')).metricsCommand,
+  rename: async () => (await import('./store-commands')).renameCommand,
+  merge: async () => (await import('./store-commands')).mergeCommand,
+  'export-runs': async () => (await import('./store-commands')).exportRunsCommand,
+  'import-runs': async () => (await import('./store-commands')).importRunsCommand,
+  check: async () => (await import('./store-commands')).checkCommand,
+  build: async () => (await import('./build')).buildCommand,
+  figure: async () => (await import('./figure')).figureCommand,
+  reproduce: async () => (await import('./reproduce')).reproduceCommand,
+  serve: async () => (await import('./serve')).serveCommand,
+  start: async () => (await import('./start')).startCommand,
 }
 
 /** Every command with its name, in `fa-lab --help`'s order (the README's command table reads it too). */
-export function commandList(): { name: string; command: Command }[] {
-  return Object.entries(commands).map(([name, command]) => ({ name, command }))
+export async function commandList(): Promise<{ name: string; command: Command }[]> {
+  return Promise.all(Object.entries(commands).map(async ([name, load]) => ({ name, command: await load() })))
 }
 
-export function usage(): string {
-  const lines = commandList().map(({ name, command }) => `  ${name.padEnd(14)} ${command.summary}${command.synopsis ? `\n  ${' '.repeat(14)} ${name} ${command.synopsis}` : ''}`)
+export async function usage(): Promise<string> {
+  const lines = (await commandList()).map(({ name, command }) => `  ${name.padEnd(14)} ${command.summary}${command.synopsis ? `\n  ${' '.repeat(14)} ${name} ${command.synopsis}` : ''}`)
   return ['usage: fa-lab <command> [options]', '', 'commands:', ...lines, '', 'fa-lab <command> --help for its options'].join('\n')
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage())
+    console.log(await usage())
     return name ? 0 : 2
   }
-  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
+  const command = Object.hasOwn(commands, name) ? await commands[name]() : undefined
   if (!command) {
-    console.error(`fa-lab: unknown command '${terminalText(name)}'\n\n${usage()}`)
+    console.error(`fa-lab: unknown command '${terminalText(name)}'\n\n${await usage()}`)
     return 2
   }
   try {

@@ -25,22 +25,22 @@ const original = measureSpecs().find((m) => m.name === 'signalAlignment')!
 afterEach(() => registerMeasure(original))
 
 describe('npm run docs', () => {
-  it('the README’s generated tables match their sources', () => {
-    expect(checkReadme(readme)).toBeNull()
-    expect(generatedRegions().measures).toContain(`| ${original.description.replace(/\|/g, '\\|')} |`)
+  it('the README’s generated tables match their sources', async () => {
+    expect(checkReadme(readme, await generatedRegions())).toBeNull()
+    expect((await generatedRegions()).measures).toContain(`| ${original.description.replace(/\|/g, '\\|')} |`)
   })
 
-  it('fails naming README.md and the measures table when a measure’s description was edited', () => {
+  it('fails naming README.md and the measures table when a measure’s description was edited', async () => {
     registerMeasure({ ...original, description: 'an edited description' })
-    expect(checkReadme(readme)).toBe('README.md is out of date (generated table: measures): run npm run docs')
+    expect(checkReadme(readme, await generatedRegions())).toBe('README.md is out of date (generated table: measures): run npm run docs')
     // and writing them puts the new description in, leaving the rest of the README as it was
-    const next = regenerate(readme)
+    const next = regenerate(readme, await generatedRegions())
     expect(next).toContain('| an edited description |')
     expect(next.replace('an edited description', original.description.replace(/\|/g, '\\|'))).toBe(readme)
   })
 
-  it('refuses a README without a table’s markers, naming the table', () => {
-    expect(() => regenerate(readme.replace(/<!-- end generated: commands -->/, ''))).toThrow(/no generated region 'commands'/)
+  it('refuses a README without a table’s markers, naming the table', async () => {
+    expect(() => regenerate(readme.replace(/<!-- end generated: commands -->/, ''), { commands: '' })).toThrow(/no generated region 'commands'/)
   })
 
   it('--check exits 1 naming README.md and each table on a copy whose measure, run-config and preset rows were edited by hand', async () => {
@@ -62,18 +62,18 @@ describe('npm run docs', () => {
     expect(readFileSync(copy, 'utf8')).toBe(edited)
   }, 120_000)
 
-  it('the run-config table is the schema’s: a field added with .meta() is a row with its bounds, default, label, unit and description, and the check names run-config', () => {
+  it('the run-config table is the schema’s: a field added with .meta() is a row with its bounds, default, label, unit and description, and the check names run-config', async () => {
     const Extended = RunConfig.extend({
       warmup: z.int().min(3).max(40).default(5).meta({ label: 'Warm-up', symbol: 'ω', unit: 'steps', description: 'steps before the first update' }),
     })
     const rows = runConfigTable(describeFields(Extended as unknown as z.ZodObject))
     expect(rows).toContain('| `warmup` | integer ≥ 3, ≤ 40 | `5` | Warm-up ω (steps); steps before the first update |')
-    expect(rows.split('\n')).toHaveLength(generatedRegions()['run-config'].split('\n').length + 1)
-    expect(checkReadme(readme, { ...generatedRegions(), 'run-config': rows })).toBe('README.md is out of date (generated table: run-config): run npm run docs')
+    expect(rows.split('\n')).toHaveLength((await generatedRegions())['run-config'].split('\n').length + 1)
+    expect(checkReadme(readme, { ...(await generatedRegions()), 'run-config': rows })).toBe('README.md is out of date (generated table: run-config): run npm run docs')
   })
 
-  it('the run-config table reads each field’s options, conditions and requiredness off the schema', () => {
-    const table = generatedRegions()['run-config']
+  it('the run-config table reads each field’s options, conditions and requiredness off the schema', async () => {
+    const table = (await generatedRegions())['run-config']
     for (const field of runFields) expect(table, field.path).toContain(`| \`${field.path}\` |`)
     // options with their labels from .meta(); a field of one alternative says when it applies; a shared one does not
     expect(table).toContain('`fa` (feedback alignment)')
@@ -83,8 +83,8 @@ describe('npm run docs', () => {
     expect(table).toContain('| `optimizer.momentum` | number ≥ 0, < 1 | `0` | Momentum μ |')
   })
 
-  it('the sizes table is limits.ts’s: every bound with what it bounds, and the check names limits when one changes', () => {
-    const rows = generatedRegions().limits
+  it('the sizes table is limits.ts’s: every bound with what it bounds, and the check names limits when one changes', async () => {
+    const rows = (await generatedRegions()).limits
     for (const limit of Object.values(sizeLimits)) expect(rows).toContain(`| ${limit.what.replace(/\|/g, '\\|')} | `)
     for (const name of Object.keys(sizeLimits)) expect(rows).toContain(`| \`${name}\` |`)
     expect(rows).toContain('| ≤ 200 characters | `maxNameLength` |')
@@ -92,14 +92,14 @@ describe('npm run docs', () => {
     expect(rows).toContain('| ≥ 0.5 device pixels per CSS pixel | `minPixelRatio` |')
     const edited = limitsTable({ ...sizeLimits, maxNameLength: { ...sizeLimits.maxNameLength, value: 300 } })
     expect(edited).toContain('| ≤ 300 characters | `maxNameLength` |')
-    expect(checkReadme(readme, { ...generatedRegions(), limits: edited })).toBe('README.md is out of date (generated table: limits): run npm run docs')
+    expect(checkReadme(readme, { ...(await generatedRegions()), limits: edited })).toBe('README.md is out of date (generated table: limits): run npm run docs')
   })
 
-  it('the presets table is the preset files’: runs counted from the axes, the figure named, and the check names presets when a file changes', () => {
+  it('the presets table is the preset files’: runs counted from the axes, the figure named, and the check names presets when a file changes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fa-lab-presets-'))
     const presets = join(root, 'resources/presets')
     for (const file of readdirSync(presets)) copyFileSync(join(presets, file), join(dir, file))
-    expect(presetsTable(dir)).toBe(generatedRegions().presets)
+    expect(presetsTable(dir)).toBe((await generatedRegions()).presets)
     const smoke = JSON.parse(readFileSync(join(dir, 'smoke.json'), 'utf8'))
     smoke.quick.grid.seed = [1, 2, 3]
     smoke.figure = { spec: { measures: ['trainLoss'] } }
@@ -107,16 +107,16 @@ describe('npm run docs', () => {
     writeFileSync(join(dir, 'smoke.json'), JSON.stringify(smoke))
     const rows = presetsTable(dir)
     expect(rows).toContain('| `smoke` | Smoke test (seconds) — Three seeds of two rules. `fa-lab figure --view smoke` draws its figure. | 6 / 2 | this lab (a check that training works) |')
-    expect(checkReadme(readme, { ...generatedRegions(), presets: rows })).toBe('README.md is out of date (generated table: presets): run npm run docs')
+    expect(checkReadme(readme, { ...(await generatedRegions()), presets: rows })).toBe('README.md is out of date (generated table: presets): run npm run docs')
   })
 
-  it('the command table and fa-lab --help read the same summaries and synopses', () => {
-    const help = usage()
-    for (const { name, command } of commandList()) {
+  it('the command table and fa-lab --help read the same summaries and synopses', async () => {
+    const help = await usage()
+    for (const { name, command } of await commandList()) {
       expect(help).toContain(`${name.padEnd(14)} ${command.summary}`)
       if (command.synopsis) expect(help).toContain(`${name} ${command.synopsis}`)
       // a table cell escapes its pipes (reproduce's summary says |z| ≤ 2)
-      expect(generatedRegions().commands).toContain(`| \`${name}${command.synopsis ? ` ${command.synopsis.replace(/\|/g, '\\|')}` : ''}\` | ${command.summary.replace(/\|/g, '\\|')} |`)
+      expect((await generatedRegions()).commands).toContain(`| \`${name}${command.synopsis ? ` ${command.synopsis.replace(/\|/g, '\\|')}` : ''}\` | ${command.summary.replace(/\|/g, '\\|')} |`)
     }
   })
 })
