@@ -12,26 +12,14 @@ import { describe, expect, it } from 'vitest'
 import { startServer } from '../../src-main/server/server'
 import { createLabService } from '../../src-main/services/lab'
 import { openStore, type RunRecord } from '../../src-main/store/store'
+import { tinySweep } from '../../scripts/bench/sweep-scale'
 import { labApi, serveLab } from '../e2e/harness'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-large-queue-'))
 const cli = new URL('../../src-main/cli/fa-lab.mjs', import.meta.url).pathname
 const runCount = 10_000
-/** Tiny runs: 20 steps, measures at 0, 10 and 20. */
-const experiment = {
-  name: 'ten thousand',
-  base: {
-    data: { kind: 'synthetic', n: 50, inputDim: 20, teacher: 'linear' },
-    model: { kind: 'two-layer', hidden: 50, activation: 'relu', outputs: 1 },
-    rule: 'fa',
-    loss: 'mse',
-    optimizer: { learningRate: 0.005, batchSize: 0 },
-    steps: 20,
-    evalEvery: 10,
-    theory: { enabled: false },
-  },
-  grid: { seed: Array.from({ length: runCount }, (_, i) => i + 1) },
-}
+/** The bench's sweep-scale experiment (20 steps, measures at 0, 10 and 20), at the run limit. */
+const experiment = tinySweep(runCount)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
