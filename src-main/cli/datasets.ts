@@ -21,12 +21,9 @@ function kindOf(value: string | undefined): ImageKind {
 export const datasetsCommand: Command = {
   summary: 'list, download or import datasets',
   synopsis: '[--json] | download mnist|fashion-mnist | import DIR [--kind K]',
+  help: () => help,
   async run(args) {
-    const { values, positionals } = parseOptions(args, { json: { type: 'boolean', default: false }, kind: { type: 'string', default: 'mnist' }, help: { type: 'boolean', short: 'h' } }, true)
-    if (values.help) {
-      console.log(help)
-      return 0
-    }
+    const { values, positionals } = parseOptions(args, { json: { type: 'boolean', default: false }, kind: { type: 'string', default: 'mnist' } }, true)
     const [action, target] = positionals
     if (action === 'download') {
       const kind = kindOf(target)

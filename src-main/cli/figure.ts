@@ -44,6 +44,7 @@ export function parseSize(text: string): { width: number; height: number; unit: 
 export const figureCommand: Command = {
   summary: 'render a saved comparison, a figure spec or chosen runs to SVG, PNG or PDF',
   synopsis: '--db lab.sqlite (--view NAME|spec.json | --runs 1,2,3 | --experiment N) --out fig.svg|png|pdf [--panels a,b] [--group-by PATH] [--size 3.25inx2.4in] [--font-size 8] [--csv data.csv] [--reference]',
+  help: () => help,
   async run(args) {
     const { values } = parseOptions(args, {
       db: { type: 'string' },
@@ -59,12 +60,7 @@ export const figureCommand: Command = {
       json: { type: 'string' },
       'pixel-ratio': { type: 'string' },
       reference: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     })
-    if (values.help) {
-      console.log(help)
-      return 0
-    }
     const sources = [values.view, values.runs, values.experiment].filter((v) => v !== undefined).length
     if (!values.db || !values.out || sources !== 1) throw new UsageError(`--db, --out and one of --view, --runs or --experiment are required\n\n${help}`)
     const format = extname(values.out).slice(1).toLowerCase() as FigureFormat

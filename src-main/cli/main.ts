@@ -50,6 +50,11 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`fa-lab: unknown command '${terminalText(name)}'\n\n${await usage()}`)
     return 2
   }
+  // Every command answers --help (or -h) here, before its own options are parsed, and does nothing else.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help?.() ?? `usage: fa-lab ${name}${command.synopsis ? ` ${command.synopsis}` : ''}\n\n${command.summary}`)
+    return 0
+  }
   try {
     return await command.run(rest)
   } catch (error) {

@@ -7,7 +7,9 @@ import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
 import { runCommand } from './run'
 
-const help = `usage: fa-lab reproduce NAME --db lab.sqlite [--full] [--experiment N] [--json] [--out report.md]
+/** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
+const synopsis = `NAME --db lab.sqlite [--full] [--experiment N] [--json] [--out report.md]`
+const help = `usage: fa-lab reproduce ${synopsis}
 
 Compares an experiment of preset NAME with the published numbers shipped for it
 (resources/references/NAME.json), cell by cell: the reference mean ± SD (n), ours mean ± SD (n)
@@ -25,17 +27,14 @@ Exit 0 when every cell agrees, 1 when any differs or has too few runs, 2 for bad
 
 export const reproduceCommand: Command = {
   summary: 'compare an experiment of a preset with the published numbers, cell by cell (agrees when |z| ≤ 2; exit 0 all agree, 1 otherwise, 2 bad input)',
-  synopsis: 'NAME --db lab.sqlite [--full] [--experiment N] [--json] [--out report.md]',
+  synopsis,
+  help: () => help,
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { db: { type: 'string' }, full: { type: 'boolean', default: false }, experiment: { type: 'string' }, json: { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      { db: { type: 'string' }, full: { type: 'boolean', default: false }, experiment: { type: 'string' }, json: { type: 'boolean', default: false }, out: { type: 'string' } },
       true,
     )
-    if (values.help) {
-      console.log(help)
-      return 0
-    }
     const name = positionals[0]
     if (!name || positionals.length > 1 || !values.db) throw new UsageError(`a preset NAME and --db are required\n\n${help}`)
     const experimentId = values.experiment === undefined ? null : Number(values.experiment)

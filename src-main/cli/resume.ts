@@ -6,7 +6,9 @@ import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
 import { checkpointHelp, checkpointOptions, checkpointOptionSpecs, trainStoredRuns } from './train-runs'
 
-const help = `usage: fa-lab resume --db lab.sqlite [--runs 3,4] [--workers N] [--json]
+/** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
+const synopsis = `--db lab.sqlite [--runs 3,4] [--workers N] [--json]`
+const help = `usage: fa-lab resume ${synopsis}
 
 Continues interrupted runs (the process running them was killed or crashed) from their last
 checkpoint, in worker threads with progress as fa-lab run. Without --runs, every interrupted run
@@ -20,13 +22,10 @@ ${checkpointHelp}`
 
 export const resumeCommand: Command = {
   summary: 'continue interrupted runs from their last checkpoint (or step 0 without one)',
-  synopsis: '--db lab.sqlite [--runs 3,4] [--workers N]',
+  synopsis,
+  help: () => help,
   async run(args) {
-    const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...checkpointOptionSpecs })
-    if (values.help) {
-      console.log(help)
-      return 0
-    }
+    const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean', default: false }, ...checkpointOptionSpecs })
     if (!values.db) throw new UsageError(`--db is required\n\n${help}`)
     const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
     const workersFault = workerCountFault(workers)

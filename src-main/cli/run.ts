@@ -37,16 +37,13 @@ ${checkpointHelp}`
 export const runCommand: Command = {
   summary: 'run an experiment (a sweep) into a lab file',
   synopsis: '(experiment.json | --preset NAME [--full]) --db lab.sqlite [--workers N] [--shard i/N] [--max-runs N]',
+  help: help,
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { db: { type: 'string' }, workers: { type: 'string' }, 'max-runs': { type: 'string' }, shard: { type: 'string' }, preset: { type: 'string' }, full: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...checkpointOptionSpecs },
+      { db: { type: 'string' }, workers: { type: 'string' }, 'max-runs': { type: 'string' }, shard: { type: 'string' }, preset: { type: 'string' }, full: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, ...checkpointOptionSpecs },
       true,
     )
-    if (values.help) {
-      console.log(help())
-      return 0
-    }
     const file = values.preset ? `preset ${values.preset}` : positionals[0]
     if (!file || !values.db) throw new UsageError(`an experiment file (or --preset) and --db are required\n\n${help()}`)
     const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)

@@ -11,7 +11,9 @@ import { workerCountFault } from '../lib/limits'
 
 export const defaultLabPath = () => join(labHome(), 'default.falab.sqlite')
 
-const help = `usage: fa-lab serve [--db lab.sqlite] [--port N] [--workers N] [--max-runs N] [--open]
+/** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
+const synopsis = `[--db lab.sqlite] [--port N] [--workers N] [--max-runs N] [--open]`
+const help = `usage: fa-lab serve ${synopsis}
 
 Browser mode: serves the lab on 127.0.0.1 and prints a URL with a session token. Open it in a
 browser on this machine (--open opens it in your browser). Ctrl-C stops the server (runs still
@@ -24,7 +26,6 @@ export const serveOptions = {
   workers: { type: 'string' },
   'max-runs': { type: 'string' },
   open: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const
 
 /** A running browser-mode lab: its URL (with the session token) and how to stop it cleanly. */
@@ -78,16 +79,13 @@ export async function runBrowserMode(values: ServeValues, browser: 'open' | 'qui
 
 export const serveCommand: Command = {
   summary: 'serve the lab in a browser on 127.0.0.1 (browser mode)',
-  synopsis: '[--db lab.sqlite] [--port N] [--open]',
+  synopsis,
+  help: () => help,
   async run(args) {
     // Before anything is printed: Ctrl-C during start-up stops the lab cleanly (see signals.ts).
     const signals = armStopSignals()
     try {
       const { values } = parseOptions(args, serveOptions)
-      if (values.help) {
-        console.log(help)
-        return 0
-      }
       return await runBrowserMode(values, values.open ? 'open' : 'silent', signals.stopped)
     } finally {
       signals.release()

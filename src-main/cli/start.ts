@@ -9,7 +9,9 @@ import type { Command } from './command'
 import { defaultLabPath, runBrowserMode, serveOptions, startBrowserMode } from './serve'
 import { armStopSignals } from './signals'
 
-const help = `usage: fa-lab start [--dev] [--no-browser] [--db lab.sqlite] [--port N] [--workers N]
+/** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
+const synopsis = `[--dev] [--no-browser] [--db lab.sqlite] [--port N] [--workers N]`
+const help = `usage: fa-lab start ${synopsis}
 
 Opens the desktop app: builds main, preload and renderer with electron-vite, prepares
 better-sqlite3 for Electron, and starts Electron on the build (--dev: electron-vite's dev server
@@ -44,7 +46,8 @@ function prepareElectronSqlite(electronVersion: string): { ok: true } | { ok: fa
 
 export const startCommand: Command = {
   summary: 'open the desktop app (browser mode, opened in your browser, where Electron is missing)',
-  synopsis: '[--no-browser] [--dev]',
+  synopsis,
+  help: () => help,
   async run(args) {
     // Before anything is printed: Ctrl-C during start-up stops the lab cleanly (see signals.ts).
     // Under Electron, the terminal's Ctrl-C reaches it too, and we stop when it has quit.
@@ -59,10 +62,6 @@ export const startCommand: Command = {
 
 async function start(args: string[], stopped: Promise<unknown>): Promise<number> {
   const { values } = parseOptions(args, { ...serveOptions, dev: { type: 'boolean' }, 'no-browser': { type: 'boolean' } })
-  if (values.help) {
-    console.log(help)
-    return 0
-  }
   const electron = electronBinary()
   if (!electron.path) {
     console.error(

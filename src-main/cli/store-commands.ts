@@ -48,9 +48,9 @@ function parseIds(text: string | undefined, usage: string): number[] {
 
 export const runsCommand: Command = {
   summary: 'list the runs of a lab file',
-  synopsis: '--db lab.sqlite [--json]',
+  synopsis: '--db lab.sqlite [--experiment ID] [--json]',
   async run(args) {
-    const usage = 'fa-lab runs --db lab.sqlite [--experiment ID] [--json]'
+    const usage = `fa-lab runs ${runsCommand.synopsis}`
     const { values } = parseOptions(args, { db: { type: 'string' }, experiment: { type: 'string' }, json: { type: 'boolean', default: false } })
     withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
       const runs = store.listRuns(values.experiment ? { experimentId: Number(values.experiment) } : {})
@@ -70,7 +70,7 @@ export const renameCommand: Command = {
   summary: 'rename a run or an experiment (its name only; configs stay as they are)',
   synopsis: '--db lab.sqlite (--run ID | --experiment ID) NEW NAME',
   async run(args) {
-    const usage = 'fa-lab rename --db lab.sqlite (--run ID | --experiment ID) NEW NAME'
+    const usage = `fa-lab rename ${renameCommand.synopsis}`
     const { values, positionals } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, experiment: { type: 'string' } }, true)
     const runId = values.run === undefined ? null : Number(values.run)
     const experimentId = values.experiment === undefined ? null : Number(values.experiment)
@@ -95,9 +95,9 @@ export const renameCommand: Command = {
 
 export const metricsCommand: Command = {
   summary: 'print the metric series of a run',
-  synopsis: '--db lab.sqlite --run ID [--json]',
+  synopsis: '--db lab.sqlite --run ID [--name MEASURE] [--json]',
   async run(args) {
-    const usage = 'fa-lab metrics --db lab.sqlite --run ID [--name MEASURE] [--json]'
+    const usage = `fa-lab metrics ${metricsCommand.synopsis}`
     const { values } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } })
     const runId = Number(values.run)
     if (!Number.isInteger(runId)) throw new UsageError(`--run ID is required\n\nusage: ${usage}`)
@@ -121,7 +121,7 @@ export const mergeCommand: Command = {
   summary: 'merge shard lab files into one, without duplicates',
   synopsis: '--db lab.sqlite shard-*.sqlite',
   async run(args) {
-    const usage = 'fa-lab merge --db lab.sqlite shard-*.sqlite'
+    const usage = `fa-lab merge ${mergeCommand.synopsis}`
     const { values, positionals } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } }, true)
     if (positionals.length === 0) throw new UsageError(`name the shard files to merge\n\nusage: ${usage}`)
     // Every file is checked before the lab file is opened (or created): a refused merge writes nothing.
@@ -138,9 +138,9 @@ export const mergeCommand: Command = {
 
 export const exportRunsCommand: Command = {
   summary: 'write chosen runs to a portable lab file',
-  synopsis: '--db lab.sqlite --runs 1,2 --out runs.falab',
+  synopsis: '--db lab.sqlite --runs 1,2,3 --out runs.falab',
   async run(args) {
-    const usage = 'fa-lab export-runs --db lab.sqlite --runs 1,2,3 --out runs.falab'
+    const usage = `fa-lab export-runs ${exportRunsCommand.synopsis}`
     const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' } })
     const out = values.out
     if (!out) throw new UsageError(`--out is required\n\nusage: ${usage}`)
@@ -156,7 +156,7 @@ export const importRunsCommand: Command = {
   summary: 'import the runs of a portable lab file',
   synopsis: '--db lab.sqlite runs.falab',
   async run(args) {
-    const usage = 'fa-lab import-runs --db lab.sqlite runs.falab'
+    const usage = `fa-lab import-runs ${importRunsCommand.synopsis}`
     const { values, positionals } = parseOptions(args, { db: { type: 'string' } }, true)
     if (positionals.length !== 1) throw new UsageError(`name one file to import\n\nusage: ${usage}`)
     const limits = importLimits()
@@ -171,9 +171,9 @@ export const importRunsCommand: Command = {
 
 export const checkCommand: Command = {
   summary: 'check a lab file for damage and say which runs can be saved',
-  synopsis: '--db lab.sqlite',
+  synopsis: '--db lab.sqlite [--json]',
   async run(args) {
-    const usage = 'fa-lab check --db lab.sqlite [--json]'
+    const usage = `fa-lab check ${checkCommand.synopsis}`
     const { values } = parseOptions(args, { db: { type: 'string' }, json: { type: 'boolean', default: false } })
     const path = needDb(values.db, usage)
     const check = checkLab(path)

@@ -12,7 +12,9 @@ import { dataHome } from '../lib/paths'
 import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
 
-const help = `usage: fa-lab train --config run.json [--json] [--backend ${fieldAt('backend')!.options!.join('|')}] [--blas-threads N]
+/** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
+const synopsis = `--config run.json [--json] [--backend ${fieldAt('backend')!.options!.join('|')}] [--blas-threads N]`
+const help = `usage: fa-lab train ${synopsis}
 
 Trains one run and reports every evaluation. With --json: one JSON object per line,
 {"step": N, "metrics": {...}} for each evaluation, then
@@ -29,19 +31,15 @@ function formatMetrics(metrics: Record<string, number>): string {
 
 export const trainCommand: Command = {
   summary: 'train one run from a JSON config',
-  synopsis: '--config run.json [--json] [--backend B]',
+  synopsis,
+  help: () => help,
   async run(args) {
     const { values } = parseOptions(args, {
       config: { type: 'string', short: 'c' },
       json: { type: 'boolean', default: false },
       backend: { type: 'string' },
       'blas-threads': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     })
-    if (values.help) {
-      console.log(help)
-      return 0
-    }
     if (!values.config) {
       console.error(`fa-lab train: --config is required\n\n${help}`)
       return 2
