@@ -1,35 +1,20 @@
 import fc from 'fast-check'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { requestChannels } from '../../src-shared/contract'
-import { startServer } from '../../src-main/server/server'
-import { createLabService, type LabService } from '../../src-main/services/lab'
 import { experiment, runConfig } from '../shared/arbitraries'
+import { serveLabForFile } from './served-lab'
 
-const dir = mkdtempSync(join(tmpdir(), 'fa-lab-server-hardening-'))
-const staticDir = join(dir, 'renderer')
-let lab: LabService
-let server: Awaited<ReturnType<typeof startServer>>
-
-beforeAll(async () => {
-  mkdirSync(staticDir)
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>lab</title>')
-  lab = createLabService({ labPath: join(dir, 'lab.sqlite'), mode: 'browser', workers: 1, dataDir: dir })
-  server = await startServer({ lab, staticDir })
-})
-afterAll(async () => {
-  await server.close()
-  await lab.close()
-})
+const served = serveLabForFile('fa-lab-server-hardening-')
+const { dir } = served
 
 /** A request with the token; `body` is sent as is (a string) or as `{ argument }`. */
 function call(path: string, body?: unknown, method = 'POST'): Promise<{ status: number; json: { result?: unknown; error?: { message: string } } }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method, headers: { host: `127.0.0.1:${server.port}`, authorization: `Bearer ${server.token}` } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: served.server.port, path, method, headers: { host: `127.0.0.1:${served.server.port}`, authorization: `Bearer ${served.server.token}` } }, (res) => {
       let text = ''
       res.on('data', (c) => (text += c))
       res.on('end', () => resolve({ status: res.statusCode!, json: text.startsWith('{') ? JSON.parse(text) : {} }))
@@ -58,7 +43,7 @@ describe('browser-mode server under hostile input', () => {
     expect((await call('/api/runs:list', {})).status).toBe(200)
     const started = await call('/api/experiments:start', { name: 'after', base, grid: {} })
     expect(started.status).toBe(200)
-    await lab.runner.whenIdle()
+    await served.lab.runner.whenIdle()
   })
 
   it('counts a 10¹⁰-run grid and refuses it without expanding it (defect 3)', async () => {
@@ -87,7 +72,7 @@ describe('browser-mode server under hostile input', () => {
 
   it('answers a WebSocket upgrade with a malformed URL with 400 and keeps serving', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1', () => socket.write(`GET //[ HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`))
+      const socket = connect(served.server.port, '127.0.0.1', () => socket.write(`GET //[ HTTP/1.1\r\nHost: 127.0.0.1:${served.server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`))
       let text = ''
       socket.on('data', (c) => (text += c))
       socket.on('end', () => resolve(text))

@@ -1,35 +1,19 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { startServer } from '../../src-main/server/server'
 import { contentSecurityPolicy } from '../../src-shared/csp'
-import { createLabService, type LabService } from '../../src-main/services/lab'
+import { serveLabForFile } from './served-lab'
 
-const dir = mkdtempSync(join(tmpdir(), 'fa-lab-server-'))
-const staticDir = join(dir, 'renderer')
-let lab: LabService
-let server: Awaited<ReturnType<typeof startServer>>
-
-beforeAll(async () => {
-  mkdirSync(staticDir)
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>lab</title>')
-  writeFileSync(join(dir, 'secret.txt'), 'not for the web')
-  lab = createLabService({ labPath: join(dir, 'lab.sqlite'), mode: 'browser', workers: 1, dataDir: dir })
-  server = await startServer({ lab, staticDir })
-})
-afterAll(async () => {
-  await server.close()
-  await lab.close()
-})
+const served = serveLabForFile('fa-lab-server-', (dir) => writeFileSync(join(dir, 'secret.txt'), 'not for the web'))
+const { dir } = served
 
 /** A raw request, so Host and Origin can be set freely. */
 const noArgument = Symbol('no argument')
 function raw(path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method: body === undefined ? 'GET' : 'POST', headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port: served.server.port, path, method: body === undefined ? 'GET' : 'POST', headers }, (res) => {
       let text = ''
       res.on('data', (c) => (text += c))
       res.on('end', () => resolve({ status: res.statusCode!, text }))
@@ -38,12 +22,12 @@ function raw(path: string, headers: Record<string, string>, body?: unknown): Pro
     req.end(body === undefined ? undefined : JSON.stringify(body === noArgument ? {} : { argument: body }))
   })
 }
-const host = () => `127.0.0.1:${server.port}`
-const auth = () => ({ authorization: `Bearer ${server.token}` })
+const host = () => `127.0.0.1:${served.server.port}`
+const auth = () => ({ authorization: `Bearer ${served.server.token}` })
 
 describe('browser-mode server', () => {
   it('listens on the loopback address and prints a URL with a token', () => {
-    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[\\w-]{32}$`))
+    expect(served.server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${served.server.port}/\\?token=[\\w-]{32}$`))
   })
 
   it('answers a request with the token, and refuses one without it or with a wrong one', async () => {
@@ -54,9 +38,9 @@ describe('browser-mode server', () => {
 
   it('refuses a foreign Origin and a Host other than the loopback address (DNS rebinding)', async () => {
     expect((await raw('/api/lab:info', { host: host(), origin: 'https://evil.example', ...auth() }, noArgument)).status).toBe(403)
-    expect((await raw('/api/lab:info', { host: `evil.example:${server.port}`, ...auth() }, noArgument)).status).toBe(403)
-    expect((await raw('/', { host: `evil.example:${server.port}` })).status).toBe(403)
-    expect((await raw('/api/lab:info', { host: host(), origin: `http://127.0.0.1:${server.port}`, ...auth() }, noArgument)).status).toBe(200)
+    expect((await raw('/api/lab:info', { host: `evil.example:${served.server.port}`, ...auth() }, noArgument)).status).toBe(403)
+    expect((await raw('/', { host: `evil.example:${served.server.port}` })).status).toBe(403)
+    expect((await raw('/api/lab:info', { host: host(), origin: `http://127.0.0.1:${served.server.port}`, ...auth() }, noArgument)).status).toBe(200)
   })
 
   it('validates arguments with the shared schemas and names the fault', async () => {
@@ -70,8 +54,8 @@ describe('browser-mode server', () => {
   })
 
   it('renames a run and an experiment over HTTP, refusing empty and overlong names with a plain message', async () => {
-    const experimentId = lab.store.createExperiment({ name: 'sweep', definition: {} })
-    const [runId] = lab.store.queueRuns([{ config: { seed: 1, rule: 'fa', steps: 5, name: 'sweep λ=0.1', data: { kind: 'synthetic', n: 4, inputDim: 2 }, model: { kind: 'two-layer', hidden: 2 }, optimizer: { learningRate: 0.1 } }, experimentId }])
+    const experimentId = served.lab.store.createExperiment({ name: 'sweep', definition: {} })
+    const [runId] = served.lab.store.queueRuns([{ config: { seed: 1, rule: 'fa', steps: 5, name: 'sweep λ=0.1', data: { kind: 'synthetic', n: 4, inputDim: 2 }, model: { kind: 'two-layer', hidden: 2 }, optimizer: { learningRate: 0.1 } }, experimentId }])
     const call = (channel: string, argument: unknown) => raw(`/api/${channel}`, { host: host(), ...auth() }, argument)
     expect((await call('runs:rename', { runId, name: '  my best run ' })).status).toBe(200)
     const run = JSON.parse((await call('runs:get', runId)).text).result
@@ -84,7 +68,7 @@ describe('browser-mode server', () => {
     const long = await call('experiments:rename', { experimentId, name: 'x'.repeat(201) })
     expect(JSON.parse(long.text).error.issues).toEqual([{ path: 'name', message: 'a name has at most 200 characters' }])
     expect((await call('runs:rename', { runId: 99_999, name: 'x' })).status).toBe(400)
-    expect(lab.store.getRun(runId)!.name).toBe('my best run')
+    expect(served.lab.store.getRun(runId)!.name).toBe('my best run')
   })
 
   it('serves the renderer but nothing outside its folder', async () => {
@@ -94,14 +78,14 @@ describe('browser-mode server', () => {
   })
 
   it('sends the lab’s one Content-Security-Policy, with its own event socket as the only connect target', async () => {
-    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => request({ host: '127.0.0.1', port: server.port, path: '/', headers: { host: host() } }, (res) => (res.resume(), resolve(res.headers))).on('error', reject).end())
-    expect(headers['content-security-policy']).toBe(contentSecurityPolicy({ connect: [`ws://127.0.0.1:${server.port}`, `ws://localhost:${server.port}`] }))
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => request({ host: '127.0.0.1', port: served.server.port, path: '/', headers: { host: host() } }, (res) => (res.resume(), resolve(res.headers))).on('error', reject).end())
+    expect(headers['content-security-policy']).toBe(contentSecurityPolicy({ connect: [`ws://127.0.0.1:${served.server.port}`, `ws://localhost:${served.server.port}`] }))
   })
 
   it('opens the event socket only with the token and from the lab’s own origin', async () => {
     const connect = (query: string, origin?: string) =>
       new Promise<string>((resolve) => {
-        const socket = new WebSocket(`ws://127.0.0.1:${server.port}/events${query}`, { headers: origin ? { origin } : {} })
+        const socket = new WebSocket(`ws://127.0.0.1:${served.server.port}/events${query}`, { headers: origin ? { origin } : {} })
         socket.on('open', () => {
           socket.close()
           resolve('open')
@@ -109,8 +93,8 @@ describe('browser-mode server', () => {
         socket.on('unexpected-response', (_, res) => resolve(String(res.statusCode)))
         socket.on('error', () => resolve('error'))
       })
-    expect(await connect(`?token=${server.token}`)).toBe('open')
+    expect(await connect(`?token=${served.server.token}`)).toBe('open')
     expect(await connect('')).toBe('401')
-    expect(await connect(`?token=${server.token}`, 'https://evil.example')).toBe('403')
+    expect(await connect(`?token=${served.server.token}`, 'https://evil.example')).toBe('403')
   })
 })
