@@ -166,6 +166,45 @@ describe('sparseProduct', () => {
     expect(Array.from(c)).toEqual([7, 7, 7, 7, 7, 7])
   })
 
+  it('gives a column the same bits whichever panel computes it, with k in several ranges (sparseUpdate too)', () => {
+    // k = 700: the entries are summed one range of k at a time (blas.c's SPARSE_RANGE_ROWS); with
+    // n = 77, columns 0–63 fall in a 64-column panel (AVX-512) or two 32-column ones, 64–71 in an
+    // 8-column one, 72–76 alone. The same columns of b as a narrower matrix go through other panels.
+    const [m, k, n] = [9, 700, 77]
+    const a = randomSparse(m, k, 0.3)
+    const b = randomArray(k * n)
+    const add = randomArray(n)
+    const start = randomArray(m * n)
+    const columns = (matrix: Float32Array, rows: number, width: number, from: number, to: number) =>
+      Float32Array.from({ length: rows * (to - from) }, (_, idx) => matrix[Math.floor(idx / (to - from)) * width + from + (idx % (to - from))])
+    const whole = Float32Array.from(start)
+    blas.sparseUpdate(a.offsets, a.indices, a.values, m, k, n, b, whole, -0.3, add, 0.9)
+    for (const [from, to] of [[0, 13], [32, 77], [60, 77]]) {
+      const part = columns(start, m, n, from, to)
+      blas.sparseUpdate(a.offsets, a.indices, a.values, m, k, to - from, columns(b, k, n, from, to), part, -0.3, add.subarray(from, to), 0.9)
+      expect(Buffer.from(part.buffer).equals(Buffer.from(columns(whole, m, n, from, to).buffer)), `columns ${from}–${to}`).toBe(true)
+    }
+    const expected = product(false, false, m, n, k, a.dense, b, start, -0.3, 0.9).map((v, idx) => v - 0.3 * add[idx % n])
+    expected.forEach((v, idx) => expect(Math.abs(whole[idx] - v), `entry ${idx}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))))
+  })
+
+  it('sums every entry of a row whose columns do not ascend', () => {
+    const [m, k, n] = [3, 900, 40]
+    const a = randomSparse(m, k, 0.25)
+    const b = randomArray(k * n)
+    // each row's entries reversed: the ranges of k no longer follow the entries' order
+    const indices = Int32Array.from(a.indices)
+    const values = Float32Array.from(a.values)
+    for (let i = 0; i < m; i++) {
+      indices.subarray(a.offsets[i], a.offsets[i + 1]).reverse()
+      values.subarray(a.offsets[i], a.offsets[i + 1]).reverse()
+    }
+    const c = new Float32Array(m * n)
+    blas.sparseProduct(a.offsets, indices, values, m, k, n, b, c, 1, null)
+    const expected = product(false, false, m, n, k, a.dense, b, new Float32Array(m * n), 1, 0)
+    expected.forEach((v, idx) => expect(Math.abs(c[idx] - v), `entry ${idx}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))))
+  })
+
   it('gives the same bits on one BLAS thread and on two (two threads split the columns)', () => {
     const a = randomSparse(300, 784, 0.2)
     const b = randomArray(784 * 1000)

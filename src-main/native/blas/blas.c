@@ -523,13 +523,31 @@ static napi_value row_argmax_hits(napi_env env, napi_callback_info info) {
 
 typedef float float8 __attribute__((vector_size(32), aligned(4)));
 
-/* One panel of c's columns, j0 … j0 + count·lanes, with vectors of `lanes` floats (VECTOR). Each
-   lane does the same operations in the same order whatever the vector width, so every build gives
-   the same bits. */
+/* The sparse product's blocking. Each pass reads the panel rows of one range of k (at most
+   SPARSE_RANGE_ROWS rows: 200 rows of a 64-column panel are 50 KB, about what the L1 cache holds,
+   and fewer are touched; a whole panel of 784 rows is not, and every entry then waited on the L2
+   cache), while a block of SPARSE_ROW_BLOCK rows of a gathers from them, each row's sum so far kept
+   in a small buffer [SPARSE_ROW_BLOCK, panel width] until the last range adds it into c. On MNIST
+   batches (600 rows, 784 pixels, a fifth of them set) this made the forward product and the update
+   1.2–1.7× faster than whole panels of 32 columns (CPU time, measured on a busy machine). The
+   ranges depend on k alone, never on the vector width or the thread count, so every build and
+   every thread split gives the same bits. */
+#define SPARSE_RANGE_ROWS 200
+#define SPARSE_ROW_BLOCK 256
+#define SPARSE_WIDEST 64
+
+static int32_t sparse_ranges(int32_t k) { return k <= 0 ? 1 : (k + SPARSE_RANGE_ROWS - 1) / SPARSE_RANGE_ROWS; }
+
+/* One pass over rows [i0, i1) of a panel of c's columns, j0 … j0 + count·lanes, with vectors of
+   `lanes` floats (VECTOR): row i's entries [starts[i], ends[i]) (those of one range of k) are
+   gathered from the panel into two partial sums per column (even and odd entries, to keep the adds
+   independent). The range's sum is added to the earlier ranges' in `partial` (prior), and the last
+   range writes c = alpha · (sum + add) + beta · c (beta 0 never reads c). Each lane does the same
+   operations in the same order whatever the vector width, so every build gives the same bits. */
 #define SPARSE_PANEL(VECTOR, lanes, count)                                                                        \
-  for (int32_t i = 0; i < m; i++) {                                                                               \
+  for (int32_t i = i0; i < i1; i++) {                                                                             \
     VECTOR even[count] = {0}, odd[count] = {0};                                                                   \
-    int32_t p = offsets[i], end = offsets[i + 1];                                                                 \
+    int32_t p = starts[i], end = ends[i];                                                                         \
     for (; p + 1 < end; p += 2) {                                                                                 \
       const float *r = panel + (size_t)indices[p] * (lanes * count), *s = panel + (size_t)indices[p + 1] * (lanes * count); \
       float v = values[p], u = values[p + 1];                                                                     \
@@ -543,9 +561,15 @@ typedef float float8 __attribute__((vector_size(32), aligned(4)));
       float v = values[p];                                                                                        \
       for (int q = 0; q < count; q++) even[q] += v * *(const VECTOR *)(r + lanes * q);                            \
     }                                                                                                             \
+    float *part = partial + (size_t)(i - i0) * (lanes * count);                                                   \
     float *row = c + (size_t)i * n + j0;                                                                          \
     for (int q = 0; q < count; q++) {                                                                             \
       VECTOR sum = even[q] + odd[q];                                                                              \
+      if (prior) sum = *(const VECTOR *)(part + lanes * q) + sum;                                                 \
+      if (!last) {                                                                                                \
+        *(VECTOR *)(part + lanes * q) = sum;                                                                      \
+        continue;                                                                                                 \
+      }                                                                                                           \
       if (add) sum += *(const VECTOR *)(add + j0 + lanes * q);                                                    \
       if (beta != 0)                                                                                              \
         *(VECTOR *)(row + lanes * q) = alpha * sum + beta * *(const VECTOR *)(row + lanes * q);                   \
@@ -560,8 +584,9 @@ static void pack_panel(const float *b, int32_t k, int32_t n, int32_t j0, int32_t
 }
 
 #define SPARSE_ARGS                                                                                                \
-  int32_t m, int32_t n, int32_t j0, const int32_t *offsets, const int32_t *indices, const float *values, const float *panel, \
-      float *c, float alpha, const float *add, float beta
+  int32_t i0, int32_t i1, int32_t n, int32_t j0, const int32_t *starts, const int32_t *ends, const int32_t *indices,   \
+      const float *values, const float *panel, float *partial, bool prior, bool last, float *c, float alpha,         \
+      const float *add, float beta
 
 /* 32 columns as four 8-float vectors (AVX2 where the CPU has it, else SSE2 pairs) */
 static VECTOR_CLONES void sparse_panel_32(SPARSE_ARGS) { SPARSE_PANEL(float8, 8, 4) }
@@ -571,69 +596,140 @@ static VECTOR_CLONES void sparse_panel_8(SPARSE_ARGS) { SPARSE_PANEL(float8, 8, 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HAVE_AVX512_PANEL 1
 typedef float float16 __attribute__((vector_size(64), aligned(4)));
-/* 32 columns as two 16-float vectors: on an AVX-512 CPU a third faster (3.1 against 4.1 ms for
-   1,000 MNIST-like rows times 784 × 1,024, one core here). */
-static __attribute__((target("avx512f"))) void sparse_panel_32_avx512(SPARSE_ARGS) { SPARSE_PANEL(float16, 16, 2) }
+/* 64 columns as four 16-float vectors, on an AVX-512 CPU: each entry's index and value are read
+   once for twice the columns of the AVX2 panel */
+static __attribute__((target("avx512f"))) void sparse_panel_64_avx512(SPARSE_ARGS) { SPARSE_PANEL(float16, 16, 4) }
 #endif
+
+typedef void (*sparse_panel_kernel)(SPARSE_ARGS);
+
+/* Every range's pass over one panel of `width` columns at j0, a block of rows at a time. */
+static void sparse_panel_passes(sparse_panel_kernel kernel, int32_t width, int32_t m, int32_t k, int32_t n, int32_t j0,
+                                int32_t ranges, const int32_t *splits, const int32_t *indices, const float *values,
+                                const float *b, float *c, float alpha, const float *add, float beta, float *panel, float *partial) {
+  pack_panel(b, k, n, j0, width, panel);
+  for (int32_t i0 = 0; i0 < m; i0 += SPARSE_ROW_BLOCK) {
+    int32_t i1 = m - i0 < SPARSE_ROW_BLOCK ? m : i0 + SPARSE_ROW_BLOCK;
+    for (int32_t r = 0; r < ranges; r++)
+      kernel(i0, i1, n, j0, splits + (size_t)r * m, splits + (size_t)(r + 1) * m, indices, values, panel, partial, r > 0,
+             r == ranges - 1, c, alpha, add, beta);
+  }
+}
 
 /* A sparse matrix (CSR: row i's entries are values[offsets[i]..offsets[i+1]) at columns
    indices[…]) times a dense one, for inputs that are mostly one background value (MNIST's
-   normalised zero pixels: four entries in five). c [m, n] = alpha · (a [m, k] · b [k, n] + 1 · addᵀ),
-   add [n] or none. b is copied a panel of 32 columns at a time into a contiguous buffer (in b's
-   own row-major layout a panel's rows are n floats apart, which for n = 1000 or 1024 puts them in
-   a handful of cache sets and made this slower than the dense product); each row of c then
-   gathers its nonzeros' panel rows into accumulators held in registers, two partial sums per
-   column (even and odd entries) to keep the adds independent. Columns [from, to) only: threads
-   split the columns at multiples of 32, each with its own panel buffer [k, 32]. */
-static void sparse_product(int32_t m, int32_t k, int32_t n, int32_t from, int32_t to, const int32_t *offsets,
+   normalised zero pixels: four entries in five). c [m, n] = alpha · (a [m, k] · b [k, n] + 1 · addᵀ) + beta · c,
+   add [n] or none. b is copied a panel of columns at a time into a contiguous buffer (in b's own
+   row-major layout a panel's rows are n floats apart, which for n = 1000 or 1024 puts them in a
+   handful of cache sets and made this slower than the dense product); each row of c then gathers
+   its entries' panel rows, one range of k at a time (SPARSE_RANGE_ROWS). `splits` [(ranges + 1) · m]
+   holds where each row's entries of each range start (splits[r·m + i]), the last m being the rows'
+   ends. Columns [from, to) only: threads split the columns at multiples of 64, each with its own
+   panel [k, 64] and partial sums [SPARSE_ROW_BLOCK, 64]. */
+static void sparse_product(int32_t m, int32_t k, int32_t n, int32_t from, int32_t to, int32_t ranges, const int32_t *splits,
                            const int32_t *indices, const float *values, const float *b, float *c, float alpha,
-                           const float *add, float beta, float *panel) {
-#ifdef HAVE_AVX512_PANEL
-  bool avx512 = __builtin_cpu_supports("avx512f");
-#endif
+                           const float *add, float beta, float *panel, float *partial) {
   int32_t j0 = from;
-  for (; j0 + 32 <= to; j0 += 32) {
-    pack_panel(b, k, n, j0, 32, panel);
 #ifdef HAVE_AVX512_PANEL
-    if (avx512) {
-      sparse_panel_32_avx512(m, n, j0, offsets, indices, values, panel, c, alpha, add, beta);
-      continue;
-    }
+  if (__builtin_cpu_supports("avx512f"))
+    for (; j0 + 64 <= to; j0 += 64)
+      sparse_panel_passes(sparse_panel_64_avx512, 64, m, k, n, j0, ranges, splits, indices, values, b, c, alpha, add, beta, panel, partial);
 #endif
-    sparse_panel_32(m, n, j0, offsets, indices, values, panel, c, alpha, add, beta);
-  }
-  for (; j0 + 8 <= to; j0 += 8) {
-    pack_panel(b, k, n, j0, 8, panel);
-    sparse_panel_8(m, n, j0, offsets, indices, values, panel, c, alpha, add, beta);
-  }
+  for (; j0 + 32 <= to; j0 += 32)
+    sparse_panel_passes(sparse_panel_32, 32, m, k, n, j0, ranges, splits, indices, values, b, c, alpha, add, beta, panel, partial);
+  for (; j0 + 8 <= to; j0 += 8)
+    sparse_panel_passes(sparse_panel_8, 8, m, k, n, j0, ranges, splits, indices, values, b, c, alpha, add, beta, panel, partial);
+  /* the last columns one at a time, with the panels' order of operations */
   for (; j0 < to; j0++)
     for (int32_t i = 0; i < m; i++) {
-      float even = 0, odd = 0;
-      int32_t p = offsets[i], end = offsets[i + 1];
-      for (; p + 1 < end; p += 2) {
-        even += values[p] * b[(size_t)indices[p] * n + j0];
-        odd += values[p + 1] * b[(size_t)indices[p + 1] * n + j0];
+      float total = 0;
+      for (int32_t r = 0; r < ranges; r++) {
+        float even = 0, odd = 0;
+        int32_t p = splits[(size_t)r * m + i], end = splits[(size_t)(r + 1) * m + i];
+        for (; p + 1 < end; p += 2) {
+          even += values[p] * b[(size_t)indices[p] * n + j0];
+          odd += values[p + 1] * b[(size_t)indices[p + 1] * n + j0];
+        }
+        if (p < end) even += values[p] * b[(size_t)indices[p] * n + j0];
+        float sum = even + odd;
+        total = r > 0 ? total + sum : sum;
       }
-      if (p < end) even += values[p] * b[(size_t)indices[p] * n + j0];
-      float sum = even + odd;
-      if (add) sum += add[j0];
+      if (add) total += add[j0];
       float *out = c + (size_t)i * n + j0;
-      *out = beta != 0 ? alpha * sum + beta * *out : alpha * sum;
+      *out = beta != 0 ? alpha * total + beta * *out : alpha * total;
     }
 }
 
+/* splits (see sparse_product) for rows whose entries ascend by column within each row; with entries
+   in another order the ranges still cover each row's entries exactly once, so the product is
+   right, only slower. */
+static void sparse_splits(int32_t m, int32_t k, int32_t ranges, const int32_t *offsets, const int32_t *indices, int32_t *splits) {
+  for (int32_t i = 0; i < m; i++) {
+    int32_t p = offsets[i], end = offsets[i + 1];
+    for (int32_t r = 0; r < ranges; r++) {
+      splits[(size_t)r * m + i] = p;
+      int32_t limit = (int32_t)((int64_t)k * (r + 1) / ranges);
+      while (p < end && indices[p] < limit) p++;
+    }
+    splits[(size_t)ranges * m + i] = end;
+  }
+}
+
 struct sparse_task {
-  int32_t m, k, n, from, to;
-  const int32_t *offsets, *indices;
+  int32_t m, k, n, from, to, ranges;
+  const int32_t *splits, *indices;
   const float *values, *b, *add;
-  float *c, *panel;
+  float *c, *panel, *partial;
   float alpha, beta;
 };
 
 static void *sparse_task_run(void *argument) {
   struct sparse_task *t = argument;
-  sparse_product(t->m, t->k, t->n, t->from, t->to, t->offsets, t->indices, t->values, t->b, t->c, t->alpha, t->add, t->beta, t->panel);
+  sparse_product(t->m, t->k, t->n, t->from, t->to, t->ranges, t->splits, t->indices, t->values, t->b, t->c, t->alpha, t->add,
+                 t->beta, t->panel, t->partial);
   return NULL;
+}
+
+/* A calling thread's scratch buffer, kept between calls (a fresh one per call cost page faults on
+   every training step) and freed when the thread ends. Requests above 64 MB are not kept. */
+struct scratch {
+  void *data;
+  size_t size;
+};
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void scratch_free(void *value) {
+  struct scratch *s = value;
+  free(s->data);
+  free(s);
+}
+static void scratch_key_create(void) { pthread_key_create(&scratch_key, scratch_free); }
+
+/* A buffer of at least `size` bytes, 64-byte aligned: the thread's kept one, or (above the limit)
+   a fresh one that the caller frees when *owned is set. NULL when out of memory. */
+static void *thread_scratch(size_t size, bool *owned) {
+  size = (size + 63) / 64 * 64;
+  *owned = false;
+  if (size > ((size_t)64 << 20)) {
+    *owned = true;
+    return aligned_alloc(64, size);
+  }
+  pthread_once(&scratch_once, scratch_key_create);
+  struct scratch *s = pthread_getspecific(scratch_key);
+  if (!s) {
+    s = calloc(1, sizeof *s);
+    if (!s || pthread_setspecific(scratch_key, s) != 0) {
+      free(s);
+      *owned = true;
+      return aligned_alloc(64, size);
+    }
+  }
+  if (s->size < size) {
+    free(s->data);
+    s->data = aligned_alloc(64, size);
+    s->size = s->data ? size : 0;
+  }
+  return s->data;
 }
 
 static const int32_t *int32_array(napi_env env, napi_value value, size_t *length, const char *name) {
@@ -696,28 +792,36 @@ static napi_value sparse_product_call(napi_env env, napi_callback_info info) {
       return NULL;
     }
   /* As many threads as the BLAS has (one per worker when a pool of workers shares the cores), on
-     work large enough to pay for starting them (about 50 µs), each taking whole 32-column panels. */
+     work large enough to pay for starting them (about 50 µs), each taking whole 64-column panels. */
   int32_t threads = 1;
 #ifdef OPENBLAS_VERSION
   threads = openblas_get_num_threads();
 #endif
-  int32_t panels = (n + 31) / 32;
+  int32_t panels = (n + SPARSE_WIDEST - 1) / SPARSE_WIDEST;
   double work = (double)(offsets[m] - offsets[0]) * n;
   if (threads > panels) threads = panels;
   if (threads > 8) threads = 8;
   if (threads < 1 || work < 4e6) threads = 1;
-  struct sparse_task tasks[8];
-  float *panel = malloc(sizeof(float) * (size_t)k * 32 * threads);
-  if (!panel) {
+  int32_t ranges = sparse_ranges(k);
+  size_t panel_floats = (size_t)k * SPARSE_WIDEST, partial_floats = (size_t)SPARSE_ROW_BLOCK * SPARSE_WIDEST;
+  size_t splits_bytes = ((sizeof(int32_t) * (size_t)(ranges + 1) * m + 63) / 64) * 64;
+  bool owned;
+  char *scratch = thread_scratch(splits_bytes + sizeof(float) * (panel_floats + partial_floats) * threads, &owned);
+  if (!scratch) {
     napi_throw_error(env, NULL, "fa_lab_blas: sparseProduct: out of memory");
     return NULL;
   }
+  int32_t *splits = (int32_t *)scratch;
+  float *buffers = (float *)(scratch + splits_bytes);
   double started = now_seconds();
+  sparse_splits(m, k, ranges, offsets, indices, splits);
+  struct sparse_task tasks[8];
   pthread_t helpers[8];
   int32_t started_helpers = 0;
   for (int32_t t = 0; t < threads; t++) {
-    int32_t from = (int32_t)((int64_t)panels * t / threads) * 32, to = (int32_t)((int64_t)panels * (t + 1) / threads) * 32;
-    tasks[t] = (struct sparse_task){m, k, n, from, to < n ? to : n, offsets, indices, values, b, add, c, panel + (size_t)k * 32 * t, (float)alpha, (float)beta};
+    int32_t from = (int32_t)((int64_t)panels * t / threads) * SPARSE_WIDEST, to = (int32_t)((int64_t)panels * (t + 1) / threads) * SPARSE_WIDEST;
+    float *panel = buffers + (panel_floats + partial_floats) * t;
+    tasks[t] = (struct sparse_task){m, k, n, from, to < n ? to : n, ranges, splits, indices, values, b, add, c, panel, panel + panel_floats, (float)alpha, (float)beta};
     /* the calling thread takes the first share; a helper that cannot start leaves its share to it */
     if (t > 0 && pthread_create(&helpers[started_helpers], NULL, sparse_task_run, &tasks[t]) == 0) started_helpers++;
     else if (t > 0) sparse_task_run(&tasks[t]);
@@ -726,7 +830,7 @@ static napi_value sparse_product_call(napi_env env, napi_callback_info info) {
   for (int32_t h = 0; h < started_helpers; h++) pthread_join(helpers[h], NULL);
   sgemm_seconds += now_seconds() - started;
   sgemm_calls += 1;
-  free(panel);
+  if (owned) free(scratch);
   return NULL;
 }
 
