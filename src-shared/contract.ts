@@ -75,7 +75,7 @@ export interface RunSummary {
   rule: string
   seed: number
   backend: string | null
-  /** How its steps computed the first layer's products: dense, kernel or sparse (null before it starts, and for runs stored before this was recorded). */
+  /** How its steps computed their products, one of src-shared/training-paths.ts's (null before it starts, and for runs stored before this was recorded). */
   trainingPath: string | null
   stepsDone: number
   totalSteps: number

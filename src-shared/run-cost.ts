@@ -61,7 +61,7 @@ function dataShape(config: RunConfig): { input: number; train: number; test: num
 export function estimateResources(config: RunConfig): ResourceEstimate {
   const { input, train, test, rawBytes } = dataShape(config)
   const outputs = config.model.outputs
-  const { weights, units, biases, multiplyAdds } = modelSize(config, input)
+  const { weights, units, biases, multiplyAdds, columns } = modelSize(config, input)
   const batch = config.optimizer.batchSize === 0 ? train : Math.min(config.optimizer.batchSize, train)
   const probe = Math.min(config.evalSamples, train)
   const layerWidth = units + input
@@ -69,6 +69,9 @@ export function estimateResources(config: RunConfig): ResourceEstimate {
     float *
       ((weights + biases) * copiesPerWeight +
         batch * layerWidth * activationCopies +
+        // a conv model's im2col columns for the batch (engine/conv-blas.ts) and the transposed
+        // convolution's columns of the signal, at most as many
+        batch * columns * 2 +
         // evaluation forward passes over the whole training set, the test set and the probe (a conv
         // model's go through the sets in chunks of convEvaluationRows)
         ((config.model.kind === 'conv' ? Math.min(train + test, convEvaluationRows) : train + test) + probe) * layerWidth * 2 +
@@ -81,25 +84,28 @@ export function estimateResources(config: RunConfig): ResourceEstimate {
 
 /**
  * A model's weights, its units per sample (every layer's output map, a conv layer's before and
- * after pooling), biases, and the multiply-adds of one sample's forward pass (a convolution's
- * kernel applied at every output position; a dense layer's fanIn·fanOut).
+ * after pooling), biases, the multiply-adds of one sample's forward pass (a convolution's
+ * kernel applied at every output position; a dense layer's fanIn·fanOut), and the im2col columns
+ * per sample that the blas step keeps for each conv layer's update (a patch per output position).
  */
-function modelSize(config: RunConfig, input: number): { weights: number; units: number; biases: number; multiplyAdds: number } {
+function modelSize(config: RunConfig, input: number): { weights: number; units: number; biases: number; multiplyAdds: number; columns: number } {
   const model = config.model
   if (model.kind === 'conv') {
     let weights = 0
     let units = 0
     let biases = 0
     let multiplyAdds = 0
+    let columns = 0
     for (const layer of convLayerShapes(model).layers) {
       const size = sizeOf(layer.shape)
       const positions = layer.output[0] * layer.output[1]
       weights += size
       multiplyAdds += size * positions
+      if (layer.kind === 'conv') columns += positions * layer.fanIn
       units += sizeOf(layer.output) * (layer.pools.length + 1)
       biases += model.bias ? layer.shape.at(-1)! : 0
     }
-    return { weights, units, biases, multiplyAdds }
+    return { weights, units, biases, multiplyAdds, columns }
   }
   const hidden = model.kind === 'mlp' ? model.hidden : [model.hidden]
   const widths = [input, ...hidden, model.outputs]
@@ -109,7 +115,7 @@ function modelSize(config: RunConfig, input: number): { weights: number; units: 
     weights += widths[i] * widths[i + 1]
     units += widths[i + 1]
   }
-  return { weights, units, biases: model.kind === 'mlp' && model.bias ? units : 0, multiplyAdds: weights }
+  return { weights, units, biases: model.kind === 'mlp' && model.bias ? units : 0, multiplyAdds: weights, columns: 0 }
 }
 
 /** Human-readable bytes: 1.5 GB, 300 MB. */

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src-shared/config'
 import { fieldAt } from '../../src-shared/fields'
-import { backendWithPath } from '../../src-shared/training-paths'
+import { backendWithPath, trainingPathNames } from '../../src-shared/training-paths'
 import { parseBoundedRunConfig } from '../../src-shared/run-cost'
 import { availableParallelism } from 'node:os'
 import { setBlasThreads } from '../engine/blas'
@@ -18,7 +18,7 @@ const help = `usage: fa-lab train ${synopsis}
 
 Trains one run and reports every evaluation. With --json: one JSON object per line,
 {"step": N, "metrics": {...}} for each evaluation, then
-{"final": {...}, "backend": "...", "trainingPath": "dense|kernel|sparse", "steps": N, "status": "completed|diverged|cancelled", ...}.
+{"final": {...}, "backend": "...", "trainingPath": "${trainingPathNames.join('|')}", "steps": N, "status": "completed|diverged|cancelled", ...}.
 The BLAS backend's threads default to the cores other processes leave free (one when the
 machine is busy), as the runner gives its workers; --blas-threads sets them.
 Exit code: 0 completed, 2 invalid config or usage, 3 diverged, 130 cancelled (Ctrl-C).`

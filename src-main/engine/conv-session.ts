@@ -1,7 +1,10 @@
 /**
  * A training session for a convolutional model: engine/session.ts's contract (step, evaluate,
- * snapshot, checkpoints) over the conv network and rules, on the tf ops path (the reference that
- * faster conv paths are checked against, step by step, through `convTrainingStep`).
+ * snapshot, checkpoints) over the conv network and rules. On the blas backend its steps are the
+ * fused im2col + sgemm step of engine/conv-blas.ts (training path `im2col`), as an MLP's are
+ * engine/fused.ts's; elsewhere, with `fused: false`, and for KP with momentum they are tf ops
+ * (`conv`), the reference the fused step is checked against update by update through
+ * `convTrainingStep` (test/engine/conv-session-paths.test.ts). Evaluations take tf ops on both.
  *
  * Measures are the registry's own (src-shared/measures.ts), computed over the same primitives as
  * for MLPs: W_l is a kernel [k, k, in, out] for a convolution, B_l has W_{l+1}'s shape (DFA, DRTP:
@@ -16,13 +19,14 @@ import type { Dataset } from '../data/dataset'
 import { createRng } from '../lib/random'
 import type { SessionState } from './checkpoint'
 import { asImages, convBackpropSignal, convBackward, convForward, convRuleUpdates, createConvNetwork, disposeConvNetwork, type ConvNetwork } from './conv-network'
+import { createConvBlasTrainer } from './conv-blas'
 import { createConvRule, type ConvRule } from './conv-rules'
 import { cached, countCorrect, type Metrics } from './evaluation'
 import { cosine, frobeniusNorm, meanRowCosine } from './measures'
 import { lossAndError } from './network'
 import { createOptimizer, type Optimizer } from './optimizer'
 import { directRules } from './rules'
-import type { RunSession, Artifact } from './session'
+import type { RunSession, Artifact, SessionOptions } from './session'
 import { disposeSplit, splitTensors, type SplitTensors } from './split-tensors'
 import { tf } from './tf'
 
@@ -61,7 +65,7 @@ export function convForwardMap(net: ConvNetwork, rule: ConvRule, hidden: number)
 }
 
 /** Builds the conv network, rule, data tensors and optimiser of a run. Needs an initialised backend. */
-export function createConvSession(config: RunConfig, data: Dataset, options: { resume?: SessionState } = {}): RunSession {
+export function createConvSession(config: RunConfig, data: Dataset, options: Pick<SessionOptions, 'fused' | 'resume'> = {}): RunSession {
   if (config.model.kind !== 'conv') throw new Error('createConvSession needs a conv model')
   const outputs = config.model.outputs
   const net = createConvNetwork(config.model, config.seed)
@@ -105,6 +109,23 @@ export function createConvSession(config: RunConfig, data: Dataset, options: { r
     stepsDone = state.step
   }
 
+  // Built after a resume's weights are in place; it steps the same tensors in their wasm memory.
+  const fused = options.fused === false ? null : createConvBlasTrainer(config.model, net.layers, rule, config.loss, train, optimizer.velocity)
+  let written = false
+  /**
+   * Before tf ops read what the fused step wrote in place: tfjs-wasm's convolutions and products
+   * keep their weights packed per tensor (XNNPACK operators cached by tensor id), so a kernel
+   * changed in its memory would still be read as it was packed. Each trained tensor is handed to
+   * its variable as a new tensor (a copy of a few thousand numbers) whenever steps were taken since.
+   */
+  function sync(): void {
+    if (!written) return
+    written = false
+    tf.tidy(() => {
+      for (const v of [...net.layers.flatMap((layer) => (layer.b ? [layer.W, layer.b] : [layer.W])), ...rule.learned]) v.assign(tf.add(v, 0))
+    })
+  }
+
   function nextBatch(): [tf.Tensor2D, tf.Tensor2D] {
     if (fullBatch) return [train.x, train.targets]
     if (cursor + batchSize > train.n) {
@@ -116,7 +137,22 @@ export function createConvSession(config: RunConfig, data: Dataset, options: { r
     return [tf.gather(train.x, indices), tf.gather(train.targets, indices)]
   }
 
+  function fusedStep(trainer: NonNullable<typeof fused>): number {
+    let start = 0
+    if (!fullBatch) {
+      if (cursor + batchSize > train.n) {
+        order = shuffle.permutation(train.n)
+        cursor = 0
+      }
+      start = cursor
+      cursor += batchSize
+    }
+    written = true
+    return trainer.step(fullBatch ? null : order, start, batchSize, optimizer.settingsAt(stepsDone++))
+  }
+
   function step(): number {
+    if (fused) return fusedStep(fused)
     const [x, targets] = tf.tidy(() => nextBatch())
     try {
       return convTrainingStep(net, rule, optimizer, config.loss, x, targets, stepsDone++)
@@ -150,6 +186,7 @@ export function createConvSession(config: RunConfig, data: Dataset, options: { r
   }
 
   function evaluate(): Metrics {
+    sync()
     const metrics = tf.tidy(() => {
       const pass = convForward(net, asImages(net, probe.x))
       const { error } = lossAndError(config.loss, pass.output, probe.targets)
@@ -205,13 +242,17 @@ export function createConvSession(config: RunConfig, data: Dataset, options: { r
   }
 
   return {
-    path: 'reference',
-    trainingPath: 'dense',
+    path: fused ? 'fused' : 'reference',
+    trainingPath: fused?.path ?? 'conv',
     sparseInputs: [],
     step,
     evaluate,
-    trainLoss: () => splitFit(fit).loss,
+    trainLoss: () => {
+      sync()
+      return splitFit(fit).loss
+    },
     weightAlignment: () => {
+      sync()
       let value: number | null = null
       tf.tidy(() => {
         value = cosine(convForwardMap(net, rule, L - 2), rule.feedbackMatrix(L - 2))

@@ -23,7 +23,7 @@ import type { Network } from './network'
 import { layerDecay, type OptimizerSettings } from './optimizer'
 import { directRules, type Rule } from './rules'
 import { sparseRowSlice, sparseRowsOf, transposeSparse, type SparseRows } from './sparse-inputs'
-import { chooseTrainingPath, createSparseBatcher, type TrainingPath } from './step-paths'
+import { chooseTrainingPath, createSparseBatcher, type MlpTrainingPath } from './step-paths'
 import { tf } from './tf'
 
 const activationCode: Record<Activation, number> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3 }
@@ -61,7 +61,7 @@ export interface FusedTrainer {
    */
   step(order: Int32Array | null, start: number, count: number, settings: OptimizerSettings): number
   /** How the step computes the first layer's products (engine/step-paths.ts). */
-  path: TrainingPath
+  path: MlpTrainingPath
   /** Writes out any weights the path keeps implicitly (the kernel path's W₁): call before anything reads the weights. */
   sync(): void
   /** What a checkpoint needs beyond the session's variables (the kernel path's pre-activations). */
@@ -240,7 +240,7 @@ export function createFusedTrainer(
   const first = layers[0]
   const trainRows = train.x.shape[0]
   const sparseAll = options.paths === 'dense' ? null : sparseRowsOf(heap(train.x), trainRows, inputDim)
-  const path: TrainingPath =
+  const path: MlpTrainingPath =
     options.paths === 'dense'
       ? 'dense'
       : chooseTrainingPath({ fullBatch: options.fullBatch, trainRows, inputDim, momentum: velocity ? 1 : 0, sparseInputs: sparseAll !== null })

@@ -5,5 +5,5 @@ import { createConvSession } from './conv-session'
 import { createSession, type RunSession, type SessionOptions } from './session'
 
 export function createRunSession(config: RunConfig, data: Dataset, options: SessionOptions = {}): RunSession {
-  return config.model.kind === 'conv' ? createConvSession(config, data, { resume: options.resume }) : createSession(config, data, options)
+  return config.model.kind === 'conv' ? createConvSession(config, data, { fused: options.fused, resume: options.resume }) : createSession(config, data, options)
 }

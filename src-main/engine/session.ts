@@ -13,7 +13,7 @@ import { cosine } from './measures'
 import { backward, createNetwork, disposeNetwork, forward, lossAndError, networkSpec, type Network, type Updates } from './network'
 import { createFusedEvaluator, createFusedTrainer, isTrainerState } from './fused'
 import { createOptimizer } from './optimizer'
-import type { TrainingPath } from './step-paths'
+import type { TrainingPath } from '../../src-shared/training-paths'
 import { createRule, type Rule } from './rules'
 import { disposeSplit, splitTensors } from './split-tensors'
 import { tf } from './tf'
@@ -48,7 +48,7 @@ export interface TrainingSession {
   rule: Rule
   /** How steps are computed: the fused step of the blas backend, or the reference path of tf ops. */
   path: 'fused' | 'reference'
-  /** How the step computes the first layer's products: dense, kernel (samples' space) or sparse (engine/step-paths.ts); the reference path's are dense. */
+  /** How the step computes its products (src-shared/training-paths.ts): an MLP's dense, kernel (samples' space) or sparse, the reference path's dense; a conv model's im2col (fused) or conv (tf ops). */
   trainingPath: TrainingPath
   /** The evaluation splits whose first-layer products run on sparse inputs (normalised digits' background; fused path only). */
   sparseInputs: readonly ('fit' | 'probe' | 'test')[]

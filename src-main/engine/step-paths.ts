@@ -33,10 +33,11 @@
  *   cost in proportion to the entries that differ from the background. Any rule, momentum and
  *   decay; mini-batch or full batch.
  */
+import type { TrainingPath } from '../../src-shared/training-paths'
 import type { SparseRows } from './sparse-inputs'
 
-export type TrainingPath = 'dense' | 'kernel' | 'sparse'
-export const trainingPaths: readonly TrainingPath[] = ['dense', 'kernel', 'sparse']
+/** The paths of an MLP's fused step (src-shared/training-paths.ts lists every path, conv's too). */
+export type MlpTrainingPath = Extract<TrainingPath, 'dense' | 'kernel' | 'sparse'>
 
 /** What the choice of path depends on. */
 export interface PathFacts {
@@ -51,7 +52,7 @@ export interface PathFacts {
 }
 
 /** The path a fused step takes for these facts: kernel where it applies, else sparse where the inputs allow, else dense. */
-export function chooseTrainingPath(facts: PathFacts): TrainingPath {
+export function chooseTrainingPath(facts: PathFacts): MlpTrainingPath {
   if (facts.fullBatch && facts.trainRows < facts.inputDim && facts.momentum === 0) return 'kernel'
   return facts.sparseInputs ? 'sparse' : 'dense'
 }
@@ -62,7 +63,7 @@ export function chooseTrainingPath(facts: PathFacts): TrainingPath {
  * that differ from the background (normalised MNIST: about 0.19). The layers above cost the same
  * on every path (their products: rows · fanIn · fanOut, twice, plus the signal's).
  */
-export function firstLayerMultiplyAdds(path: TrainingPath, rows: number, inputDim: number, width: number, density = 1): number {
+export function firstLayerMultiplyAdds(path: MlpTrainingPath, rows: number, inputDim: number, width: number, density = 1): number {
   switch (path) {
     case 'dense':
       return 2 * rows * inputDim * width

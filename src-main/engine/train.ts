@@ -10,7 +10,7 @@ import { checkpointKey, encodeCheckpoint, type Checkpoint } from './checkpoint'
 import type { Metrics } from './evaluation'
 import { createRunSession } from './run-session'
 import type { Artifact } from './session'
-import type { TrainingPath } from './step-paths'
+import type { TrainingPath } from '../../src-shared/training-paths'
 import { initBackend, type BackendName } from './tf'
 
 export interface Evaluation {

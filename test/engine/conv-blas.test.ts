@@ -12,8 +12,7 @@ import { createConvBlasTrainer, type ConvNetLayer, type ConvNetRule } from '../.
 import { initBackend, tf } from '../../src-main/engine/tf'
 import { createRng } from '../../src-main/lib/random'
 import { createLayers, createRule, createVelocity, layerShapes, referenceStep, type ConvNetSpec } from './conv-net'
-
-const float32Epsilon = 2 ** -23
+import { compareUpdates, updateError } from './record'
 
 /** Two conv layers (padded, then not), a max and an average pool, a dense hidden layer. */
 const small: ConvNetSpec = {
@@ -67,20 +66,6 @@ function data(spec: ConvNetSpec, loss: LossKind, n: number) {
 
 function parameters(layers: ConvNetLayer[], rule: ConvNetRule): Float32Array[] {
   return [...layers.flatMap((layer) => (layer.b ? [layer.W, layer.b] : [layer.W])), ...rule.learned].map((t) => Float32Array.from(t.dataSync() as Float32Array))
-}
-
-/** |update − reference update| relative to the reference update's largest entry, less the rounding of reading an update back from two float32 weights. */
-function updateError(before: Float32Array, after: Float32Array, referenceBefore: Float32Array, referenceAfter: Float32Array): number {
-  let diff = 0
-  let size = 0
-  let largest = 0
-  for (let j = 0; j < after.length; j++) {
-    const reference = referenceAfter[j] - referenceBefore[j]
-    diff = Math.max(diff, Math.abs(after[j] - before[j] - reference))
-    size = Math.max(size, Math.abs(reference))
-    largest = Math.max(largest, Math.abs(referenceAfter[j]), Math.abs(referenceBefore[j]))
-  }
-  return Math.max(0, diff - 2 * float32Epsilon * largest) / (size || 1)
 }
 
 interface Case {
@@ -149,26 +134,26 @@ async function compareSteps(c: Case, tolerance = 2e-5): Promise<void> {
   }
   expect(trainer, label).not.toBeNull()
   const minibatch = c.batch < c.n
+  /** The batch step s trains on: rows order[start..] of a shuffled order, or every row. */
+  const startOf = (s: number) => (minibatch ? (s * c.batch) % c.n : 0)
   try {
-    let start = 0
-    for (let s = 0; s < c.steps; s++) {
-      const rows = Array.from(order.subarray(start, start + c.batch))
-      const before = parameters(fast.layers, fast.rule)
-      const referenceBefore = parameters(reference.layers, reference.rule)
-      const lossFast = trainer!.step(minibatch ? order : null, start, c.batch, settings)
-      const lossReference = await onCpu(() =>
-        tf.tidy(() =>
-          referenceStep(spec, reference.layers, reference.rule, c.loss, (minibatch ? tf.gather(reference.x, rows) : reference.x) as tf.Tensor2D, (minibatch ? tf.gather(reference.targets, rows) : reference.targets) as tf.Tensor2D, settings, referenceVelocity),
-        ),
-      )
-      expect(Math.abs(lossFast - lossReference), `${label}: loss at step ${s}: ${lossFast} against ${lossReference}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(lossReference)))
-      const referenceAfter = parameters(reference.layers, reference.rule)
-      parameters(fast.layers, fast.rule).forEach((after, i) => {
-        const error = updateError(before[i], after, referenceBefore[i], referenceAfter[i])
-        expect(error, `${label}: parameter ${i} at step ${s}`).toBeLessThan(tolerance)
-      })
-      start = minibatch ? (start + c.batch) % c.n : 0
-    }
+    await compareUpdates(
+      { step: (s) => trainer!.step(minibatch ? order : null, startOf(s), c.batch, settings), parameters: () => parameters(fast.layers, fast.rule) },
+      {
+        step: (s) => {
+          const rows = Array.from(order.subarray(startOf(s), startOf(s) + c.batch))
+          return onCpu(() =>
+            tf.tidy(() =>
+              referenceStep(spec, reference.layers, reference.rule, c.loss, (minibatch ? tf.gather(reference.x, rows) : reference.x) as tf.Tensor2D, (minibatch ? tf.gather(reference.targets, rows) : reference.targets) as tf.Tensor2D, settings, referenceVelocity),
+            ),
+          )
+        },
+        parameters: () => parameters(reference.layers, reference.rule),
+      },
+      c.steps,
+      label,
+      { tolerance },
+    )
   } finally {
     dispose()
     for (const v of [...(fastVelocity ?? []), ...(referenceVelocity ?? [])]) {

@@ -11,10 +11,10 @@ import { parseRunConfig } from '../../src-shared/config'
 import type { Dataset } from '../../src-main/data/dataset'
 import { blasUnavailableReason, loadBlas } from '../../src-main/engine/blas'
 import { initBackend, tf } from '../../src-main/engine/tf'
-import type { Metrics } from '../../src-main/engine/evaluation'
 import { createSession } from '../../src-main/engine/session'
 import { train, type Evaluation } from '../../src-main/engine/train'
 import { createRng } from '../../src-main/lib/random'
+import { compareCurves, compareMetrics, compareUpdates } from './record'
 
 const inputDim = 12
 const outputs = 3
@@ -54,39 +54,12 @@ function weights(session: ReturnType<typeof createSession>): Float32Array[] {
   return [...parameters, ...session.rule.learned].map((t) => t.dataSync() as Float32Array)
 }
 
-const float32Epsilon = 2 ** -23
-
 /**
- * |update − reference update| relative to the reference update's size. An update read back as the
- * difference of two stored float32 weights carries their rounding (one ulp of the largest weight),
- * whatever path made it, so that much is allowed on top.
+ * Steps a fused and a reference session side by side from the same seed (record.ts's
+ * compareUpdates: every update and loss to relative 1e-5), their measures agreeing before the
+ * first step and after the last.
  */
-function updateError(before: Float32Array, after: Float32Array, referenceBefore: Float32Array, referenceAfter: Float32Array): number {
-  let diff = 0
-  let size = 0
-  let largest = 0
-  for (let j = 0; j < after.length; j++) {
-    const reference = referenceAfter[j] - referenceBefore[j]
-    diff = Math.max(diff, Math.abs(after[j] - before[j] - reference))
-    size = Math.max(size, Math.abs(reference))
-    largest = Math.max(largest, Math.abs(referenceAfter[j]), Math.abs(referenceBefore[j]))
-  }
-  return Math.max(0, diff - 2 * float32Epsilon * largest) / (size || 1)
-}
-
-/** Every measure of the fused evaluator equals the reference evaluator's (same names, within `tolerance`). */
-function compareMetrics(fast: Metrics, reference: Metrics, label: string, tolerance: number): void {
-  expect(Object.keys(fast).sort(), label).toEqual(Object.keys(reference).sort())
-  for (const [name, b] of Object.entries(reference))
-    expect(Math.abs(fast[name] - b), `${label}: ${name}: ${fast[name]} vs ${b}`).toBeLessThan(tolerance * Math.max(1, Math.abs(b)))
-}
-
-/**
- * Steps a fused and a reference session side by side from the same seed; after every step their
- * updates (new − old parameters) and losses agree to relative 1e-5, and their measures agree
- * before the first step and after the last.
- */
-function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label: string, betweenSteps: (step: number) => void = () => {}): void {
+async function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label: string, betweenSteps: (step: number) => void = () => {}): Promise<void> {
   const config = parseRunConfig(input)
   const fast = createSession(config, data)
   const reference = createSession(config, data, { fused: false })
@@ -95,24 +68,15 @@ function compareSteps(input: RunConfigInput, data: Dataset, steps: number, label
     expect(fast.path, label).toBe(config.rule === 'kp' && config.optimizer.momentum > 0 ? 'reference' : 'fused')
     expect(reference.path).toBe('reference')
     compareMetrics(fast.evaluate(), reference.evaluate(), `${label} at the start`, 1e-5)
-    for (let s = 0; s < steps; s++) {
-      const before = weights(fast)
-      const referenceBefore = weights(reference)
-      const lossFast = fast.step()
-      const lossReference = reference.step()
-      expect(Math.abs(lossFast - lossReference), `${label} loss at step ${s}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(lossReference)))
-      const referenceAfter = weights(reference)
-      weights(fast).forEach((after, i) => {
-        expect(updateError(before[i], after, referenceBefore[i], referenceAfter[i]), `${label} parameter ${i} at step ${s}`).toBeLessThan(1e-5)
-      })
-      betweenSteps(s)
-    }
+    await compareUpdates(steppedSession(fast), steppedSession(reference), steps, label, { betweenSteps })
     compareMetrics(fast.evaluate(), reference.evaluate(), `${label} after ${steps} steps`, 1e-4)
   } finally {
     fast.dispose()
     reference.dispose()
   }
 }
+
+const steppedSession = (session: ReturnType<typeof createSession>) => ({ step: () => session.step(), parameters: () => weights(session).map((w) => Float32Array.from(w)) })
 
 beforeAll(async () => {
   expect(loadBlas(), `the BLAS addon must be built here: ${blasUnavailableReason()}`).not.toBeNull()
@@ -125,7 +89,7 @@ afterAll(async () => {
 describe('the fused step makes the reference update', () => {
   for (const model of models)
     for (const rule of rules)
-      it(`${model.kind} ${JSON.stringify(model.hidden)} ${rule}: every activation and loss`, () => {
+      it(`${model.kind} ${JSON.stringify(model.hidden)} ${rule}: every activation and loss`, async () => {
         for (const activation of activations)
           for (const loss of losses) {
             const input: RunConfigInput = {
@@ -138,11 +102,11 @@ describe('the fused step makes the reference update', () => {
               regularization: { outputL2: 0.1 },
               steps: 3,
             }
-            compareSteps(input, dataset(loss), 3, `${activation} ${loss}`)
+            await compareSteps(input, dataset(loss), 3, `${activation} ${loss}`)
           }
       })
 
-  it('with momentum, weight decay, biases and shuffled mini-batches across epochs', () => {
+  it('with momentum, weight decay, biases and shuffled mini-batches across epochs', async () => {
     for (const rule of rules)
       for (const loss of losses) {
         const input: RunConfigInput = {
@@ -155,12 +119,12 @@ describe('the fused step makes the reference update', () => {
           regularization: { outputL2: 0.05, weightDecay: 0.01 },
           steps: 8,
         }
-        compareSteps(input, dataset(loss), 8, `${rule} ${loss}`)
+        await compareSteps(input, dataset(loss), 8, `${rule} ${loss}`)
       }
   })
 
   for (const feedbackMagnitude of ['random', 'batchwise'] as const)
-  it(`sign with ${feedbackMagnitude} magnitudes`, () => {
+  it(`sign with ${feedbackMagnitude} magnitudes`, async () => {
     const input: RunConfigInput = {
       seed: 2,
       data: { kind: 'synthetic', n: 40, inputDim },
@@ -171,12 +135,12 @@ describe('the fused step makes the reference update', () => {
       optimizer: { learningRate: 0.05, batchSize: 0 },
       steps: 4,
     }
-    compareSteps(input, dataset('mse'), 4, `sign ${feedbackMagnitude}`)
+    await compareSteps(input, dataset('mse'), 4, `sign ${feedbackMagnitude}`)
   })
 })
 
 describe('the fused path holds no stale view of WebAssembly memory', () => {
-  it('steps and measures correctly after the wasm heap grows', () => {
+  it('steps and measures correctly after the wasm heap grows', async () => {
     const input: RunConfigInput = {
       seed: 8,
       data: dataConfig('cross-entropy'),
@@ -188,7 +152,7 @@ describe('the fused path holds no stale view of WebAssembly memory', () => {
       steps: 4,
     }
     const kept: tf.Tensor[] = []
-    compareSteps(input, dataset('cross-entropy'), 4, 'heap growth', (step) => {
+    await compareSteps(input, dataset('cross-entropy'), 4, 'heap growth', (step) => {
       // 64 MiB more tensor memory: the wasm memory grows, and every earlier view of it is detached
       if (step === 1) kept.push(tf.zeros([16 << 20]))
     })
@@ -255,8 +219,7 @@ describe('seeded runs give the same curves with the fused step', () => {
         }
         const fast = await curves(input, 'blas')
         const reference = await curves(input, 'wasm')
-        expect(fast.map((e) => e.step)).toEqual(reference.map((e) => e.step))
-        fast.forEach((e, i) => compareMetrics(e.metrics, reference[i].metrics, `${activation} at step ${e.step}`, 1e-4))
+        compareCurves(fast, reference, activation, 1e-4)
       }
     })
 })

@@ -9,15 +9,14 @@ import type { Activation, LossKind, ModelConfig, RuleKind, RunConfigInput } from
 import { parseRunConfig } from '../../src-shared/config'
 import type { Dataset } from '../../src-main/data/dataset'
 import { blasUnavailableReason, loadBlas } from '../../src-main/engine/blas'
-import type { Metrics } from '../../src-main/engine/evaluation'
 import { createSession, type TrainingSession } from '../../src-main/engine/session'
 import { chooseTrainingPath, firstLayerMultiplyAdds } from '../../src-main/engine/step-paths'
 import { initBackend } from '../../src-main/engine/tf'
 import { train, type Evaluation } from '../../src-main/engine/train'
 import { createRng } from '../../src-main/lib/random'
+import { compareCurves, compareMetrics, compareUpdates } from './record'
 
 const outputs = 3
-const float32Epsilon = 2 ** -23
 
 /**
  * Random data: `wide` rows of 30 Gaussian inputs (n = 20 < d, the kernel path's case), or rows of
@@ -54,28 +53,8 @@ function weights(session: TrainingSession): Float32Array[] {
   return [...artifacts.map((a) => Float32Array.from(a.values)), ...session.rule.learned.map((t) => Float32Array.from(t.dataSync() as Float32Array))]
 }
 
-/** |update − reference update| relative to the reference update's size, less the rounding of the stored weights (fused.test.ts). */
-function updateError(before: Float32Array, after: Float32Array, referenceBefore: Float32Array, referenceAfter: Float32Array): number {
-  let diff = 0
-  let size = 0
-  let largest = 0
-  for (let j = 0; j < after.length; j++) {
-    const reference = referenceAfter[j] - referenceBefore[j]
-    diff = Math.max(diff, Math.abs(after[j] - before[j] - reference))
-    size = Math.max(size, Math.abs(reference))
-    largest = Math.max(largest, Math.abs(referenceAfter[j]), Math.abs(referenceBefore[j]))
-  }
-  return Math.max(0, diff - 2 * float32Epsilon * largest) / (size || 1)
-}
-
-function compareMetrics(fast: Metrics, reference: Metrics, label: string, tolerance: number): void {
-  expect(Object.keys(fast).sort(), label).toEqual(Object.keys(reference).sort())
-  for (const [name, b] of Object.entries(reference))
-    expect(Math.abs(fast[name] - b), `${label}: ${name}: ${fast[name]} vs ${b}`).toBeLessThan(tolerance * Math.max(1, Math.abs(b)))
-}
-
-/** A session on `path` and a reference session stepped side by side: every update and loss agree to 1e-5. */
-function compareSteps(input: RunConfigInput, data: Dataset, steps: number, path: 'kernel' | 'sparse', label: string): void {
+/** A session on `path` and a reference session stepped side by side (record.ts's compareUpdates): every update and loss agree to 1e-5. */
+async function compareSteps(input: RunConfigInput, data: Dataset, steps: number, path: 'kernel' | 'sparse', label: string): Promise<void> {
   const config = parseRunConfig(input)
   const fast = createSession(config, data)
   const reference = createSession(config, data, { fused: false })
@@ -84,17 +63,8 @@ function compareSteps(input: RunConfigInput, data: Dataset, steps: number, path:
     expect(fast.trainingPath, label).toBe(path)
     expect(reference.trainingPath).toBe('dense')
     compareMetrics(fast.evaluate(), reference.evaluate(), `${label} at the start`, 1e-5)
-    for (let s = 0; s < steps; s++) {
-      const before = weights(fast)
-      const referenceBefore = weights(reference)
-      const lossFast = fast.step()
-      const lossReference = reference.step()
-      expect(Math.abs(lossFast - lossReference), `${label} loss at step ${s}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(lossReference)))
-      const referenceAfter = weights(reference)
-      weights(fast).forEach((after, i) => {
-        expect(updateError(before[i], after, referenceBefore[i], referenceAfter[i]), `${label} parameter ${i} at step ${s}`).toBeLessThan(1e-5)
-      })
-    }
+    const stepped = (session: TrainingSession) => ({ step: () => session.step(), parameters: () => weights(session) })
+    await compareUpdates(stepped(fast), stepped(reference), steps, label)
     compareMetrics(fast.evaluate(), reference.evaluate(), `${label} after ${steps} steps`, 1e-4)
   } finally {
     fast.dispose()
@@ -166,10 +136,10 @@ describe('the path a step takes', () => {
 describe('the kernel path makes the reference update', () => {
   for (const model of models)
     for (const rule of rules)
-      it(`${model.kind} ${JSON.stringify(model.hidden)} ${rule}: every activation, mse and cross-entropy, with decay and λ`, () => {
+      it(`${model.kind} ${JSON.stringify(model.hidden)} ${rule}: every activation, mse and cross-entropy, with decay and λ`, async () => {
         for (const activation of activations)
           for (const loss of ['mse', 'cross-entropy'] as const)
-            compareSteps(
+            await compareSteps(
               {
                 seed: 4,
                 data: dataConfig(loss),
@@ -221,9 +191,9 @@ describe('the kernel path makes the reference update', () => {
 
 describe('the sparse path makes the reference update', () => {
   for (const rule of rules)
-    it(`${rule}: mini-batches across epochs with momentum, decay and biases; full batch; every activation`, () => {
+    it(`${rule}: mini-batches across epochs with momentum, decay and biases; full batch; every activation`, async () => {
       for (const loss of ['mse', 'cross-entropy'] as const) {
-        compareSteps(
+        await compareSteps(
           {
             seed: 7,
             data: dataConfig(loss),
@@ -240,7 +210,7 @@ describe('the sparse path makes the reference update', () => {
           `${rule} ${loss} mini-batch`,
         )
         for (const activation of activations)
-          compareSteps(
+          await compareSteps(
             {
               seed: 3,
               data: dataConfig(loss),
@@ -292,8 +262,7 @@ describe('seeded runs give the same curves on the kernel and sparse paths', () =
           const reference = await curves(input, data, 'wasm')
           expect(fast.result.trainingPath).toBe(path)
           expect(reference.result.trainingPath).toBe('dense')
-          expect(fast.evaluations.map((e) => e.step)).toEqual(reference.evaluations.map((e) => e.step))
-          fast.evaluations.forEach((e, i) => compareMetrics(e.metrics, reference.evaluations[i].metrics, `${activation} at step ${e.step}`, 1e-4))
+          compareCurves(fast.evaluations, reference.evaluations, activation, 1e-4)
         }
       })
 })
