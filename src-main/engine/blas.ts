@@ -42,6 +42,8 @@ export interface BlasAddon {
   sparseProduct(offsets: Int32Array, indices: Int32Array, values: Float32Array, m: number, k: number, n: number, b: Float32Array, c: Float32Array, alpha: number, add: Float32Array | null): void
   /** c ← alpha · (a · b + 1 · addᵀ) + beta · c, as sparseProduct (a training step's update: beta = 1 − η·decay). */
   sparseUpdate(offsets: Int32Array, indices: Int32Array, values: Float32Array, m: number, k: number, n: number, b: Float32Array, c: Float32Array, alpha: number, add: Float32Array | null, beta: number): void
+  /** Rows order[start..start+count) (rows start.. with order null) of a sparse matrix in compressed rows with `cols` columns, into rowOffsets [count + 1], rowIndices, rowValues, and their transpose in compressed columns (columnOffsets [cols + 1]; each column's batch rows ascending). */
+  sparseGather(offsets: Int32Array, indices: Int32Array, values: Float32Array, cols: number, order: Int32Array | null, start: number, count: number, rowOffsets: Int32Array, rowIndices: Int32Array, rowValues: Float32Array, columnOffsets: Int32Array, columnIndices: Int32Array, columnValues: Float32Array): void
   /** Ascending eigenvalues of (a + aᵀ)/2 for a: [n, n] row-major float64, into out: [n] (LAPACK's dsyev). */
   symmetricEigenvalues(a: Float64Array, n: number, out: Float64Array): void
   /** cols [batch·outHeight·outWidth, kernelHeight·kernelWidth·channels] = the patch under each output position of x (NHWC, `ConvGeometry`'s layout), 0 in the padding. */
@@ -75,7 +77,7 @@ export function addonPath(): string {
  */
 export const addonFunctions = {
   sgemm: true, sgemmTime: true, resetSgemmTime: true, activate: true, gate: true, lossError: true, biasUpdate: true, axpby: true, signOf: true,
-  gatherRows: true, dotNorms: true, rowCosines: true, rowArgmaxHits: true, sparseProduct: true, sparseUpdate: true, symmetricEigenvalues: true,
+  gatherRows: true, dotNorms: true, rowCosines: true, rowArgmaxHits: true, sparseProduct: true, sparseUpdate: true, sparseGather: true, symmetricEigenvalues: true,
   imageToColumns: true, columnsToImage: true, maxPool: true, maxPoolBackward: true, avgPool: true, avgPoolBackward: true, setThreads: true, threads: true, config: true,
 } as const satisfies Record<keyof BlasAddon, true>
 

@@ -245,7 +245,7 @@ export function createFusedTrainer(
       ? 'dense'
       : chooseTrainingPath({ fullBatch: options.fullBatch, trainRows, inputDim, momentum: velocity ? 1 : 0, sparseInputs: sparseAll !== null })
   const kernel = path === 'kernel' ? createSamplesSpace() : null
-  const batcher = path === 'sparse' ? createSparseBatcher(sparseAll!, trainRows) : null
+  const batcher = path === 'sparse' ? createSparseBatcher(sparseAll!, blas) : null
   const background = new Float32Array(first.fanOut)
 
   /** The kernel path's state (step-paths.ts): K = XXᵀ, P = s·XW, W = g·W(t₀) + XᵀA. */

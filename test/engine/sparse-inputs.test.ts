@@ -11,6 +11,7 @@ import { blasUnavailableReason, loadBlas } from '../../src-main/engine/blas'
 import type { Metrics } from '../../src-main/engine/evaluation'
 import { createSession } from '../../src-main/engine/session'
 import { sparseRowSlice, sparseRowsOf, transposeSparse, type SparseRows } from '../../src-main/engine/sparse-inputs'
+import { createSparseBatcher } from '../../src-main/engine/step-paths'
 import { initBackend, tf } from '../../src-main/engine/tf'
 import { createRng } from '../../src-main/lib/random'
 
@@ -127,6 +128,61 @@ describe('normalised MNIST digits', () => {
     let worst = 0
     for (let i = 0; i < dense.length; i++) worst = Math.max(worst, Math.abs(dense[i] - mnist.test!.x[i]))
     expect(worst).toBeLessThan(1e-6)
+  })
+})
+
+describe('a batch of sparse rows (step-paths.ts’s batcher, the addon’s sparseGather)', () => {
+  /** The batch as sparse-inputs.ts defines it: the picked rows' entries, and transposeSparse of them. */
+  function expected(all: SparseRows, rows: number[]): { rows: SparseRows; columns: SparseRows } {
+    const offsets = new Int32Array(rows.length + 1)
+    const indices: number[] = []
+    const values: number[] = []
+    rows.forEach((row, i) => {
+      for (let p = all.offsets[row]; p < all.offsets[row + 1]; p++) indices.push(all.indices[p]), values.push(all.values[p])
+      offsets[i + 1] = indices.length
+    })
+    const batch = { rows: rows.length, cols: all.cols, background: all.background, offsets, indices: Int32Array.from(indices), values: Float32Array.from(values) }
+    return { rows: batch, columns: transposeSparse(batch) }
+  }
+  const used = (s: SparseRows) => ({
+    offsets: Array.from(s.offsets.subarray(0, s.rows + 1)),
+    indices: Array.from(s.indices.subarray(0, s.offsets[s.rows])),
+    values: Array.from(s.values.subarray(0, s.offsets[s.rows])),
+  })
+
+  it('holds the picked rows and their transpose, entry for entry, as batches grow and shrink', () => {
+    const all = sparseRowsOf(mnist.train.x, mnist.train.n, 784)!
+    const batcher = createSparseBatcher(all, loadBlas()!)
+    const order = createRng(5, 'batch order').permutation(mnist.train.n)
+    for (const [start, count, ordered] of [[0, 10, true], [40, 600, true], [3, 7, false], [1000, 600, false], [9999, 1, true]] as const) {
+      const got = batcher.gather(ordered ? order : null, start, count)
+      const want = expected(all, Array.from({ length: count }, (_, i) => (ordered ? order[start + i] : start + i)))
+      expect([got.rows.rows, got.rows.cols, got.columns.rows, got.columns.cols]).toEqual([count, 784, 784, count])
+      expect(used(got.rows), `rows ${start}+${count}`).toEqual(used(want.rows))
+      expect(used(got.columns), `columns ${start}+${count}`).toEqual(used(want.columns))
+    }
+  })
+
+  it('refuses rows or columns outside the matrix before writing anything', () => {
+    const blas = loadBlas()!
+    const offsets = Int32Array.from([0, 2, 3])
+    const indices = Int32Array.from([0, 3, 1])
+    const values = Float32Array.from([1, 2, 3])
+    const out = () => [Int32Array.from([9, 9, 9]), new Int32Array(3).fill(9), new Float32Array(3).fill(9), new Int32Array(5).fill(9), new Int32Array(3).fill(9), new Float32Array(3).fill(9)] as const
+    const gather = (order: Int32Array | null, start: number, count: number, cols: number, o = out()) => {
+      blas.sparseGather(offsets, indices, values, cols, order, start, count, ...o)
+      return o
+    }
+    expect(() => gather(Int32Array.from([0, 2]), 0, 2, 4)).toThrow(RangeError)
+    expect(() => gather(Int32Array.from([1, -1]), 0, 2, 4)).toThrow(RangeError)
+    expect(() => gather(null, 1, 2, 4)).toThrow(RangeError)
+    expect(() => gather(Int32Array.from([0]), 0, 2, 4)).toThrow(RangeError)
+    const o = out()
+    expect(() => gather(Int32Array.from([1, 0]), 0, 2, 3, o)).toThrow(/column index is out of range/)
+    expect(o.map((a) => Array.from(a))).toEqual(out().map((a) => Array.from(a)))
+    // the same call with the columns inside: row 1, then row 0
+    const ok = gather(Int32Array.from([1, 0]), 0, 2, 4)
+    expect(ok.map((a) => Array.from(a))).toEqual([[0, 1, 3], [1, 0, 3], [3, 1, 2], [0, 1, 2, 2, 3], [1, 0, 1], [1, 3, 2]])
   })
 })
 

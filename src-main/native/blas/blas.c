@@ -847,6 +847,91 @@ static napi_value sparse_update_call(napi_env env, napi_callback_info info) {
   return sparse_product_call(env, info);
 }
 
+static int32_t *mutable_int32_array(napi_env env, napi_value value, size_t *length, const char *name) {
+  return (int32_t *)int32_array(env, value, length, name);
+}
+
+/* A batch's rows of a sparse matrix in compressed rows, and their transpose in compressed columns
+   (a training step's sparse forward product and its update, engine/step-paths.ts). Everything is
+   checked before anything is written. */
+static napi_value sparse_gather(napi_env env, napi_callback_info info) {
+  ARGS(13, "sparseGather(offsets, indices, values, cols, order|null, start, count, rowOffsets, rowIndices, rowValues, columnOffsets, columnIndices, columnValues)")
+  size_t offsets_length, indices_length, order_length = 0, row_offsets_length, row_indices_length, column_offsets_length, column_indices_length;
+  const int32_t *offsets = int32_array(env, argv[0], &offsets_length, "offsets");
+  if (!offsets) return NULL;
+  const int32_t *indices = int32_array(env, argv[1], &indices_length, "indices");
+  if (!indices) return NULL;
+  FLOATS_ARG(2, values);
+  INT_ARG(3, cols);
+  const int32_t *order = NULL;
+  if (!is_null(env, argv[4])) {
+    order = int32_array(env, argv[4], &order_length, "order");
+    if (!order) return NULL;
+  }
+  INT_ARG(5, start);
+  INT_ARG(6, count);
+  int32_t *row_offsets = mutable_int32_array(env, argv[7], &row_offsets_length, "rowOffsets");
+  if (!row_offsets) return NULL;
+  int32_t *row_indices = mutable_int32_array(env, argv[8], &row_indices_length, "rowIndices");
+  if (!row_indices) return NULL;
+  FLOATS_ARG(9, rowValues);
+  int32_t *column_offsets = mutable_int32_array(env, argv[10], &column_offsets_length, "columnOffsets");
+  if (!column_offsets) return NULL;
+  int32_t *column_indices = mutable_int32_array(env, argv[11], &column_indices_length, "columnIndices");
+  if (!column_indices) return NULL;
+  FLOATS_ARG(12, columnValues);
+  size_t rows = offsets_length > 0 ? offsets_length - 1 : 0;
+  if (cols <= 0 || start < 0 || count < 0 || (order && (size_t)start + count > order_length) || (!order && (size_t)start + count > rows) ||
+      row_offsets_length < (size_t)count + 1 || column_offsets_length < (size_t)cols + 1) {
+    range_error(env, "sparseGather");
+    return NULL;
+  }
+  /* the rows picked, their entries and their columns, checked whole before any write */
+  size_t total = 0;
+  for (int32_t i = 0; i < count; i++) {
+    int32_t row = order ? order[start + i] : start + i;
+    if (row < 0 || (size_t)row >= rows || offsets[row] < 0 || offsets[row + 1] < offsets[row] || (size_t)offsets[row + 1] > indices_length ||
+        (size_t)offsets[row + 1] > values_length) {
+      range_error(env, "sparseGather");
+      return NULL;
+    }
+    for (int32_t p = offsets[row]; p < offsets[row + 1]; p++)
+      if (indices[p] < 0 || indices[p] >= cols) {
+        napi_throw_range_error(env, NULL, "fa_lab_blas: sparseGather: a column index is out of range");
+        return NULL;
+      }
+    total += (size_t)(offsets[row + 1] - offsets[row]);
+  }
+  if (total > INT32_MAX || row_indices_length < total || rowValues_length < total || column_indices_length < total || columnValues_length < total) {
+    range_error(env, "sparseGather");
+    return NULL;
+  }
+  int32_t p = 0;
+  memset(column_offsets, 0, sizeof(int32_t) * ((size_t)cols + 1));
+  for (int32_t i = 0; i < count; i++) {
+    int32_t row = order ? order[start + i] : start + i;
+    int32_t from = offsets[row], size = offsets[row + 1] - from;
+    row_offsets[i] = p;
+    memcpy(row_indices + p, indices + from, sizeof(int32_t) * (size_t)size);
+    memcpy(rowValues + p, values + from, sizeof(float) * (size_t)size);
+    for (int32_t q = 0; q < size; q++) column_offsets[indices[from + q] + 1]++;
+    p += size;
+  }
+  row_offsets[count] = p;
+  /* the transpose: entries counted per column above, then placed in row order */
+  for (int32_t j = 0; j < cols; j++) column_offsets[j + 1] += column_offsets[j];
+  for (int32_t i = 0; i < count; i++)
+    for (int32_t q = row_offsets[i]; q < row_offsets[i + 1]; q++) {
+      /* column_offsets[j] is column j's next free place while placing; restored below */
+      int32_t target = column_offsets[row_indices[q]]++;
+      column_indices[target] = i;
+      columnValues[target] = rowValues[q];
+    }
+  for (int32_t j = cols; j > 0; j--) column_offsets[j] = column_offsets[j - 1];
+  column_offsets[0] = 0;
+  return NULL;
+}
+
 /* The convolution passes. A geometry names an NHWC input [batch, height, width, channels], a
    kernel or window [kernelHeight, kernelWidth] moved by [strideHeight, strideWidth] from
    [-padTop, -padLeft], and the output's [outHeight, outWidth]. Cells outside the input are 0 for
@@ -1232,6 +1317,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rowArgmaxHits", NULL, row_argmax_hits, NULL, NULL, NULL, napi_default, NULL},
       {"sparseProduct", NULL, sparse_product_call, NULL, NULL, NULL, napi_default, NULL},
       {"sparseUpdate", NULL, sparse_update_call, NULL, NULL, NULL, napi_default, NULL},
+      {"sparseGather", NULL, sparse_gather, NULL, NULL, NULL, napi_default, NULL},
       {"symmetricEigenvalues", NULL, symmetric_eigenvalues, NULL, NULL, NULL, napi_default, NULL},
       {"imageToColumns", NULL, image_to_columns, NULL, NULL, NULL, napi_default, NULL},
       {"columnsToImage", NULL, columns_to_image, NULL, NULL, NULL, napi_default, NULL},
