@@ -5,6 +5,7 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { requestChannels } from '../../src-shared/contract'
+import { maxRequestBytes } from '../../src-shared/limits'
 import { experiment, runConfig } from '../shared/arbitraries'
 import { serveLabForFile } from './served-lab'
 
@@ -21,6 +22,42 @@ function call(path: string, body?: unknown, method = 'POST'): Promise<{ status: 
     })
     req.on('error', reject)
     req.end(typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify({ argument: body }))
+  })
+}
+
+/**
+ * A POST to runs:list whose body is `{"argument":{}` then spaces then `}` (valid JSON of `bytes`
+ * bytes), written chunk by chunk with backpressure until the server answers or all is sent.
+ */
+function sendPadded(bytes: number): Promise<{ status: number; message?: string; sent: number }> {
+  const head = Buffer.from('{"argument":{}')
+  return new Promise((resolve, reject) => {
+    let sent = 0
+    let answered = false
+    const req = request({ host: '127.0.0.1', port: served.server.port, path: '/api/runs:list', method: 'POST', headers: { host: `127.0.0.1:${served.server.port}`, authorization: `Bearer ${served.server.token}`, 'content-length': bytes } }, (res) => {
+      answered = true
+      let text = ''
+      res.on('data', (c) => (text += c))
+      res.on('end', () => {
+        resolve({ status: res.statusCode!, message: text.startsWith('{') ? JSON.parse(text).error?.message : undefined, sent })
+        req.destroy()
+      })
+    })
+    req.on('error', (error) => (answered ? undefined : reject(error)))
+    const chunk = Buffer.alloc(1 << 20, 0x20)
+    const write = () => {
+      while (!answered && sent < bytes) {
+        const piece = sent === 0 ? head : sent + chunk.length >= bytes - 1 ? chunk.subarray(0, bytes - 1 - sent) : chunk
+        sent += piece.length
+        if (sent === bytes - 1) {
+          req.end(Buffer.concat([piece, Buffer.from('}')]))
+          sent++
+          return
+        }
+        if (!req.write(piece)) return void req.once('drain', write)
+      }
+    }
+    write()
   })
 }
 
@@ -53,6 +90,18 @@ describe('browser-mode server under hostile input', () => {
     expect(validation.json.result).toMatchObject({ ok: false, runCount: 1e10, maxRuns: 10_000 })
     expect(JSON.stringify(validation.json.result)).toContain('expands to 10,000,000,000 runs, more than the limit of 10,000')
     expect((await call('/api/experiments:start', { name: 'huge', base, grid })).status).toBe(400)
+  })
+
+  it('reads a request body up to maxRequestBytes and refuses a longer one while it arrives, naming the bound (limits.ts)', async () => {
+    const atBound = await sendPadded(maxRequestBytes)
+    expect(atBound).toMatchObject({ status: 200, sent: maxRequestBytes })
+    const over = await sendPadded(maxRequestBytes + 1)
+    expect(over).toMatchObject({ status: 400, message: `request body too large: more than ${maxRequestBytes.toLocaleString('en-US')} bytes` })
+    // six times the bound: the answer comes before the client has sent it all (the server stops reading at the bound)
+    const huge = await sendPadded(6 * maxRequestBytes)
+    expect(huge.status).toBe(400)
+    expect(huge.sent).toBeLessThan(6 * maxRequestBytes)
+    expect((await call('/api/runs:list', {})).status).toBe(200)
   })
 
   it('answers 400, never 500, to malformed input (defect 9)', async () => {

@@ -7,6 +7,7 @@ import { expandExperiment } from '../../src-shared/experiment'
 import { createRunner } from '../../src-main/runner/runner'
 import { listPresets } from '../../src-main/services/presets'
 import { queueExperiment } from '../../src-main/services/experiments'
+import { createLabService } from '../../src-main/services/lab'
 import { databaseOf } from '../../src-main/store/connection'
 import { openStore } from '../../src-main/store/store'
 
@@ -78,5 +79,46 @@ describe('the store hands back parsed run configs', () => {
     const row = databaseOf(store).prepare('SELECT config FROM runs WHERE id = ?').get(runIds[1]) as { config: string }
     expect(RunConfig.parse(JSON.parse(row.config))).toEqual(store.getRun(runIds[1])!.config)
     store.close()
+  })
+
+  it('a 1,000-run experiment is queued with one read of its runs, not one per run, and listed without a copy of each config (issue 27 D4: the start of a 10,000-run experiment)', async () => {
+    const labPath = join(dir, 'start.sqlite')
+    const seeds = Array.from({ length: 1000 }, (_, i) => i + 1)
+    // the store as the runner sees it, its reads of runs counted
+    const store = openStore(labPath)
+    const reads = { getRun: 0, listRuns: 0 }
+    const counted = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key)
+        if (key !== 'getRun' && key !== 'listRuns') return value
+        return (...args: unknown[]) => {
+          reads[key]++
+          return (value as (...a: unknown[]) => unknown).apply(target, args)
+        }
+      },
+    })
+    const { runIds } = queueExperiment(store, { name: 'start', base: { ...config, steps: 1000 }, grid: { seed: seeds } })
+    const runner = createRunner({ store: counted, workers: 1 })
+    runner.enqueue(runIds)
+    // one query for the 1,000 runs; a getRun for each run a worker starts (at most the one worker's), not one per queued run
+    expect(reads.listRuns).toBe(1)
+    expect(reads.getRun).toBeLessThanOrEqual(1)
+    runner.cancelAll()
+    await runner.whenIdle()
+    await runner.close()
+    store.close()
+
+    // runs:list hands out the store's one frozen parse of each config, not a copy per run per listing
+    const lab = createLabService({ labPath, mode: 'browser', workers: 1, dataDir: dir })
+    try {
+      const [first, second] = [await lab.service.listRuns({}), await lab.service.listRuns({})]
+      expect(first).toHaveLength(1000)
+      for (const i of [0, 499, 999]) {
+        expect(first[i].config).toBe(second[i].config)
+        expect(Object.isFrozen(first[i].config)).toBe(true)
+      }
+    } finally {
+      await lab.close()
+    }
   })
 })
