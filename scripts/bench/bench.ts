@@ -55,6 +55,7 @@ import { sweepScaleMarkdown, sweepScaleSection, type ScaleReport } from './sweep
 import { timingsMarkdown, timingsSection, type Timing } from './timings'
 import { trainBusyMarkdown, trainBusySection, type TrainBusyReport } from './train-busy'
 import { unitsPerStep, type BenchTaskName } from './tasks'
+import { median } from './median'
 import { observedSteps, sampleStopLengths, type StopLengths } from './stop-lengths'
 
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 5))
@@ -71,7 +72,6 @@ const stopSampleWidths = Number(process.env.BENCH_STOP_WIDTHS ?? 2)
 const stopSampleSeeds = Number(process.env.BENCH_STOP_SEEDS ?? 2)
 const here = new URL('.', import.meta.url).pathname
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const log = (line: string) => {
   if (!json && !markdown) console.log(line)
 }

@@ -13,6 +13,7 @@ import type { ExpandedRun } from '../../src-shared/experiment'
 import type { RunConfig } from '../../src-shared/config'
 import { createSyntheticDataset } from '../../src-main/data/synthetic'
 import { train } from '../../src-main/engine/train'
+import { median } from './median'
 
 /** A run's cell apart from its seed, its name and its width (and what is zipped with the width: the teacher's width, minSteps, steps). */
 export function cellKey(config: RunConfig): string {
@@ -36,14 +37,13 @@ export interface StopLengths {
   spread: [number, number, number]
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-
 /**
  * Trains the runs of the preset's `widthCount` narrowest widths and `seedCount` first seeds to their
  * stop (synthetic data only) and returns each cell's median steps ÷ minSteps.
  */
 export async function sampleStopLengths(runs: ExpandedRun[], widthCount: number, seedCount: number, log: (line: string) => void): Promise<StopLengths> {
-  const stopped = runs.filter((r) => r.config.stopping && r.config.data.kind === 'synthetic')
+  // each stopped synthetic run with its data's type narrowed, for createSyntheticDataset
+  const stopped = runs.flatMap(({ config }) => (config.stopping && config.data.kind === 'synthetic' ? [{ config, data: config.data }] : []))
   const widths = [...new Set(stopped.map((r) => hiddenWidth(r.config)))].sort((a, b) => a - b).slice(0, widthCount)
   const seeds = [...new Set(stopped.map((r) => r.config.seed))].sort((a, b) => a - b).slice(0, seedCount)
   const sample = stopped.filter((r) => widths.includes(hiddenWidth(r.config)) && seeds.includes(r.config.seed))
@@ -51,10 +51,8 @@ export async function sampleStopLengths(runs: ExpandedRun[], widthCount: number,
   const all: number[] = []
   let atLimit = 0
   const started = performance.now()
-  for (const [i, run] of sample.entries()) {
-    const c = run.config
-    if (c.data.kind !== 'synthetic') continue
-    const result = await train(c, createSyntheticDataset(c.data, c.model.outputs, c.seed))
+  for (const [i, { config: c, data }] of sample.entries()) {
+    const result = await train(c, createSyntheticDataset(data, c.model.outputs, c.seed))
     if (result.stopReason === 'step-limit') atLimit++
     const ratio = result.steps / c.stopping!.minSteps
     all.push(ratio)
