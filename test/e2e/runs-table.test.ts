@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fillLab, type BigLabRun } from '../../scripts/bench/big-lab'
+import { columnTitle, fieldColumns, runColumns, type ColumnKey } from '../../src-renderer/src/lab/run-table'
+import { tableMeasures } from '../../src-shared/measures'
 import { closeLabPage, openLabPage, type LabPage } from './harness'
 
 const root = new URL('../..', import.meta.url).pathname
@@ -137,5 +139,26 @@ describe(`the runs table at ${total.toLocaleString('en-US')} runs`, () => {
     await lab.page.getByTestId('run-experiment').click()
     await expect.poll(() => lab.page.url()).toMatch(new RegExp(`#/runs\\?experiment=${experimentId}`))
     await expect.poll(count, { timeout: 60_000 }).toBe(total)
+  })
+
+  it('every header shows its whole name at 1,440 × 900: the default columns and every column the picker offers', async () => {
+    /** Each header's column, the text it shows, and whether its cell clips any of it. */
+    const headers = () =>
+      lab.page.locator('thead th[data-column]').evaluateAll((cells) =>
+        cells.map((th) => ({ column: th.getAttribute('data-column')!, text: th.querySelector('button')!.textContent!, clipped: th.scrollWidth > th.clientWidth + 1 || th.scrollHeight > th.clientHeight + 1 })),
+      )
+    const unclipped = (list: { column: string; text: string; clipped: boolean }[]) => list.filter((h) => h.clipped || h.text !== columnTitle(h.column as ColumnKey))
+    await lab.page.goto(`${lab.origin}/#/runs`)
+    await expect.poll(count, { timeout: 60_000 }).toBe(total)
+    const shown = await headers()
+    // "Learning rule" was cut to "Learning rul…" by its fixed width
+    expect(shown.map((h) => h.text)).toContain('Learning rule')
+    expect(unclipped(shown)).toEqual([])
+    await lab.page.screenshot({ path: join(shots, 'runs-table-headers.png') })
+    const every: ColumnKey[] = [...runColumns, ...fieldColumns(), ...tableMeasures().map((m) => `measure:${m}` as ColumnKey)]
+    await lab.page.goto(`${lab.origin}/#/experiments`)
+    await lab.page.goto(`${lab.origin}/#/runs?cols=${encodeURIComponent(every.join(','))}`)
+    await expect.poll(async () => (await headers()).length, { timeout: 60_000 }).toBe(every.length + 3)
+    expect(unclipped(await headers())).toEqual([])
   })
 })

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
-import { effectScope, nextTick, ref } from 'vue'
+import { effectScope, isProxy, nextTick, ref } from 'vue'
 import { parseRunConfig } from '../../src-shared/config'
 import { LabError, type DatasetKind, type RunSummary, type SeriesData } from '../../src-shared/contract'
+import { useDebounce } from '../../src-renderer/src/composables/useDebounce'
 import { useExperimentEditor } from '../../src-renderer/src/composables/useExperimentEditor'
 import { useFolderChoice } from '../../src-renderer/src/composables/useFolderChoice'
 import { useLiveSeries } from '../../src-renderer/src/composables/useLiveSeries'
@@ -46,10 +47,37 @@ describe('renderer composables against the typed test double', () => {
     double.emit('runFinished', { runId: 2, experimentId: 1, status: 'completed', error: null, finalMetrics: null })
     await vi.advanceTimersByTimeAsync(600)
     expect(runs.value.map((r) => r.id)).toEqual([1, 2])
+    // the runs and their configs stay plain objects (10,000 of them): no proxy per run or per config
+    expect(isProxy(runs.value)).toBe(false)
+    expect(isProxy(runs.value[0])).toBe(false)
+    expect(isProxy(runs.value[0].config)).toBe(false)
     expect(double.listenerCount('runFinished')).toBe(1)
     scope.stop()
     expect(double.listenerCount('runFinished')).toBe(0)
     expect(double.listenerCount('runProgress')).toBe(0)
+    vi.useRealTimers()
+  })
+
+  it('useDebounce calls once after a burst goes quiet, cancel drops the call, and nothing runs after its scope', async () => {
+    vi.useFakeTimers()
+    let calls = 0
+    const scope = effectScope()
+    const soon = scope.run(() => useDebounce(() => calls++, 300))!
+    for (let i = 0; i < 5; i++) {
+      soon.schedule()
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(calls).toBe(0)
+    await vi.advanceTimersByTimeAsync(300)
+    expect(calls).toBe(1)
+    soon.schedule()
+    soon.cancel()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(calls).toBe(1)
+    soon.schedule()
+    scope.stop()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(calls).toBe(1)
     vi.useRealTimers()
   })
 

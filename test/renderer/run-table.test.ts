@@ -70,6 +70,17 @@ describe('the runs filter', () => {
     ])
     expect(parseRunFilter('data.kind=synthetic').errors).toEqual([])
   })
+  it("works out a run's words for free text once, not again with every keystroke", () => {
+    // a run whose name counts its reads: typing f, fa, fa s… over the same list reads it once
+    let reads = 0
+    const counted = run(6, 'fa', 0, 100, 3)
+    const name = counted.name
+    Object.defineProperty(counted, 'name', { get: () => (reads++, name), enumerable: true })
+    const list = [...runs, counted]
+    for (const typed of ['f', 'fa', 'fa s', 'fa seed', 'fa seed3']) filterRuns(list, parseRunFilter(typed))
+    expect(filterRuns(list, parseRunFilter('fa seed3')).map((r) => r.id)).toEqual([6])
+    expect(reads).toBe(1)
+  })
   it('knows every config field by its path, from the schema (one definition)', () => {
     const keys = filterKeys()
     // a run's own column of the same name wins: `name` is the run's (renamed) name, `steps` the steps done, `backend` the one it ran on

@@ -1,4 +1,4 @@
-import { ref, type Ref } from 'vue'
+import { markRaw, ref, shallowRef, type Ref } from 'vue'
 import type { LabApi, RunFilter, RunSummary } from '../../../src-shared/contract'
 import { useEvent } from './useEvent'
 import { useRename } from './useRename'
@@ -6,14 +6,17 @@ import { useThrottle } from './useThrottle'
 
 /** The runs table: loaded once, refreshed (at most twice a second) when runs start or finish; renaming a run in place. */
 export function useRuns(lab: LabApi, filter: Ref<RunFilter> = ref({})) {
-  const runs = ref<RunSummary[]>([])
+  // 10,000 runs, each with its whole config: a deep ref would wrap every run and config in proxies
+  // and track every read the sort, the filter and the columns make; the list is replaced whole on
+  // each refresh and never changed in place, so a shallow ref of a raw array is all it needs
+  const runs = shallowRef<readonly RunSummary[]>([])
   const error = ref<string | null>(null)
   const loading = ref(false)
 
   async function refresh(): Promise<void> {
     loading.value = true
     try {
-      runs.value = await lab.listRuns(filter.value)
+      runs.value = markRaw(await lab.listRuns(filter.value))
       error.value = null
     } catch (e) {
       error.value = (e as Error).message
