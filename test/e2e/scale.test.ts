@@ -119,6 +119,12 @@ describe(`the comparison of one experiment's runs, all at once`, () => {
     // eight legend entries with their run counts, not fifty
     expect(texts.filter((t) => /\(\d+ runs?\)$/.test(t)).length).toBeGreaterThan(1)
     expect(texts.filter((t) => /\(\d+ runs?\)$/.test(t)).length).toBeLessThanOrEqual(20)
+    // shown at most twice its printed size (it was stretched to the 900 px pane, 3.85×, its legend
+    // filling the first screen): the whole figure, legend and plot, is on the first screen
+    await expect.poll(() => page.getByTestId('figure-scale').textContent()).toMatch(/^3\.25 × [\d.]+ in, shown at 2× print size$/)
+    const box = (await page.getByTestId('figure').boundingBox())!
+    expect(box.width).toBeCloseTo(2 * 3.25 * 96, 0)
+    expect(box.y + box.height).toBeLessThanOrEqual(900)
     await page.screenshot({ path: join(shots, `compare-scale-${runIds.length}-runs-50-per-run-3.25in.png`) })
   })
 

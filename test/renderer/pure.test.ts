@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { requestChannels, requestSchemas, eventChannels } from '../../src-shared/contract'
+import { figureScaleNote, figureScreenScale, pixelsPerPoint } from '../../src-renderer/src/charts/figure-scale'
 import { chartGroups, coincidingMeasures, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
 import { blankConfig, chooseAlternative, describeFields, fieldAt, runFields, setPath } from '../../src-shared/fields'
 import { formatFieldValue, parseFieldInput, plainMessage, visibleFields } from '../../src-renderer/src/lab/form'
@@ -162,3 +163,20 @@ describe('the sweep field picker', () => {
   })
 })
 
+
+describe('a figure on screen keeps its proportions', () => {
+  it('fits the pane but never exceeds twice its printed size; the note says its size and magnification', () => {
+    const single = 3.25 * 72
+    const double = 6.75 * 72
+    // a single-column figure in a 900 px pane: twice its printed size (624 px), not stretched to 900 px
+    expect(figureScreenScale(single, 1000, 900) * single).toBeCloseTo(2 * 3.25 * 96)
+    expect(figureScreenScale(single, 1000, 900)).toBeCloseTo(2 * pixelsPerPoint)
+    // a double-column figure is narrowed to the pane as before
+    expect(figureScreenScale(double, 1000, 900) * double).toBeCloseTo(900)
+    expect(figureScreenScale(double, 500) * double).toBeCloseTo(500)
+    expect(figureScreenScale(double, 10)).toBe(0.25)
+    expect(figureScaleNote(single, 3.24 * 72, 2 * pixelsPerPoint)).toBe('3.25 × 3.24 in, shown at 2× print size')
+    expect(figureScaleNote(double, 4 * 72, pixelsPerPoint)).toBe('6.75 × 4 in, shown at print size')
+    expect(figureScaleNote(double, 4 * 72, 900 / double)).toBe('6.75 × 4 in, shown at 1.39× print size')
+  })
+})
