@@ -3,7 +3,9 @@ import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { FigureFormat, figurePixelsFault, FigureSpec } from '../../src-shared/figure-spec'
 import { maxFigureFontPt, minFigureFontPt } from '../lib/limits'
-import { naturalFigure, renderFigure } from '../services/figures'
+// services/figures (ECharts, the PNG and PDF renderers: most of the command's start-up) is loaded
+// only once the figure is known to be drawable, so a refused size or option answers without it
+const figures = () => import('../services/figures')
 import { presetFigureSpec } from '../services/presets'
 import { experimentPreset, loadReference, referenceNames } from '../services/reproduction'
 import { openStore } from '../store/store'
@@ -100,7 +102,7 @@ export const figureCommand: Command = {
         const experimentId = Number(values.experiment)
         if (!Number.isInteger(experimentId) || experimentId <= 0) throw new UsageError(`--experiment: '${values.experiment}' is not an experiment id`)
         // the figure the app opens the experiment on
-        base = await naturalFigure(store, { experimentId })
+        base = await (await figures()).naturalFigure(store, { experimentId })
         const experiment = store.getExperiment(experimentId)
         preset = experiment ? experimentPreset(experiment) : null
       }
@@ -121,7 +123,7 @@ export const figureCommand: Command = {
       }
       const sizeFault = format === 'png' ? figurePixelsFault(parsed.data, pixelRatio) : null
       if (sizeFault) throw new UsageError(`${values.view ?? 'figure'}: ${sizeFault}`)
-      const figure = await renderFigure(store, parsed.data, format, pixelRatio)
+      const figure = await (await figures()).renderFigure(store, parsed.data, format, pixelRatio)
       await writeFile(values.out, figure.bytes)
       if (values.csv) await writeFile(values.csv, figure.csv)
       if (values.json) await writeFile(values.json, figure.json)

@@ -1,7 +1,9 @@
 /**
  * A command loads what it uses: `fa-lab runs` lists a lab without loading tfjs or the figure
  * renderer (they cost about 3 s of module loading on every call, and the CLI tests spawn it
- * dozens of times). The packages a run loaded are read from require.cache in a fresh process.
+ * dozens of times), and `fa-lab figure` refuses a figure it will not draw (issue 27 D2: a 10⁶ in
+ * square PNG) before loading the renderer. The packages a run loaded are read from require.cache
+ * in a fresh process.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -31,10 +33,18 @@ async function heavyPackagesLoaded(args: string[]): Promise<string[]> {
 }
 
 describe('fa-lab loads each command when it runs', () => {
-  it('runs lists a lab without loading tfjs or echarts; figure --help loads what figures need', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'fa-lab-lazy-')), 'lab.sqlite')
-    openStore(db).close()
+  it('runs lists a lab without loading tfjs or echarts; figure refuses an oversized PNG without the renderer, and loads it to draw', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-lab-lazy-'))
+    const db = join(dir, 'lab.sqlite')
+    const store = openStore(db)
+    const [runId] = store.queueRuns([{ config: { seed: 1, data: { kind: 'synthetic', n: 8, inputDim: 3 }, model: { kind: 'two-layer', hidden: 4 }, rule: 'fa', optimizer: { learningRate: 0.1 }, steps: 2 } }])
+    store.markRunning(runId, 'wasm', { fingerprint: 'f' })
+    store.appendMetrics(runId, [0, 1, 2].map((step) => ({ step, metrics: { trainLoss: 1 / (step + 1) }, wallTimeMs: step })))
+    store.finishRun(runId, { status: 'completed', stepsDone: 2, finalMetrics: { trainLoss: 0.3 } })
+    store.close()
     expect(await heavyPackagesLoaded(['runs', '--db', db])).toEqual([])
-    expect(await heavyPackagesLoaded(['figure', '--help'])).toEqual(expect.arrayContaining(['echarts']))
+    const figure = ['figure', '--db', db, '--runs', String(runId), '--panels', 'trainLoss', '--out', join(dir, 'figure.png')]
+    expect(await heavyPackagesLoaded([...figure, '--size', '1000000inx1000000in'])).toEqual([])
+    expect(await heavyPackagesLoaded(figure)).toEqual(expect.arrayContaining(['echarts', '@resvg/resvg-js']))
   })
 })
