@@ -29,6 +29,8 @@ export interface AxisScale {
 
 /** The fewest labelled ticks a y axis keeps: two ends alone do not say how the scale runs. */
 export const minYTicks = 3
+/** The fewest labelled ticks an x axis keeps, as a y axis does. */
+export const minXTicks = 3
 /** Distance between the centres of two stacked tick labels, in font sizes: a line and a little air. */
 const stackedLabelPitch = 1.3
 
@@ -132,8 +134,9 @@ export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: nu
     const at = (v: number) => ((scale.log ? Math.log10(v) : v) - a) / (b - a)
     return ticks.every((v, i) => i === 0 || (at(v) - at(ticks[i - 1])) * length >= f * stackedLabelPitch)
   }
-  const enough = (scale: AxisScale) => horizontal || tickValues(scale).length >= minYTicks
-  if (log) return logTicks(base, fits, enough)
+  const enough = (scale: AxisScale) => tickValues(scale).length >= (horizontal ? minXTicks : minYTicks)
+  // a log x axis keeps the powers of ten that fit side by side (1, 2 and 5 of a decade are not checked for room)
+  if (log) return logTicks(base, fits, horizontal ? () => true : enough)
   const span = base.max - base.min
   const aligned = (interval: number) => {
     const steps = span / interval
@@ -143,18 +146,20 @@ export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: nu
   const intervals = [1, 2, 4, 5, 10, 20, 25, 50, 100].map((k) => round12(base.interval * k)).filter(aligned)
   const chosen = intervals.map((interval) => ({ ...base, interval })).find((scale) => fits(scale) && enough(scale))
   if (chosen) return chosen
-  if (!horizontal) {
-    // finer steps inside a manual range, or a range widened to whole steps of about half of it
-    for (const k of [0.5, 0.25, 0.2, 0.1]) {
-      const scale = { ...base, interval: round12(base.interval * k) }
-      if (aligned(scale.interval) && fits(scale) && enough(scale)) return scale
-    }
-    if (manual.min === null && manual.max === null) {
-      const halves = fitScale(base.min, base.max, false, 2, manual)
-      if (enough(halves)) return halves
-    }
+  // finer steps inside a manual range, or a range widened to whole steps of about half of it
+  // (0, 5000, 10000 where 0, 2000, …, 10000 does not fit and 0, 10000 says too little)
+  for (const k of [0.5, 0.25, 0.2, 0.1]) {
+    const scale = { ...base, interval: round12(base.interval * k) }
+    if (aligned(scale.interval) && fits(scale) && enough(scale)) return scale
   }
-  return { ...base, interval: round12(span) }
+  if (manual.min === null && manual.max === null) {
+    const halves = fitScale(base.min, base.max, false, 2, manual)
+    // stacked y labels may sit closer than their pitch; x labels side by side must not overlap
+    if (enough(halves) && (!horizontal || fits(halves))) return halves
+  }
+  // an x axis too short for three labels keeps the densest that fit
+  const fitting = horizontal ? intervals.map((interval) => ({ ...base, interval })).find(fits) : undefined
+  return fitting ?? { ...base, interval: round12(span) }
 }
 
 /**

@@ -206,8 +206,12 @@ function whyLinear({ lowest, highest }: ValueRange): string {
 
 /** The fewest points a plot is tall: room for minYTicks labels and the curves between them. */
 export const minPlotHeight = (f: number) => f * 6
-/** The fewest points a plot is wide where the columns are chosen automatically. */
-export const minPlotWidth = (f: number) => f * 5.5
+/**
+ * The fewest points a plot is wide where the columns are chosen automatically: room for minXTicks
+ * labels side by side (`0 0.5 1.0`, a factor's ×10⁴ in the title) with their gaps. At 5.5 font
+ * sizes five panels at 3.25 in kept only the two ends of a 10,000-step axis.
+ */
+export const minPlotWidth = (f: number) => f * 6.5
 /** The share of the asked height a legend may take before the figure grows instead. */
 const legendShare = 0.2
 

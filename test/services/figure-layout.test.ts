@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
 import { buildFigure, minPlotHeight, minPlotWidth } from '../../src-shared/figure'
-import { minYTicks, tickLabel } from '../../src-shared/figure-axes'
+import { minXTicks, minYTicks, tickLabel } from '../../src-shared/figure-axes'
 import { FigureSpec, sizePresets, type FigureSpecInput } from '../../src-shared/figure-spec'
 import { measureName, measureSpecs, type MeasureRange } from '../../src-shared/measures'
 import { figureSnapshot, type FigureSnapshot, type TextBox } from '../../src-renderer/src/charts/figure-snapshot'
@@ -57,6 +57,17 @@ function expectLabelledYTicks(snapshot: FigureSnapshot, label: string): void {
   }
 }
 
+/** Every x axis has minXTicks labelled ticks: as many distinct labels under its plot as ticks. */
+function expectLabelledXTicks(snapshot: FigureSnapshot, label: string): void {
+  for (const axis of snapshot.axes.filter((a) => a.dim === 'x')) {
+    const grid = snapshot.grids[axis.index]
+    expect(axis.ticks.length, `${label}: x ticks ${axis.ticks} of panel ${axis.index}`).toBeGreaterThanOrEqual(minXTicks)
+    const labels = snapshot.texts.filter((t) => t.y >= grid.y + grid.height && t.y <= grid.y + grid.height + 20 && t.x + t.width >= grid.x - 30 && t.x <= grid.x + grid.width + 30)
+    const tickTexts = new Set(labels.map((t) => t.text))
+    expect(tickTexts.size, `${label}: labels ${[...tickTexts]} for x ticks ${axis.ticks} of panel ${axis.index}`).toBeGreaterThanOrEqual(axis.ticks.length)
+  }
+}
+
 function expectNoOverlaps(texts: TextBox[], grids: FigureSnapshot['grids'], width: number, height: number, label: string): void {
   // plain checks collected, one expect: a million expect calls would make this file slow
   const faults: string[] = []
@@ -71,7 +82,7 @@ function expectNoOverlaps(texts: TextBox[], grids: FigureSnapshot['grids'], widt
 describe('figure layout over every measure, 1–6 panels and the size presets', () => {
   const measures = measureSpecs().map((m) => ({ name: m.layers === 'none' ? m.name : measureName(m.name, 1, false), range: m.range }))
 
-  it('every panel keeps at least three labelled y ticks and a readable plot; no text overlaps', () => {
+  it('every panel keeps at least three labelled y ticks and three labelled x ticks and a readable plot; no text overlaps', () => {
     expect(measures.length).toBeGreaterThan(10)
     let figures = 0
     for (const { name, range } of measures)
@@ -82,6 +93,7 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
           const { figure, snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures: [name], splitBy: panels > 1 ? 'regularization.outputL2' : null, groupBy: ['regularization.outputL2'], size }, { [name]: runs })
           expect(snapshot.grids, label).toHaveLength(panels)
           expectLabelledYTicks(snapshot, label)
+          expectLabelledXTicks(snapshot, label)
           expect(Math.min(...snapshot.grids.map((g) => g.height)), `${label}: plot height`).toBeGreaterThanOrEqual(minPlotHeight(8) - 1e-6)
           expect(Math.min(...snapshot.grids.map((g) => g.width)), `${label}: plot width`).toBeGreaterThanOrEqual(minPlotWidth(8) - 1e-6)
           expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, label)
