@@ -7,6 +7,7 @@
  *   npx tsx scripts/bench/comparison-scale.ts lab.sqlite [experimentId] [repeats]
  */
 import { createLabService } from '../../src-main/services/lab'
+import { median } from './median'
 
 const [labPath, experimentArg = '1', repeatArg = '5'] = process.argv.slice(2)
 if (!labPath) throw new Error('usage: comparison-scale.ts lab.sqlite [experimentId] [repeats]')
@@ -15,7 +16,6 @@ const repeats = Number(repeatArg)
 const lab = createLabService({ labPath, mode: 'browser', workers: 1 })
 const service = lab.service
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value))
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 async function oldPath(measures: string[]) {
   const ids = (await service.listRuns({ experimentId })).map((r) => r.id)
