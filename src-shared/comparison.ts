@@ -102,7 +102,7 @@ function summariseLegend(spec: FigureSpec, runs: { runId: number; config: unknow
     const field = fields.length === 1 ? fields[0] : null
     return {
       field,
-      legend: summary.map((g) => ({ key: `legend ${g.key}`, label: `${field ? g.shortLabel : g.label} (${count(g.runIds.length)})`, lines: [...new Set(g.runIds.map((id) => lineOfRun.get(id)!))], runCount: g.runIds.length })),
+      legend: summary.map((g) => ({ key: `legend ${g.key}`, label: `${field ? g.shortLabel : (g.compactLabel ?? g.label)} (${count(g.runIds.length)})`, lines: [...new Set(g.runIds.map((id) => lineOfRun.get(id)!))], runCount: g.runIds.length })),
     }
   }
   return { field: null, legend: [{ key: 'legend all', label: `${groups.length.toLocaleString('en-US')} lines (${count(runs.length)})`, lines: groups.map((g) => g.key), runCount: runs.length }] }

@@ -343,7 +343,12 @@ export const RunConfig = z
     feedbackMagnitude: z
       .enum(feedbackMagnitudes)
       .default('unit')
-      .meta({ label: 'Sign feedback magnitudes', shownWhen: { path: 'rule', is: ['sign'] } }),
+      .meta({
+        label: 'Sign feedback magnitudes',
+        shownWhen: { path: 'rule', is: ['sign'] },
+        // BioTorch's names of sign-symmetry with each: legends read them alone (grouping.ts's compactLabel)
+        optionShortLabels: { unit: 'uSF', random: 'frSF', batchwise: 'brSF' },
+      }),
     loss: z.enum(losses).default('mse').meta({ label: 'Loss' }),
     optimizer: Optimizer,
     regularization: Regularization.prefault({}),

@@ -245,13 +245,14 @@ function grownNote(frame: Frame, height: number, entries: number, panels: number
 function figureLines(spec: FigureSpec, comparison: Comparison): Lines {
   const { groups, legendField, legend } = comparison
   const legendTitle = spec.labels.legendTitle || (legendField ? fieldLabel(legendField) : '')
-  const labelOf = (g: RunGroup) => ownEntry(spec.labels.entries, g.key) ?? (legendField ? g.shortLabel : g.label)
+  const automatic = (g: RunGroup) => (legendField ? g.shortLabel : (g.compactLabel ?? g.label))
+  const labelOf = (g: RunGroup) => ownEntry(spec.labels.entries, g.key) ?? automatic(g)
   const groupByKey = new Map(groups.map((g) => [g.key, g]))
   return {
     groups,
     lines: legend
       ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, dataLabel: ownEntry(spec.labels.entries, entry.key) ?? entry.label, automaticLabel: entry.label, color: palette[i % palette.length], runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
-      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, automaticLabel: legendField ? g.shortLabel : g.label, color: palette[i % palette.length], runIds: g.runIds })),
+      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, automaticLabel: automatic(g), color: palette[i % palette.length], runIds: g.runIds })),
     summarised: legend !== null,
     warnings: spec.groupBy.length ? groups.filter((g) => g.mixed.length > 0).map((g) => ({ label: g.label, fields: g.mixed })) : [],
     legendTitle,

@@ -3,6 +3,7 @@
  * or one per group of chosen config fields, with a warning wherever a group mixes runs that
  * differ in more than their seed and the grouping fields.
  */
+import { applies, fieldAt } from './fields'
 import { fieldValue, fieldValueLabel } from './labels'
 
 /** Every leaf of a config as path → JSON text (arrays are leaves). */
@@ -30,9 +31,12 @@ export function holdsNumbers(configs: unknown[], path: string): boolean {
 export interface RunGroup {
   /** Stable identity of the line: `run 3`, or the grouping values as JSON. */
   key: string
+  /** Every grouping field named with its value (`learning rule sign-symmetry, sign feedback magnitudes random`): what exports write. */
   label: string
   /** The label without the field's name where one field tells the lines apart (`0.1` for `λ = 0.1`). */
   shortLabel: string
+  /** Where several fields group the runs, the legend's label: their short values alone (compactLabel: `FA`, `frSF`). */
+  compactLabel?: string
   runIds: number[]
   /** Fields other than the seed and the grouping fields whose values differ inside the group. */
   mixed: string[]
@@ -74,6 +78,22 @@ function mixedFields(members: { config: unknown }[], ignore: string[], allowed: 
 }
 
 /**
+ * A line's legend label where several fields group it: the fields that apply to its runs only
+ * (sign's magnitudes under rule sign alone), each by its option's short name (`FA`) or, without
+ * option names, as `name = value` (`λ = 0.1`); a field whose options have short names of their own
+ * and that applies under one value of another field names that value too, so the other is left
+ * out (sign-symmetry with unit, random or batchwise magnitudes reads uSF, frSF, brSF, BioTorch's names).
+ */
+export function compactLabel(fields: string[], values: unknown[], config: unknown): string {
+  const shown = fields.map((path) => fieldAt(path)).map((field, i) => ({ path: fields[i], field, value: values[i] })).filter((f) => !f.field || applies(f.field, config))
+  const named = new Set(shown.filter((f) => f.field?.optionShortLabels && f.field.when.length > 0).map((f) => f.field!.when.at(-1)!.path))
+  return shown
+    .filter((f) => !named.has(f.path))
+    .map((f) => (f.field?.optionLabels || f.field?.optionShortLabels ? fieldValue(f.path, f.value) : fieldValueLabel(f.path, f.value)))
+    .join(' ')
+}
+
+/**
  * Groups runs into lines. `groupBy` empty: one line per run, labelled by the fields that differ
  * among all the runs (`λ = 0.1, seed 2`), or by the name the user gave the run (`names`). Otherwise one line per distinct value of the grouping
  * fields; `ignore` lists further fields allowed to differ inside a group (a sweep's x field).
@@ -97,11 +117,17 @@ export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: s
     .map(([key, { values, members }]) => {
       // a run the user named is called by its name in the per-run view
       const given = perRun ? names.get(members[0].runId) : undefined
-      const label = given ?? (fields.map((p, i) => fieldValueLabel(p, values[i])).join(', ') || `run ${members[0].runId}`)
+      // a field that does not apply to these runs (sign's magnitudes under FA) keeps its plain value
+      const applying = (p: string) => {
+        const field = fieldAt(p)
+        return !field || applies(field, members[0].config)
+      }
+      const label = given ?? (fields.map((p, i) => fieldValueLabel(p, values[i], applying(p))).join(', ') || `run ${members[0].runId}`)
       return {
         key,
         label,
         shortLabel: given ?? (fields.length === 1 ? fieldValue(fields[0], values[0]) : label),
+        ...(!perRun && fields.length > 1 ? { compactLabel: compactLabel(fields, values, members[0].config) || label } : {}),
         runIds: members.map((m) => m.runId),
         mixed: perRun ? [] : mixedFields(members, ignore, allowed),
         ...(given ? { named: true } : {}),
@@ -114,6 +140,10 @@ export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: s
       g.label = `${g.label} (run ${g.runIds[0]})`
       g.shortLabel = `${g.shortLabel} (run ${g.runIds[0]})`
     }
+  // compact labels that meet (FA with two magnitudes it does not use) say every field again
+  const compactSeen = new Map<string, number>()
+  for (const g of groups) if (g.compactLabel) compactSeen.set(g.compactLabel, (compactSeen.get(g.compactLabel) ?? 0) + 1)
+  for (const g of groups) if (g.compactLabel && compactSeen.get(g.compactLabel)! > 1) g.compactLabel = g.label
   return groups
 }
 

@@ -33,16 +33,16 @@ export function fieldLabel(path: string): string {
  * A field's value as a legend shows it: its option's short name from the schema's metadata (`FA`
  * for rule fa, `KP` for kp), `0.1`, `[100,100]`, `—` when absent.
  */
-export function fieldValue(path: string, value: unknown): string {
+export function fieldValue(path: string, value: unknown, short = true): string {
   if (value === undefined) return '—'
   if (typeof value !== 'string') return JSON.stringify(value)
-  const short = fieldAt(path)?.optionShortLabels
-  return short && Object.hasOwn(short, value) ? short[value] : value
+  const names = short ? fieldAt(path)?.optionShortLabels : undefined
+  return names && Object.hasOwn(names, value) ? names[value] : value
 }
 
-/** `λ = 0.1`, `rule FA`, `seed 2`: a field and its value as a legend shows them. */
-export function fieldValueLabel(path: string, value: unknown): string {
-  const shown = fieldValue(path, value)
+/** `λ = 0.1`, `rule FA`, `seed 2`: a field and its value as a legend shows them (`short` false: the option's own value). */
+export function fieldValueLabel(path: string, value: unknown, short = true): string {
+  const shown = fieldValue(path, value, short)
   const name = fieldLabel(path)
   return /^[^\sA-Za-z]$|^[A-Za-z]$/.test(name) ? `${name} = ${shown}` : `${name} ${shown}`
 }

@@ -130,6 +130,7 @@ const fraction: MeasureRange = { min: 0, max: 1 }
 export const chartGroups: ChartGroup[] = [
   { id: 'loss', title: 'Loss', axis: 'loss', range: { min: 0, log: true } },
   { id: 'accuracy', title: 'Accuracy', axis: 'accuracy (fraction correct)', range: fraction },
+  { id: 'error', title: 'Error', axis: 'error (fraction wrong)', range: fraction },
   { id: 'alignment', title: 'Weight and signal alignment', axis: 'cosine', range: cosine },
   { id: 'gradientAlignment', title: 'Gradient alignment', axis: 'cosine', range: cosine },
   { id: 'norm', title: 'Norms', axis: 'Frobenius norm', range: { min: 0 } },
@@ -231,6 +232,21 @@ for (const spec of [
   { name: 'oneStepError', layers: 'none', label: 'one-step check', symbol: () => '‖Δf − Δf̂‖ / ‖Δf̂‖', unit: 'relative', group: 'theoryCheck', largerIsBetter: false, range: { min: 0, log: true }, description: 'the change of f over one plain gradient step of the rule on these samples (η and λ in force, no momentum, dropout or weight decay) against its prediction Δf̂ = −η[(2/(nk))(G + H)e + λf]; first order in η' },
 ] satisfies MeasureSpec[])
   registerMeasure(spec)
+
+/** 1 − a registered measure's value, computed by that measure's own entry: an error rate from an accuracy. */
+function complementOf(name: string): MeasureComputation {
+  const source = registry.find((m) => m.name === name)?.compute
+  if (!source) throw new Error(`complementOf: '${name}' is not a computed measure`)
+  return {
+    over: source.over,
+    value: (p, l) => {
+      const value = source.value(p, l)
+      return value === null ? null : 1 - value
+    },
+  }
+}
+
+registerMeasure({ name: 'testError', layers: 'none', label: 'test error', unit: 'fraction wrong', group: 'error', largerIsBetter: false, range: fraction, description: '1 − testAccuracy: the top-1 error papers report (BioTorch’s LeNet table)', compute: complementOf('testAccuracy') })
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

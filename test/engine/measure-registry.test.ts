@@ -137,6 +137,17 @@ describe('computeMeasures', () => {
     })
   })
 
+  it('test error is 1 − test accuracy, by test accuracy’s own computation, and absent with it', () => {
+    const metrics = computeMeasures({ ...primitives, test: () => ({ loss: 0.3, accuracy: 0.75 }) })
+    expect(metrics.testAccuracy).toBe(0.75)
+    expect(metrics.testError).toBe(0.25)
+    expect(metrics.testLoss).toBe(0.3)
+    // a regression run's test split has no accuracy: neither measure is logged
+    const regression = computeMeasures({ ...primitives, test: () => ({ loss: 0.3, accuracy: null }) })
+    expect(Object.keys(regression)).not.toContain('testError')
+    expect(Object.keys(regression)).not.toContain('testAccuracy')
+  })
+
   it('refuses a computation whose layers do not match the naming', () => {
     expect(() =>
       registerMeasure({ name: signalGap, layers: 'none', label: 'x', unit: '', group: 'other', largerIsBetter: true, range: {}, description: '', compute: { over: 'hidden', value: () => 0 } }),

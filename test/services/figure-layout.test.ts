@@ -118,13 +118,27 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
 
 describe('panel titles', () => {
   it('a long title in the last column stays inside the figure (biotorch-lenet: 3 measures × 2 datasets at 6.75 in)', () => {
-    const measures = ['testAccuracy', 'weightAlignment.1', 'weightAlignment.2']
+    const measures = ['testError', 'weightAlignment.1', 'weightAlignment.2']
     const runs = ['fashion-mnist', 'mnist'].flatMap((kind, d) =>
       [1, 2].map((seed): RunSeries => ({ runId: 1 + 2 * d + seed - 1, config: { seed, rule: 'fa', data: { kind } }, steps, values: curve({ min: -1, max: 1 }, d, seed), wallTimesMs: steps })),
     )
     const { figure, snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures, splitBy: 'data.kind', groupBy: ['rule'], columns: 3, size: { width: 6.75, height: 4.2, unit: 'in' } }, Object.fromEntries(measures.map((m) => [m, runs])))
     expect(snapshot.grids).toHaveLength(6)
     expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, 'lenet figure')
+  })
+
+  it('biotorch-lenet’s eight rules grouped by rule and magnitudes: the legend says BP, FA, uSF, frSF, brSF…, the exports every field', () => {
+    const measures = ['testError', 'weightAlignment.1', 'weightAlignment.2']
+    const rules: [string, string][] = [['bp', 'unit'], ['fa', 'unit'], ['kp', 'unit'], ['dfa', 'unit'], ['drtp', 'unit'], ['sign', 'unit'], ['sign', 'random'], ['sign', 'batchwise']]
+    const runs = ['fashion-mnist', 'mnist'].flatMap((kind, d) =>
+      rules.map(([rule, feedbackMagnitude], r): RunSeries => ({ runId: 1 + d * rules.length + r, config: { seed: 1, rule, feedbackMagnitude, data: { kind } }, steps, values: curve({ min: -1, max: 1 }, d, r), wallTimesMs: steps })),
+    )
+    const { figure, snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures, splitBy: 'data.kind', groupBy: ['rule', 'feedbackMagnitude'], columns: 3, size: { width: 6.75, height: 4.2, unit: 'in' } }, Object.fromEntries(measures.map((m) => [m, runs])))
+    expect(figure.lines.map((l) => l.label).sort()).toEqual(['BP', 'DFA', 'DRTP', 'FA', 'KP', 'brSF', 'frSF', 'uSF'])
+    expect(figure.lines.find((l) => l.label === 'frSF')!.dataLabel).toBe('learning rule sign-symmetry, sign feedback magnitudes frSF')
+    expect(figure.lines.find((l) => l.label === 'FA')!.dataLabel).toBe('learning rule FA, sign feedback magnitudes unit')
+    for (const label of ['BP', 'frSF', 'brSF']) expect(snapshot.texts.some((t) => t.text === label), `legend entry ${label} drawn`).toBe(true)
+    expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, 'lenet figure, eight rules')
   })
 })
 
