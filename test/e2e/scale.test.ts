@@ -137,7 +137,8 @@ describe(`the comparison of one experiment's runs, all at once`, () => {
     // one line per λ and rule, each with its SD band, in a legend of the λ and rule values
     expect(snapshot.series.filter((s) => s.id.startsWith('line:'))).toHaveLength(8)
     expect(snapshot.series.filter((s) => s.id.startsWith('band:'))).toHaveLength(8)
-    expect(snapshot.texts.map((t) => t.text).join(' ')).toMatch(/λ = 0\.3, learning rule FA/)
+    // an entry names both values, in the legend's compact form since b73b4db (`λ = 0.3 FA`; `λ = 0.3, learning rule FA` before)
+    expect(snapshot.texts.map((t) => t.text)).toContainEqual(expect.stringMatching(/^λ = 0\.3,? (learning rule )?FA$/))
     for (const measure of ['weightAlignment', 'trainLoss', 'norm.W2']) await page.locator(`input[name="measure-${measure}"]`).check()
     await page.locator('button[name="single-column"]').click()
     await expect.poll(async () => (await read())?.grids.length ?? 0, { timeout: 60_000 }).toBe(4)
