@@ -1,12 +1,27 @@
 import { describe, expect, it } from 'vitest'
 import { requestChannels, requestSchemas, eventChannels } from '../../src-shared/contract'
 import { figureScaleNote, figureScreenScale, pixelsPerPoint } from '../../src-renderer/src/charts/figure-scale'
-import { chartGroups, coincidingMeasures, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
+import { chartGroups, coincidingMeasures, seriesChartHeight, seriesChartOption } from '../../src-renderer/src/charts/series-chart'
 import { blankConfig, chooseAlternative, describeFields, fieldAt, runFields, setPath } from '../../src-shared/fields'
 import { formatFieldValue, parseFieldInput, plainMessage, visibleFields } from '../../src-renderer/src/lab/form'
 import { gridToRows, parseGridValues, previewExperiment, rangeValues, rowsToGrid } from '../../src-renderer/src/lab/grid'
 
 describe('chart option builders', () => {
+  it('seriesChartHeight: the plot keeps its height however many rows the legend wraps to (a conv run has nine alignments)', () => {
+    const names = [1, 2, 3, 4].flatMap((l) => [`weight alignment, layer ${l} cos(W${l + 1}, B${l})`, `signal alignment, layer ${l} cos(δ${l} rule, δ${l} bp)`]).concat('disentangled alignment')
+    const plotOf = (series: string[]) => {
+      const spec = { title: 'Weight and signal alignment', xName: 'step', yName: 'cosine', series: series.map((name) => ({ name, points: [[0, 0.1]] as [number, number][] })) }
+      const { grid } = seriesChartOption(spec) as { grid: { top: number; bottom: number } }
+      return { height: seriesChartHeight(spec), plot: seriesChartHeight(spec) - grid.top - grid.bottom, top: grid.top }
+    }
+    const one = plotOf(names.slice(0, 1))
+    const nine = plotOf(names)
+    expect(one.height).toBe(260)
+    expect(nine.top).toBeGreaterThan(one.top + 60)
+    expect(nine.plot).toBe(one.plot)
+    expect(nine.plot).toBeGreaterThan(150)
+  })
+
   it('seriesChartOption: one line per series, axis names, log scale drops non-positive points', () => {
     const option = seriesChartOption({ title: 'Loss', xName: 'step', yName: 'loss', yLog: true, series: [{ name: 'trainLoss', points: [[0, 1], [10, 0], [20, 0.1]] }, { name: 'testLoss', points: [[0, 2]] }] }) as Record<string, any>
     // name order, so colours do not change when a live run's measures arrive in another order

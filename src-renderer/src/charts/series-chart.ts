@@ -30,32 +30,55 @@ export interface SeriesChartSpec {
 export const palette = figurePalette
 const dashes: ('solid' | 'dashed' | 'dotted')[] = ['solid', 'dashed', 'dotted']
 
+const legendItemWidth = 18
+const legendGap = 12
+const legendTop = 26
+const legendRowHeight = 20
+const axisBottom = 48
+/** The plot's own height in a chart of seriesChartHeight: the 260 px chart of a one-row legend. */
+const plotHeight = 260 - (legendTop + legendRowHeight + 8) - axisBottom
+
+const inDrawingOrder = (series: ChartSeries[]) => [...series].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
+
+/** How many rows the legend wraps to at the chart's width (the series' names in drawing order). */
+function legendRows(spec: SeriesChartSpec): number {
+  const width = spec.width ?? 480
+  let rows = 1
+  let used = 0
+  for (const { name } of inDrawingOrder(spec.series)) {
+    const w = legendItemWidth + 5 + textWidth(name, 12)
+    if (used > 0 && used + legendGap + w > width - 16) {
+      rows++
+      used = 0
+    }
+    used += (used > 0 ? legendGap : 0) + w
+  }
+  return rows
+}
+
+/**
+ * The chart's height in px: the plot keeps its height whatever the legend's rows (a conv run's nine
+ * per-layer alignments squashed a fixed 260 px chart's plot to a line).
+ */
+export function seriesChartHeight(spec: SeriesChartSpec): number {
+  return legendTop + legendRows(spec) * legendRowHeight + 8 + plotHeight + axisBottom
+}
+
 /**
  * A line chart of measures against steps, for live and saved runs. Series are drawn in name
  * order (numbers as numbers), so a measure keeps its colour while a run trains and after; the
  * legend wraps under the title and the plot starts below it, so they never overlap.
  */
 export function seriesChartOption(spec: SeriesChartSpec): EChartsOption {
-  const sorted = [...spec.series].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
-  const width = spec.width ?? 480
-  const itemWidth = 18
-  const gap = 12
-  let rows = 1
-  let used = 0
-  for (const s of sorted) {
-    const w = itemWidth + 5 + textWidth(s.name, 12)
-    if (used > 0 && used + gap + w > width - 16) {
-      rows++
-      used = 0
-    }
-    used += (used > 0 ? gap : 0) + w
-  }
-  const legendTop = 26
+  const sorted = inDrawingOrder(spec.series)
+  const rows = legendRows(spec)
+  const itemWidth = legendItemWidth
+  const gap = legendGap
   return {
     animation: false,
     color: palette,
     title: { text: spec.title, left: 8, top: 4, textStyle: { fontSize: 13, fontWeight: 600 } },
-    grid: { left: 64, right: 16, top: legendTop + rows * 20 + 8, bottom: 48 },
+    grid: { left: 64, right: 16, top: legendTop + rows * legendRowHeight + 8, bottom: axisBottom },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? Number(v.toPrecision(4)).toString() : String(v)) },
     legend: { type: 'plain', top: legendTop, left: 8, right: 8, itemWidth, itemGap: gap, data: sorted.map((s) => s.name) },
     xAxis: { type: 'value', name: spec.xName, nameLocation: 'middle', nameGap: 28, min: 'dataMin', max: 'dataMax' },
