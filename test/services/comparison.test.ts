@@ -131,7 +131,7 @@ describe('one comparison request, whatever the number of runs', () => {
     const lab = sweepLab('legend', 30, 5)
     const spec = FigureSpec.parse({ runIds: lab.runIds, measures: ['weightAlignment'], groupBy: [] })
     const { comparison } = compareRuns(lab.store, spec)
-    expect(comparison.legend!.map((e) => e.label)).toEqual(['λ = 0, learning rule BP (30 runs)', 'λ = 0, learning rule FA (30 runs)', 'λ = 0.1, learning rule BP (30 runs)', 'λ = 0.1, learning rule FA (30 runs)', 'λ = 0.3, learning rule BP (30 runs)', 'λ = 0.3, learning rule FA (30 runs)', 'λ = 0.5, learning rule BP (30 runs)', 'λ = 0.5, learning rule FA (30 runs)'])
+    expect(comparison.legend!.map((e) => e.label)).toEqual(['λ = 0 BP (30 runs)', 'λ = 0 FA (30 runs)', 'λ = 0.1 BP (30 runs)', 'λ = 0.1 FA (30 runs)', 'λ = 0.3 BP (30 runs)', 'λ = 0.3 FA (30 runs)', 'λ = 0.5 BP (30 runs)', 'λ = 0.5 FA (30 runs)'])
     const figure = drawFigure(spec, comparison)
     expect(figure.lines).toHaveLength(8)
     const legends = figure.option.legend as { data: string[] }[]

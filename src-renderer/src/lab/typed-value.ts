@@ -20,4 +20,6 @@ export const vTypedValue: Directive<Box, unknown> = {
   updated(el, { value, oldValue }) {
     if (shown(value) !== shown(oldValue)) el.value = shown(value)
   },
+  // rendered on a server (the tests render components so), the box carries its value as an attribute
+  getSSRProps: ({ value }) => ({ value: shown(value) }),
 }
