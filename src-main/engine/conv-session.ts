@@ -21,13 +21,13 @@ import type { SessionState } from './checkpoint'
 import { asImages, convBackpropSignal, convBackward, convForward, convRuleUpdates, createConvNetwork, disposeConvNetwork, type ConvNetwork } from './conv-network'
 import { createConvBlasTrainer } from './conv-blas'
 import { createConvRule, type ConvRule } from './conv-rules'
-import { cached, countCorrect, type Metrics } from './evaluation'
+import { cached, splitFit, type Metrics } from './evaluation'
 import { cosine, frobeniusNorm, meanRowCosine } from './measures'
 import { lossAndError } from './network'
 import { createOptimizer, type Optimizer } from './optimizer'
 import { directRules } from './rules'
 import type { RunSession, Artifact, SessionOptions } from './session'
-import { disposeSplit, splitTensors, type SplitTensors } from './split-tensors'
+import { createBatchOrder, disposeSplit, splitTensors, type SplitTensors } from './split-tensors'
 import { tf } from './tf'
 
 /**
@@ -72,8 +72,9 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
   const rule = createConvRule(config.rule, net, config.seed, config.feedbackMagnitude)
   const train = splitTensors(data.train, data.inputDim, outputs)
   const test = data.test ? splitTensors(data.test, data.inputDim, outputs) : null
-  const fullBatch = config.optimizer.batchSize === 0 || config.optimizer.batchSize >= train.n
-  const batchSize = fullBatch ? train.n : config.optimizer.batchSize
+  const shuffle = createRng(config.seed, 'shuffle')
+  const batches = createBatchOrder(train.n, config.optimizer.batchSize, shuffle)
+  const { fullBatch } = batches
   const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
   const fit = fullBatch ? train : probe
   const optimizer = createOptimizer(net, config, rule.learned)
@@ -81,9 +82,6 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
   const initialForward = net.layers.slice(0, -1).map((_, h) => tf.keep(convForwardMap(net, rule, h)))
   const initialW1 = Float32Array.from(net.layers[0].W.dataSync() as Float32Array)
 
-  const shuffle = createRng(config.seed, 'shuffle')
-  let order: Int32Array = shuffle.permutation(train.n)
-  let cursor = 0
   let stepsDone = 0
 
   const stateVariables = (): [string, tf.Variable][] => [
@@ -103,8 +101,7 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
       if (!t || t.shape.join('x') !== v.shape.join('x')) throw new Error(`the checkpoint's ${name} does not fit this run (shape ${t?.shape.join('×') ?? 'missing'}, expected ${v.shape.join('×')})`)
       tf.tidy(() => v.assign(tf.tensor(t.values, v.shape)))
     }
-    if (!fullBatch) order = Int32Array.from(state.order)
-    cursor = state.cursor
+    batches.restore(state)
     state.rngs.forEach((s, i) => rngs[i].restore(s))
     stepsDone = state.step
   }
@@ -126,34 +123,15 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
     })
   }
 
-  function nextBatch(): [tf.Tensor2D, tf.Tensor2D] {
-    if (fullBatch) return [train.x, train.targets]
-    if (cursor + batchSize > train.n) {
-      order = shuffle.permutation(train.n)
-      cursor = 0
-    }
-    const indices = tf.tensor1d(order.subarray(cursor, cursor + batchSize), 'int32')
-    cursor += batchSize
-    return [tf.gather(train.x, indices), tf.gather(train.targets, indices)]
-  }
-
   function fusedStep(trainer: NonNullable<typeof fused>): number {
-    let start = 0
-    if (!fullBatch) {
-      if (cursor + batchSize > train.n) {
-        order = shuffle.permutation(train.n)
-        cursor = 0
-      }
-      start = cursor
-      cursor += batchSize
-    }
+    const batch = batches.next()
     written = true
-    return trainer.step(fullBatch ? null : order, start, batchSize, optimizer.settingsAt(stepsDone++))
+    return trainer.step(batch.order, batch.start, batches.size, optimizer.settingsAt(stepsDone++))
   }
 
   function step(): number {
     if (fused) return fusedStep(fused)
-    const [x, targets] = tf.tidy(() => nextBatch())
+    const [x, targets] = tf.tidy(() => batches.nextTensors(train))
     try {
       return convTrainingStep(net, rule, optimizer, config.loss, x, targets, stepsDone++)
     } finally {
@@ -164,26 +142,7 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
     }
   }
 
-  /** Loss and accuracy over a split, in chunks to bound memory. */
-  function splitFit(s: SplitTensors): SplitFit {
-    const chunk = convEvaluationRows
-    let lossSum = 0
-    let correct = 0
-    for (let start = 0; start < s.n; start += chunk) {
-      const size = Math.min(chunk, s.n - start)
-      const [l, c] = tf.tidy(() => {
-        const x = tf.slice(s.x, [start, 0], [size, -1])
-        const t = tf.slice(s.targets, [start, 0], [size, -1])
-        const out = convForward(net, asImages(net, x)).output
-        const chunkLoss = tf.mul(lossAndError(config.loss, out, t).loss, size)
-        const hits = s.labels ? countCorrect(out, tf.slice(s.labels, [start], [size])) : tf.scalar(0)
-        return [chunkLoss.dataSync()[0], hits.dataSync()[0]]
-      })
-      lossSum += l
-      correct += c
-    }
-    return { loss: lossSum / s.n, accuracy: s.labels ? correct / s.n : null }
-  }
+  const splitFitOf = (s: SplitTensors) => splitFit(s, convEvaluationRows, (x) => convForward(net, asImages(net, x)).output, config.loss)
 
   function evaluate(): Metrics {
     sync()
@@ -197,8 +156,8 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
       let testValue: SplitFit | undefined
       const primitives: MeasurePrimitives<tf.Tensor> = {
         layers: L,
-        fit: () => (fitValue ??= splitFit(fit)),
-        test: () => (test ? (testValue ??= splitFit(test)) : null),
+        fit: () => (fitValue ??= splitFitOf(fit)),
+        test: () => (test ? (testValue ??= splitFitOf(test)) : null),
         weights: (l) => net.layers[l - 1].W,
         feedback: cached((l) => rule.feedbackMatrix(l - 1)),
         forwardMap: cached((l) => convForwardMap(net, rule, l - 1)),
@@ -235,8 +194,7 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
     return {
       step: stepsDone,
       tensors: stateVariables().map(([name, v]) => ({ name, shape: v.shape, values: Float32Array.from(v.dataSync() as Float32Array) })),
-      order: fullBatch ? new Int32Array(0) : order.slice(),
-      cursor,
+      ...batches.state(),
       rngs: rngs.map((r) => r.state()),
     }
   }
@@ -249,7 +207,7 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
     evaluate,
     trainLoss: () => {
       sync()
-      return splitFit(fit).loss
+      return splitFitOf(fit).loss
     },
     weightAlignment: () => {
       sync()

@@ -47,6 +47,29 @@ export function effectiveForward(net: Network, rule: Rule['kind'], hidden: numbe
 }
 
 /**
+ * Mean loss and accuracy of a model over a split, `chunk` rows at a time to bound memory; `output`
+ * maps a chunk's inputs [rows, inputDim] to the model's outputs. Accuracy is null for regression.
+ */
+export function splitFit(s: SplitTensors, chunk: number, output: (x: tf.Tensor2D) => tf.Tensor, loss: RunConfig['loss']): SplitFit {
+  let lossSum = 0
+  let correct = 0
+  for (let start = 0; start < s.n; start += chunk) {
+    const size = Math.min(chunk, s.n - start)
+    const [l, c] = tf.tidy(() => {
+      const x = tf.slice(s.x, [start, 0], [size, -1])
+      const t = tf.slice(s.targets, [start, 0], [size, -1])
+      const out = output(x) as tf.Tensor2D
+      const chunkLoss = tf.mul(lossAndError(loss, out, t).loss, size)
+      const hits = s.labels ? countCorrect(out, tf.slice(s.labels, [start], [size])) : tf.scalar(0)
+      return [chunkLoss.dataSync()[0], hits.dataSync()[0]]
+    })
+    lossSum += l
+    correct += c
+  }
+  return { loss: lossSum / s.n, accuracy: s.labels ? correct / s.n : null }
+}
+
+/**
  * An evaluator for a session. Call it before the first update: it keeps the initial forward maps
  * for the disentangled alignment cos(W_t − W_0, B).
  */
@@ -55,26 +78,7 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
   const { fit, probe, test } = splits
   const initialForward = net.layers.map((_, i) => (i < L - 1 ? tf.keep(effectiveForward(net, rule.kind, i)) : null))
 
-  /** Summed loss and correct count over a split, in chunks to bound memory. */
-  function splitLossAndAccuracy(s: SplitTensors): SplitFit {
-    const chunk = 2000
-    let lossSum = 0
-    let correct = 0
-    for (let start = 0; start < s.n; start += chunk) {
-      const size = Math.min(chunk, s.n - start)
-      const [l, c] = tf.tidy(() => {
-        const x = tf.slice(s.x, [start, 0], [size, -1])
-        const t = tf.slice(s.targets, [start, 0], [size, -1])
-        const out = forward(net, x).output
-        const chunkLoss = tf.mul(lossAndError(loss, out, t).loss, size)
-        const hits = s.labels ? countCorrect(out, tf.slice(s.labels, [start], [size])) : tf.scalar(0)
-        return [chunkLoss.dataSync()[0], hits.dataSync()[0]]
-      })
-      lossSum += l
-      correct += c
-    }
-    return { loss: lossSum / s.n, accuracy: s.labels ? correct / s.n : null }
-  }
+  const fitOf = (s: SplitTensors) => splitFit(s, 2000, (x) => forward(net, x).output, loss)
 
   /** Every computed measure of the registry, over tf ops on the probe's two backward passes. */
   function evaluate(): Metrics {
@@ -87,8 +91,8 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
       let testValue: SplitFit | undefined
       const primitives: MeasurePrimitives<tf.Tensor> = {
         layers: L,
-        fit: () => (fitValue ??= splitLossAndAccuracy(fit)),
-        test: () => (test ? (testValue ??= splitLossAndAccuracy(test)) : null),
+        fit: () => (fitValue ??= fitOf(fit)),
+        test: () => (test ? (testValue ??= fitOf(test)) : null),
         weights: (l) => net.layers[l - 1].W,
         feedback: cached((l) => rule.feedbackMatrix(l - 1)),
         forwardMap: cached((l) => effectiveForward(net, rule.kind, l - 1)),
@@ -106,7 +110,7 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
 
   return {
     evaluate,
-    trainLoss: () => splitLossAndAccuracy(fit).loss,
+    trainLoss: () => fitOf(fit).loss,
     dispose() {
       initialForward.forEach((t) => t?.dispose())
     },

@@ -15,7 +15,7 @@ import { createFusedEvaluator, createFusedTrainer, isTrainerState } from './fuse
 import { createOptimizer } from './optimizer'
 import type { TrainingPath } from '../../src-shared/training-paths'
 import { createRule, type Rule } from './rules'
-import { disposeSplit, splitTensors } from './split-tensors'
+import { createBatchOrder, disposeSplit, splitTensors } from './split-tensors'
 import { tf } from './tf'
 import { createTheoryTracker, type SpectrumHistory, type TheoryState } from './theory'
 
@@ -96,17 +96,15 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
 
   const train = splitTensors(data.train, data.inputDim, outputs)
   const test = data.test ? splitTensors(data.test, data.inputDim, outputs) : null
-  const fullBatch = config.optimizer.batchSize === 0 || config.optimizer.batchSize >= train.n
-  const batchSize = fullBatch ? train.n : config.optimizer.batchSize
+  const shuffle = createRng(config.seed, 'shuffle')
+  const batches = createBatchOrder(train.n, config.optimizer.batchSize, shuffle)
+  const { fullBatch } = batches
   const probe = train.n <= config.evalSamples ? train : splitTensors(data.train, data.inputDim, outputs, config.evalSamples)
   const splits = { fit: fullBatch ? train : probe, probe, test }
   const evaluator = (options.fused === false ? null : createFusedEvaluator(net, rule, config.loss, splits, options.sparseInputs !== false)) ?? createEvaluator(net, rule, config.loss, splits)
   const optimizer = createOptimizer(net, config, rule.learned)
   const theory = theoryEnabled(config) ? createTheoryTracker(net, rule, config, data.train, data.inputDim, optimizer.settingsAt) : null
 
-  const shuffle = createRng(config.seed, 'shuffle')
-  let order: Int32Array = shuffle.permutation(train.n)
-  let cursor = 0
   let stepsDone = 0
 
   /** Every variable that changes during training, named for checkpoints. */
@@ -122,8 +120,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
     return {
       step: stepsDone,
       tensors: [...stateVariables().map(([name, v]) => ({ name, shape: v.shape, values: Float32Array.from(v.dataSync() as Float32Array) })), ...(fused?.state() ?? [])],
-      order: fullBatch ? new Int32Array(0) : order.slice(),
-      cursor,
+      ...batches.state(),
       rngs: rngs.map((r) => r.state()),
       ...(theory ? { theory: theory.saveState() } : {}),
     }
@@ -140,8 +137,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
       if (!t || t.shape.join('x') !== v.shape.join('x')) throw new Error(`the checkpoint's ${name} does not fit this run (shape ${t?.shape.join('×') ?? 'missing'}, expected ${v.shape.join('×')})`)
       tf.tidy(() => v.assign(tf.tensor(t.values, v.shape)))
     }
-    if (!fullBatch) order = Int32Array.from(state.order)
-    cursor = state.cursor
+    batches.restore(state)
     state.rngs.forEach((s, i) => rngs[i].restore(s))
     if (theory && state.theory) theory.restoreState(state.theory as TheoryState)
     stepsDone = state.step
@@ -159,33 +155,14 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   /** Every reader of the weights goes through this: the kernel path keeps W₁ implicit between evaluations. */
   const sync = () => fused?.sync()
 
-  function nextBatch(): [tf.Tensor2D, tf.Tensor2D] {
-    if (fullBatch) return [train.x, train.targets]
-    if (cursor + batchSize > train.n) {
-      order = shuffle.permutation(train.n)
-      cursor = 0
-    }
-    const indices = tf.tensor1d(order.subarray(cursor, cursor + batchSize), 'int32')
-    cursor += batchSize
-    return [tf.gather(train.x, indices), tf.gather(train.targets, indices)]
-  }
-
   function dropoutMask(hidden: number, shape: [number, number]): tf.Tensor2D {
     const u = tf.randomUniform(shape, 0, 1, 'float32', deriveSeed(config.seed, `dropout.${stepsDone}.${hidden}`))
     return tf.mul(tf.cast(tf.greaterEqual(u, dropout), 'float32'), 1 / (1 - dropout)) as tf.Tensor2D
   }
 
   function fusedStep(trainer: NonNullable<typeof fused>): number {
-    let start = 0
-    if (!fullBatch) {
-      if (cursor + batchSize > train.n) {
-        order = shuffle.permutation(train.n)
-        cursor = 0
-      }
-      start = cursor
-      cursor += batchSize
-    }
-    const value = trainer.step(fullBatch ? null : order, start, batchSize, optimizer.settingsAt(stepsDone))
+    const batch = batches.next()
+    const value = trainer.step(batch.order, batch.start, batches.size, optimizer.settingsAt(stepsDone))
     stepsDone++
     return value
   }
@@ -193,7 +170,7 @@ export function createSession(config: RunConfig, data: Dataset, options: Session
   function step(): number {
     if (fused) return fusedStep(fused)
     const loss = tf.tidy(() => {
-      const [x, targets] = nextBatch()
+      const [x, targets] = batches.nextTensors(train)
       rule.nextBatch()
       const updates = ruleUpdates(net, rule, config.loss, x, targets, dropout > 0 ? dropoutMask : undefined)
       optimizer.apply(updates, stepsDone)
