@@ -8,6 +8,10 @@ import { terminalText } from '../../src-shared/text'
 import { UsageError } from './args'
 import type { Command } from './command'
 
+/** One of the lab-file commands, all in store-commands.ts. */
+type StoreCommands = typeof import('./store-commands')
+const storeCommand = (name: { [K in keyof StoreCommands]: StoreCommands[K] extends Command ? K : never }[keyof StoreCommands]) => async (): Promise<Command> => (await import('./store-commands'))[name]
+
 // Each command is loaded when it is run: `fa-lab runs` need not load tfjs, the server and the
 // figure renderer (about 3 s of module loading) to list a lab's runs.
 const commands: Record<string, () => Promise<Command>> = {
@@ -15,13 +19,13 @@ const commands: Record<string, () => Promise<Command>> = {
   datasets: async () => (await import('./datasets')).datasetsCommand,
   run: async () => (await import('./run')).runCommand,
   resume: async () => (await import('./resume')).resumeCommand,
-  runs: async () => (await import('./store-commands')).runsCommand,
-  metrics: async () => (await import('./store-commands')).metricsCommand,
-  rename: async () => (await import('./store-commands')).renameCommand,
-  merge: async () => (await import('./store-commands')).mergeCommand,
-  'export-runs': async () => (await import('./store-commands')).exportRunsCommand,
-  'import-runs': async () => (await import('./store-commands')).importRunsCommand,
-  check: async () => (await import('./store-commands')).checkCommand,
+  runs: storeCommand('runsCommand'),
+  metrics: storeCommand('metricsCommand'),
+  rename: storeCommand('renameCommand'),
+  merge: storeCommand('mergeCommand'),
+  'export-runs': storeCommand('exportRunsCommand'),
+  'import-runs': storeCommand('importRunsCommand'),
+  check: storeCommand('checkCommand'),
   build: async () => (await import('./build')).buildCommand,
   figure: async () => (await import('./figure')).figureCommand,
   reproduce: async () => (await import('./reproduce')).reproduceCommand,

@@ -35,6 +35,11 @@ function importLimits() {
   return { maxRuns: envMaxRuns() ?? defaultMaxRuns }
 }
 
+/** The existing lab file named by --db, open for `body` and closed after it. */
+function withLab(db: string | undefined, usage: string, body: (store: Store) => void): void {
+  withStore(openStore(needDb(db, usage), { mustExist: true }), body)
+}
+
 function needDb(db: string | undefined, usage: string): string {
   if (!db) throw new UsageError(`--db is required\n\nusage: ${usage}`)
   return db
@@ -52,7 +57,7 @@ export const runsCommand: Command = {
   async run(args) {
     const usage = `fa-lab runs ${runsCommand.synopsis}`
     const { values } = parseOptions(args, { db: { type: 'string' }, experiment: { type: 'string' }, json: { type: 'boolean', default: false } })
-    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
+    withLab(values.db, usage, (store) => {
       const runs = store.listRuns(values.experiment ? { experimentId: Number(values.experiment) } : {})
       if (values.json) console.log(JSON.stringify(runs))
       else
@@ -78,7 +83,7 @@ export const renameCommand: Command = {
     if ((runId === null) === (experimentId === null) || !Number.isInteger(id) || id! < 1) throw new UsageError(`give one of --run ID or --experiment ID\n\nusage: ${usage}`)
     const parsed = NameSchema.safeParse(positionals.join(' '))
     if (!parsed.success) throw new UsageError(`${parsed.error.issues[0].message}\n\nusage: ${usage}`)
-    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
+    withLab(values.db, usage, (store) => {
       if (runId !== null) {
         if (!store.getRun(runId)) throw new Error(`no run with id ${runId} in ${values.db}`)
         store.renameRun(runId, parsed.data)
@@ -101,7 +106,7 @@ export const metricsCommand: Command = {
     const { values } = parseOptions(args, { db: { type: 'string' }, run: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } })
     const runId = Number(values.run)
     if (!Number.isInteger(runId)) throw new UsageError(`--run ID is required\n\nusage: ${usage}`)
-    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
+    withLab(values.db, usage, (store) => {
       if (!store.getRun(runId)) throw new Error(`no run with id ${runId} in ${values.db}`)
       const names = values.name ? [values.name] : store.metricNames(runId)
       const series = Object.fromEntries(
@@ -144,7 +149,7 @@ export const exportRunsCommand: Command = {
     const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' } })
     const out = values.out
     if (!out) throw new UsageError(`--out is required\n\nusage: ${usage}`)
-    withStore(openStore(needDb(values.db, usage), { mustExist: true }), (store) => {
+    withLab(values.db, usage, (store) => {
       const result = exportRuns(store, parseIds(values.runs, usage), out)
       console.log(`${out}: ${result.runsAdded} runs exported`)
     })
