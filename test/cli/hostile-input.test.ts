@@ -20,11 +20,12 @@ import { main } from '../../src-main/cli/main'
 import { createLabService } from '../../src-main/services/lab'
 import { openStore } from '../../src-main/store/store'
 import { exportRuns, importRuns } from '../../src-main/store/transfer'
+import { syntheticExample } from '../examples'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-hostile-'))
 let counter = 0
 const fresh = (name = 'lab') => join(dir, `${name}-${++counter}.sqlite`)
-const base = { ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 20, evalEvery: 10 }
+const base = syntheticExample({ steps: 20, evalEvery: 10 })
 
 async function cli(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   let stderr = ''

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../../src-main/cli/main'
+import { syntheticExample } from '../examples'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-invalid-'))
-const base = { ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 2, evalEvery: 1 }
+const base = syntheticExample({ steps: 2, evalEvery: 1 })
 
 function file(name: string, text: string): string {
   const path = join(dir, name)

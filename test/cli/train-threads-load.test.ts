@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { syntheticExample } from '../examples'
 
 const machine = vi.hoisted(() => ({ load: [0, 0, 0] }))
 vi.mock('node:os', async (importOriginal) => {
@@ -25,7 +26,7 @@ const { loadBlas } = await import('../../src-main/engine/blas')
 const cores = availableParallelism()
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-train-load-'))
 const config = join(dir, 'run.json')
-writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 20, evalEvery: 10, backend: 'blas' }))
+writeFileSync(config, JSON.stringify(syntheticExample({ steps: 20, evalEvery: 10, backend: 'blas' })))
 
 /** fa-lab train --json in this process under a load average of `load`: its summary line. */
 async function trainUnder(load: number): Promise<{ blasThreads?: number; backend: string; status: string }> {

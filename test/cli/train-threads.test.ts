@@ -10,12 +10,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { blasThreadsPerWorker } from '../../src-main/lib/limits'
+import { syntheticExample } from '../examples'
 
 const run = promisify(execFile)
 const cli = new URL('../../src-main/cli/fa-lab.mjs', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-train-threads-'))
 const config = join(dir, 'run.json')
-writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 20, evalEvery: 10, backend: 'blas' }))
+writeFileSync(config, JSON.stringify(syntheticExample({ steps: 20, evalEvery: 10, backend: 'blas' })))
 
 describe('BLAS threads', () => {
   it('share the free cores among the workers, at least one each', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { backends } from '../../src-shared/config'
+import { syntheticExample } from '../examples'
 
 const run = promisify(execFile)
 const root = new URL('../..', import.meta.url).pathname
@@ -18,7 +19,7 @@ function writeConfig(name: string, config: unknown): string {
 }
 
 /** The synthetic example config (Song et al.'s Gaussian setting), shipped in resources/examples, shortened to 200 steps. */
-const base = { ...JSON.parse(readFileSync(new URL('../../resources/examples/song2021-synthetic.json', import.meta.url), 'utf8')), steps: 200, evalEvery: 100 }
+const base = syntheticExample({ steps: 200, evalEvery: 100 })
 
 async function fails(args: string[], env: NodeJS.ProcessEnv = {}) {
   try {
