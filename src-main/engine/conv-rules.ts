@@ -23,25 +23,10 @@ import { sizeOf } from '../../src-shared/conv-shape'
 import { createRng, type Rng } from '../lib/random'
 import { convBackpropSignal, signalMap, transportDown, type ConvFeedbackSignal, type ConvNetwork } from './conv-network'
 import { initLaw } from './network'
-import { directRules } from './rules'
+import { directRules, type RuleOf } from './rules'
 import { tf } from './tf'
 
-export interface ConvRule {
-  kind: RuleKind
-  signal: ConvFeedbackSignal
-  /** The feedback in use for hidden layer l (0-based) now (for sign: derived from the current W). Call in tidy. */
-  feedbackMatrix(hidden: number): tf.Tensor
-  /** The random B_l, one per hidden layer (KP's as learned so far). */
-  fixed: tf.Tensor[]
-  /** KP's B_l, trained alongside W_{l+1}; empty for other rules. */
-  learned: tf.Variable[]
-  /** Called before each training batch (redraws batchwise sign magnitudes). */
-  nextBatch(): void
-  magnitude: FeedbackMagnitude
-  /** What changes as training goes, for checkpoints. */
-  state: { variables: tf.Variable[]; rngs: Rng[] }
-  dispose(): void
-}
+export type ConvRule = RuleOf<ConvFeedbackSignal, tf.Tensor>
 
 /** The shape of B_l for hidden layer `hidden` (0-based) under `kind`, and the standard deviation it is drawn with. */
 export function feedbackShape(net: ConvNetwork, kind: RuleKind, hidden: number, outputs: number): { shape: number[]; std: number } {

@@ -26,17 +26,18 @@ import { createRng, type Rng } from '../lib/random'
 import { backpropSignal, initLaw, layerWidths, type FeedbackSignal, type Network } from './network'
 import { tf } from './tf'
 
-export interface Rule {
+/** A learning rule's state and feedback, for dense (`Rule`) and conv (`ConvRule`, conv-rules.ts) networks alike. */
+export interface RuleOf<Signal, Feedback extends tf.Tensor> {
   kind: RuleKind
   /** The rule's signal to each hidden layer. */
-  signal: FeedbackSignal
-  /** The feedback matrix in use for hidden layer l now (for sign: derived from the current W). Call in tidy. */
-  feedbackMatrix(hiddenIndex: number): tf.Tensor2D
-  /** The random matrices B_l, one per hidden layer (for KP, the learned ones as they are now). */
-  fixed: tf.Tensor2D[]
+  signal: Signal
+  /** The feedback in use for hidden layer l (0-based) now (for sign: derived from the current W). Call in tidy. */
+  feedbackMatrix(hiddenIndex: number): Feedback
+  /** The random B_l, one per hidden layer (for KP, the learned ones as they are now). */
+  fixed: Feedback[]
   /**
-   * Feedback matrices the optimiser trains: for KP, B_l (index l, 0-based hidden layer) gets the
-   * same update and decay as W_{l+1}. Empty for every other rule.
+   * Feedback the optimiser trains: for KP, B_l (index l, 0-based hidden layer) gets the same update
+   * and decay as W_{l+1}. Empty for every other rule.
    */
   learned: tf.Variable[]
   /** Called before each training batch (redraws batchwise sign magnitudes); not before evaluations. */
@@ -47,6 +48,8 @@ export interface Rule {
   state: { variables: tf.Variable[]; rngs: Rng[] }
   dispose(): void
 }
+
+export type Rule = RuleOf<FeedbackSignal, tf.Tensor2D>
 
 /** Rules whose B_l stands for the output layer directly ([h_l, k]) rather than for W_{l+1}. */
 export const directRules: readonly RuleKind[] = ['dfa', 'drtp']
