@@ -23,7 +23,7 @@ import { sizeOf } from '../../src-shared/conv-shape'
 import { createRng, type Rng } from '../lib/random'
 import { convBackpropSignal, signalMap, transportDown, type ConvFeedbackSignal, type ConvNetwork } from './conv-network'
 import { initLaw } from './network'
-import { directRules, type RuleOf } from './rules'
+import { createFeedback, directRules, type RuleOf } from './rules'
 import { tf } from './tf'
 
 export type ConvRule = RuleOf<ConvFeedbackSignal, tf.Tensor>
@@ -42,38 +42,14 @@ export function feedbackShape(net: ConvNetwork, kind: RuleKind, hidden: number, 
 export function createConvRule(kind: RuleKind, net: ConvNetwork, seed: number, magnitude: FeedbackMagnitude = 'unit'): ConvRule {
   const L = net.layers.length
   const outputs = net.layers[L - 1].fanOut
-  const fixed: tf.Tensor[] = []
-  const learned: tf.Variable[] = []
-  const stds: number[] = []
-  for (let hidden = 0; hidden < L - 1; hidden++) {
-    const { shape, std } = feedbackShape(net, kind, hidden, outputs)
-    stds.push(std)
-    let values = createRng(seed, `feedback.${hidden + 1}`).normalArray(sizeOf(shape), std)
-    if (kind === 'sign') values = values.map(Math.abs)
-    if (kind === 'kp') {
-      const B = tf.tidy(() => tf.variable(tf.tensor(values, shape), true))
-      learned.push(B)
-      fixed.push(B)
-    } else fixed.push(tf.keep(tf.tensor(values, shape)))
-  }
-
-  const batchwise = kind === 'sign' && magnitude === 'batchwise'
-  const magnitudeStreams: Rng[] = batchwise ? fixed.map((_, hidden) => createRng(seed, `feedbackMagnitude.${hidden + 1}`)) : []
-  // Until the first batch the magnitudes are the fixed |R_l|, so step 0's measures match frSF's.
-  const magnitudes: tf.Variable[] = batchwise ? fixed.map((B) => tf.variable(B, false)) : []
-  function nextBatch(): void {
-    magnitudes.forEach((M, hidden) => {
-      const values = magnitudeStreams[hidden].normalArray(M.size, stds[hidden]).map(Math.abs)
-      tf.tidy(() => M.assign(tf.tensor(values, M.shape)))
-    })
-  }
-
-  const signMatrix = (hidden: number): tf.Tensor => {
-    const signs = tf.sign(net.layers[hidden + 1].W)
-    if (magnitude === 'random') return tf.mul(signs, fixed[hidden])
-    if (magnitude === 'batchwise') return tf.mul(signs, magnitudes[hidden])
-    return signs
-  }
+  const feedback = createFeedback<tf.Tensor>(
+    kind,
+    magnitude,
+    seed,
+    net.layers.slice(0, -1).map((_, hidden) => feedbackShape(net, kind, hidden, outputs)),
+    (hidden) => net.layers[hidden + 1].W,
+  )
+  const { fixed, signMatrix } = feedback
   /** e Bᵀ (or y* Bᵀ / n) reshaped to h_l's map, with layer l + 1's forward scale. */
   const project = (hidden: number, source: tf.Tensor2D, factor: number): tf.Tensor => {
     let eps: tf.Tensor = tf.matMul(source, fixed[hidden] as tf.Tensor2D, false, true)
@@ -105,18 +81,5 @@ export function createConvRule(kind: RuleKind, net: ConvNetwork, seed: number, m
       signal = (hidden, _delta, _outputError, target) => project(hidden, target, 1 / target.shape[0])
       break
   }
-  return {
-    kind,
-    signal,
-    feedbackMatrix,
-    fixed,
-    learned,
-    nextBatch: batchwise ? nextBatch : () => {},
-    magnitude,
-    state: { variables: [...learned, ...magnitudes], rngs: magnitudeStreams },
-    dispose: () => {
-      fixed.forEach((t) => t.dispose())
-      magnitudes.forEach((t) => t.dispose())
-    },
-  }
+  return { ...feedback, kind, signal, feedbackMatrix }
 }

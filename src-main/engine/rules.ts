@@ -54,50 +54,81 @@ export type Rule = RuleOf<FeedbackSignal, tf.Tensor2D>
 /** Rules whose B_l stands for the output layer directly ([h_l, k]) rather than for W_{l+1}. */
 export const directRules: readonly RuleKind[] = ['dfa', 'drtp']
 
+/**
+ * The feedback of a rule, one definition for dense and conv networks: B_l drawn from the stream
+ * `feedback.{l}` with layer l + 1's initial standard deviation (|B_l| for sign, a trained variable
+ * for KP), and for sign with batchwise magnitudes, M_l redrawn per batch from `feedbackMagnitude.{l}`.
+ */
+export function createFeedback<T extends tf.Tensor>(
+  kind: RuleKind,
+  magnitude: FeedbackMagnitude,
+  seed: number,
+  layers: readonly { shape: number[]; std: number }[],
+  weightAbove: (hidden: number) => tf.Tensor,
+): Pick<RuleOf<unknown, T>, 'fixed' | 'learned' | 'nextBatch' | 'magnitude' | 'state' | 'dispose'> & { signMatrix(hidden: number): T } {
+  const fixed: T[] = []
+  const learned: tf.Variable[] = []
+  layers.forEach(({ shape, std }, hidden) => {
+    let values = createRng(seed, `feedback.${hidden + 1}`).normalArray(shape.reduce((a, b) => a * b, 1), std)
+    if (kind === 'sign') values = values.map(Math.abs)
+    if (kind === 'kp') {
+      const B = tf.tidy(() => tf.variable(tf.tensor(values, shape), true))
+      learned.push(B)
+      fixed.push(B as tf.Tensor as T)
+    } else fixed.push(tf.keep(tf.tensor(values, shape)) as T)
+  })
+
+  const batchwise = kind === 'sign' && magnitude === 'batchwise'
+  const magnitudeStreams: Rng[] = batchwise ? fixed.map((_, hidden) => createRng(seed, `feedbackMagnitude.${hidden + 1}`)) : []
+  // Until the first batch the magnitudes are the fixed |R_l|, so step 0's measures match `random`'s.
+  const magnitudes: tf.Variable[] = batchwise ? fixed.map((B) => tf.variable(B, false)) : []
+  function nextBatch(): void {
+    magnitudes.forEach((M, hidden) => {
+      const values = magnitudeStreams[hidden].normalArray(M.size, layers[hidden].std).map(Math.abs)
+      tf.tidy(() => M.assign(tf.tensor(values, M.shape)))
+    })
+  }
+  return {
+    fixed,
+    learned,
+    nextBatch: batchwise ? nextBatch : () => {},
+    magnitude,
+    state: { variables: [...learned, ...magnitudes], rngs: magnitudeStreams },
+    dispose: () => {
+      fixed.forEach((t) => t.dispose())
+      magnitudes.forEach((t) => t.dispose())
+    },
+    signMatrix(hidden) {
+      const signs = tf.sign(weightAbove(hidden))
+      if (magnitude === 'random') return tf.mul(signs, fixed[hidden]) as T
+      if (magnitude === 'batchwise') return tf.mul(signs, magnitudes[hidden]) as T
+      return signs as T
+    },
+  }
+}
+
 export function createRule(kind: RuleKind, net: Network, seed: number, magnitude: FeedbackMagnitude = 'unit'): Rule {
   const widths = layerWidths(net.spec)
   const L = net.layers.length
   const k = widths[L]
   const direct = directRules.includes(kind)
-  const fixed: tf.Tensor2D[] = []
-  const learned: tf.Variable[] = []
-  const stds: number[] = []
-  for (let hidden = 0; hidden < L - 1; hidden++) {
-    const rows = widths[hidden + 1]
-    const cols = direct ? k : widths[hidden + 2]
-    const isOutput = direct || hidden + 1 === L - 1
-    const { std } = initLaw(net.spec.init, rows, cols, isOutput)
-    stds.push(std)
-    let values = createRng(seed, `feedback.${hidden + 1}`).normalArray(rows * cols, std)
-    if (kind === 'sign') values = values.map(Math.abs)
-    if (kind === 'kp') {
-      const B = tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, cols]), true))
-      learned.push(B)
-      fixed.push(B as tf.Tensor as tf.Tensor2D)
-    } else fixed.push(tf.keep(tf.tensor2d(values, [rows, cols])))
-  }
-
-  const batchwise = kind === 'sign' && magnitude === 'batchwise'
-  const magnitudeStreams: Rng[] = batchwise ? fixed.map((_, hidden) => createRng(seed, `feedbackMagnitude.${hidden + 1}`)) : []
-  // Until the first batch, the magnitudes are the fixed |R_l|, so step 0's measures match `random`.
-  const magnitudes: tf.Variable[] = batchwise ? fixed.map((B) => tf.variable(B, false)) : []
-  function nextBatch(): void {
-    magnitudes.forEach((M, hidden) => {
-      const values = magnitudeStreams[hidden].normalArray(M.size, stds[hidden]).map(Math.abs)
-      tf.tidy(() => M.assign(tf.tensor2d(values, M.shape as [number, number])))
-    })
-  }
+  const feedback = createFeedback<tf.Tensor2D>(
+    kind,
+    magnitude,
+    seed,
+    net.layers.slice(0, -1).map((_, hidden) => {
+      const rows = widths[hidden + 1]
+      const cols = direct ? k : widths[hidden + 2]
+      return { shape: [rows, cols], std: initLaw(net.spec.init, rows, cols, direct || hidden + 1 === L - 1).std }
+    }),
+    (hidden) => net.layers[hidden + 1].W,
+  )
+  const { fixed, signMatrix } = feedback
 
   const scaleAbove = (hidden: number) => net.layers[hidden + 1].scale
   const project = (source: tf.Tensor2D, B: tf.Tensor2D, scale: number) => {
     const eps = tf.matMul<tf.Tensor2D>(source, B, false, true)
     return scale !== 1 ? tf.mul<tf.Tensor2D>(eps, scale) : eps
-  }
-  const signMatrix = (hidden: number): tf.Tensor2D => {
-    const signs = tf.sign(net.layers[hidden + 1].W) as tf.Tensor2D
-    if (magnitude === 'random') return tf.mul<tf.Tensor2D>(signs, fixed[hidden])
-    if (magnitude === 'batchwise') return tf.mul<tf.Tensor2D>(signs, magnitudes[hidden])
-    return signs
   }
 
   let signal: FeedbackSignal
@@ -122,18 +153,5 @@ export function createRule(kind: RuleKind, net: Network, seed: number, magnitude
       feedbackMatrix = signMatrix
       break
   }
-  return {
-    kind,
-    signal,
-    feedbackMatrix,
-    fixed,
-    learned,
-    nextBatch: batchwise ? nextBatch : () => {},
-    state: { variables: [...learned, ...magnitudes], rngs: magnitudeStreams },
-    dispose: () => {
-      fixed.forEach((t) => t.dispose())
-      magnitudes.forEach((t) => t.dispose())
-    },
-    magnitude,
-  }
+  return { ...feedback, kind, signal, feedbackMatrix }
 }
