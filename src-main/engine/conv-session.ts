@@ -14,15 +14,15 @@
  */
 import type { RunConfig } from '../../src-shared/config'
 import { convEvaluationRows } from '../../src-shared/conv-shape'
-import { computeMeasures, measureName, type MeasurePrimitives, type SplitFit } from '../../src-shared/measures'
+import { computeMeasures, measureName } from '../../src-shared/measures'
 import type { Dataset } from '../data/dataset'
 import { createRng } from '../lib/random'
 import type { SessionState } from './checkpoint'
 import { asImages, convBackpropSignal, convBackward, convForward, convRuleUpdates, createConvNetwork, disposeConvNetwork, type ConvNetwork } from './conv-network'
 import { createConvBlasTrainer } from './conv-blas'
 import { createConvRule, type ConvRule } from './conv-rules'
-import { cached, splitFit, type Metrics } from './evaluation'
-import { cosine, frobeniusNorm, meanRowCosine } from './measures'
+import { splitFit, tfPrimitives, type Metrics } from './evaluation'
+import { cosine } from './measures'
 import { lossAndError } from './network'
 import { createOptimizer, type Optimizer } from './optimizer'
 import { directRules } from './rules'
@@ -151,24 +151,17 @@ export function createConvSession(config: RunConfig, data: Dataset, options: Pic
       const { error } = lossAndError(config.loss, pass.output, probe.targets)
       const byRule = convBackward(net, pass, error, probe.targets, rule.signal)
       const byBackprop = convBackward(net, pass, error, probe.targets, convBackpropSignal(net))
-      const rows = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D
-      let fitValue: SplitFit | undefined
-      let testValue: SplitFit | undefined
-      const primitives: MeasurePrimitives<tf.Tensor> = {
+      const primitives = tfPrimitives({
         layers: L,
-        fit: () => (fitValue ??= splitFitOf(fit)),
-        test: () => (test ? (testValue ??= splitFitOf(test)) : null),
+        fit: () => splitFitOf(fit),
+        test: test ? () => splitFitOf(test) : null,
         weights: (l) => net.layers[l - 1].W,
-        feedback: cached((l) => rule.feedbackMatrix(l - 1)),
-        forwardMap: cached((l) => convForwardMap(net, rule, l - 1)),
+        feedback: (l) => rule.feedbackMatrix(l - 1),
+        forwardMap: (l) => convForwardMap(net, rule, l - 1),
         initialForwardMap: (l) => initialForward[l - 1],
-        signal: (l, by) => rows((by === 'rule' ? byRule : byBackprop).signals[l - 1]),
-        gradient: (l, by) => (by === 'rule' ? byRule : byBackprop).dW[l - 1],
-        cosine,
-        meanRowCosine: (a, b) => meanRowCosine(a as tf.Tensor2D, b as tf.Tensor2D),
-        norm: frobeniusNorm,
-        difference: (a, b) => tf.sub(a, b),
-      }
+        byRule,
+        byBackprop,
+      })
       return computeMeasures(primitives)
     })
     return { ...metrics, [measureName('outputL2')]: optimizer.settingsAt(stepsDone).outputL2 }

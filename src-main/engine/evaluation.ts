@@ -87,23 +87,17 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
       const { error } = lossAndError(loss, pass.output, probe.targets)
       const byRule = backward(net, pass, error, probe.targets, rule.signal)
       const byBackprop = backward(net, pass, error, probe.targets, backpropSignal(net))
-      let fitValue: SplitFit | undefined
-      let testValue: SplitFit | undefined
-      const primitives: MeasurePrimitives<tf.Tensor> = {
+      const primitives = tfPrimitives({
         layers: L,
-        fit: () => (fitValue ??= fitOf(fit)),
-        test: () => (test ? (testValue ??= fitOf(test)) : null),
+        fit: () => fitOf(fit),
+        test: test ? () => fitOf(test) : null,
         weights: (l) => net.layers[l - 1].W,
-        feedback: cached((l) => rule.feedbackMatrix(l - 1)),
-        forwardMap: cached((l) => effectiveForward(net, rule.kind, l - 1)),
+        feedback: (l) => rule.feedbackMatrix(l - 1),
+        forwardMap: (l) => effectiveForward(net, rule.kind, l - 1),
         initialForwardMap: (l) => initialForward[l - 1]!,
-        signal: (l, by) => (by === 'rule' ? byRule : byBackprop).signals[l - 1],
-        gradient: (l, by) => (by === 'rule' ? byRule : byBackprop).dW[l - 1],
-        cosine,
-        meanRowCosine: (a, b) => meanRowCosine(a as tf.Tensor2D, b as tf.Tensor2D),
-        norm: frobeniusNorm,
-        difference: (a, b) => tf.sub(a, b),
-      }
+        byRule,
+        byBackprop,
+      })
       return computeMeasures(primitives)
     })
   }
@@ -114,6 +108,48 @@ export function createEvaluator(net: Network, rule: Rule, loss: RunConfig['loss'
     dispose() {
       initialForward.forEach((t) => t?.dispose())
     },
+  }
+}
+
+/** A network's two backward passes on the probe, by its rule and by backprop. */
+interface Passes {
+  signals: tf.Tensor[]
+  dW: tf.Tensor[]
+}
+
+/**
+ * The registry's primitives over tf ops, for dense and conv evaluations alike: fit and test computed
+ * at most once, forward maps and feedback once per layer, signals as rows (one per sample).
+ */
+export function tfPrimitives(parts: {
+  layers: number
+  fit: () => SplitFit
+  test: (() => SplitFit) | null
+  weights: (l: number) => tf.Tensor
+  feedback: (l: number) => tf.Tensor
+  forwardMap: (l: number) => tf.Tensor
+  initialForwardMap: (l: number) => tf.Tensor
+  byRule: Passes
+  byBackprop: Passes
+}): MeasurePrimitives<tf.Tensor> {
+  let fitValue: SplitFit | undefined
+  let testValue: SplitFit | undefined
+  const { test, byRule, byBackprop } = parts
+  const rows = (t: tf.Tensor) => (t.rank === 2 ? (t as tf.Tensor2D) : (tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D))
+  return {
+    layers: parts.layers,
+    fit: () => (fitValue ??= parts.fit()),
+    test: () => (test ? (testValue ??= test()) : null),
+    weights: parts.weights,
+    feedback: cached(parts.feedback),
+    forwardMap: cached(parts.forwardMap),
+    initialForwardMap: parts.initialForwardMap,
+    signal: (l, by) => rows((by === 'rule' ? byRule : byBackprop).signals[l - 1]),
+    gradient: (l, by) => (by === 'rule' ? byRule : byBackprop).dW[l - 1],
+    cosine,
+    meanRowCosine: (a, b) => meanRowCosine(a as tf.Tensor2D, b as tf.Tensor2D),
+    norm: frobeniusNorm,
+    difference: (a, b) => tf.sub(a, b),
   }
 }
 
