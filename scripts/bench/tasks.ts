@@ -13,7 +13,6 @@ import { parseRunConfig, type RunConfig } from '../../src-shared/config'
 import type { Dataset } from '../../src-main/data/dataset'
 import { loadDataset } from '../../src-main/data/load'
 import { createSyntheticDataset } from '../../src-main/data/synthetic'
-import { createRng } from '../../src-main/lib/random'
 
 export type BenchTaskName = 'mnist' | 'mnist-dense' | 'synthetic' | 'synthetic-dense' | `synthetic-${number}`
 

@@ -20,7 +20,6 @@
  */
 import type { FeedbackMagnitude, RuleKind } from '../../src-shared/config'
 import { sizeOf } from '../../src-shared/conv-shape'
-import { createRng, type Rng } from '../lib/random'
 import { convBackpropSignal, signalMap, transportDown, type ConvFeedbackSignal, type ConvNetwork } from './conv-network'
 import { initLaw } from './network'
 import { createFeedback, directRules, type RuleOf } from './rules'

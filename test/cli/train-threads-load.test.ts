@@ -6,7 +6,7 @@
  * staged here: a real one takes a minute to rise. The command runs in this process, so the threads
  * OpenBLAS really has after it are read from the addon.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunSummary } from '../../src-shared/contract'
 import { closeLabPage, labApi, openLabPage, type LabPage } from './harness'
@@ -18,7 +18,6 @@ const home = mkdtempSync(join(tmpdir(), 'fa-lab-names-'))
 let lab: LabPage | undefined
 let url = ''
 let origin = ''
-let browser: Browser
 let page: Page
 let api: ReturnType<typeof labApi>
 
@@ -28,7 +27,7 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
   // no page error is expected anywhere in this file (closeLabPage checks)
   lab = await openLabPage(home, { workers: 1, env: { FA_LAB_MIRRORS: 'http://127.0.0.1:1/' } })
-  ;({ url, origin, browser, page } = lab)
+  ;({ url, origin, page } = lab)
   api = labApi(url)
 })
 

@@ -7,7 +7,6 @@ import { contentSecurityPolicy } from '../../src-shared/csp'
 import { serveLabForFile } from './served-lab'
 
 const served = serveLabForFile('fa-lab-server-', (dir) => writeFileSync(join(dir, 'secret.txt'), 'not for the web'))
-const { dir } = served
 
 /** A raw request, so Host and Origin can be set freely. */
 const noArgument = Symbol('no argument')
