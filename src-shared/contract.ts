@@ -95,6 +95,27 @@ export interface RunSummary {
   renamed: boolean
 }
 
+/** A config field's path from the config's root, key by key, and its value there. */
+export type ConfigChange = [path: string[], value: unknown]
+
+/** A run as runs:list sends it: its summary with its config told as the changes from a base (src-shared/run-list.ts). */
+export interface RunRow extends Omit<RunSummary, 'config'> {
+  /** Its config's base: an index into `RunList.bases`. */
+  base: number
+  /** Where its config differs from the base; `unpackRunList` gives back the whole config. */
+  changes: ConfigChange[]
+}
+
+/**
+ * runs:list's answer: one base config per experiment listed and each run's changes from it
+ * (a sweep's runs share all but their swept fields). `unpackRunList` (src-shared/run-list.ts)
+ * turns it into `RunSummary`s with whole configs.
+ */
+export interface RunList {
+  bases: RunConfig[]
+  runs: RunRow[]
+}
+
 export interface RunDetail extends RunSummary {
   dataset: Record<string, unknown> | null
   metricNames: string[]
@@ -222,7 +243,8 @@ export interface LabResults {
   /** Continues an interrupted (or cancelled, or failed) run from its checkpoint; refused, saying why, without one. */
   resumeRun: void
   listExperiments: ExperimentSummary[]
-  listRuns: RunSummary[]
+  /** The runs, packed: `unpackRunList` gives each its whole config. */
+  listRuns: RunList
   getRun: RunDetail
   getMetricSeries: SeriesData[]
   getWeightImages: WeightImages | null

@@ -18,7 +18,7 @@ const service = lab.service
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value))
 
 async function oldPath(measures: string[]) {
-  const ids = (await service.listRuns({ experimentId })).map((r) => r.id)
+  const ids = (await service.listRuns({ experimentId })).runs.map((r) => r.id)
   let requests = 1
   let total = bytes(ids)
   for (const id of ids) {

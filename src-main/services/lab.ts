@@ -7,6 +7,7 @@ import { LabError } from '../../src-shared/contract'
 import { ConfigError } from '../../src-shared/config'
 import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/experiment'
 import { minMaxIndices } from '../../src-shared/analysis'
+import { packRunList } from '../../src-shared/run-list'
 import { envMaxRuns, maxSeriesPoints, maxSeriesReplyPoints, workerResourceLimits } from '../lib/limits'
 import type { Calibration } from '../estimates/calibrate'
 import { calibrationKey, measuredFlopsPerSecond, measuredSpeed, speedNote, type TrainingSpeed } from '../estimates/speed'
@@ -22,7 +23,7 @@ import { queueExperiment } from './experiments'
 import { compareRuns, naturalFigure, renderFigure } from './figures'
 import { reproductionOf } from './reproduction'
 import { listPresets } from './presets'
-import { samplesByClass, summarizeExperiments, summarizeRun, theorySpectra, weightImages } from './summaries'
+import { listedRun, samplesByClass, summarizeExperiments, summarizeRun, theorySpectra, weightImages } from './summaries'
 
 /** Run names listed by validateExperiment, the first of the sweep. */
 const previewRuns = 8
@@ -178,7 +179,7 @@ export function createLabService(options: LabServiceOptions) {
     listExperiments: () => summarizeExperiments(store.listExperiments(), store.experimentRunStates(), runner.activities()),
     listRuns(filter) {
       const activities = runner.activities()
-      return store.listRuns({ ...filter, readOnlyConfigs: true }).map((run) => summarizeRun(run, activities.get(run.id) ?? null))
+      return packRunList(store.listRuns({ ...filter, readOnlyConfigs: true }), (run) => listedRun(run, activities.get(run.id) ?? null))
     },
 
     getRun(runId): RunDetail {

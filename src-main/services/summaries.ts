@@ -13,6 +13,11 @@ import type { ArtifactRecord, ExperimentRecord, RunRecord } from '../store/store
  * field of it); `activity` is what this lab's runner is doing with it, for runs it holds.
  */
 export function summarizeRun(run: RunRecord, activity: RunActivity | null = null): RunSummary {
+  return { ...listedRun(run, activity), config: run.config }
+}
+
+/** A run's summary but for its config, which runs:list tells as its changes from its experiment's (src-shared/run-list.ts). */
+export function listedRun(run: RunRecord, activity: RunActivity | null = null): Omit<RunSummary, 'config'> {
   return {
     id: run.id,
     experimentId: run.experimentId,
@@ -31,7 +36,6 @@ export function summarizeRun(run: RunRecord, activity: RunActivity | null = null
     error: run.error ?? run.configError,
     finalMetrics: run.finalMetrics,
     stopReason: run.stopReason,
-    config: run.config,
     tags: run.tags,
     note: run.note,
     renamed: run.renamed,

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { toCsv } from '../../src-shared/analysis'
 import { ExperimentConfig, expandExperiment } from '../../src-shared/experiment'
 import { createLabApi, dispatchTable, requestSchemas } from '../../src-shared/contract'
+import { unpackRunList } from '../../src-shared/run-list'
 import { effectScope, ref } from 'vue'
 import { useLiveSeries } from '../../src-renderer/src/composables/useLiveSeries'
 import { maxDescriptionLength, maxInputValues, maxNameLength, maxSeriesPoints, maxSeriesReplyPoints, maxSeriesRequestRuns } from '../../src-main/lib/limits'
@@ -96,7 +97,7 @@ describe('a damaged lab file or one bad row never locks the lab (D8, D13)', () =
     expect(runs.stdout).toMatch(new RegExp(`^\\s+${other}\\s+completed`, 'm'))
     const lab = createLabService({ labPath: db, mode: 'browser' })
     try {
-      const listed = await lab.service.listRuns({})
+      const listed = unpackRunList(await lab.service.listRuns({}))
       expect(listed.map((r) => r.id)).toEqual([runId, other])
       expect(listed[0].error).toMatch(/the stored config is not JSON/)
       expect(await lab.service.listExperiments(undefined)).toEqual([])

@@ -16,6 +16,7 @@ import { minPlotHeight } from '../../src-shared/figure'
 import { FigureSpec } from '../../src-shared/figure-spec'
 import type { FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
 import { expectScreenMatchesSvg, labApi, launchChromium, serveLab, stopLab } from './harness'
+import type { RunList } from '../../src-shared/contract'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')
@@ -85,7 +86,7 @@ beforeAll(async () => {
     grid: { seed: [1, 2] },
   })
   const all = [...sweep.runIds, ...mnist.runIds]
-  const completed = async () => (await api<{ id: number; status: string }[]>('runs:list', {})).filter((r) => all.includes(r.id) && r.status === 'completed').length
+  const completed = async () => (await api<RunList>('runs:list', {})).runs.filter((r) => all.includes(r.id) && r.status === 'completed').length
   while ((await completed()) < all.length) await new Promise((r) => setTimeout(r, 500))
   await page.goto(url)
 }, 300_000)
@@ -297,7 +298,7 @@ describe('comparison and run detail at 1,440 × 900', () => {
     expect(fit.window).toBe(1440)
     expect(fit.page).toBeLessThanOrEqual(1440)
     expect(fit.table).toBeLessThanOrEqual(1440)
-    const runs = await api<{ id: number; name: string }[]>('runs:list', { experimentId: sweep.experimentId })
+    const { runs } = await api<RunList>('runs:list', { experimentId: sweep.experimentId })
     for (const run of runs) expect(await page.locator(`tr[data-run="${run.id}"] td.name .text`).getAttribute('title')).toBe(run.name)
     await page.screenshot({ path: join(shots, 'runs-1440.png') })
   })

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closeLabPage, openLabPage, type LabPage } from './harness'
+import type { RunList } from '../../src-shared/contract'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')
@@ -25,7 +26,7 @@ let clicks = 0
 async function runCount(): Promise<number> {
   const token = new URL(url).searchParams.get('token')
   const response = await fetch(`${origin}/api/runs:list`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ argument: {} }) })
-  return ((await response.json()) as { result: unknown[] }).result.length
+  return ((await response.json()) as { result: RunList }).result.runs.length
 }
 
 /** Picks a field the way a user does: types part of its name into the picker, then clicks the suggestion. */

@@ -13,6 +13,8 @@ import { expectScreenMatchesSvg, launchChromium, serveLab, stopLab } from './har
 import type { RunSeries } from '../../src-shared/analysis'
 import { FigureSpec } from '../../src-shared/figure-spec'
 import type { FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
+import type { RunList } from '../../src-shared/contract'
+import { unpackRunList } from '../../src-shared/run-list'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')
@@ -67,7 +69,7 @@ describe('the lab in Chromium (browser mode)', () => {
     expect(await error.textContent()).toBe('Learning rate η must be greater than 0')
     expect(await page.getByTestId('start').isDisabled()).toBe(true)
     await page.screenshot({ path: join(shots, 'experiments-invalid.png'), fullPage: true })
-    expect((await api('runs:list', {})).body.result).toEqual([])
+    expect(((await api('runs:list', {})).body.result as RunList).runs).toEqual([])
   })
 
   it('creates an experiment from a preset, shows progress and live charts, and keeps the runs across a reload', async () => {
@@ -82,7 +84,7 @@ describe('the lab in Chromium (browser mode)', () => {
     await page.screenshot({ path: join(shots, 'experiments.png'), fullPage: true })
 
     // the run detail: its progress bar moves and its charts gain points while it trains
-    const runs = (await api('runs:list', {})).body.result as { id: number }[]
+    const { runs } = (await api('runs:list', {})).body.result as RunList
     expect(runs).toHaveLength(2)
     await page.goto(`${origin}/#/runs/${runs[0].id}`)
     const progress = page.getByTestId('run-progress')
@@ -264,7 +266,7 @@ describe('the lab in Chromium (browser mode)', () => {
     // the CSV's λ = 0.1 curve is that run's stored series
     const csv = readFileSync(csvPath, 'utf8').trim().split('\n')
     expect(csv[0]).toBe('panel,line,curve,step,value,lower,upper,runs,panel title')
-    const runs = (await api('runs:list', { experimentId })).body.result as { id: number; config: { regularization: { outputL2: number } } }[]
+    const runs = unpackRunList((await api('runs:list', { experimentId })).body.result as RunList)
     const lambda01 = runs.find((r) => r.config.regularization.outputL2 === 0.1)!
     const stored = ((await api('metrics:series', { runIds: [lambda01.id], name: 'signalAlignment' })).body.result as { steps: number[]; values: number[] }[])[0]
     const rows = csv.filter((l) => l.startsWith('signalAlignment,λ = 0.1,')).map((l) => l.split(',').map(Number))
@@ -285,7 +287,7 @@ describe('the lab in Chromium (browser mode)', () => {
       base: { data: { kind: 'synthetic', n: 40, inputDim: 10, testN: 40 }, model: { kind: 'two-layer', hidden: 10 }, rule: 'fa', optimizer: { learningRate: 0.02, batchSize: 10 }, steps: 60, evalEvery: 10 },
       grid: { 'regularization.outputL2': [0, 0.1], 'model.hidden': [10, 20], seed: [1, 2] },
     })).body.result as { experimentId: number; runIds: number[] }
-    await expect.poll(async () => ((await api('runs:list', { experimentId: started.experimentId })).body.result as { status: string }[]).filter((r) => r.status === 'completed').length, { timeout: 300_000, interval: 500 }).toBe(8)
+    await expect.poll(async () => ((await api('runs:list', { experimentId: started.experimentId })).body.result as RunList).runs.filter((r) => r.status === 'completed').length, { timeout: 300_000, interval: 500 }).toBe(8)
     await page.goto(url)
     const errors: string[] = []
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunSummary } from '../../src-shared/contract'
+import type { RunList, RunSummary } from '../../src-shared/contract'
 import { closeLabPage, labApi, openLabPage, type LabPage } from './harness'
 
 const root = new URL('../..', import.meta.url).pathname
@@ -36,8 +36,8 @@ afterAll(() => closeLabPage(lab))
 describe('names (Chromium, browser mode)', () => {
   it('a run renamed in the runs table is named so in the comparison legend', async () => {
     await api('experiments:start', { name: 'tiny', base, grid: { 'regularization.outputL2': [0, 0.2] } })
-    await expect.poll(async () => (await api<RunSummary[]>('runs:list', {})).map((r) => r.status).join(), { timeout: 60_000 }).toBe('completed,completed')
-    const [first] = await api<RunSummary[]>('runs:list', {})
+    await expect.poll(async () => (await api<RunList>('runs:list', {})).runs.map((r) => r.status).join(), { timeout: 60_000 }).toBe('completed,completed')
+    const [first] = (await api<RunList>('runs:list', {})).runs
     expect(first.name).toBe('tiny λ=0')
 
     await page.goto(url)
@@ -70,7 +70,7 @@ describe('names (Chromium, browser mode)', () => {
   })
 
   it('renames a run on its page and an experiment in the list, from the keyboard', async () => {
-    const [, second] = await api<RunSummary[]>('runs:list', {})
+    const [, second] = (await api<RunList>('runs:list', {})).runs
     await page.goto(`${origin}/#/runs/${second.id}`)
     const header = page.getByTestId('run-name')
     await header.getByRole('button', { name: `Rename run ${second.id}` }).focus()

@@ -17,6 +17,7 @@ import { expandExperiment } from '../../src-shared/experiment'
 import { getPath } from '../../src-shared/fields'
 import { ReferenceFile } from '../../src-shared/reproduction'
 import { closeLabPage, openLabPage, type LabPage } from './harness'
+import type { RunList } from '../../src-shared/contract'
 
 const root = new URL('../..', import.meta.url).pathname
 const shots = join(root, 'test-output', 'screenshots')
@@ -112,7 +113,7 @@ describe('the Reproduction panel', () => {
       grid: { seed: [1, 2] },
     })
     expect(await api('experiments:reproduction', started.experimentId)).toBeNull()
-    await expect.poll(async () => (await api<{ status: string }[]>('runs:list', { experimentId: started.experimentId })).filter((r) => r.status === 'completed').length, { timeout: 120_000 }).toBe(2)
+    await expect.poll(async () => (await api<RunList>('runs:list', { experimentId: started.experimentId })).runs.filter((r) => r.status === 'completed').length, { timeout: 120_000 }).toBe(2)
     await page.goto(`${origin}/#/compare?experiment=${started.experimentId}`)
     await page.locator('[data-current="true"]').waitFor()
     expect(await page.getByTestId('reproduction').count()).toBe(0)

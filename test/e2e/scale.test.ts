@@ -17,6 +17,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
 import { closeLabPage, labApi, openLabPage, type LabPage } from './harness'
+import type { RunList } from '../../src-shared/contract'
 
 const root = new URL('../..', import.meta.url).pathname
 const cli = join(root, 'src-main/cli/fa-lab.mjs')
@@ -73,7 +74,7 @@ beforeAll(async () => {
     await promisify(execFile)(process.execPath, [cli, 'run', join(home, 'experiment.json'), '--db', db, '--workers', '2'], { env: { ...process.env, FA_LAB_HOME: home }, maxBuffer: 64 << 20 })
   }
   lab = await openLabPage(home, { workers: 1 })
-  runIds = (await labApi(lab.url)<{ id: number }[]>('runs:list', { experimentId: 1 })).map((r) => r.id)
+  runIds = (await labApi(lab.url)<RunList>('runs:list', { experimentId: 1 })).runs.map((r) => r.id)
 }, 900_000)
 
 afterAll(() => closeLabPage(lab))

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { effectScope, isProxy, nextTick, ref } from 'vue'
 import { parseRunConfig } from '../../src-shared/config'
 import { LabError, type DatasetKind, type RunSummary, type SeriesData } from '../../src-shared/contract'
+import { packRunSummaries } from '../../src-shared/run-list'
 import { useDebounce } from '../../src-renderer/src/composables/useDebounce'
 import { useExperimentEditor } from '../../src-renderer/src/composables/useExperimentEditor'
 import { useFolderChoice } from '../../src-renderer/src/composables/useFolderChoice'
@@ -38,7 +39,7 @@ describe('renderer composables against the typed test double', () => {
   it('useRuns loads, refreshes when a run finishes, and unsubscribes with its scope', async () => {
     vi.useFakeTimers()
     let stored = [run(1)]
-    const double = createLabDouble({ listRuns: () => stored })
+    const double = createLabDouble({ listRuns: () => packRunSummaries(stored) })
     const scope = effectScope()
     const { runs } = scope.run(() => useRuns(double.lab))!
     await vi.advanceTimersByTimeAsync(0)
@@ -47,6 +48,8 @@ describe('renderer composables against the typed test double', () => {
     double.emit('runFinished', { runId: 2, experimentId: 1, status: 'completed', error: null, finalMetrics: null })
     await vi.advanceTimersByTimeAsync(600)
     expect(runs.value.map((r) => r.id)).toEqual([1, 2])
+    // each run with its whole config, unpacked from runs:list's answer
+    expect(runs.value.map((r) => r.config)).toEqual(stored.map((r) => r.config))
     // the runs and their configs stay plain objects (10,000 of them): no proxy per run or per config
     expect(isProxy(runs.value)).toBe(false)
     expect(isProxy(runs.value[0])).toBe(false)

@@ -14,6 +14,7 @@ import { createLabService } from '../../src-main/services/lab'
 import { openStore, type RunRecord } from '../../src-main/store/store'
 import { tinySweep } from '../../scripts/bench/sweep-scale'
 import { labApi, serveLab } from '../e2e/harness'
+import type { RunList } from '../../src-shared/contract'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-large-queue-'))
 const cli = new URL('../../src-main/cli/fa-lab.mjs', import.meta.url).pathname
@@ -63,13 +64,13 @@ describe('a 10,000-run experiment', () => {
       expect(runIds).toHaveLength(runCount)
       while (finished < 3) await sleep(50)
       // answered while the runner holds the queue, with what each run is doing
-      const listed = await api<{ status: string; activity: string | null }[]>('runs:list', { experimentId })
+      const listed = (await api<RunList>('runs:list', { experimentId })).runs
       expect(listed).toHaveLength(runCount)
       expect(listed.filter((r) => r.status === 'completed').length).toBeGreaterThanOrEqual(3)
       expect(listed.filter((r) => r.activity === 'queued').length).toBeGreaterThan(runCount / 2)
       await api('experiments:cancel', experimentId)
       await lab.runner.whenIdle()
-      expect(await api('runs:list', { experimentId, status: ['queued', 'running'] })).toEqual([])
+      expect((await api<RunList>('runs:list', { experimentId, status: ['queued', 'running'] })).runs).toEqual([])
     } finally {
       await server.close()
       await lab.close()
@@ -109,7 +110,7 @@ describe('a 10,000-run experiment', () => {
     let listed: { status: string }[] = []
     do {
       await sleep(200)
-      listed = await api<{ status: string }[]>('runs:list', { experimentId })
+      listed = (await api<RunList>('runs:list', { experimentId })).runs
       expect(listed).toHaveLength(runCount)
     } while (!listed.some((r) => r.status === 'completed'))
     server.kill('SIGINT')

@@ -153,7 +153,7 @@ describe('browser-mode server under hostile input', () => {
     expect(sent).toBe(400)
     const list = await call('/api/runs:list', {})
     expect(list.status).toBe(200)
-    expect(Array.isArray(list.json.result)).toBe(true)
+    expect(Array.isArray((list.json.result as { runs: unknown }).runs)).toBe(true)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 })

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { RunActivity } from '../../src-shared/contract'
+import type { RunActivity, RunList } from '../../src-shared/contract'
 import { createLabService } from '../../src-main/services/lab'
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-lab-activity-'))
@@ -34,7 +34,7 @@ describe('run statuses follow the workers (issue 12: "queued" was shown while tr
     const seen = new Set<string>()
     let samples = 0
     while (finished.size < runIds.length) {
-      const runs = lab.service.listRuns({ experimentId }) as { id: number; status: string; activity: RunActivity | null }[]
+      const { runs } = lab.service.listRuns({ experimentId }) as RunList
       const unfinished = runIds.filter((id) => !finished.has(id))
       const activity = new Map(runs.map((r) => [r.id, r.activity]))
       for (const id of runIds) {
@@ -56,6 +56,6 @@ describe('run statuses follow the workers (issue 12: "queued" was shown while tr
     expect(samples).toBeGreaterThan(20)
     // the sweep was seen in every state: waiting, loading on a worker, training
     expect([...seen].sort()).toEqual(['queued', 'starting', 'training'])
-    expect((lab.service.listRuns({ experimentId }) as { status: string; activity: RunActivity | null }[]).map((r) => [r.status, r.activity])).toEqual(runIds.map(() => ['completed', null]))
+    expect((lab.service.listRuns({ experimentId }) as RunList).runs.map((r) => [r.status, r.activity])).toEqual(runIds.map(() => ['completed', null]))
   }, 60_000)
 })

@@ -16,7 +16,7 @@ describe('serving the lab over a transport (shared by ipc.ts and the browser-mod
 
   it('serves every contract channel, validating arguments with the shared schemas', async () => {
     expect(served.channels.sort()).toEqual(Object.values(requestChannels).sort())
-    expect(await served.answer('runs:list', {})).toEqual({ reply: { result: [] }, inputError: false })
+    expect(await served.answer('runs:list', {})).toEqual({ reply: { result: { bases: [], runs: [] } }, inputError: false })
     expect((await served.answer('dialog:choose-folder', undefined)).reply).toEqual({ result: '/chosen' })
     const bad = await served.answer('runs:get', -3)
     expect(bad.inputError).toBe(true)

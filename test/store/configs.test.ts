@@ -108,15 +108,16 @@ describe('the store hands back parsed run configs', () => {
     await runner.close()
     store.close()
 
-    // runs:list hands out the store's one frozen parse of each config, not a copy per run per listing
+    // runs:list hands out the store's one frozen parse of the experiment's base config, not a copy per listing,
+    // and each run's config as its changes from it (the seed and the name it gives)
     const lab = createLabService({ labPath, mode: 'browser', workers: 1, dataDir: dir })
     try {
       const [first, second] = [await lab.service.listRuns({}), await lab.service.listRuns({})]
-      expect(first).toHaveLength(1000)
-      for (const i of [0, 499, 999]) {
-        expect(first[i].config).toBe(second[i].config)
-        expect(Object.isFrozen(first[i].config)).toBe(true)
-      }
+      expect(first.runs).toHaveLength(1000)
+      expect(first.bases).toHaveLength(1)
+      expect(first.bases[0]).toBe(second.bases[0])
+      expect(Object.isFrozen(first.bases[0])).toBe(true)
+      for (const i of [499, 999]) expect(first.runs[i].changes.map(([path]) => path.join('.'))).toContain('seed')
     } finally {
       await lab.close()
     }

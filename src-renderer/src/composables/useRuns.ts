@@ -1,5 +1,6 @@
 import { markRaw, ref, shallowRef, type Ref } from 'vue'
 import type { LabApi, RunFilter, RunSummary } from '../../../src-shared/contract'
+import { unpackRunList } from '../../../src-shared/run-list'
 import { useEvent } from './useEvent'
 import { useRename } from './useRename'
 import { useThrottle } from './useThrottle'
@@ -16,7 +17,7 @@ export function useRuns(lab: LabApi, filter: Ref<RunFilter> = ref({})) {
   async function refresh(): Promise<void> {
     loading.value = true
     try {
-      runs.value = markRaw(await lab.listRuns(filter.value))
+      runs.value = markRaw(unpackRunList(await lab.listRuns(filter.value)))
       error.value = null
     } catch (e) {
       error.value = (e as Error).message
