@@ -141,6 +141,20 @@ describe(`the runs table at ${total.toLocaleString('en-US')} runs`, () => {
     await expect.poll(count, { timeout: 60_000 }).toBe(total)
   })
 
+  it('a header aligns as its column’s cells: numbers (Duration, the measures) right, text left', async () => {
+    await lab.page.goto(`${lab.origin}/#/runs`)
+    await expect.poll(count, { timeout: 60_000 }).toBe(total)
+    const alignments = await lab.page.evaluate(() => {
+      const headers = Array.from(document.querySelectorAll('thead tr th'))
+      const cells = Array.from(document.querySelector('tr[data-run]')!.querySelectorAll('td'))
+      return headers.map((th, i) => ({ column: th.getAttribute('data-column'), header: getComputedStyle(th).textAlign, cell: getComputedStyle(cells[i]).textAlign }))
+    })
+    // Duration's name sat at its column's left over right-aligned numbers
+    expect(alignments.find((a) => a.column === 'duration')).toEqual({ column: 'duration', header: 'right', cell: 'right' })
+    expect(alignments.find((a) => a.column === 'measure:trainLoss')).toEqual({ column: 'measure:trainLoss', header: 'right', cell: 'right' })
+    expect(alignments.filter((a) => a.column && a.header !== a.cell)).toEqual([])
+  })
+
   it('every header shows its whole name at 1,440 × 900: the default columns and every column the picker offers', async () => {
     /** Each header's column, the text it shows, and whether its cell clips any of it. */
     const headers = () =>

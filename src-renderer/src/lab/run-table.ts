@@ -58,6 +58,11 @@ export function cellText(run: RunSummary, key: ColumnKey): string {
   return String(value)
 }
 
+/** Whether a column holds numbers (measures, durations): its cells and its header are right-aligned, so digits line up under the name. */
+export function isNumericColumn(key: ColumnKey): boolean {
+  return key.startsWith('measure:') || key === 'duration'
+}
+
 /** A column's header: a field's symbol or label (`λ`, `Batch size`), a measure's label. */
 export function columnTitle(key: ColumnKey): string {
   if (key.startsWith('field:')) return fieldColumnName(key.slice(6))
