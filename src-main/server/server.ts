@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { LabError } from '../../src-shared/contract'
 import { contentSecurityPolicy } from '../../src-shared/csp'
 import { maxRequestBytes } from '../lib/limits'
+import { asciiJson } from './ascii-json'
 import type { LabService } from '../services/lab'
 import { isInputError, serveLab } from '../services/serve'
 
@@ -61,9 +62,10 @@ export async function startServer(options: ServerOptions) {
   }
 
   function send(response: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body)
+    // ASCII: Chromium reads it on its one-byte path (ascii-json.ts)
+    const bytes = asciiJson(JSON.stringify(body))
     response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
-    response.end(text)
+    response.end(bytes)
   }
 
   async function readBody(request: IncomingMessage): Promise<unknown> {

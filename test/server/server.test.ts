@@ -42,6 +42,22 @@ describe('browser-mode server', () => {
     expect((await raw('/api/lab:info', { host: host(), origin: `http://127.0.0.1:${served.server.port}`, ...auth() }, noArgument)).status).toBe(200)
   })
 
+  it('answers in ASCII: a run named with λ and an emoji arrives as \\u escapes and reads back the same', async () => {
+    const [runId] = served.lab.store.queueRuns([{ config: { seed: 1, rule: 'fa', steps: 5, name: 'FA λ=0.1 😀', data: { kind: 'synthetic', n: 4, inputDim: 2 }, model: { kind: 'two-layer', hidden: 2 }, optimizer: { learningRate: 0.1 } } }])
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: served.server.port, path: '/api/runs:get', method: 'POST', headers: { host: host(), ...auth() } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve(Buffer.concat(chunks)))
+      })
+      req.on('error', reject)
+      req.end(JSON.stringify({ argument: runId }))
+    })
+    expect([...bytes].every((b) => b <= 0x7f)).toBe(true)
+    expect(bytes.toString('latin1')).toContain('"name":"FA \\u03bb=0.1 \\ud83d\\ude00"')
+    expect(JSON.parse(bytes.toString('utf8')).result).toMatchObject({ name: 'FA λ=0.1 😀', config: { name: 'FA λ=0.1 😀' } })
+  })
+
   it('validates arguments with the shared schemas and names the fault', async () => {
     const bad = await raw('/api/runs:get', { host: host(), ...auth() }, 'seven')
     expect(bad.status).toBe(400)
