@@ -154,6 +154,18 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     const bar = await page.getByTestId('start-bar').boundingBox()
     expect(bar!.y + bar!.height).toBeLessThanOrEqual(900)
     await page.screenshot({ path: join(shots, 'form-sweep.png') })
+
+    // text that names no field: said in plain words beside the box, never under the old field's caption; leaving puts the field back
+    const first = page.locator('input[name="grid-path-0"]')
+    await first.fill('zzznotafield')
+    await page.keyboard.press('Enter')
+    const caption = page.locator('[data-axis="grid-0"] .field-picker > span:not(.suggestions)').last()
+    await expect.poll(() => caption.textContent()).toBe('No field matches “zzznotafield” (still Hidden width p)')
+    await page.locator('[data-axis="grid-0"]').screenshot({ path: join(shots, 'form-field-picker-unknown.png') })
+    await page.keyboard.press('Tab')
+    await expect.poll(() => first.inputValue()).toBe('model.hidden')
+    await expect.poll(() => caption.textContent()).toBe('Hidden width p')
+    await expect.poll(countText).toBe('expands to 6 runs')
   })
 
   it('Enter in a field never starts anything', async () => {

@@ -196,8 +196,8 @@ describe('renderer composables against the typed test double', () => {
     const editor = scope.run(() => useExperimentEditor(double.lab, null))!
     editor.variants.value = [{ name: '', set: [], grid: [] }, { name: 'relu', set: [], grid: [] }]
     await editor.validate()
-    expect(editor.variantIssues.value).toEqual(['Variant 2 “relu”: Learning rate η must be greater than 0 (at -1)', 'Variant 1: No field named “model.hiden”: pick one from the list'])
-    expect(editor.zipIssues.value).toEqual(['Hidden width p must be at least 1 units (at 0)'])
+    expect(editor.variantIssues.value).toEqual(['Variant 2 “relu”: Learning rate η must be greater than 0, not -1', 'Variant 1: No field named “model.hiden”: pick one from the list'])
+    expect(editor.zipIssues.value).toEqual(['Hidden width p must be at least 1 unit, not 0'])
     expect(editor.otherIssues.value).toEqual([])
     scope.stop()
   })

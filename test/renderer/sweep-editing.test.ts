@@ -6,9 +6,24 @@ import { describe, expect, it } from 'vitest'
 import { expandExperiment, type ExperimentInput } from '../../src-shared/experiment'
 import { blankConfig, fieldShortName } from '../../src-shared/fields'
 import { searchFields } from '../../src-renderer/src/lab/field-search'
-import { draftsToVariants, previewExperiment, variantsToDrafts, zipLengthIssue } from '../../src-renderer/src/lab/grid'
+import { draftsToVariants, movedRow, previewExperiment, variantsToDrafts, zipLengthIssue } from '../../src-renderer/src/lab/grid'
 
 const paths = (query: string) => searchFields(query).map((f) => f.path)
+
+describe('an axis moved to another field', () => {
+  it('keeps values the new field takes, else starts from its options or its example', () => {
+    const lambda = { path: 'regularization.outputL2', values: '0, 0.2' }
+    // λ's values are valid label noise: kept
+    expect(movedRow(lambda, 'data.labelNoise')).toEqual({ path: 'data.labelNoise', values: '0, 0.2' })
+    // 0 is no learning rate: the field's example instead of an error the user did not cause
+    expect(movedRow(lambda, 'optimizer.learningRate')).toEqual({ path: 'optimizer.learningRate', values: '0.01', range: undefined })
+    // a choice: every option, to prune
+    expect(movedRow(lambda, 'rule').values).toBe('bp, fa, dfa, sign, kp, drtp')
+    // a range of widths stays a range when its values are widths
+    const widths = { path: 'model.hidden', values: '', range: { from: 100, to: 1600, count: 3, scale: 'log' as const } }
+    expect(movedRow(widths, 'data.teacherWidth')).toEqual({ ...widths, path: 'data.teacherWidth' })
+  })
+})
 
 describe('finding a field to sweep or set', () => {
   it('by label, symbol, Greek name, path or unit, every word matching, best first', () => {

@@ -46,7 +46,7 @@ function readDraft(storage: DraftStorage): Draft | null {
 
 /**
  * A validation issue of the sweep in plain words: its variant by number and name, the field it
- * names by label (`Variant 2 “relu”: Learning rate η must be greater than 0 (at -1)`).
+ * names by label (`Variant 2 “relu”: Learning rate η must be greater than 0, not -1`).
  */
 function plainSweepIssue(path: string, message: string, variantNames: string[]): string {
   const v = /^variants\[(\d+)\](?:\.|, )(.*)$/.exec(path)
@@ -55,7 +55,7 @@ function plainSweepIssue(path: string, message: string, variantNames: string[]):
   const rest = v ? v[2] : path
   const m = /^(?:grid|zip|set)\.(.+?)(?: = (.*))?$/.exec(rest)
   if (m && message === 'unknown config path') return `${prefix}No field named “${m[1]}”: pick one from the list`
-  if (m) return `${prefix}${fieldAt(m[1]) ? plainMessage(fieldAt(m[1]), message) : `${m[1]}: ${message}`}${m[2] ? ` (at ${m[2]})` : ''}`
+  if (m) return `${prefix}${fieldAt(m[1]) ? plainMessage(fieldAt(m[1]), message) : `${m[1]}: ${message}`}${m[2] ? `, not ${m[2]}` : ''}`
   const run = /^run \d+ \((.*)\): (.+)$/.exec(rest)
   if (run) return `${prefix}${plainMessage(fieldAt(run[2]), message)} (in the run ${run[1]})`
   return `${prefix}${rest}: ${message}`

@@ -75,10 +75,11 @@ const boundWords: Record<string, string> = { '>': 'greater than', '>=': 'at leas
  */
 export function plainMessage(field: Field | undefined, message: string): string {
   const caption = field ? fieldCaption(field) : ''
-  const unit = field?.unit ? ` ${field.unit}` : ''
+  // `at least 1 unit`, `at least 2 units`
+  const unitFor = (bound: string) => (field?.unit ? ` ${Number(bound) === 1 && field.unit.endsWith('s') ? field.unit.slice(0, -1) : field.unit}` : '')
   const say = (text: string) => (caption ? `${caption} ${text}` : text.charAt(0).toUpperCase() + text.slice(1))
   let m = /^Too (?:small|big): expected number to be (>=|<=|>|<)(-?[\d.e+-]+)$/.exec(message)
-  if (m) return say(`must be ${boundWords[m[1]]} ${m[2]}${unit}`)
+  if (m) return say(`must be ${boundWords[m[1]]} ${m[2]}${unitFor(m[2])}`)
   m = /^Too (small|big): expected (?:array|string) to have (>=|<=|>|<)(\d+) (items|characters)$/.exec(message)
   if (m) return say(`needs ${boundWords[m[2]]} ${m[3]} ${m[4] === 'items' ? (m[3] === '1' ? 'value' : 'values') : m[3] === '1' ? 'character' : 'characters'}`)
   m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)

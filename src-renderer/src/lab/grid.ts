@@ -1,4 +1,5 @@
 /** Sweep axes as the form edits them (a field and its values, typed or as a range) ⇄ an experiment's grid. */
+import { z } from 'zod'
 import { fieldAt, fieldShortName } from '../../../src-shared/fields'
 import { fieldCaption, parseFieldInput } from './form'
 
@@ -64,6 +65,20 @@ export function rangeValues(range: AxisRange, integer = false): number[] {
 export function rowValues(row: GridRow): unknown[] {
   if (row.range) return rangeValues(row.range, fieldAt(row.path.trim())?.kind === 'integer')
   return parseGridValues(row.values)
+}
+
+/**
+ * The axis `row` moved to the field at `path`: its values stay when the new field takes every one
+ * of them (λ to η), else it starts from the field's choices (every option) or its example value,
+ * so a changed field never opens on errors about the old field's values.
+ */
+export function movedRow(row: GridRow, path: string): GridRow {
+  const field = fieldAt(path)
+  if (!field) return { ...row, path }
+  const values = rowValues(row)
+  if (values.length && values.every((v) => z.safeParse(field.schema, v).success)) return { ...row, path }
+  const start = field.options ? [...field.options] : [field.example ?? field.default].filter((v) => v !== undefined)
+  return { path, range: undefined, values: start.map((v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v))).join(', ') }
 }
 
 export function rowsToGrid(rows: GridRow[]): Record<string, unknown[]> {
