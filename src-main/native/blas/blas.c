@@ -690,39 +690,34 @@ static void *sparse_task_run(void *argument) {
   return NULL;
 }
 
-/* A calling thread's scratch buffer, kept between calls (a fresh one per call cost page faults on
-   every training step) and freed when the thread ends. Requests above 64 MB are not kept. */
+/* The scratch buffer of one Node environment, kept between calls (a fresh one per call cost page
+   faults on every training step). Each environment (the main thread's, each worker's) runs on its
+   own thread, so this is the calling thread's buffer. It is the environment's instance data, which
+   Node frees when the environment ends, before it unloads the addon from it. Not a pthread key with
+   a destructor: that destructor runs when the thread exits, after Node has dlclose'd a worker's
+   addon, and called into unmapped code (a segmentation fault at the exit of every process whose
+   workers had trained MNIST). Requests above 64 MB are not kept. */
 struct scratch {
   void *data;
   size_t size;
 };
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static void scratch_free(void *value) {
+static void scratch_free(napi_env env, void *value, void *hint) {
+  (void)env;
+  (void)hint;
   struct scratch *s = value;
   free(s->data);
   free(s);
 }
-static void scratch_key_create(void) { pthread_key_create(&scratch_key, scratch_free); }
 
-/* A buffer of at least `size` bytes, 64-byte aligned: the thread's kept one, or (above the limit)
-   a fresh one that the caller frees when *owned is set. NULL when out of memory. */
-static void *thread_scratch(size_t size, bool *owned) {
+/* A buffer of at least `size` bytes, 64-byte aligned: the environment's kept one, or (above the
+   limit, or without one) a fresh one that the caller frees when *owned is set. NULL when out of memory. */
+static void *env_scratch(napi_env env, size_t size, bool *owned) {
   size = (size + 63) / 64 * 64;
   *owned = false;
-  if (size > ((size_t)64 << 20)) {
+  struct scratch *s = NULL;
+  if (size > ((size_t)64 << 20) || napi_get_instance_data(env, (void **)&s) != napi_ok || !s) {
     *owned = true;
     return aligned_alloc(64, size);
-  }
-  pthread_once(&scratch_once, scratch_key_create);
-  struct scratch *s = pthread_getspecific(scratch_key);
-  if (!s) {
-    s = calloc(1, sizeof *s);
-    if (!s || pthread_setspecific(scratch_key, s) != 0) {
-      free(s);
-      *owned = true;
-      return aligned_alloc(64, size);
-    }
   }
   if (s->size < size) {
     free(s->data);
@@ -806,7 +801,7 @@ static napi_value sparse_product_call(napi_env env, napi_callback_info info) {
   size_t panel_floats = (size_t)k * SPARSE_WIDEST, partial_floats = (size_t)SPARSE_ROW_BLOCK * SPARSE_WIDEST;
   size_t splits_bytes = ((sizeof(int32_t) * (size_t)(ranges + 1) * m + 63) / 64) * 64;
   bool owned;
-  char *scratch = thread_scratch(splits_bytes + sizeof(float) * (panel_floats + partial_floats) * threads, &owned);
+  char *scratch = env_scratch(env, splits_bytes + sizeof(float) * (panel_floats + partial_floats) * threads, &owned);
   if (!scratch) {
     napi_throw_error(env, NULL, "fa_lab_blas: sparseProduct: out of memory");
     return NULL;
@@ -1330,6 +1325,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
+  /* this environment's scratch buffer (see env_scratch); without it, each call allocates its own */
+  struct scratch *s = calloc(1, sizeof *s);
+  if (s && napi_set_instance_data(env, s, scratch_free, NULL) != napi_ok) free(s);
   return exports;
 }
 
