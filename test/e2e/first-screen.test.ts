@@ -381,5 +381,10 @@ describe("a new user's first minutes (Chromium, browser mode)", () => {
     await page.screenshot({ path: join(shots, 'experiment-started.png') })
     await item.getByRole('button', { name: 'Cancel' }).click()
     await expect.poll(() => item.getByTestId('experiment-counts').textContent()).toBe('2 cancelled')
+    // cancelled runs are not progress: the bar says none completed and draws them grey, not as a full bar
+    await expect.poll(() => bar.textContent()).toBe('0 / 2 runs completed, 2 stopped')
+    expect(await bar.getAttribute('aria-valuenow')).toBe('0')
+    expect(await bar.getByTestId('progress-stopped').isVisible()).toBe(true)
+    await bar.screenshot({ path: join(shots, 'experiment-cancelled.png') })
   })
 })
