@@ -35,12 +35,43 @@ export function measureFigureText(text: string, font?: string): { width: number 
   return { width: Math.max(...String(text ?? '').split('\n').map((line) => textWidth(line, size, familyOf(font ?? '')))) }
 }
 
-/** Greedy word wrap to a width; a single word longer than the width stays whole. */
-export function wrap(text: string, maxWidth: number, size: number, family: string): string[] {
-  const words = text.split(' ')
+const opening = '([{'
+const closing = ')]}'
+
+/**
+ * The text's pieces that a line may break between: words, except that a bracketed expression
+ * (`cos(e b, e β)`, `(mean ± SD)`) is one piece with its spaces, so it is never split over lines.
+ */
+export function breakUnits(text: string): string[] {
+  const units: string[] = []
+  let unit = ''
+  let depth = 0
+  for (const ch of text) {
+    if (opening.includes(ch)) depth++
+    else if (closing.includes(ch)) depth = Math.max(0, depth - 1)
+    if (ch === ' ' && depth === 0) {
+      units.push(unit)
+      unit = ''
+    } else unit += ch
+  }
+  units.push(unit)
+  return units
+}
+
+/** Whether a line opens a bracket it does not close, or closes one it did not open: a wrapped line that split an expression. */
+export function splitsBrackets(line: string): boolean {
+  let depth = 0
+  for (const ch of line) {
+    if (opening.includes(ch)) depth++
+    else if (closing.includes(ch) && --depth < 0) return true
+  }
+  return depth !== 0
+}
+
+function greedy(units: string[], maxWidth: number, size: number, family: string): string[] {
   const lines: string[] = []
   let line = ''
-  for (const word of words) {
+  for (const word of units) {
     const next = line ? `${line} ${word}` : word
     if (line && textWidth(next, size, family) > maxWidth) {
       lines.push(line)
@@ -49,6 +80,22 @@ export function wrap(text: string, maxWidth: number, size: number, family: strin
   }
   if (line || lines.length === 0) lines.push(line)
   return lines
+}
+
+/** Greedy wrap at spaces outside brackets only: a bracketed expression stays whole even where it is wider than the width. */
+export function wrapWhole(text: string, maxWidth: number, size: number, family: string): string[] {
+  return greedy(breakUnits(text), maxWidth, size, family)
+}
+
+/**
+ * Greedy wrap to a width at spaces outside brackets, so a formula stays on one line; a bracketed
+ * expression wider than the width alone is broken at its own spaces (rather than run off the
+ * figure), and a single word longer than the width stays whole. Titles that must not split
+ * (the y axes') are chosen so that their pieces fit (figure.ts yTitleLines).
+ */
+export function wrap(text: string, maxWidth: number, size: number, family: string): string[] {
+  const units = breakUnits(text).flatMap((unit) => (unit.includes(' ') && textWidth(unit, size, family) > maxWidth ? unit.split(' ') : [unit]))
+  return greedy(units, maxWidth, size, family)
 }
 
 /** The part of zrender's LRU cache class that nullPrototypeCaches touches. */

@@ -13,7 +13,7 @@ import { factorNote, fitTicks, tickLabel, tickValues, type AxisScale } from './f
 import { compareSeries, figureResolution, type Comparison, type ReferenceOverlay, type ReferencePoint } from './comparison'
 import type { Curve, Panel, PanelLine, ValueRange } from './figure-curves'
 import { bandNames, figureSizePt, manualRanges, ownEntry, pointsPer, xAxisTitles, type FigureSpec } from './figure-spec'
-import { textWidth, wrap } from './figure-text'
+import { breakUnits, textWidth, wrap, wrapWhole } from './figure-text'
 import { fieldTitle } from './fields'
 import type { RunGroup } from './grouping'
 import { fieldLabel, isCosine, measureLabel, measureLabelParts } from './labels'
@@ -328,17 +328,46 @@ interface LegendEntry {
 
 const panelTitleOf = (p: Panel) => p.title || measureLabel(p.measure)
 
-/** The y title: the measure's label and symbol, shortened to fit one line where it can; the band named only where drawn. */
-function yTitleOf({ spec, f, family }: Frame, p: Panel, length: number): string {
+/**
+ * The y title's wordings, longest first: the measure's label, symbol and unit, then shorter ones;
+ * the band named only where drawn; under refused log y, why the axis is linear.
+ */
+function yTitleCandidates({ spec }: Frame, p: Panel): string[] {
   const band = p.lines.some((l) => l.mean.lower !== null) ? ` (${bandNames[spec.band]})` : ''
   // log y asked for and refused: the axis says it is linear, and why, in as few words as fit
   const linear = p.logYRefused === null ? [''] : p.logYRefused.lowest <= 0 ? [' (linear: values ≤ 0)', ' (linear)'] : [' (linear)']
   const own = ownEntry(spec.labels.y, p.measure)
-  if (own !== undefined) return own + (linear.find((t) => textWidth(own + t, f, family) <= length) ?? linear.at(-1)!)
+  if (own !== undefined) return linear.map((lin) => own + lin)
   const { label, symbol, unit } = measureLabelParts(p.measure)
   const withUnit = unit && unit !== 'cosine' ? ` (${unit})` : ''
-  const candidates = linear.flatMap((lin) => [`${label}${symbol ? ` ${symbol}` : ''}${withUnit}${band}${lin}`, `${label}${symbol ? ` ${symbol}` : ''}${band}${lin}`, `${label}${band}${lin}`, ...(symbol ? [`${symbol}${band}${lin}`] : [])])
-  return candidates.find((t) => textWidth(t, f, family) <= length) ?? candidates.at(-1)!
+  return linear.flatMap((lin) => [`${label}${symbol ? ` ${symbol}` : ''}${withUnit}${band}${lin}`, `${label}${symbol ? ` ${symbol}` : ''}${band}${lin}`, `${label}${band}${lin}`, ...(symbol ? [`${symbol}${band}${lin}`] : [])])
+}
+
+/** The smallest a y title's font shrinks to (of the figure's font size) before its widest piece may overhang the plot's height. */
+const smallestYTitle = 0.75
+
+/**
+ * The y title's lines and font size for a plot `length` points tall (a scale's factor `(×10⁴)`
+ * appended): the first wording that fits on one line; else the first that wraps, at spaces outside
+ * brackets, to two lines (then three) of which none is longer than the plot; else the wording whose
+ * widest piece is narrowest, in a font shrunk so that piece fits (down to smallestYTitle of the
+ * font size). A formula or a bracket (`cos(e b, e β)`, `(mean ± SD)`) is never split over lines.
+ */
+function yTitleLines(frame: Frame, p: Panel, length: number, factor: string): { lines: string[]; size: number } {
+  const { f, family } = frame
+  const candidates = yTitleCandidates(frame, p).map((t) => t + factor)
+  const oneLine = candidates.find((t) => textWidth(t, f, family) <= length)
+  if (oneLine !== undefined) return { lines: [oneLine], size: f }
+  const wrapped = (t: string, size: number) => wrapWhole(t, length, size, family)
+  const fitsIn = (lines: string[], size: number) => lines.every((l) => textWidth(l, size, family) <= length)
+  for (const most of [2, 3]) {
+    const fit = candidates.map((t) => wrapped(t, f)).find((lines) => lines.length <= most && fitsIn(lines, f))
+    if (fit) return { lines: fit, size: f }
+  }
+  const widestPiece = (t: string) => Math.max(...breakUnits(t).map((u) => textWidth(u, 1, family)))
+  const narrowest = candidates.reduce((best, t) => (widestPiece(t) < widestPiece(best) ? t : best))
+  const size = Math.max(f * smallestYTitle, Math.min(f, length / widestPiece(narrowest)))
+  return { lines: wrapped(narrowest, size), size }
 }
 
 const xTitleOf = (spec: FigureSpec) => spec.labels.x ?? (spec.kind === 'sweep' ? fieldTitle(spec.sweepField) : xAxisTitles[spec.xAxis])
@@ -398,6 +427,8 @@ interface PanelFrame {
   yScale: AxisScale
   xNameLines: string[]
   yNameLines: string[]
+  /** The y title's font size: the figure's, or smaller where no wording of it fits the plot's height. */
+  yNameSize: number
   yNameGap: number
 }
 
@@ -450,10 +481,10 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
   const yBlocks = panels.map((panel, index) => {
     const yScale = yScales[index]
     const { plotH } = cells[index]
-    const nameLines = wrap(yTitleOf(frame, panel, plotH - textWidth(factorNote(yScale), f, family)) + factorNote(yScale), plotH, f, family)
+    const { lines: nameLines, size: nameSize } = yTitleLines(frame, panel, plotH, factorNote(yScale))
     const tickW = Math.max(...tickValues(yScale).map((v) => textWidth(tickLabel(v, yScale), f, family)))
     const nameGap = labelMargin + tickW + f * 0.4
-    return { nameLines, nameGap, width: nameGap + nameLines.length * lineH }
+    return { nameLines, nameSize, nameGap, width: nameGap + nameLines.length * nameSize * 1.2 }
   })
   const rowLeftMargin = (row: number) => Math.max(...yBlocks.filter((_, i) => cells[i].row === row).map((b) => b.width))
   /** The room for the plot and its last x label, from the row's left margin to the cell's right edge. */
@@ -490,6 +521,7 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
       yScale: yScales[index],
       xNameLines: wrap(xTitle + factorNote(xScales[index]), cellW * 0.9, f, family),
       yNameLines: yBlocks[index].nameLines,
+      yNameSize: yBlocks[index].nameSize,
       yNameGap: yBlocks[index].nameGap,
     }
   })
@@ -499,7 +531,7 @@ const tickLength = (f: number) => f * 0.35
 const axisLabelMargin = (f: number) => tickLength(f) + f * 0.3
 
 /** One axis of a panel: its range and ticks as fitted, its title, black lines, no grid. */
-function axisOption(frame: Frame, scale: AxisScale, gridIndex: number, name: string, nameGap: number): Record<string, unknown> {
+function axisOption(frame: Frame, scale: AxisScale, gridIndex: number, name: string, nameGap: number, nameSize = frame.f): Record<string, unknown> {
   const { f, family, lineH } = frame
   const axisText = { fontFamily: family, fontSize: f, lineHeight: lineH, color: '#000' }
   return {
@@ -511,7 +543,9 @@ function axisOption(frame: Frame, scale: AxisScale, gridIndex: number, name: str
     name,
     nameLocation: 'middle',
     nameGap,
-    nameTextStyle: axisText,
+    nameTextStyle: { ...axisText, fontSize: nameSize, lineHeight: nameSize * 1.2 },
+    // the name sits where the builder put it: ECharts 6 would move it off labels it measures its own way
+    nameMoveOverlap: false,
     axisLine: { show: true, onZero: false, lineStyle: { color: '#000', width: 0.6 } },
     // the ticks are given: ECharts would count them from a manual (zoomed) bound that falls between round values
     axisTick: { show: true, length: tickLength(f), inside: false, customValues: tickValues(scale), lineStyle: { color: '#000', width: 0.6 } },
@@ -525,9 +559,10 @@ function axisOption(frame: Frame, scale: AxisScale, gridIndex: number, name: str
 function buildPanel(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index: number, at: PanelFrame): void {
   const { f, lineH } = frame
   if (at.titleLines.length) parts.graphics.push({ type: 'text', x: at.titleX, y: at.cellTop, silent: true, style: { ...textStyle(frame, f), text: at.titleLines.join('\n'), align: 'center', verticalAlign: 'top' } })
-  parts.grids.push({ left: at.left, top: at.top, width: at.plotW, height: at.plotH, containLabel: false })
+  // the builder has made room for every label: ECharts 6 would otherwise shrink a plot whose labels it finds near the canvas's edge
+  parts.grids.push({ left: at.left, top: at.top, width: at.plotW, height: at.plotH, containLabel: false, outerBoundsMode: 'none' })
   parts.xAxes.push(axisOption(frame, at.xScale, index, at.xNameLines.join('\n'), axisLabelMargin(f) + lineH + f * 0.3))
-  parts.yAxes.push(axisOption(frame, at.yScale, index, at.yNameLines.join('\n'), at.yNameGap))
+  parts.yAxes.push(axisOption(frame, at.yScale, index, at.yNameLines.join('\n'), at.yNameGap, at.yNameSize))
   for (const line of panel.lines) buildLine(frame, parts, lines, panel, index, at.yScale, line)
 }
 

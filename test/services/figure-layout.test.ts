@@ -5,10 +5,12 @@
  * three labelled y ticks and a plot of readable height, and no text overlaps another or a plot.
  * Then the cases the issue saw: a 20-run legend at 3.25 in, log y over a panel with values ≤ 0.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
 import { buildFigure, minPlotHeight, minPlotWidth } from '../../src-shared/figure'
 import { minXTicks, minYTicks, tickLabel } from '../../src-shared/figure-axes'
+import { textWidth } from '../../src-shared/figure-text'
 import { FigureSpec, sizePresets, type FigureSpecInput } from '../../src-shared/figure-spec'
 import { measureName, measureSpecs, type MeasureRange } from '../../src-shared/measures'
 import { figureSnapshot, type FigureSnapshot, type TextBox } from '../../src-renderer/src/charts/figure-snapshot'
@@ -34,6 +36,8 @@ function runsOf(measure: string, range: MeasureRange, panels: number): RunSeries
     [1, 2].map((seed): RunSeries => ({ runId: 1 + p * 2 + seed - 1, config: { seed, rule: 'fa', regularization: { outputL2: p / 10 } }, steps, values: curve(range, p, seed), wallTimesMs: steps })),
   ).flat()
 }
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000
 
 const intersects = (a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
 
@@ -68,6 +72,27 @@ function expectLabelledXTicks(snapshot: FigureSnapshot, label: string): void {
   }
 }
 
+/**
+ * Every y title wraps only between whole expressions (a line never opens a bracket it does not
+ * close: single-column Fig. 3 showed 'cos(e b, e' over 'β)'), and each line fits its plot's height
+ * in the font it is drawn in.
+ */
+function expectWholeYTitles(figure: ReturnType<typeof buildFigure>, snapshot: FigureSnapshot, label: string): void {
+  const faults: string[] = []
+  ;(figure.option.yAxis as { name: string; nameTextStyle: { fontSize: number; fontFamily: string } }[]).forEach((axis, i) => {
+    const lines = axis.name.split('\n')
+    for (const line of lines) {
+      let depth = 0
+      for (const ch of line) if ((depth += ch === '(' ? 1 : ch === ')' ? -1 : 0) < 0) break
+      if (depth !== 0) faults.push(`panel ${i}: '${line}' splits a bracket of '${lines.join(' ')}'`)
+      const width = textWidth(line, axis.nameTextStyle.fontSize, axis.nameTextStyle.fontFamily)
+      if (width > snapshot.grids[i].height + 1e-6) faults.push(`panel ${i}: '${line}' (${width.toFixed(1)} pt) is taller than its plot (${snapshot.grids[i].height} pt)`)
+    }
+    if (axis.nameTextStyle.fontSize < 8 * 0.75 - 1e-9) faults.push(`panel ${i}: y title in ${axis.nameTextStyle.fontSize} pt`)
+  })
+  expect(faults, label).toEqual([])
+}
+
 function expectNoOverlaps(texts: TextBox[], grids: FigureSnapshot['grids'], width: number, height: number, label: string): void {
   // plain checks collected, one expect: a million expect calls would make this file slow
   const faults: string[] = []
@@ -94,6 +119,9 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
           expect(snapshot.grids, label).toHaveLength(panels)
           expectLabelledYTicks(snapshot, label)
           expectLabelledXTicks(snapshot, label)
+          expectWholeYTitles(figure, snapshot, label)
+          // ECharts draws each plot where the builder put it (ECharts 6 shrank plots whose names it moved)
+          expect(snapshot.grids, label).toEqual((figure.option.grid as { left: number; top: number; width: number; height: number }[]).map((g) => ({ x: round3(g.left), y: round3(g.top), width: round3(g.width), height: round3(g.height) })))
           expect(Math.min(...snapshot.grids.map((g) => g.height)), `${label}: plot height`).toBeGreaterThanOrEqual(minPlotHeight(8) - 1e-6)
           expect(Math.min(...snapshot.grids.map((g) => g.width)), `${label}: plot width`).toBeGreaterThanOrEqual(minPlotWidth(8) - 1e-6)
           expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, label)
@@ -113,6 +141,21 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
       expect(axis.ticks.length).toBeGreaterThanOrEqual(3)
       expect(new Set(axis.ticks.map((t) => yAxes[axis.index](t))).size).toBe(axis.ticks.length)
     }
+  })
+})
+
+describe('y titles', () => {
+  it('single-column Fig. 3 (song2021-mnist’s figure at 3.25 in) keeps cos(e b, e β) whole on one line', async () => {
+    const preset = JSON.parse(readFileSync(new URL('../../resources/presets/song2021-mnist.json', import.meta.url), 'utf8')) as { figure: { spec: FigureSpecInput } }
+    const runs = [0, 0.1, 0.3].flatMap((l, i) =>
+      [1, 2].map((seed): RunSeries => ({ runId: 1 + i * 2 + seed - 1, config: { seed, rule: 'fa', regularization: { outputL2: l } }, steps, values: curve({ min: -1, max: 1 }, i, seed), wallTimesMs: steps })),
+    )
+    const accuracy = runs.map((r, i) => ({ ...r, values: curve({ min: 0, max: 1 }, i % 3, i) }))
+    const { figure, snapshot } = drawn({ ...preset.figure.spec, runIds: runs.map((r) => r.runId), size: sizePresets.single }, { signalAlignment: runs, testAccuracy: accuracy })
+    const names = (figure.option.yAxis as { name: string }[]).map((a) => a.name.split('\n'))
+    expect(names[0].some((line) => line.includes('cos(e b, e β)')), names[0].join(' / ')).toBe(true)
+    expectWholeYTitles(figure, snapshot, 'Fig. 3 at 3.25 in')
+    expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, 'Fig. 3 at 3.25 in')
   })
 })
 
