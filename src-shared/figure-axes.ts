@@ -135,8 +135,7 @@ export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: nu
     return ticks.every((v, i) => i === 0 || (at(v) - at(ticks[i - 1])) * length >= f * stackedLabelPitch)
   }
   const enough = (scale: AxisScale) => tickValues(scale).length >= (horizontal ? minXTicks : minYTicks)
-  // a log x axis keeps the powers of ten that fit side by side (1, 2 and 5 of a decade are not checked for room)
-  if (log) return logTicks(base, fits, horizontal ? () => true : enough)
+  if (log) return logTicks(base, fits, enough, horizontal)
   const span = base.max - base.min
   const aligned = (interval: number) => {
     const steps = span / interval
@@ -157,6 +156,14 @@ export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: nu
     // stacked y labels may sit closer than their pitch; x labels side by side must not overlap
     if (enough(halves) && (!horizontal || fits(halves))) return halves
   }
+  // x labels of four or five digits (0, 2000, 4000: a quick preset's steps) that do not fit side by
+  // side: their thousands, the factor in the axis title (0, 2, 4 and `step (×10³)`)
+  const largest = Math.max(Math.abs(base.min), Math.abs(base.max))
+  if (horizontal && base.factor === 0 && largest >= 1000) {
+    const factor = Math.floor(Math.log10(largest) + 1e-9)
+    const scaled = intervals.map((interval) => ({ ...base, interval, factor })).find((scale) => fits(scale) && enough(scale))
+    if (scaled) return scaled
+  }
   // an x axis too short for three labels keeps the densest that fit
   const fitting = horizontal ? intervals.map((interval) => ({ ...base, interval })).find(fits) : undefined
   return fitting ?? { ...base, interval: round12(span) }
@@ -164,27 +171,26 @@ export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: nu
 
 /**
  * A log axis's ticks: every power of ten where they fit stacked (y) or side by side (x); fewer
- * decades crowd in less room (every second, fifth…); under minYTicks powers in range, 1, 2 and 5
- * of each decade.
+ * decades crowd in less room (every second, fifth…), as long as minYTicks / minXTicks remain;
+ * under that many powers in range, 1, 2 and 5 of each decade (or 1 and 3, or every digit, the
+ * first that gives enough ticks and, on an x axis, fits side by side). An x axis where nothing
+ * fits keeps the densest powers that do.
  */
-function logTicks(base: AxisScale, fits: (scale: AxisScale) => boolean, enough: (scale: AxisScale) => boolean): AxisScale {
+function logTicks(base: AxisScale, fits: (scale: AxisScale) => boolean, enough: (scale: AxisScale) => boolean, horizontal: boolean): AxisScale {
   const powers = tickValues(base)
-  if (enough(base)) {
-    for (const every of [1, 2, 3, 5, 10, 20, 50, 100]) {
-      const scale = { ...base, ticks: powers.filter((_, i) => (powers.length - 1 - i) % every === 0) }
-      if (fits(scale) && enough(scale)) return scale
-    }
-    return base
-  }
+  const thinned = [1, 2, 3, 5, 10, 20, 50, 100].map((every) => ({ ...base, ticks: powers.filter((_, i) => (powers.length - 1 - i) % every === 0) }))
+  if (enough(base)) return thinned.find((scale) => fits(scale) && enough(scale)) ?? (horizontal ? (thinned.find(fits) ?? base) : base)
   const lo = Math.floor(Math.log10(base.min) + 1e-9)
   const hi = Math.ceil(Math.log10(base.max) - 1e-9)
-  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+  const subdivided = [[1, 2, 5], [1, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]].map((mantissas) => {
     const ticks: number[] = []
     for (let e = lo; e <= hi; e++) for (const m of mantissas) ticks.push(round12(m * 10 ** e))
-    const scale = { ...base, ticks: ticks.filter((v) => v >= base.min * (1 - 1e-9) && v <= base.max * (1 + 1e-9)) }
-    if (enough(scale)) return scale
-  }
-  return base
+    return { ...base, ticks: ticks.filter((v) => v >= base.min * (1 - 1e-9) && v <= base.max * (1 + 1e-9)) }
+  })
+  // stacked y labels: the first subdivision with enough ticks; x labels must also fit side by side
+  const chosen = subdivided.find((scale) => enough(scale) && (!horizontal || fits(scale)))
+  if (chosen) return chosen
+  return horizontal ? (thinned.find(fits) ?? base) : (subdivided.find(enough) ?? base)
 }
 
 /** What the axis title gains when tick labels are scaled: ` (×10⁻⁴)`. */

@@ -9,7 +9,7 @@
  */
 import type { EChartsOption } from 'echarts'
 import type { RunSeries } from './analysis'
-import { factorNote, fitTicks, tickLabel, tickValues, type AxisScale } from './figure-axes'
+import { factorNote, fitTicks, minXTicks, tickLabel, tickValues, type AxisScale } from './figure-axes'
 import { compareSeries, figureResolution, type Comparison, type ReferenceOverlay, type ReferencePoint } from './comparison'
 import type { Curve, Panel, PanelLine, ValueRange } from './figure-curves'
 import { bandNames, figureSizePt, manualRanges, ownEntry, pointsPer, xAxisTitles, type FigureSpec } from './figure-spec'
@@ -161,7 +161,8 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
     const tried = { ...frame, columns }
     grown = { ...tried, H: figureHeight(tried, panels, top, top - legendTop) }
     panelFrames = layoutPanels(grown, panels, top)
-    if (spec.columns || panelFrames.every((p) => p.plotW >= minPlotWidth(f))) break
+    // a plot too narrow, or an x axis that could not label three ticks side by side: one column fewer
+    if (spec.columns || panelFrames.every((p) => p.plotW >= minPlotWidth(f) && tickValues(p.xScale).length >= minXTicks)) break
   }
   const height = grown.H
   panels.forEach((panel, index) => {
@@ -458,8 +459,11 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
   const cellH = (H - pad - top - (rowsOfPanels - 1) * vGap) / rowsOfPanels
   const labelMargin = axisLabelMargin(f)
   const xTitle = xTitleOf(spec)
-  const sharedXExtent = union(panels.map((p) => xExtentOf(spec, p)))
-  const sharedYExtent = union(panels.map((p) => yExtentOf(spec, p, frame.references)))
+  // shared ranges are the panels' with data: an empty panel's default range (0.1 to 1 on log x) would stretch the others'
+  const withData = panels.filter((p) => p.lines.some((l) => l.mean.xs.length > 0))
+  const sharing = withData.length ? withData : panels
+  const sharedXExtent = union(sharing.map((p) => xExtentOf(spec, p)))
+  const sharedYExtent = union(sharing.map((p) => yExtentOf(spec, p, frame.references)))
 
   const bottomMargin = xAxisBlock(frame, cellW)
   const cells = panels.map((panel, index) => {
@@ -494,13 +498,19 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
     const length = spec.sharedX ? Math.min(...room.map((r, i) => r - rights[i])) : room[index] - rights[index]
     return fitTicks(xlo, xhi, spec.logX, cells[index].xRange, length, true, f, family)
   }
-  // the last x label overhangs the plot by half its width: fit, measure the overhang, refit
+  // the last x label overhangs the plot by half its width: fit, measure the overhang, refit with
+  // room for it until the labels chosen fit the room left (a narrower plot may choose longer labels:
+  // 0 2000 4000 where 0 2 4 (×10³) was fitted), the room only ever growing
+  const overhang = (scale: AxisScale) => Math.max(f * 0.5, textWidth(tickLabel(tickValues(scale).at(-1) ?? scale.max, scale), f, family) / 2 + f * 0.2)
   let rights = panels.map(() => f * 0.5)
   let xScales = panels.map((_, index) => fitX(index, rights))
-  for (let pass = 0; pass < 2; pass++) {
-    rights = xScales.map((scale) => Math.max(f * 0.5, textWidth(tickLabel(tickValues(scale).at(-1) ?? scale.max, scale), f, family) / 2 + f * 0.2))
+  for (let pass = 0; pass < 4; pass++) {
+    const needed = xScales.map(overhang)
+    if (needed.every((r, i) => r <= rights[i] + 1e-9)) break
+    rights = rights.map((r, i) => Math.max(r, needed[i]))
     xScales = panels.map((_, index) => fitX(index, rights))
   }
+  rights = rights.map((r, i) => Math.max(r, overhang(xScales[i])))
 
   return cells.map((cell, index) => {
     const left = cell.cellLeft + rowLeftMargin(cell.row)

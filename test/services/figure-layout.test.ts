@@ -31,9 +31,9 @@ function curve(range: MeasureRange, panel: number, seed: number): number[] {
 }
 
 /** Runs of one measure: two seeds at each of `panels` values of λ, so splitting by λ gives that many panels. */
-function runsOf(measure: string, range: MeasureRange, panels: number): RunSeries[] {
+function runsOf(measure: string, range: MeasureRange, panels: number, xs = steps): RunSeries[] {
   return Array.from({ length: panels }, (_, p) =>
-    [1, 2].map((seed): RunSeries => ({ runId: 1 + p * 2 + seed - 1, config: { seed, rule: 'fa', regularization: { outputL2: p / 10 } }, steps, values: curve(range, p, seed), wallTimesMs: steps })),
+    [1, 2].map((seed): RunSeries => ({ runId: 1 + p * 2 + seed - 1, config: { seed, rule: 'fa', regularization: { outputL2: p / 10 } }, steps: xs, values: curve(range, p, seed), wallTimesMs: xs })),
   ).flat()
 }
 
@@ -128,6 +128,38 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
           figures++
         }
     expect(figures).toBe(measures.length * 6 * 2)
+  })
+
+  it('log x, and linear x over a quick preset’s steps: every x axis keeps three labelled ticks, as over 10,000 steps', () => {
+    // one measure of each kind of range; on log x steps 500…10,000 (powers 10², 10³, 10⁴), steps 1…21
+    // (10⁰ 10¹ 10²), steps 2…12 (10⁰ to 10², the data in little more than a decade) and 200…4,000; on
+    // linear x, 200…4,000 (labels 0 2000 4000 that did not fit side by side in a small panel) and 1…21
+    const kinds = ['trainLoss', 'testAccuracy', 'weightAlignment', 'norm.W1']
+    const quick = Array.from({ length: 21 }, (_, k) => 200 + k * 190)
+    const few = Array.from({ length: 21 }, (_, k) => k + 1)
+    const cases = [...[steps, few, Array.from({ length: 21 }, (_, k) => 2 + k / 2), quick].map((xs) => ({ xs, logX: true })), { xs: quick, logX: false }, { xs: few, logX: false }]
+    let figures = 0
+    for (const name of kinds)
+      for (const { xs, logX } of cases)
+        for (let panels = 1; panels <= 6; panels++)
+          for (const [preset, size] of Object.entries(sizePresets)) {
+            const { range } = measures.find((m) => m.name === name)!
+            const runs = runsOf(name, range, panels, xs)
+            const label = `${logX ? 'log' : 'linear'} x ${xs[0]}…${xs.at(-1)}: ${name} × ${panels} panels at ${preset}`
+            const { figure, snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures: [name], splitBy: panels > 1 ? 'regularization.outputL2' : null, groupBy: ['regularization.outputL2'], logX, size }, { [name]: runs })
+            expect((figure.option.xAxis as { type: string }[]).every((a) => a.type === (logX ? 'log' : 'value')), label).toBe(true)
+            expectLabelledXTicks(snapshot, label)
+            expectLabelledYTicks(snapshot, label)
+            expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, label)
+            figures++
+          }
+    expect(figures).toBe(kinds.length * cases.length * 6 * 2)
+  })
+
+  it('a panel without data does not stretch the shared x range (log x went down to 10⁻¹, an empty panel’s default)', () => {
+    const runs = runsOf('testAccuracy', { min: 0, max: 1 }, 1)
+    const { snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures: ['testAccuracy', 'trainLoss'], groupBy: ['regularization.outputL2'], logX: true, size: sizePresets.double }, { testAccuracy: runs, trainLoss: [] })
+    expect(snapshot.axes.filter((a) => a.dim === 'x').map((a) => [a.min, a.max])).toEqual([[100, 10000], [100, 10000]])
   })
 
   it('the y ticks a panel labels are the ones the axis draws (tick labels written once)', () => {
