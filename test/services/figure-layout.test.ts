@@ -239,6 +239,39 @@ describe('a legend never squashes the plot', () => {
   })
 })
 
+describe('bands never hide lines', () => {
+  it('eight groups’ SD bands over four panels at 3.25 in: in the SVG every line is drawn after every band, and the deepest stack of bands stays light', () => {
+    // eight rules, two seeds each, whose bands all overlap; four measures as in the issue's small multiple
+    const measures = ['testAccuracy', 'trainLoss', 'weightAlignment', 'signalAlignment']
+    const rules = ['bp', 'fa', 'kp', 'dfa', 'drtp', 'sign', 'fa', 'kp']
+    const runs = rules.flatMap((rule, r) => [1, 2].map((seed): RunSeries => ({ runId: 1 + r * 2 + seed - 1, config: { seed, rule, regularization: { outputL2: r < 6 ? 0 : 0.1 } }, steps, values: steps.map((x, k) => 0.5 + 0.1 * Math.sin(k / 4 + r / 8) + (seed - 1.5) * 0.3), wallTimesMs: steps })))
+    const { figure, svg } = drawn({ runIds: runs.map((r) => r.runId), measures, groupBy: ['rule', 'regularization.outputL2'], band: 'sd', size: sizePresets.single }, Object.fromEntries(measures.map((m) => [m, runs])))
+    expect(figure.lines).toHaveLength(8)
+    const series = figure.option.series as { id: string }[]
+    // the SVG's bands (filled polygons) and lines (stroked paths of the lines' colours), in drawing order
+    const elements = [...svg.matchAll(/<(polygon|path) [^>]*>/g)].map((m, order) => ({ order, tag: m[1], text: m[0] }))
+    const bands = elements.filter((e) => e.tag === 'polygon' && /fill-opacity="/.test(e.text)).map((e) => ({ ...e, alpha: Number(/fill-opacity="([\d.e-]+)"/.exec(e.text)![1]), panel: series[Number(/ecmeta_series_index="(\d+)"/.exec(e.text)![1])].id.split(':')[1] }))
+    const colours = new Set(figure.lines.map((l) => l.color.toLowerCase()))
+    const strokes = elements.filter((e) => e.tag === 'path' && /fill="none"/.test(e.text) && colours.has(/stroke="(#[0-9a-fA-F]{6})"/.exec(e.text)?.[1].toLowerCase() ?? ''))
+    expect(bands).toHaveLength(8 * 4)
+    expect(strokes.length).toBeGreaterThanOrEqual(8 * 4)
+    expect(Math.max(...bands.map((b) => b.order)), 'the last band is drawn before the first line').toBeLessThan(Math.min(...strokes.map((l) => l.order)))
+    // the deepest overlap of the plotted bands at one x, from the figure's own numbers (its CSV rows)
+    const rows = figure.data.rows.filter((r) => r[2] === 'mean' && r[5] !== '')
+    for (const panel of measures) {
+      const atX = new Map<number, [number, number][]>()
+      for (const r of rows.filter((r) => r[0] === panel)) atX.set(r[3] as number, [...(atX.get(r[3] as number) ?? []), [r[5] as number, r[6] as number]])
+      const depth = Math.max(...[...atX.values()].map((intervals) => Math.max(...intervals.map(([lo]) => intervals.filter(([a, b]) => a <= lo && lo <= b).length))))
+      expect(depth, panel).toBe(8)
+      const stacked = 1 - bands.filter((b) => b.panel === panel).reduce((clear, b) => clear * (1 - b.alpha), 1)
+      expect(stacked, `${panel}: eight stacked bands`).toBeLessThanOrEqual(0.4 + 1e-9)
+    }
+    // a band alone keeps its usual opacity
+    const alone = drawn({ runIds: [1, 2], measures: ['testAccuracy'], groupBy: ['rule'], band: 'sd', size: sizePresets.single }, { testAccuracy: runs.slice(0, 2) })
+    expect([...alone.svg.matchAll(/<polygon [^>]*fill-opacity="([\d.]+)"/g)].map((m) => Number(m[1]))).toEqual([0.2])
+  })
+})
+
 describe('log y per panel', () => {
   it('a panel with values ≤ 0 stays linear and says why, keeping every line; the others go log', () => {
     const run = (runId: number, rule: string, alignment: (s: number) => number): RunSeries => ({ runId, config: { seed: 1, rule, regularization: { outputL2: 0 } }, steps, values: steps.map(alignment), wallTimesMs: steps })
