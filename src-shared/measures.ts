@@ -107,6 +107,11 @@ export interface MeasureSpec {
   description: string
   /** Its computation over the engine paths' primitives; absent for measures logged by their own code. */
   compute?: MeasureComputation
+  /**
+   * The measure this one is 1 − of (`testAccuracy` for testError): its value is computed by that
+   * measure's own entry, and a number given as either converts to the other (measureConversion).
+   */
+  complementOf?: string
 }
 
 /** A measure name resolved against the registry. */
@@ -145,6 +150,7 @@ const registry: MeasureSpec[] = []
 
 /** Adds a measure (or replaces the one of the same name). Later work adds theory measures this way. */
 export function registerMeasure(spec: MeasureSpec): void {
+  if (spec.complementOf !== undefined) spec = { ...spec, compute: complement(spec.complementOf) }
   if (!chartGroups.some((g) => g.id === spec.group)) throw new Error(`measure ${spec.name}: unknown chart group '${spec.group}'`)
   if (spec.compute && (spec.compute.over === 'run') !== (spec.layers === 'none'))
     throw new Error(`measure ${spec.name}: computed over '${spec.compute.over}' but named per layer '${spec.layers}'`)
@@ -234,7 +240,7 @@ for (const spec of [
   registerMeasure(spec)
 
 /** 1 − a registered measure's value, computed by that measure's own entry: an error rate from an accuracy. */
-function complementOf(name: string): MeasureComputation {
+function complement(name: string): MeasureComputation {
   const source = registry.find((m) => m.name === name)?.compute
   if (!source) throw new Error(`complementOf: '${name}' is not a computed measure`)
   return {
@@ -246,7 +252,20 @@ function complementOf(name: string): MeasureComputation {
   }
 }
 
-registerMeasure({ name: 'testError', layers: 'none', label: 'test error', unit: 'fraction wrong', group: 'error', largerIsBetter: false, range: fraction, description: '1 − testAccuracy: the top-1 error papers report (BioTorch’s LeNet table)', compute: complementOf('testAccuracy') })
+registerMeasure({ name: 'testError', layers: 'none', label: 'test error', unit: 'fraction wrong', group: 'error', largerIsBetter: false, range: fraction, description: '1 − testAccuracy: the top-1 error papers report (BioTorch’s LeNet table)', complementOf: 'testAccuracy' })
+
+/**
+ * How a number of measure `from` reads as measure `to`: unchanged for the same measure, 1 − v
+ * between a measure and the one it is the complement of (a published accuracy on a test error
+ * panel), null where one cannot be had from the other.
+ */
+export function measureConversion(from: string, to: string): ((value: number) => number) | null {
+  if (from === to) return (v) => v
+  const a = measureInfo(from)
+  const b = measureInfo(to)
+  if (!a.spec || !b.spec || a.layer !== b.layer) return null
+  return b.spec.complementOf === a.spec.name || a.spec.complementOf === b.spec.name ? (v) => 1 - v : null
+}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

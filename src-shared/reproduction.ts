@@ -10,7 +10,7 @@ import { getPath } from './fields'
 import type { FigureSpec } from './figure-spec'
 import { flattenConfig } from './grouping'
 import { fieldValueLabel } from './labels'
-import { isMeasure, measureInfo } from './measures'
+import { isMeasure, measureConversion, measureInfo } from './measures'
 
 /** Where a published number comes from. */
 export const ReferenceSource = z.strictObject({
@@ -164,7 +164,8 @@ export function compareWithReference(reference: ReferenceFile, runs: readonly Re
 
 /**
  * The published numbers to draw over a figure of `comparison`: each cell of the reference, in every
- * panel of its measure where a line holds runs of the cell (the panel's split value and the line's
+ * panel of its measure (or of its complement: a published accuracy on a test error panel reads as
+ * 1 − accuracy, measureConversion) where a line holds runs of the cell (the panel's split value and the line's
  * runs match the cell's key), for that line. On a sweep the point sits at the cell's value of the
  * swept field; on curves at the line's last x (the references are final values). The bar spans
  * ±agreementZ published SEs (SD/√n; none without an SD), the band within which our mean agrees
@@ -177,7 +178,9 @@ export function referenceOverlay(reference: ReferenceFile, spec: Pick<FigureSpec
   for (const cell of reference.cells) {
     const se = cell.sd === null ? 0 : cell.sd / Math.sqrt(cell.n)
     for (const panel of comparison.panels) {
-      if (panel.measure !== cell.measure) continue
+      // a published accuracy reaches a test error panel as 1 − accuracy (the measures' own definition)
+      const convert = measureConversion(cell.measure, panel.measure)
+      if (!convert) continue
       for (const line of panel.lines) {
         const holds = (groups.get(line.group)?.runIds ?? []).some((id) => {
           const config = configs.get(id)
@@ -186,7 +189,8 @@ export function referenceOverlay(reference: ReferenceFile, spec: Pick<FigureSpec
         if (!holds) continue
         const x = spec.kind === 'sweep' ? cell.key[spec.sweepField] : line.mean.xs.at(-1)
         if (typeof x !== 'number' || !Number.isFinite(x) || (spec.logX && x <= 0)) continue
-        points.push({ panel: panel.key, group: line.group, x, mean: cell.mean, lower: cell.mean - agreementZ * se, upper: cell.mean + agreementZ * se, n: cell.n })
+        const [lower, upper] = [convert(cell.mean - agreementZ * se), convert(cell.mean + agreementZ * se)].sort((a, b) => a - b)
+        points.push({ panel: panel.key, group: line.group, x, mean: convert(cell.mean), lower, upper, n: cell.n })
         // one point a cell and panel: per-run lines of one cell all end where the published value is
         break
       }

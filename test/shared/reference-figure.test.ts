@@ -3,11 +3,13 @@
  * hold their runs, and the figure builder draws them (hollow markers, ±2 SE bars, the citation in
  * the legend, rows in the data, the y axis fitted to the bars).
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
 import { compareSeries } from '../../src-shared/comparison'
 import { drawFigure, palette } from '../../src-shared/figure'
 import { FigureSpec } from '../../src-shared/figure-spec'
+import { measureConversion } from '../../src-shared/measures'
 import { ReferenceFile, referenceOverlay } from '../../src-shared/reproduction'
 
 /** Runs of a width sweep: activation × λ × p × 3 seeds, final cos(β, b) = value(activation, λ, p) + seed/1000. */
@@ -68,6 +70,39 @@ describe('referenceOverlay', () => {
       [1000, 1.5],
     ])
     for (const p of overlay.points) expect(comparison.groups.find((g) => g.key === p.group)!.label).toMatch(p.mean === 1.5 ? /relu/ : /linear/)
+  })
+})
+
+describe('a published accuracy over a test error panel', () => {
+  it('biotorch-lenet: its accuracies (1 − BioTorch’s error) reach the testError panels as 1 − accuracy, by the testError measure’s own definition', () => {
+    const lenet = ReferenceFile.parse(JSON.parse(readFileSync(new URL('../../resources/references/biotorch-lenet.json', import.meta.url), 'utf8')))
+    expect(new Set(lenet.cells.map((c) => c.measure))).toEqual(new Set(['testAccuracy']))
+    // the preset's figure: test error and per-layer alignment, split by dataset, a line per rule; runs' final test error 0.05
+    const rules = ['bp', 'fa', 'kp']
+    const runs = ['mnist', 'fashion-mnist'].flatMap((kind, d) => rules.map((rule, r): RunSeries => ({ runId: 1 + d * rules.length + r, config: { seed: 1, rule, data: { kind } }, steps: [0, 100], values: [0.9, 0.05], wallTimesMs: [0, 1] })))
+    const lenetSpec = FigureSpec.parse({ runIds: runs.map((r) => r.runId), measures: ['testError', 'weightAlignment.1'], splitBy: 'data.kind', groupBy: ['rule'], reference: 'biotorch-lenet' })
+    const comparison = compareSeries(lenetSpec, { testError: runs, 'weightAlignment.1': runs })
+    const overlay = referenceOverlay(lenet, lenetSpec, comparison, new Map(runs.map((r) => [r.runId, r.config])))
+    const published = (rule: string, kind: string) => lenet.cells.find((c) => c.key.rule === rule && c.key['data.kind'] === kind)
+    const expected = ['mnist', 'fashion-mnist'].flatMap((kind) => rules.filter((rule) => published(rule, kind)).map((rule) => ({ panel: `testError|"${kind}"`, mean: 1 - published(rule, kind)!.mean })))
+    expect(expected.length).toBeGreaterThanOrEqual(4)
+    const byPanelAndMean = (a: { panel: string; mean: number }, b: { panel: string; mean: number }) => a.panel.localeCompare(b.panel) || a.mean - b.mean
+    expect(overlay.points.map((p) => ({ panel: p.panel, mean: p.mean })).sort(byPanelAndMean)).toEqual(expected.sort(byPanelAndMean))
+    // no published SD: the bar is the point, and the error is BioTorch's own (BP on MNIST: 0.91% wrong)
+    for (const p of overlay.points) expect([p.lower, p.upper]).toEqual([p.mean, p.mean])
+    expect(overlay.points.find((p) => p.panel === 'testError|"mnist"' && p.group === comparison.groups.find((g) => g.runIds.includes(1))!.key)!.mean).toBeCloseTo(1 - 0.9909, 12)
+    // drawn: a series of published points on each testError panel, none on the alignment panels
+    const figure = drawFigure(lenetSpec, { ...comparison, references: overlay })
+    const ids = (figure.option.series as { id: string }[]).map((s) => s.id).filter((id) => id.startsWith('reference:'))
+    expect(ids.sort()).toEqual(['reference:testError|"fashion-mnist"', 'reference:testError|"mnist"'])
+  })
+
+  it('converts only between a measure and its complement, by the registry', () => {
+    expect(measureConversion('testAccuracy', 'testError')!(0.9)).toBeCloseTo(0.1, 15)
+    expect(measureConversion('testError', 'testAccuracy')!(0.25)).toBe(0.75)
+    expect(measureConversion('weightAlignment', 'weightAlignment')!(0.3)).toBe(0.3)
+    expect(measureConversion('trainAccuracy', 'testError')).toBeNull()
+    expect(measureConversion('testAccuracy', 'weightAlignment')).toBeNull()
   })
 })
 
