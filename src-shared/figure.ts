@@ -476,10 +476,16 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
     const plotH = Math.max(f * 2, cellTop + cellH - bottomMargin - plotTop)
     return { row, cellLeft, cellTop, titleLines, top: plotTop, plotH, ...manualRanges(spec, panel.key) }
   })
+  // panels of one measure (a measure split by a field: a dataset's, a λ's) share their y range, as a
+  // reader comparing them expects, unless one is zoomed on its own (a zoom on x refits its y) or has a range set
+  const ownYRange = (index: number) => ownEntry(spec.zoom, panels[index].key) !== undefined || cells[index].yRange.min !== null || cells[index].yRange.max !== null
+  const peersOf = (index: number) => (ownYRange(index) ? [index] : panels.map((_, i) => i).filter((i) => i === index || (!ownYRange(i) && panels[i].measure === panels[index].measure && panels[i].logY === panels[index].logY)))
   const yScales = panels.map((panel, index) => {
     const pinned = spec.pinCosine && isCosine(panel.measure) && !panel.logY
-    const [ylo, yhi] = spec.sharedY ? sharedYExtent : yExtentOf(spec, panel, frame.references)
-    const length = spec.sharedY ? Math.min(...cells.map((c) => c.plotH)) : cells[index].plotH
+    const peers = peersOf(index)
+    const peersWithData = peers.filter((i) => withData.includes(panels[i]))
+    const [ylo, yhi] = spec.sharedY ? sharedYExtent : union((peersWithData.length ? peersWithData : peers).map((i) => yExtentOf(spec, panels[i], frame.references)))
+    const length = spec.sharedY ? Math.min(...cells.map((c) => c.plotH)) : Math.min(...peers.map((i) => cells[i].plotH))
     return fitTicks(pinned ? -1 : ylo, pinned ? 1 : yhi, panel.logY, cells[index].yRange, length, false, f, family)
   })
   const yBlocks = panels.map((panel, index) => {

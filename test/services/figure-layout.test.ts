@@ -217,6 +217,30 @@ describe('panel titles', () => {
   })
 })
 
+describe('panels of one measure share their y range', () => {
+  it('biotorch-lenet: a layer’s alignment on both datasets is drawn on one y range, test error too; a zoomed panel keeps its own', () => {
+    const measures = ['testError', 'weightAlignment.1', 'weightAlignment.2']
+    // Fashion-MNIST's alignments reach 1.0, MNIST's stay under 0.8 (the lenet figure's 0-1.0 beside 0-0.8 axes)
+    const runs = ['fashion-mnist', 'mnist'].flatMap((kind, d) =>
+      ['bp', 'fa'].map((rule, r): RunSeries => ({ runId: 1 + 2 * d + r, config: { seed: 1, rule, data: { kind } }, steps, values: steps.map((s) => (d === 0 ? 1 : 0.75) * (1 - Math.exp(-s / 3000)) * (r ? 0.9 : 1)), wallTimesMs: steps })),
+    )
+    const spec = { runIds: runs.map((r) => r.runId), measures, splitBy: 'data.kind', groupBy: ['rule'], columns: 3, size: { width: 6.75, height: 4.2, unit: 'in' as const } }
+    const { snapshot, figure } = drawn(spec, Object.fromEntries(measures.map((m) => [m, runs])))
+    const keys = figure.panels.map((p) => p.key)
+    const yOf = (key: string) => snapshot.axes.find((a) => a.dim === 'y' && a.index === keys.indexOf(key))!
+    for (const measure of measures) {
+      const [fashion, mnist] = [yOf(`${measure}|"fashion-mnist"`), yOf(`${measure}|"mnist"`)]
+      expect([mnist.min, mnist.max, mnist.ticks], measure).toEqual([fashion.min, fashion.max, fashion.ticks])
+    }
+    expect(yOf('weightAlignment.1|"mnist"').max).toBe(1)
+    // different measures keep their own ranges, and a panel zoomed on its own keeps its zoom
+    const zoomed = drawn({ ...spec, zoom: { 'weightAlignment.1|"mnist"': { y: { min: 0.2, max: 0.6 } } } }, Object.fromEntries(measures.map((m) => [m, runs])))
+    const zoomedY = (key: string) => zoomed.snapshot.axes.find((a) => a.dim === 'y' && a.index === keys.indexOf(key))!
+    expect([zoomedY('weightAlignment.1|"mnist"').min, zoomedY('weightAlignment.1|"mnist"').max]).toEqual([0.2, 0.6])
+    expect(zoomedY('weightAlignment.1|"fashion-mnist"').max).toBe(1)
+  })
+})
+
 describe('a legend never squashes the plot', () => {
   it('20 runs at 3.25 × 2.4 in: the figure grows taller instead, keeps the plot as tall as beside a one-row legend, and says so', () => {
     const runs = Array.from({ length: 20 }, (_, i): RunSeries => ({ runId: i + 1, config: { seed: 1 + (i % 5), rule: 'fa', regularization: { outputL2: [0, 0.01, 0.1, 1][Math.floor(i / 5)] } }, steps, values: steps.map((s) => 0.1 * i + s / 20000), wallTimesMs: steps }))
