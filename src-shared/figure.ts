@@ -19,8 +19,14 @@ import type { RunGroup } from './grouping'
 import { fieldLabel, isCosine, measureLabel, measureLabelParts } from './labels'
 import { agreementZ } from './reproduction'
 
-/** Okabe & Ito's colour-blind-safe palette, black first-class, yellow last (weak on white). */
-export const palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442']
+/**
+ * Line colours: Okabe & Ito's colour-blind-safe palette where it shows on white, each colour at
+ * least 3:1 against white (WCAG's contrast for graphics). Its orange, sky blue and yellow did not
+ * (2.3, 2.3 and 1.3: biotorch-lenet's uSF line barely showed): a darker amber, a violet and a grey
+ * take their places, chosen to stay apart from the others (CIELAB ΔE ≥ 30). Dashes and markers
+ * tell lines apart in greyscale too.
+ */
+export const palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#A67C00', '#6A3D9A', '#000000', '#7F7F7F']
 /** Dash patterns (in units of the line width) and markers, so lines read in greyscale too. */
 const dashes: (number[] | 'solid')[] = ['solid', [4, 2], [1, 1.5], [5, 1.5, 1, 1.5], [8, 2.5], [2.5, 2.5], [6, 1.5, 1, 1.5, 1, 1.5], [1, 3]]
 const markers = ['circle', 'rect', 'triangle', 'diamond', 'emptyCircle', 'emptyRect', 'emptyTriangle', 'emptyDiamond']

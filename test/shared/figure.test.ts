@@ -235,3 +235,34 @@ describe('figure builder', () => {
     expect(figureFileName({ name: '', measures: ['weightAlignment'], splitBy: 'model.hidden', kind: 'sweep' }, 'svg')).toBe('figure-weightAlignment-by-hidden-sweep.svg')
   })
 })
+
+describe('the line palette', () => {
+  // WCAG 2's relative luminance and contrast ratio, and CIE76 ΔE in CIELAB (D65), by hand
+  const channel = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+  const rgb = (hex: string) => [1, 3, 5].map((i) => channel(parseInt(hex.slice(i, i + 2), 16) / 255))
+  const luminance = (hex: string) => {
+    const [r, g, b] = rgb(hex)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+  }
+  const contrastOnWhite = (hex: string) => 1.05 / (luminance(hex) + 0.05)
+  const lab = (hex: string) => {
+    const [r, g, b] = rgb(hex)
+    const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27) * t / 116 + 16 / 116)
+    const [x, y, z] = [(0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b, (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883].map(f)
+    return [116 * y - 16, 500 * (x - y), 200 * (y - z)]
+  }
+
+  it('every colour shows on white (contrast at least 3:1, WCAG’s bar for graphics) and stays apart from the others (ΔE ≥ 30)', () => {
+    // the reference values: white on white is 1, black 21, Okabe & Ito's yellow (the old uSF line) 1.32
+    expect(contrastOnWhite('#FFFFFF')).toBeCloseTo(1, 12)
+    expect(contrastOnWhite('#000000')).toBeCloseTo(21, 12)
+    expect(contrastOnWhite('#F0E442')).toBeCloseTo(1.32, 2)
+    expect(palette).toHaveLength(8)
+    for (const colour of palette) expect(contrastOnWhite(colour), colour).toBeGreaterThanOrEqual(3)
+    for (const [i, a] of palette.entries())
+      for (const b of palette.slice(i + 1)) {
+        const [p, q] = [lab(a), lab(b)]
+        expect(Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]), `${a} and ${b}`).toBeGreaterThanOrEqual(30)
+      }
+  })
+})
