@@ -65,7 +65,8 @@ export interface BuiltFigure {
   panels: { key: string; title: string; automaticTitle: string }[]
   /**
    * What the figure did that was not asked for, in words for the screen and the CLI: panels kept
-   * linear under log y (and why), a height grown so the plots keep a readable height.
+   * linear under log y (and why), fewer columns of panels than their number takes (stacked), a
+   * height grown so the plots keep a readable height.
    */
   notes: string[]
 }
@@ -200,7 +201,7 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
     lines: lines.lines,
     warnings: lines.warnings,
     panels: panels.map((p, i) => ({ key: p.key, title: panelTitleOf(p), automaticTitle: comparison.panels[i].title || measureLabel(p.measure) })),
-    notes: [...panels.filter((p) => p.logYRefused !== null).map((p) => `log y: “${panelTitleOf(p)}” stays linear, ${whyLinear(p.logYRefused!)}`), ...(spec.sharedY && !sharedLog && spec.logY ? panels.filter((p) => p.logYRefused === null).map((p) => `log y: “${panelTitleOf(p)}” stays linear too, since the panels share one y range`) : []), ...(height > H + 1e-6 ? [grownNote(frame, height, lines.lines.length, panels.length)] : [])],
+    notes: [...panels.filter((p) => p.logYRefused !== null).map((p) => `log y: “${panelTitleOf(p)}” stays linear, ${whyLinear(p.logYRefused!)}`), ...(spec.sharedY && !sharedLog && spec.logY ? panels.filter((p) => p.logYRefused === null).map((p) => `log y: “${panelTitleOf(p)}” stays linear too, since the panels share one y range`) : []), ...(!spec.columns && grown.columns < automatic ? [fewerColumnsNote(n, grown.columns, automatic)] : []), ...(height > H + 1e-6 ? [grownNote(frame, height, lines.lines.length, panels.length)] : [])],
   }
 }
 
@@ -235,6 +236,11 @@ function figureHeight(frame: Frame, panels: Panel[], top: number, legendHeight: 
   const forPlots = pad + top + rows * (cellOverhead + minPlotHeight(f)) + (rows - 1) * vGap
   const forLegend = legendHeight > H * legendShare ? H + legendHeight - H * legendShare : H
   return Math.max(H, forPlots, forLegend)
+}
+
+/** Why the panels take fewer columns than a figure of their number would: `4 panels in 1 column instead of 2, …`. */
+function fewerColumnsNote(panels: number, columns: number, automatic: number): string {
+  return `${panels} panels in ${columns} column${columns === 1 ? '' : 's'} instead of ${automatic}, so that each plot keeps a readable width and three labelled x ticks`
 }
 
 function grownNote(frame: Frame, height: number, entries: number, panels: number): string {
@@ -371,10 +377,15 @@ function yTitleLines(frame: Frame, p: Panel, length: number, factor: string): { 
     const fit = candidates.map((t) => wrapped(t, f)).find((lines) => lines.length <= most && fitsIn(lines, f))
     if (fit) return { lines: fit, size: f }
   }
+  // shrunk: each wording in the font that fits its widest piece; the largest font on at most three
+  // lines wins, then the fewest lines
   const widestPiece = (t: string) => Math.max(...breakUnits(t).map((u) => textWidth(u, 1, family)))
-  const narrowest = candidates.reduce((best, t) => (widestPiece(t) < widestPiece(best) ? t : best))
-  const size = Math.max(f * smallestYTitle, Math.min(f, length / widestPiece(narrowest)))
-  return { lines: wrapped(narrowest, size), size }
+  const shrunk = candidates.map((t) => {
+    const size = Math.max(f * smallestYTitle, Math.min(f, length / widestPiece(t)))
+    return { lines: wrapped(t, size), size }
+  })
+  const rank = (c: { lines: string[]; size: number }) => (c.lines.length <= 3 ? 0 : 1e6) - c.size * 1e3 + c.lines.length
+  return shrunk.reduce((best, c) => (rank(c) < rank(best) ? c : best))
 }
 
 const xTitleOf = (spec: FigureSpec) => spec.labels.x ?? (spec.kind === 'sweep' ? fieldTitle(spec.sweepField) : xAxisTitles[spec.xAxis])
@@ -502,7 +513,10 @@ function layoutPanels(frame: Frame, panels: Panel[], top: number): PanelFrame[] 
     const nameGap = labelMargin + tickW + f * 0.4
     return { nameLines, nameSize, nameGap, width: nameGap + nameLines.length * nameSize * 1.2 }
   })
-  const rowLeftMargin = (row: number) => Math.max(...yBlocks.filter((_, i) => cells[i].row === row).map((b) => b.width))
+  // every plot starts the same distance into its cell (the widest y-label block of all panels): the
+  // plots of a row are equally wide, and stacked panels line up on one left edge
+  const leftMargin = Math.max(...yBlocks.map((b) => b.width))
+  const rowLeftMargin = (_row: number) => leftMargin
   /** The room for the plot and its last x label, from the row's left margin to the cell's right edge. */
   const room = cells.map((c) => cellW - rowLeftMargin(c.row))
   const fitX = (index: number, rights: number[]) => {

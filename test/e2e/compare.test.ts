@@ -246,6 +246,12 @@ describe('comparison and run detail at 1,440 × 900', () => {
     last = await drawnAndExported(JSON.stringify(last.spec), 'four panels at 3.25 in')
     for (const axis of last.axes.filter((a) => a.dim === 'y')) expect(axis.ticks.length, `panel ${axis.index}`).toBeGreaterThanOrEqual(3)
     for (const g of last.grids) expect(g.height).toBeGreaterThanOrEqual(minPlotHeight(8))
+    // four panels in a 3.25 in column are stacked (two columns would leave plots too narrow for three
+    // x labels), and the screen says so beside the height it grew to
+    expect(new Set(last.grids.map((g) => g.x)).size).toBe(1)
+    const notes = await page.getByTestId('figure-note').allTextContents()
+    expect(notes).toContain('4 panels in 1 column instead of 2, so that each plot keeps a readable width and three labelled x ticks')
+    expect(notes.join(' ')).toMatch(/in tall instead of 2\.4 in, so that the plots keep a readable height beside a legend of \d+ entries and 4 panels/)
     await page.locator('.figure').first().screenshot({ path: join(shots, 'compare-4-panels-single-column.png') })
     expect(errors).toEqual([])
   })

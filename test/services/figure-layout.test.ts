@@ -89,6 +89,7 @@ function expectWholeYTitles(figure: ReturnType<typeof buildFigure>, snapshot: Fi
       if (width > snapshot.grids[i].height + 1e-6) faults.push(`panel ${i}: '${line}' (${width.toFixed(1)} pt) is taller than its plot (${snapshot.grids[i].height} pt)`)
     }
     if (axis.nameTextStyle.fontSize < 8 * 0.75 - 1e-9) faults.push(`panel ${i}: y title in ${axis.nameTextStyle.fontSize} pt`)
+    if (lines.length > 3) faults.push(`panel ${i}: y title on ${lines.length} lines: ${lines.join(' / ')}`)
   })
   expect(faults, label).toEqual([])
 }
@@ -110,6 +111,7 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
   it('every panel keeps at least three labelled y ticks and three labelled x ticks and a readable plot; no text overlaps', () => {
     expect(measures.length).toBeGreaterThan(10)
     let figures = 0
+    let stacked = 0
     for (const { name, range } of measures)
       for (let panels = 1; panels <= 6; panels++)
         for (const [preset, size] of Object.entries(sizePresets)) {
@@ -122,12 +124,23 @@ describe('figure layout over every measure, 1–6 panels and the size presets', 
           expectWholeYTitles(figure, snapshot, label)
           // ECharts draws each plot where the builder put it (ECharts 6 shrank plots whose names it moved)
           expect(snapshot.grids, label).toEqual((figure.option.grid as { left: number; top: number; width: number; height: number }[]).map((g) => ({ x: round3(g.left), y: round3(g.top), width: round3(g.width), height: round3(g.height) })))
+          // panels stacked into fewer columns than their number takes: the figure says so, and says it grew
+          // plots line up: one left edge per column of panels
+          const columns = new Set(snapshot.grids.map((g) => g.x)).size
+          expect(columns, `${label}: left edges`).toBeLessThanOrEqual(Math.min(panels, 3))
+          const automatic = panels <= 3 ? panels : Math.ceil(Math.sqrt(panels))
+          if (columns < automatic) expect(figure.notes, label).toContain(`${panels} panels in ${columns} column${columns === 1 ? '' : 's'} instead of ${automatic}, so that each plot keeps a readable width and three labelled x ticks`)
+          else expect(figure.notes.join(' '), label).not.toMatch(/column/)
+          if (figure.height > size.height * 72 + 1e-6) expect(figure.notes.join(' '), label).toMatch(/tall instead of/)
+          stacked += columns < automatic ? 1 : 0
           expect(Math.min(...snapshot.grids.map((g) => g.height)), `${label}: plot height`).toBeGreaterThanOrEqual(minPlotHeight(8) - 1e-6)
           expect(Math.min(...snapshot.grids.map((g) => g.width)), `${label}: plot width`).toBeGreaterThanOrEqual(minPlotWidth(8) - 1e-6)
           expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, label)
           figures++
         }
     expect(figures).toBe(measures.length * 6 * 2)
+    // the four-panel small multiple at 3.25 in among them (Compare's, stacked to one column)
+    expect(stacked).toBeGreaterThan(0)
   })
 
   it('log x, and linear x over a quick preset’s steps: every x axis keeps three labelled ticks, as over 10,000 steps', () => {
@@ -214,6 +227,21 @@ describe('panel titles', () => {
     expect(figure.lines.find((l) => l.label === 'FA')!.dataLabel).toBe('learning rule FA, sign feedback magnitudes unit')
     for (const label of ['BP', 'frSF', 'brSF']) expect(snapshot.texts.some((t) => t.text === label), `legend entry ${label} drawn`).toBe(true)
     expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, 'lenet figure, eight rules')
+  })
+})
+
+describe('stacked panels', () => {
+  it('four measures at 3.25 in (Compare’s small multiple): one column, said in a note, plots on one left edge, y titles on at most three lines', () => {
+    const measures = ['signalAlignment', 'disentangledAlignment', 'driftG', 'gradientAlignment.1']
+    const runs = runsOf('weightAlignment', { min: -1, max: 1 }, 2)
+    const { figure, snapshot } = drawn({ runIds: runs.map((r) => r.runId), measures, groupBy: ['regularization.outputL2'], size: sizePresets.single }, Object.fromEntries(measures.map((m) => [m, runs])))
+    expect(snapshot.grids).toHaveLength(4)
+    expect(figure.notes).toContain('4 panels in 1 column instead of 2, so that each plot keeps a readable width and three labelled x ticks')
+    expect(figure.notes.join(' ')).toMatch(/in tall instead of 2.4 in, so that the plots keep a readable height beside a legend of 2 entries and 4 panels/)
+    expect(new Set(snapshot.grids.map((g) => g.x)).size, 'left edges').toBe(1)
+    expect(new Set(snapshot.grids.map((g) => g.width)).size, 'widths').toBe(1)
+    expectWholeYTitles(figure, snapshot, 'four measures at 3.25 in')
+    expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, 'four measures at 3.25 in')
   })
 })
 
