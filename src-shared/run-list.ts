@@ -70,20 +70,62 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** `node` with `value` at `path` (from `at` on): the objects along the path are copied, the rest shared. */
-function withValue(node: Json, path: readonly string[], at: number, value: Json): Json {
-  if (at === path.length) return value
-  const copy: Record<string, Json> = isRecord(node) ? { ...node } : {}
-  // defined, not assigned: a stored config's keys are data ("__proto__" included), never a prototype
-  Object.defineProperty(copy, path[at], { value: withValue(isRecord(node) ? node[path[at]] : undefined, path, at + 1, value), enumerable: true, writable: true, configurable: true })
-  return Object.freeze(copy)
+/** Sets `key` on an object being built: defined, not assigned, for a stored config's keys are data ("__proto__" included), never a prototype. */
+function put(node: Record<string, Json>, key: string, value: Json): void {
+  Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true })
 }
 
-/** A config from its base and its changes (`configChanges(base, config)` gives back `config`, field for field). */
+/**
+ * A config from its base and its changes (`configChanges(base, config)` gives back `config`, field
+ * for field). The base is frozen in place (its objects are shared with every config made from it);
+ * each object on a changed path is copied once, whatever the number of changes under it, and the
+ * result is frozen too.
+ */
 export function applyConfigChanges(base: Json, changes: readonly ConfigChange[]): Json {
-  let config = base
-  for (const [path, value] of changes) config = withValue(config, path, 0, deepFreeze(value))
+  let config = deepFreeze(base)
+  // objects copied for this config are the ones not yet frozen: changed freely until the end
+  const copies: object[] = []
+  const writable = (node: Json): Record<string, Json> => {
+    if (isRecord(node) && !Object.isFrozen(node)) return node
+    const copy: Record<string, Json> = isRecord(node) ? { ...node } : {}
+    copies.push(copy)
+    return copy
+  }
+  for (const [path, value] of changes) {
+    if (path.length === 0) {
+      config = deepFreeze(value)
+      continue
+    }
+    const root = writable(config)
+    config = root
+    let node = root
+    for (let at = 0; at < path.length - 1; at++) {
+      const child = writable(node[path[at]])
+      if (child !== node[path[at]]) put(node, path[at], child)
+      node = child
+    }
+    put(node, path[path.length - 1], deepFreeze(value))
+  }
+  for (const copy of copies) Object.freeze(copy)
   return config
+}
+
+/**
+ * The changes of frozen configs from frozen bases, kept with the config: main lists the store's one
+ * frozen parse of each stored config, so a table refreshed while runs train (twice a second at
+ * most) works out each run's changes once. Configs that can change are compared every time.
+ */
+const knownChanges = new WeakMap<object, { base: RunConfig; changes: ConfigChange[] }>()
+
+function changesFrom(base: RunConfig, config: RunConfig): ConfigChange[] {
+  const known = knownChanges.get(config)
+  if (known?.base === base) return known.changes
+  const changes = configChanges(base, config)
+  // shared by every listing from now on: frozen, as the configs are
+  for (const change of changes) Object.freeze(Object.freeze(change)[0])
+  Object.freeze(changes)
+  if (Object.isFrozen(config) && Object.isFrozen(base) && typeof config === 'object' && config !== null) knownChanges.set(config, { base, changes })
+  return changes
 }
 
 /**
@@ -104,24 +146,6 @@ export function packRunList<R extends { experimentId: number | null; config: Run
     return Object.assign(listed(record), { base, changes: changesFrom(bases[base], record.config) })
   })
   return { bases, runs: rows }
-}
-
-/**
- * The changes of frozen configs from frozen bases, kept with the config: main lists the store's one
- * frozen parse of each stored config, so a table refreshed while runs train (twice a second at
- * most) works out each run's changes once. Configs that can change are compared every time.
- */
-const knownChanges = new WeakMap<object, { base: RunConfig; changes: ConfigChange[] }>()
-
-function changesFrom(base: RunConfig, config: RunConfig): ConfigChange[] {
-  const known = knownChanges.get(config)
-  if (known?.base === base) return known.changes
-  const changes = configChanges(base, config)
-  // shared by every listing from now on: frozen, as the configs are
-  for (const change of changes) Object.freeze(Object.freeze(change)[0])
-  Object.freeze(changes)
-  if (Object.isFrozen(config) && Object.isFrozen(base) && typeof config === 'object' && config !== null) knownChanges.set(config, { base, changes })
-  return changes
 }
 
 /** `packRunList` of summaries that have their configs already (tests, the renderer's test double). */
