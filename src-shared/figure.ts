@@ -31,6 +31,24 @@ export const palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#A67C00', '
 const dashes: (number[] | 'solid')[] = ['solid', [4, 2], [1, 1.5], [5, 1.5, 1, 1.5], [8, 2.5], [2.5, 2.5], [6, 1.5, 1, 1.5, 1, 1.5], [1, 3]]
 const markers = ['circle', 'rect', 'triangle', 'diamond', 'emptyCircle', 'emptyRect', 'emptyTriangle', 'emptyDiamond']
 
+/** A line's look: its colour, dash (in units of the line width, or solid) and marker. */
+export interface LineLook {
+  color: string
+  dash: number[] | 'solid'
+  marker: string
+}
+
+/**
+ * The i-th line's colour, dash and marker. The colours repeat every 8 lines; each time they do, the
+ * dashes move on by one and the markers by three, so no two of the first 64 lines look alike (seeds
+ * 1 and 9 of a 12-run figure took the same colour, dash and marker when all three cycled together).
+ */
+export function lineLook(i: number): LineLook {
+  const c = i % palette.length
+  const round = Math.floor(i / palette.length)
+  return { color: palette[c], dash: dashes[(c + round) % dashes.length], marker: markers[(c + 3 * round) % markers.length] }
+}
+
 export interface FigureData {
   header: string[]
   rows: (string | number)[][]
@@ -264,8 +282,8 @@ function figureLines(spec: FigureSpec, comparison: Comparison): Lines {
   return {
     groups,
     lines: legend
-      ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, dataLabel: ownEntry(spec.labels.entries, entry.key) ?? entry.label, automaticLabel: entry.label, color: palette[i % palette.length], runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
-      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, automaticLabel: automatic(g), color: palette[i % palette.length], runIds: g.runIds })),
+      ? legend.map((entry, i) => ({ key: entry.key, label: ownEntry(spec.labels.entries, entry.key) ?? entry.label, dataLabel: ownEntry(spec.labels.entries, entry.key) ?? entry.label, automaticLabel: entry.label, color: lineLook(i).color, runIds: entry.lines.flatMap((key) => groupByKey.get(key)?.runIds ?? []) }))
+      : groups.map((g, i) => ({ key: g.key, label: labelOf(g), dataLabel: ownEntry(spec.labels.entries, g.key) ?? g.label, automaticLabel: automatic(g), color: lineLook(i).color, runIds: g.runIds })),
     summarised: legend !== null,
     warnings: spec.groupBy.length ? groups.filter((g) => g.mixed.length > 0).map((g) => ({ label: g.label, fields: g.mixed })) : [],
     legendTitle,
@@ -279,8 +297,8 @@ function figureLines(spec: FigureSpec, comparison: Comparison): Lines {
 function buildLegendEntries(frame: Frame, parts: Parts, lines: Lines): void {
   const lw = lineWidth(frame.f, false)
   lines.lines.forEach((l, i) => {
-    const dash = dashes[i % dashes.length]
-    parts.series.push({ id: `legend:${l.key}`, name: l.label, type: 'line', xAxisIndex: 0, yAxisIndex: 0, silent: true, animation: false, symbol: markers[i % markers.length], symbolSize: frame.f * 0.4, lineStyle: { width: lw, color: l.color, type: dash === 'solid' ? 'solid' : dash.map((d) => d * lw) }, itemStyle: { color: l.color }, data: [] })
+    const { dash, marker } = lineLook(i)
+    parts.series.push({ id: `legend:${l.key}`, name: l.label, type: 'line', xAxisIndex: 0, yAxisIndex: 0, silent: true, animation: false, symbol: marker, symbolSize: frame.f * 0.4, lineStyle: { width: lw, color: l.color, type: dash === 'solid' ? 'solid' : dash.map((d) => d * lw) }, itemStyle: { color: l.color }, data: [] })
   })
 }
 
@@ -648,13 +666,11 @@ function buildLine(frame: Frame, parts: Parts, lines: Lines, panel: Panel, index
   const lw = lineWidth(f, lines.summarised)
   const panelTitle = panelTitleOf(panel)
   const i = lines.lineOf.get(line.group.key)!
-  const color = palette[i % palette.length]
+  const { color, dash, marker } = lineLook(i)
   // many lines share a colour: each drawn see-through, so where they crowd the colour deepens
   const stroke = lines.summarised ? rgba(color, 0.55) : color
   const name = lines.labelOf(line.group)
   const dataName = lines.dataLabelOf(line.group)
-  const dash = dashes[i % dashes.length]
-  const marker = markers[i % markers.length]
   const { mean, raw } = line
   const lineType = dash === 'solid' ? 'solid' : dash.map((d) => d * lw)
   const floor = yScale.min
@@ -741,7 +757,7 @@ function buildReferencePoints(frame: Frame, parts: Parts, lines: Lines, panel: P
   if (!references || points.length === 0) return
   const lw = lineWidth(f, false)
   const groupOf = new Map(panel.lines.map((l) => [l.group.key, l.group]))
-  const colorOf = (r: ReferencePoint) => palette[(lines.lineOf.get(r.group) ?? 0) % palette.length]
+  const colorOf = (r: ReferencePoint) => lineLook(lines.lineOf.get(r.group) ?? 0).color
   const floor = yScale.min
   const lower = (r: ReferencePoint) => (panel.logY ? Math.max(r.lower, floor) : r.lower)
   parts.series.push({

@@ -104,6 +104,19 @@ describe('figure builder', () => {
     ])
   })
 
+  it('every line of a figure up to the legend’s limit has its own colour, dash and marker, and its legend entry draws it so', () => {
+    // 1 to 20 runs, one line each (seeds 1 and 9 of a 12-run figure were alike in all three)
+    for (let n = 1; n <= 20; n++) {
+      const runs = Array.from({ length: n }, (_, i) => series(i + 1, { seed: i + 1 }, (s) => Math.sin(s / 500 + i) / 10, 31))
+      const figure = build({}, runs)
+      const drawn = (seriesOf(figure.option) as (Series & { symbol: string; lineStyle: { color: string; type: unknown } })[]).filter((s) => s.id.startsWith('line:'))
+      expect(drawn.length).toBe(n)
+      const looks = drawn.map((s) => JSON.stringify([s.lineStyle.color, s.lineStyle.type, s.symbol]))
+      expect(new Set(looks).size).toBe(n)
+      expect(drawn.map((s) => s.lineStyle.color)).toEqual(figure.lines.map((l) => l.color))
+    }
+  })
+
   it('panels on a shared axis draw the same ticks though their y labels differ in width, and a row’s plots are equally wide', () => {
     // Fig. 3 at single-column size: the left panel's long y title and negative labels leave it less room
     const steps = (values: (s: number) => number) => [0, 0.1, 0.3].map((lambda, i) => series(i + 1, { regularization: { outputL2: lambda } }, (s) => values(s) * (1 + lambda), 401))
