@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parseRunConfig } from '../../src-shared/config'
+import { runFields } from '../../src-shared/fields'
 import type { RunSummary } from '../../src-shared/contract'
 import { brushedRunIds, parallelAxes, parallelOption } from '../../src-renderer/src/charts/parallel-chart'
 import { filterKeys, filterRuns, parseRunFilter, runAttributes } from '../../src-renderer/src/lab/run-filter'
-import { cellText, clickSelection, columnTitle, defaultColumns, fieldColumns, sortRuns, visibleRange } from '../../src-renderer/src/lab/run-table'
+import { cellText, clickSelection, columnDescription, columnTitle, defaultColumns, fieldColumns, pickerColumns, sortRuns, visibleRange } from '../../src-renderer/src/lab/run-table'
 
 function run(id: number, rule: string, outputL2: number, hidden: number, seed: number, extra: Partial<RunSummary> = {}): RunSummary {
   const config = parseRunConfig({ name: `${rule}-λ${outputL2}-p${hidden}-seed${seed}`, seed, rule, data: { kind: 'synthetic', n: 50, inputDim: 10 }, model: { kind: 'two-layer', hidden }, optimizer: { learningRate: 0.01 }, regularization: { outputL2 }, steps: 100 })
@@ -70,6 +71,21 @@ describe('the runs filter', () => {
     ])
     expect(parseRunFilter('data.kind=synthetic').errors).toEqual([])
   })
+  it('says so when a field with options is given a value none of them is (rule=xyz matched nothing, silently)', () => {
+    const rules = runFields.find((f) => f.path === 'rule')!.options!
+    expect(rules).toContain('kp')
+    const xyz = parseRunFilter('rule=xyz')
+    expect(xyz.errors).toEqual([`no rule “xyz”: rules are ${rules.join(', ')}`])
+    expect(xyz.terms).toEqual([])
+    // a comma list keeps the values that exist, and names the others
+    const some = parseRunFilter('rule=fa,xyz,DFA')
+    expect(some.errors).toEqual([`no rule “xyz”: rules are ${rules.join(', ')}`])
+    expect(filterRuns(runs, some).map((r) => r.id)).toEqual([1, 2, 4])
+    expect(parseRunFilter('data.kind=cifar').errors).toEqual([expect.stringMatching(/^no data\.kind “cifar”: data\.kind is one of .*synthetic/)])
+    expect(parseRunFilter('-rule=fa rule!=kp data.kind=synthetic').errors).toEqual([])
+    // numbers and free text have no list to check against
+    expect(parseRunFilter('λ=7 xyz').errors).toEqual([])
+  })
   it("works out a run's words for free text once, not again with every keystroke", () => {
     // a run whose name counts its reads: typing f, fa, fa s… over the same list reads it once
     let reads = 0
@@ -84,12 +100,25 @@ describe('the runs filter', () => {
   it('knows every config field by its path, from the schema (one definition)', () => {
     const keys = filterKeys()
     // a run's own column of the same name wins: `name` is the run's (renamed) name, `steps` the steps done, `backend` the one it ran on
-    for (const key of fieldColumns()) expect(keys.get(key.slice(6).toLowerCase())?.column).toBe(key.slice(6) in runAttributes ? key.slice(6) : key)
-    expect(Object.keys(runAttributes).filter((a) => fieldColumns().includes(`field:${a}`))).toEqual(['name', 'backend', 'steps'])
+    const paths = [...new Set(runFields.map((f) => f.path))]
+    for (const path of paths) expect(keys.get(path.toLowerCase())?.column).toBe(path in runAttributes ? path : `field:${path}`)
+    expect(Object.keys(runAttributes).filter((a) => paths.includes(a))).toEqual(['name', 'backend', 'steps'])
   })
 })
 
 describe('sorting, columns and selection', () => {
+  it('the column picker offers each column once: no two entries with one title, a config field a run column stands for left to it', () => {
+    const offered = pickerColumns(['testAccuracy', 'trainLoss']).flatMap((g) => g.keys)
+    expect(new Set(offered).size).toBe(offered.length)
+    const titles = offered.map((k) => columnTitle(k))
+    // 'Steps' was offered as `steps` and `field:steps`, and 'Backend' twice the same way
+    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([])
+    expect(offered).toContain('steps')
+    expect(offered).not.toContain('field:steps')
+    expect(offered).toContain('field:optimizer.momentum')
+    expect(new Set(offered.map((k) => columnDescription(k))).size).toBe(offered.length)
+    expect(fieldColumns().length).toBe(new Set(runFields.map((f) => f.path)).size - 3)
+  })
   it('sorts by any column, missing values last, ties by id', () => {
     expect(sortRuns(runs, 'field:model.hidden', false).map((r) => r.id)).toEqual([1, 5, 2, 4, 3])
     expect(sortRuns(runs, 'measure:trainLoss', true).map((r) => r.id)).toEqual([1, 2, 3, 4, 5])

@@ -22,6 +22,8 @@ export interface FilterKey {
   /** The runs table's column key (`field:<path>`, `measure:<name>`, `status`): names that mean the same column are one key. */
   column: string
   value(run: RunSummary): FilterValue
+  /** A config field's options (rule: bp, fa, …), from the schema: a value outside them is said, not matched to nothing. */
+  options?: readonly string[]
 }
 
 export interface FilterTerm {
@@ -72,7 +74,7 @@ export function filterKeys(measures: readonly string[] = []): Map<string, Filter
   }
   // fields first by their weaker names (last key, label), then by symbol and path, which win
   const fields = runFields.filter((f, i) => runFields.findIndex((g) => g.path === f.path) === i)
-  const fieldKey = (path: string, name: string): FilterKey => ({ name, column: `field:${path}`, value: (r) => getPath(r.config, path) as FilterValue })
+  const fieldKey = (path: string, name: string): FilterKey => ({ name, column: `field:${path}`, value: (r) => getPath(r.config, path) as FilterValue, options: fieldOptions(path) })
   for (const f of fields) {
     const key = fieldKey(f.path, f.symbol ?? f.path.split('.').at(-1)!)
     add(f.path.split('.').at(-1)!, key, false)
@@ -85,6 +87,20 @@ export function filterKeys(measures: readonly string[] = []): Map<string, Filter
   for (const [name, value] of Object.entries(runAttributes)) add(name, { name, column: name, value }, true)
   keys.set('tags', keys.get('tag')!)
   return keys
+}
+
+/** The options of a config field that is a choice (each alternative's at a shared path, together), else undefined. */
+function fieldOptions(path: string): readonly string[] | undefined {
+  const at = runFields.filter((f) => f.path === path)
+  if (!at.every((f) => f.kind === 'select' && f.options)) return undefined
+  return [...new Set(at.flatMap((f) => f.options!))]
+}
+
+/** `no rule “xyz”: rules are bp, fa, …`; for a name that is not one word, `data.kind is one of …`. */
+function unknownOptions(key: FilterKey, unknown: string[]): string {
+  const typed = unknown.map((v) => `“${v}”`).join(', ')
+  const options = key.options!.join(', ')
+  return /^[a-z]+$/i.test(key.name) ? `no ${key.name} ${typed}: ${key.name}s are ${options}` : `no ${key.name} ${typed}: ${key.name} is one of ${options}`
 }
 
 const termPattern = /^(-?)(.+?)(!=|>=|<=|=|:|>|<)(.*)$/s
@@ -126,6 +142,15 @@ export function parseRunFilter(text: string, measures: readonly string[] = [], k
     }
     if (operator !== '=' && operator !== '!=' && (values.length !== 1 || !Number.isFinite(Number(values[0])))) {
       errors.push(`“${token}”: ${operator} compares with one number`)
+      continue
+    }
+    if (key.options && (operator === '=' || operator === '!=')) {
+      const known = new Set(key.options.map((o) => o.toLowerCase()))
+      const unknown = values.filter((v) => !known.has(v))
+      if (unknown.length) errors.push(unknownOptions(key, unknown))
+      // the values no run can have are left out with the message; a term of none of them is left out whole
+      if (unknown.length === values.length) continue
+      terms.push({ text: token, negated: minus === '-', key, operator, values: values.filter((v) => known.has(v)) })
       continue
     }
     terms.push({ text: token, negated: minus === '-', key, operator, values })

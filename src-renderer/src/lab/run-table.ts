@@ -7,6 +7,7 @@ import { formatSeconds } from '../../../src-shared/durations'
 import { columnFields, fieldColumnName, fieldTitle, getPath, runFields } from '../../../src-shared/fields'
 import { measureInfo, tableMeasures } from '../../../src-shared/measures'
 import { backendWithPath } from '../../../src-shared/training-paths'
+import { runAttributes } from './run-filter'
 
 /**
  * A column, as a key the URL, the picker, the sort and the filter share: `id`, `status`, `name`
@@ -77,9 +78,23 @@ export function columnDescription(key: ColumnKey): string {
   return columnTitle(key)
 }
 
-/** Every config field (each path once, in schema order) as a column key. */
+/**
+ * Every config field (each path once, in schema order) as a column key, but for the fields a run's
+ * own column already stands for, as the filter reads them (runAttributes: `name`, `backend`, `steps`):
+ * Steps shows the config's steps as its total, Backend what the config's backend trained on, Name
+ * the run's name. The picker offered `Steps` twice, with one title and one path.
+ */
 export function fieldColumns(): ColumnKey[] {
-  return [...new Set(runFields.map((f) => f.path))].map((path) => `field:${path}` as ColumnKey)
+  return [...new Set(runFields.map((f) => f.path))].filter((path) => !(path in runAttributes)).map((path) => `field:${path}` as ColumnKey)
+}
+
+/** The column picker's offer, one entry per column: the run's own columns, the config fields, the final measures logged. */
+export function pickerColumns(measures: readonly string[]): { group: string; keys: ColumnKey[] }[] {
+  return [
+    { group: 'Run', keys: [...runColumns] },
+    { group: 'Config fields', keys: fieldColumns() },
+    { group: 'Measures (final)', keys: measures.map((m) => `measure:${m}` as ColumnKey) },
+  ]
 }
 
 /**
