@@ -15,38 +15,23 @@
  * slower, and say so. `--screenshots` leaves the largest lab's table filtered, sorted and with the
  * column picker open in test-output/screenshots/. Not a test: nothing here asserts a time.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { launchChromium, serveLab } from '../served-lab'
 import { fillLab } from './big-lab'
+import { median } from './median'
 
 const root = new URL('../..', import.meta.url).pathname
-const cli = join(root, 'src-main/cli/fa-lab.mjs')
 const argument = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined)
 const sizes = (argument('--runs') ?? '2200,10000').split(',').map(Number)
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 5))
 const json = process.argv.includes('--json')
 const screenshots = process.argv.includes('--screenshots')
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
 const log = (line: string) => {
   if (!json) console.log(line)
-}
-
-async function serve(home: string): Promise<{ server: ChildProcess; url: string }> {
-  const server = spawn(process.execPath, [cli, 'serve', '--db', join(home, 'lab.sqlite'), '--port', '0', '--workers', '1'], { env: { ...process.env, FA_LAB_HOME: home, FA_LAB_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    server.stdout!.on('data', (chunk) => {
-      out += chunk
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
-      if (match) resolve(match[1])
-    })
-    server.once('exit', (code) => reject(new Error(`fa-lab serve exited with ${code}: ${out}`)))
-  })
-  return { server, url }
 }
 
 /** Milliseconds from `act` (run in the page) to the frame after the DOM change it causes. */
@@ -75,8 +60,8 @@ async function measure(count: number, browserPath: string) {
   const made = Date.now()
   fillLab(join(home, 'lab.sqlite'), count)
   const fillSeconds = (Date.now() - made) / 1000
-  const { server, url } = await serve(home)
-  const browser = await chromium.launch({ executablePath: browserPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] })
+  const { server, url } = await serveLab(home, { workers: 1, env: { FA_LAB_NO_BROWSER: '1' } })
+  const browser = await launchChromium(browserPath)
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     await page.goto(url)

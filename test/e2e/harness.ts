@@ -1,59 +1,19 @@
 /**
  * What every end-to-end file starts with: the real CLI serving a lab in browser mode on an
- * ephemeral port, and Debian's Chromium with the flags this closed network needs (without the
- * background-networking ones Chromium keeps calling out and being refused).
+ * ephemeral port and Debian's Chromium (scripts/served-lab.ts, which the bench starts them with
+ * too), a page at the issues' window size, and the figure read back from the chart.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { expect } from 'vitest'
 import type { RunSeries } from '../../src-shared/analysis'
 import { buildFigure } from '../../src-shared/figure'
 import { FigureSpec } from '../../src-shared/figure-spec'
 import { figureSnapshot, type FigureSnapshot } from '../../src-renderer/src/charts/figure-snapshot'
 import { renderSvg } from '../../src-main/services/figures'
+import { launchChromium, serveLab, stopLab, type ServedLab } from '../../scripts/served-lab'
 
-const cli = join(new URL('../..', import.meta.url).pathname, 'src-main/cli/fa-lab.mjs')
+export { launchChromium, serveLab, stopLab, type ServedLab }
 
-export interface ServedLab {
-  server: ChildProcess
-  /** The URL `fa-lab serve` printed, with its session token. */
-  url: string
-  origin: string
-}
-
-/** Starts `fa-lab serve` on the lab file `<home>/lab.sqlite` and waits for the URL it prints. */
-export async function serveLab(home: string, options: { workers: number; env?: Record<string, string> }): Promise<ServedLab> {
-  const server = spawn(process.execPath, [cli, 'serve', '--db', join(home, 'lab.sqlite'), '--port', '0', '--workers', String(options.workers)], {
-    env: { ...process.env, FA_LAB_HOME: home, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    server.stdout!.on('data', (chunk) => {
-      out += chunk
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
-      if (match) resolve(match[1])
-    })
-    server.once('exit', (code) => reject(new Error(`fa-lab serve exited with ${code}: ${out}`)))
-  })
-  return { server, url, origin: new URL(url).origin }
-}
-
-/** Stops the server as Ctrl-C would, and waits for it to exit. */
-export async function stopLab(server: ChildProcess | undefined): Promise<void> {
-  if (!server || server.exitCode !== null) return
-  const exited = new Promise((r) => server.once('exit', r))
-  server.kill('SIGINT')
-  await exited
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  })
-}
 
 export interface LabPage extends ServedLab {
   browser: Browser
