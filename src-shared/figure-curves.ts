@@ -121,9 +121,6 @@ export interface ValueRange {
   highest: number
 }
 
-/** Where log y is asked for, a panel goes log only if its values span at least this factor (a decade). */
-export const logYMinSpan = 10
-
 /** A panel as main sends it: its title before the user's labels (the split value, with the measure where there are several). */
 export interface ComparisonPanel {
   /** `measure`, or `measure|value` of the split field (JSON text of the value). */
@@ -132,10 +129,10 @@ export interface ComparisonPanel {
   title: string
   lines: ComparisonLine[]
   /**
-   * Whether its y axis is logarithmic: log y is decided per panel, for panels whose values are all
-   * above zero and span a decade or more. A panel with a value ≤ 0 stays linear (a log axis has no
-   * place for it, and leaving those points out would hide lines, BP's negative cos(β, b) among
-   * them); so does one within a decade (accuracy from 0.97 to 0.99 would be a flat line).
+   * Whether its y axis is logarithmic: where log y is asked for, every panel whose values are all
+   * above zero, however narrow their span (the user asked; it used to take a decade). A panel with
+   * a value ≤ 0 stays linear (a log axis has no place for it, and leaving those points out would
+   * hide lines, BP's negative cos(β, b) among them).
    */
   logY: boolean
   /** Log y was asked for but the panel stays linear: its values' range, for the figure to say why. */
@@ -162,7 +159,7 @@ export function collectPanels(spec: FigureSpec, series: Record<string, RunSeries
           lines.push({ group: g.key, mean: curve(spec.band, spec.smoothing), raw: spec.smoothing > 0 ? curve('none', 0) : null })
         }
       }
-      // log y where every value drawn is above zero and they span a decade; else linear, with their range to say why
+      // log y where every value drawn is above zero; else linear, with their range to say why
       let lowest = Infinity
       let highest = -Infinity
       for (const l of lines)
@@ -171,7 +168,7 @@ export function collectPanels(spec: FigureSpec, series: Record<string, RunSeries
           if (v > highest) highest = v
         }
       const empty = !(lowest <= highest)
-      const logY = spec.logY && (empty || (lowest > 0 && highest / lowest >= logYMinSpan))
+      const logY = spec.logY && (empty || lowest > 0)
       panels.push({ key, measure, title, lines, logY, logYRefused: spec.logY && !logY ? { lowest, highest } : null })
     }
   }

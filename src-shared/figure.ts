@@ -225,9 +225,9 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
 
 const number3 = (v: number) => Number(v.toPrecision(3))
 
-/** Why a panel stays linear under log y, from its values' range. */
-function whyLinear({ lowest, highest }: ValueRange): string {
-  return lowest <= 0 ? `since its values go down to ${number3(lowest)} and a log axis has no place for values at or below 0` : `since its values (${number3(lowest)} to ${number3(highest)}) span less than a decade`
+/** Why a panel stays linear under log y: a value at or below 0 (the only reason a panel asked for log y keeps a linear one). */
+function whyLinear({ lowest }: ValueRange): string {
+  return `since its values go down to ${number3(lowest)} and a log axis has no place for values at or below 0`
 }
 
 /** The fewest points a plot is tall: room for minYTicks labels and the curves between them. */
