@@ -132,6 +132,20 @@ describe(`the runs table at ${total.toLocaleString('en-US')} runs`, () => {
     const widths = new Set((await shownIds()).map((id) => runs.find((r) => r.id === id)!.hidden))
     expect(Math.min(...widths)).toBeGreaterThanOrEqual(400)
     await lab.page.screenshot({ path: join(shots, 'runs-table-brushed.png') })
+    // a new filter redraws the axes over other runs: the brush goes, and the view says so (it went silently)
+    expect(await lab.page.getByTestId('brush-cleared').count()).toBe(0)
+    await filterTo('rule=fa λ=0.1')
+    await expect.poll(count).toBe(runs.filter((r) => r.rule === 'fa' && r.outputL2 === 0.1).length)
+    await expect.poll(() => lab.page.getByTestId('brush-cleared').textContent()).toContain('the brush was cleared')
+  })
+
+  it(`at ${total.toLocaleString('en-US')} runs the parallel axes' labels read above the lines`, async () => {
+    await filterTo('')
+    await expect.poll(count).toBe(total)
+    await lab.page.getByTestId('parallel').waitFor()
+    await lab.page.waitForTimeout(1500)
+    await lab.page.getByTestId('parallel').screenshot({ path: join(shots, 'runs-table-parallel-all.png') })
+    await lab.page.locator('input[name="show-parallel"]').uncheck()
   })
 
   it("a run's page links to its experiment's runs", async () => {

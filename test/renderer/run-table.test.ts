@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { parseRunConfig } from '../../src-shared/config'
 import { runFields } from '../../src-shared/fields'
 import type { RunSummary } from '../../src-shared/contract'
-import { brushedRunIds, parallelAxes, parallelOption } from '../../src-renderer/src/charts/parallel-chart'
+import { brushedRunIds, parallelAxes, parallelLineOpacity, parallelOption } from '../../src-renderer/src/charts/parallel-chart'
 import { filterKeys, filterRuns, parseRunFilter, runAttributes } from '../../src-renderer/src/lab/run-filter'
 import { cellText, clickSelection, columnDescription, columnTitle, defaultColumns, fieldColumns, pickerColumns, sortRuns, visibleRange } from '../../src-renderer/src/lab/run-table'
 
@@ -175,5 +175,21 @@ describe('parallel coordinates brush the table', () => {
     expect([...brushedRunIds(runs, axes, intervals)!]).toEqual([4])
     intervals[dim('p')] = [[0, 150], [700, 900]]
     expect([...brushedRunIds(runs, axes, intervals)!]).toEqual([1, 4])
+  })
+  it("draws its axes' labels above the lines, on a halo, and thins the lines as they grow in number", () => {
+    // at 2,200 runs the labels of Learning rule, Seed and λ drew under 2,200 lines at 0.25 each
+    const option = parallelOption(runs, axes) as { parallelAxis: { zlevel: number; axisLabel: { textBorderColor: string; textBorderWidth: number }; nameTextStyle: { textBorderColor: string } }[]; series: { zlevel: number; lineStyle: { opacity: number } }[] }
+    for (const axis of option.parallelAxis) {
+      expect(axis.zlevel).toBeGreaterThan(option.series[0].zlevel)
+      expect(axis.axisLabel).toMatchObject({ textBorderColor: '#fff', textBorderWidth: 3 })
+      expect(axis.nameTextStyle.textBorderColor).toBe('#fff')
+    }
+    expect(option.series[0].lineStyle.opacity).toBe(0.7)
+    expect(parallelLineOpacity(5)).toBe(0.7)
+    expect(parallelLineOpacity(400)).toBeCloseTo(0.07)
+    expect(parallelLineOpacity(2200)).toBeCloseTo(0.0127, 3)
+    expect(parallelLineOpacity(10_000)).toBe(0.01)
+    // fewer lines are never fainter
+    for (let n = 1; n < 3000; n += 37) expect(parallelLineOpacity(n + 37)).toBeLessThanOrEqual(parallelLineOpacity(n))
   })
 })
