@@ -5,10 +5,11 @@
  * and in every export, so what crosses to the renderer grows with groups × points, never with
  * runs × points. Pure: no node, electron or DOM imports.
  */
-import type { RunSeries } from './analysis'
+import type { Band, RunSeries } from './analysis'
 import { collectPanels, splitValues, type ComparisonPanel, type Curve } from './figure-curves'
-import type { FigureSpec } from './figure-spec'
-import { differingPaths, distinguishingField, groupRuns, holdsNumbers, type RunGroup } from './grouping'
+import { bandNames, type FigureSpec, type FigureSpecInput } from './figure-spec'
+import { differingPaths, distinguishingField, groupRuns, holdsNumbers, orderFields, type RunGroup } from './grouping'
+import { runRangesText } from './run-ranges'
 
 export type { ComparisonPanel, Curve }
 
@@ -16,6 +17,11 @@ export type { ComparisonPanel, Curve }
 export function comparisonKey(spec: FigureSpec, widthPt: number): string {
   const { kind, runIds, measures, splitBy, xAxis, groupBy, band, smoothing, logX, logY, sweepField, statistic, reference } = spec
   return JSON.stringify([kind, runIds, measures, splitBy, xAxis, groupBy, band, smoothing, logX, logY, sweepField, statistic, reference ?? null, figureResolution(spec, widthPt)])
+}
+
+/** A copy of the spec with its runs as ranges text (`1-2460`): what requests and links carry, a few characters for a sweep's runs. */
+export function compactSpec(spec: FigureSpec): FigureSpecInput {
+  return { ...(JSON.parse(JSON.stringify(spec)) as FigureSpec), runIds: runRangesText(spec.runIds) }
 }
 
 /**
@@ -61,8 +67,9 @@ export interface Comparison {
   /** Past legendLineLimit lines, the legend's entries, each standing for several lines; else null (one entry per line). */
   legend: LegendGroup[] | null
   panels: ComparisonPanel[]
-  /** Runs of the spec with data, and the ones the lab no longer has. */
+  /** Runs of the spec drawn (with data in at least one panel's measure), those in the lab without any yet, and the ones the lab no longer has. */
   runCount: number
+  emptyRunIds: number[]
   missingRunIds: number[]
   /** The most points one curve may have (the figure's resolution, less for very many lines). */
   pointsPerCurve: number
@@ -92,7 +99,7 @@ export const legendLineLimit = 20
  */
 function summariseLegend(spec: FigureSpec, runs: { runId: number; config: unknown }[], groups: RunGroup[]): { legend: LegendGroup[]; field: string | null } {
   const ignore = new Set(['seed', 'name', ...(spec.kind === 'sweep' ? [spec.sweepField] : []), ...(spec.splitBy ? [spec.splitBy] : [])])
-  const candidates = (spec.groupBy.length ? spec.groupBy : differingPaths(runs.map((r) => r.config))).filter((p) => !ignore.has(p))
+  const candidates = orderFields(spec.groupBy.length ? spec.groupBy : differingPaths(runs.map((r) => r.config))).filter((p) => !ignore.has(p))
   const lineOfRun = new Map(groups.flatMap((g) => g.runIds.map((id) => [id, g.key] as const)))
   const count = (n: number) => `${n.toLocaleString('en-US')} run${n === 1 ? '' : 's'}`
   for (let k = candidates.length; k >= 1; k--) {
@@ -102,7 +109,13 @@ function summariseLegend(spec: FigureSpec, runs: { runId: number; config: unknow
     const field = fields.length === 1 ? fields[0] : null
     return {
       field,
-      legend: summary.map((g) => ({ key: `legend ${g.key}`, label: `${field ? g.shortLabel : (g.compactLabel ?? g.label)} (${count(g.runIds.length)})`, lines: [...new Set(g.runIds.map((id) => lineOfRun.get(id)!))], runCount: g.runIds.length })),
+      legend: summary.map((g) => {
+        const lines = [...new Set(g.runIds.map((id) => lineOfRun.get(id)!))]
+        // an entry standing for several groups' lines says how many, so a legend of 12 entries over 44 lines hides none of them
+        // (one line per run: the caption says so, and the run count is the line count)
+        const counts = spec.groupBy.length && lines.length > 1 ? `${lines.length} lines, ${count(g.runIds.length)}` : count(g.runIds.length)
+        return { key: `legend ${g.key}`, label: `${field ? g.shortLabel : (g.compactLabel ?? g.label)} (${counts})`, lines, runCount: g.runIds.length }
+      }),
     }
   }
   return { field: null, legend: [{ key: 'legend all', label: `${groups.length.toLocaleString('en-US')} lines (${count(runs.length)})`, lines: groups.map((g) => g.key), runCount: runs.length }] }
@@ -135,7 +148,12 @@ export function compareSeries(spec: FigureSpec, series: Record<string, RunSeries
       configs.set(s.runId, s.config)
       if (s.name) names.set(s.runId, s.name)
     }
-  const runs = spec.runIds.filter((id) => configs.has(id)).map((runId) => ({ runId, config: configs.get(runId) }))
+  // a run that has measured none of the panels' measures draws nothing: it makes no line and no
+  // legend entry (ECharts warns of a legend entry without its series), and the caption says so
+  const measured = new Set(Object.values(series).flatMap((list) => list.filter((s) => s.steps.length > 0).map((s) => s.runId)))
+  const inLab = spec.runIds.filter((id) => configs.has(id))
+  const runs = inLab.filter((id) => measured.has(id)).map((runId) => ({ runId, config: configs.get(runId) }))
+  const emptyRunIds = inLab.filter((id) => !measured.has(id))
   const lined = linesOf(spec, runs, names)
   const { groups } = lined
   const summarised = groups.length > legendLineLimit ? summariseLegend(spec, runs, groups) : null
@@ -144,16 +162,35 @@ export function compareSeries(spec: FigureSpec, series: Record<string, RunSeries
   const pointsPerCurve = Math.max(10, Math.min(resolution, Math.floor(comparisonPointBudget / Math.max(1, curvesPerPanel * panelCount))))
   const panels = collectPanels(spec, series, runs, groups, pointsPerCurve)
   const missingRunIds = spec.runIds.filter((id) => !configs.has(id))
-  return { groups, legendField: summarised ? summarised.field : lined.legendField, legend: summarised?.legend ?? null, panels, runCount: runs.length, missingRunIds, pointsPerCurve }
+  return { groups, legendField: summarised ? summarised.field : lined.legendField, legend: summarised?.legend ?? null, panels, runCount: runs.length, emptyRunIds, missingRunIds, pointsPerCurve }
 }
 
-/** What a comparison shows, in words: `2,200 runs in 8 groups`, `12 runs, one line each`. */
-export function comparisonCaption(comparison: Pick<Comparison, 'runCount' | 'groups'>, spec: Pick<FigureSpec, 'groupBy' | 'kind'>): string {
+/**
+ * The data's columns of a line's band, named by what the band is (`lower (mean ± SD)`), so a CSV
+ * read alone says whether its bounds are an SD, an SE or a confidence interval.
+ */
+export function bandColumns(band: Band): [string, string] {
+  const name = bandNames[band].replaceAll('\u00a0', ' ')
+  return name ? [`lower (${name})`, `upper (${name})`] : ['lower', 'upper']
+}
+
+/**
+ * What a comparison shows, in words, counting only what is drawn: `2,200 runs in 8 groups`,
+ * `12 runs, one line each`, `2 of 3 runs, in 2 groups; 1 run has no measurements yet`; and where
+ * the legend summarises the lines, that it does and by what (`the legend shows 44 lines in 12
+ * entries, by rule and λ: each entry's colour is all of its lines`).
+ */
+export function comparisonCaption(comparison: Pick<Comparison, 'runCount' | 'groups' | 'emptyRunIds' | 'legend'>, spec: Pick<FigureSpec, 'groupBy' | 'kind'>): string {
   const count = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`
-  const runs = count(comparison.runCount, 'run')
+  const empty = comparison.emptyRunIds.length
+  const runs = empty ? `${comparison.runCount.toLocaleString('en-US')} of ${count(comparison.runCount + empty, 'run')}` : count(comparison.runCount, 'run')
   const perRun = spec.kind === 'curves' && spec.groupBy.length === 0
-  if (perRun) return `${runs}, one line each`
-  return `${runs} in ${count(comparison.groups.length, spec.kind === 'sweep' && spec.groupBy.length === 0 ? 'line' : 'group')}`
+  const lines = perRun ? `${runs}, one line each` : `${runs}${empty ? ',' : ''} in ${count(comparison.groups.length, spec.kind === 'sweep' && spec.groupBy.length === 0 ? 'line' : 'group')}`
+  const notes = [lines]
+  if (empty) notes.push(`${count(empty, 'run')} ${empty === 1 ? 'has' : 'have'} no measurements yet`)
+  const legend = comparison.legend
+  if (legend && legend.length < comparison.groups.length) notes.push(`the legend shows the ${count(comparison.groups.length, 'line')} in ${count(legend.length, 'entry').replace(/entrys$/, 'entries')}, each entry's colour standing for all of its lines`)
+  return notes.join('; ')
 }
 
 /** The config fields that differ among runs, for grouping, splitting and a sweep's x (numeric ones). */

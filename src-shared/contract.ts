@@ -14,6 +14,7 @@ import type { SummaryRow } from './analysis'
 import type { Comparison } from './comparison'
 import type { ReproductionReport } from './reproduction'
 import { FigureFormat, FigureSpec, type FigureSpecInput } from './figure-spec'
+import { RunRangesText } from './run-ranges'
 
 export { RunStatus }
 /** The image datasets the Datasets screen lists, downloads and imports (the schema's ImageKind). */
@@ -266,7 +267,7 @@ export interface LabResults {
    * The figure an experiment (or a choice of runs) opens on: a preset's own figure, else grouped
    * by the swept fields with bands over seeds (one line per run for a few runs).
    */
-  naturalFigure: FigureSpec
+  naturalFigure: NaturalFigure
   /** A figure's data computed in main: group statistics downsampled to its resolution, with the pickers' choices and the summary. */
   compareRuns: ComparisonReply
   /** A figure over stored runs as SVG, PNG or PDF (base64), with the plotted numbers as CSV and JSON. */
@@ -279,6 +280,17 @@ export interface LabResults {
    * completed runs falls in a cell.
    */
   getReproduction: ReproductionReport | null
+}
+
+/**
+ * The figure an experiment or a choice of runs opens on, and how many runs were asked for: where
+ * that is more than a figure draws (maxFigureRuns), the spec holds the first of them and the
+ * screen and `fa-lab figure` say so.
+ */
+export interface NaturalFigure {
+  spec: FigureSpec
+  /** The runs of the lab the request named (the experiment's, or those of the choice the lab has). */
+  runsAsked: number
 }
 
 /** What the comparison screen draws and offers, for one spec (services/figures.ts compareRuns). */
@@ -396,7 +408,8 @@ export const requestSchemas = {
   downloadDataset: ImageKind,
   getDatasetSamples: z.strictObject({ kind: ImageKind, source: ImageSource, perClass: z.int().min(1).max(50) }),
   chooseFolder: z.undefined(),
-  naturalFigure: z.union([z.strictObject({ experimentId: id }), z.strictObject({ runIds: z.array(id).min(1).max(maxRequestRunIds) })]),
+  /** An experiment, a list of run ids, or ranges of them (`1-10500`, src-shared/run-ranges.ts): the bound is the text's length, not the runs it names. */
+  naturalFigure: z.union([z.strictObject({ experimentId: id }), z.strictObject({ runIds: z.array(id).min(1).max(maxRequestRunIds) }), z.strictObject({ runs: RunRangesText })]),
   compareRuns: z.strictObject({ spec: FigureSpecArgument, summary: z.enum(['groups', 'runs']).optional() }),
   renderFigure: z.strictObject({ spec: FigureSpecArgument, format: FigureFormat, pixelRatio: z.number().min(minPixelRatio).max(maxPixelRatio).optional() }),
   saveComparison: z.strictObject({ name: NameText.min(1), spec: FigureSpecArgument }),

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod'
 import { Band, XAxis } from './analysis'
-import { maxFigureFontPt, maxFigureLabels, maxFigurePixels, maxFigurePoints, maxFigureRuns, maxFigureTextLength, maxPixelRatio, minFigureFontPt, minPixelRatio } from './limits'
+import { maxFigureFontPt, maxFigureLabels, maxFigurePixels, maxFigurePoints, maxFigureTextLength, maxPixelRatio, minFigureFontPt, minPixelRatio } from './limits'
+import { FigureRunIds } from './run-ranges'
 
 /**
  * The value a record from user text (labels, zooms) holds for `key` as its own property: keys are
@@ -52,7 +53,8 @@ export const FigureSpecObject = z.strictObject({
   /** The comparison's name: file names of exports start with it. */
   name: Text.default(''),
   title: Text.default(''),
-  runIds: z.array(z.int().positive()).min(1).max(maxFigureRuns),
+  /** The runs, as a list or as ranges text (`1-2460`, src-shared/run-ranges.ts); a list once parsed. */
+  runIds: FigureRunIds,
   /** One panel per measure (small multiples)… */
   measures: z.array(Text.min(1)).min(1).max(12),
   /** …or, with a field here, one panel per value of it for each measure. */

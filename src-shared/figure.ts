@@ -10,7 +10,7 @@
 import type { EChartsOption } from 'echarts'
 import type { RunSeries } from './analysis'
 import { factorNote, fitTicks, minXTicks, tickLabel, tickValues, type AxisScale } from './figure-axes'
-import { compareSeries, figureResolution, type Comparison, type ReferenceOverlay, type ReferencePoint } from './comparison'
+import { bandColumns, compareSeries, figureResolution, type Comparison, type ReferenceOverlay, type ReferencePoint } from './comparison'
 import type { Curve, Panel, PanelLine, ValueRange } from './figure-curves'
 import { bandNames, figureSizePt, manualRanges, ownEntry, pointsPer, xAxisTitles, type FigureSpec } from './figure-spec'
 import { breakUnits, textWidth, wrap, wrapWhole } from './figure-text'
@@ -213,7 +213,7 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
     option,
     // `panel` is the key scripts and --panels use (the measure's registry name, `|value` of a split);
     // `panel title` is what the figure shows for it (its title, else the measure's label), as `line` is the legend's entry
-    data: { header: ['panel', 'line', 'curve', xHeader, 'value', 'lower', 'upper', 'runs', 'panel title'], rows: parts.rows },
+    data: { header: ['panel', 'line', 'curve', xHeader, 'value', ...bandColumns(spec.band), 'runs', 'panel title'], rows: parts.rows },
     width: W,
     height,
     lines: lines.lines,

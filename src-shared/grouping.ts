@@ -3,7 +3,7 @@
  * or one per group of chosen config fields, with a warning wherever a group mixes runs that
  * differ in more than their seed and the grouping fields.
  */
-import { applies, fieldAt } from './fields'
+import { applies, fieldAt, runFields } from './fields'
 import { fieldValue, fieldValueLabel } from './labels'
 
 /** Every leaf of a config as path → JSON text (arrays are leaves). */
@@ -42,6 +42,17 @@ export interface RunGroup {
   mixed: string[]
   /** The label is the name the user gave the run. */
   named?: boolean
+}
+
+/**
+ * The one order of the fields that tell lines apart, whichever view draws them: the config
+ * schema's order (the form's: data, model, rule, optimizer, regularization, …), the seed last
+ * (what a group averages over), fields the schema does not know after, by name. One run per line
+ * and lines grouped by the same fields then sort, label and colour the same runs the same way.
+ */
+export function orderFields(paths: readonly string[]): string[] {
+  const rank = (p: string) => (p === 'seed' ? Infinity : runFields.findIndex((f) => f.path === p) >>> 0)
+  return [...paths].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 }
 
 /** Orders values: numbers numerically, before strings, which compare in locale order. */
@@ -101,12 +112,13 @@ export function compactLabel(fields: string[], values: unknown[], config: unknow
  */
 export function groupRuns(runs: { runId: number; config: unknown }[], groupBy: string[], ignore: string[] = [], names: ReadonlyMap<number, string> = new Map()): RunGroup[] {
   const perRun = groupBy.length === 0
-  const fields = perRun ? differingPaths(runs.map((r) => r.config)) : groupBy
+  const fields = orderFields(perRun ? differingPaths(runs.map((r) => r.config)) : groupBy)
   const byKey = new Map<string, { values: unknown[]; members: { runId: number; config: unknown }[] }>()
   for (const run of runs) {
     const flat = flattenConfig(run.config)
     const values = fields.map((p) => parse(flat.get(p)))
-    const key = perRun ? `run ${run.runId}` : JSON.stringify(fields.map((p) => flat.get(p)))
+    // the key keeps the spec's order of its grouping fields: labels the user gave lines are stored under it
+    const key = perRun ? `run ${run.runId}` : JSON.stringify(groupBy.map((p) => flat.get(p)))
     const entry = byKey.get(key) ?? { values, members: [] }
     entry.members.push(run)
     byKey.set(key, entry)

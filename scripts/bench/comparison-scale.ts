@@ -34,7 +34,7 @@ async function oldPath(measures: string[]) {
 }
 
 async function newPath() {
-  const spec = await service.naturalFigure({ experimentId })
+  const { spec } = await service.naturalFigure({ experimentId })
   const reply = await service.compareRuns({ spec })
   return { requests: 2, total: bytes(spec) + bytes(reply), spec, reply }
 }

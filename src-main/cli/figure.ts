@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { FigureFormat, figurePixelsFault, FigureSpec } from '../../src-shared/figure-spec'
-import { maxFigureFontPt, minFigureFontPt } from '../lib/limits'
+import { maxFigureFontPt, maxFigureRuns, minFigureFontPt } from '../lib/limits'
 // services/figures (ECharts, the PNG and PDF renderers: most of the command's start-up) is loaded
 // only once the figure is known to be drawable, so a refused size or option answers without it
 const figures = () => import('../services/figures')
@@ -102,7 +102,9 @@ export const figureCommand: Command = {
         const experimentId = Number(values.experiment)
         if (!Number.isInteger(experimentId) || experimentId <= 0) throw new UsageError(`--experiment: '${values.experiment}' is not an experiment id`)
         // the figure the app opens the experiment on
-        base = await (await figures()).naturalFigure(store, { experimentId })
+        const natural = await (await figures()).naturalFigure(store, { experimentId })
+        base = natural.spec
+        if (natural.runsAsked > natural.spec.runIds.length) console.error(`figure: experiment ${experimentId} has ${natural.runsAsked.toLocaleString('en-US')} runs; a figure draws at most ${maxFigureRuns.toLocaleString('en-US')}, so this one shows the first ${natural.spec.runIds.length.toLocaleString('en-US')}`)
         const experiment = store.getExperiment(experimentId)
         preset = experiment ? experimentPreset(experiment) : null
       }

@@ -11,7 +11,7 @@ import SVGtoPDF from 'svg-to-pdfkit'
 import LRU from 'zrender/lib/core/LRU.js'
 import { summarize, toCsv, type RunSeries } from '../../src-shared/analysis'
 import { compareSeries, comparisonFields, figureResolution, type Comparison } from '../../src-shared/comparison'
-import { LabError, type ComparisonReply } from '../../src-shared/contract'
+import { LabError, type ComparisonReply, type NaturalFigure } from '../../src-shared/contract'
 import { ExperimentConfig } from '../../src-shared/experiment'
 import { drawFigure, type BuiltFigure } from '../../src-shared/figure'
 import { figureSizePt, FigureSpec, figurePixelsFault, fontFamilies, pointsPer, type FigureFormat, type FigureSpecInput } from '../../src-shared/figure-spec'
@@ -19,6 +19,8 @@ import { measureFigureText, nullPrototypeCaches } from '../../src-shared/figure-
 import { differingPaths } from '../../src-shared/grouping'
 import { terminalText } from '../../src-shared/text'
 import { isMeasure } from '../../src-shared/measures'
+import { maxFigureRuns } from '../../src-shared/limits'
+import { inRanges, parseRunRanges, rangesCount } from '../../src-shared/run-ranges'
 import { resourcesDir } from '../lib/paths'
 import type { Store } from '../store/store'
 import { presetFigureOfExperiment } from './presets'
@@ -222,24 +224,41 @@ function sweptFields(definition: unknown): string[] {
   return [...new Set([...Object.keys(grid), ...variants.flatMap((v) => [...Object.keys(v.set), ...Object.keys(v.grid)]), ...Object.keys(zip).slice(0, 1)])]
 }
 
+/** The runs a natural-figure request names that the lab has: an experiment's, a list's, or those in ranges of ids (filtered from the lab's runs, never expanded). */
+function naturalRuns(store: Store, request: NaturalRequest) {
+  if ('experimentId' in request) return store.listRuns({ experimentId: request.experimentId })
+  if ('runIds' in request) return specRuns(store, request.runIds)
+  const parsed = parseRunRanges(request.runs)
+  if ('fault' in parsed) throw new LabError(`runs: ${parsed.fault}`)
+  const { ranges } = parsed
+  // a few ids are read by id; a wide range is matched against the lab's runs rather than listed
+  if (rangesCount(ranges) <= maxFigureRuns) return specRuns(store, [...new Set(ranges.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i)))])
+  return store.listRuns({}).filter((r) => inRanges(ranges, r.id))
+}
+
+type NaturalRequest = { experimentId: number } | { runIds: number[] } | { runs: string }
+
 /**
  * The figure an experiment or a choice of runs opens on. A preset's experiment: the preset's own
  * figure (song2021-width's Fig. 2, song2021-mnist's Fig. 3). Otherwise curves of the default
  * measure grouped by the swept fields (the experiment's declared axes, or for a choice of runs the
  * fields that differ among them), the seed left out, so each line is a mean with an SD band over
- * seeds; a choice of at most perRunLineLimit runs draws one line per run instead.
+ * seeds; a choice of at most perRunLineLimit runs draws one line per run instead. More runs than a
+ * figure draws (`limit`, maxFigureRuns): the first of them, and `runsAsked` says how many there were.
  */
-export async function naturalFigure(store: Store, request: { experimentId: number } | { runIds: number[] }): Promise<FigureSpec> {
+export async function naturalFigure(store: Store, request: NaturalRequest, limit = maxFigureRuns): Promise<NaturalFigure> {
   const experimentId = 'experimentId' in request ? request.experimentId : null
   const experiment = experimentId === null ? null : store.getExperiment(experimentId)
   if (experimentId !== null && !experiment) throw new Error(`no experiment with id ${experimentId} in ${store.path}`)
-  const runs = experimentId !== null ? store.listRuns({ experimentId }) : specRuns(store, (request as { runIds: number[] }).runIds)
-  if (runs.length === 0) throw new Error(experiment ? `experiment ${experiment.id} (${experiment.name}) has no runs` : `none of these runs is in ${store.path}`)
+  const asked = naturalRuns(store, request)
+  if (asked.length === 0) throw new Error(experiment ? `experiment ${experiment.id} (${experiment.name}) has no runs` : `none of these runs is in ${store.path}`)
+  const runs = asked.slice(0, limit)
   const runIds = runs.map((r) => r.id)
+  const answer = (spec: unknown): NaturalFigure => ({ spec: FigureSpec.parse(spec), runsAsked: asked.length })
   if (experimentId !== null) {
     const completed = runs.filter((r) => r.status === 'completed').map((r) => r.id)
     const preset = await presetFigureOfExperiment(store, experimentId, completed.length ? completed : runIds)
-    if (preset) return FigureSpec.parse(preset)
+    if (preset) return answer(preset)
   }
   const differing = new Set(differingPaths(runs.map((r) => r.config)))
   const declared = experiment ? sweptFields(experiment.definition).filter((p) => differing.has(p)) : [...differing]
@@ -249,5 +268,5 @@ export async function naturalFigure(store: Store, request: { experimentId: numbe
   const groupBy = perRun ? [] : swept.length ? swept : runs.length > perRunLineLimit ? ['rule'] : []
   const measures = new Set<string>()
   for (const run of runs) for (const name of store.metricNames(run.id)) measures.add(name)
-  return FigureSpec.parse({ name: experiment?.name ?? '', runIds, measures: [defaultMeasure([...measures].sort())], groupBy, band: 'sd' })
+  return answer({ name: experiment?.name ?? '', runIds, measures: [defaultMeasure([...measures].sort())], groupBy, band: 'sd' })
 }

@@ -265,7 +265,7 @@ describe('the lab in Chromium (browser mode)', () => {
     expect(svgTexts.sort()).toEqual([...texts].sort())
     // the CSV's λ = 0.1 curve is that run's stored series
     const csv = readFileSync(csvPath, 'utf8').trim().split('\n')
-    expect(csv[0]).toBe('panel,line,curve,step,value,lower,upper,runs,panel title')
+    expect(csv[0]).toBe('panel,line,curve,step,value,lower (mean ± SD),upper (mean ± SD),runs,panel title')
     const runs = unpackRunList((await api('runs:list', { experimentId })).body.result as RunList)
     const lambda01 = runs.find((r) => r.config.regularization.outputL2 === 0.1)!
     const stored = ((await api('metrics:series', { runIds: [lambda01.id], name: 'signalAlignment' })).body.result as { steps: number[]; values: number[] }[])[0]

@@ -98,8 +98,8 @@ describe('one comparison request, whatever the number of runs', () => {
   it('a store of 480 runs answers with O(groups × points): the same points as 120 runs, bytes growing only by the run ids', async () => {
     const small = sweepLab('small', 15, 30)
     const large = sweepLab('large', 60, 30)
-    const a = compareRuns(small.store, await naturalFigure(small.store, { experimentId: small.experimentId }))
-    const b = compareRuns(large.store, await naturalFigure(large.store, { experimentId: large.experimentId }))
+    const a = compareRuns(small.store, (await naturalFigure(small.store, { experimentId: small.experimentId })).spec)
+    const b = compareRuns(large.store, (await naturalFigure(large.store, { experimentId: large.experimentId })).spec)
     expect(b.comparison.runCount).toBe(480)
     expect(b.comparison.groups).toHaveLength(8)
     const points = (r: typeof a) => r.comparison.panels.flatMap((p) => p.lines).reduce((sum, l) => sum + l.mean.xs.length, 0)
@@ -131,7 +131,7 @@ describe('one comparison request, whatever the number of runs', () => {
     const lab = sweepLab('legend', 30, 5)
     const spec = FigureSpec.parse({ runIds: lab.runIds, measures: ['weightAlignment'], groupBy: [] })
     const { comparison } = compareRuns(lab.store, spec)
-    expect(comparison.legend!.map((e) => e.label)).toEqual(['λ = 0 BP (30 runs)', 'λ = 0 FA (30 runs)', 'λ = 0.1 BP (30 runs)', 'λ = 0.1 FA (30 runs)', 'λ = 0.3 BP (30 runs)', 'λ = 0.3 FA (30 runs)', 'λ = 0.5 BP (30 runs)', 'λ = 0.5 FA (30 runs)'])
+    expect(comparison.legend!.map((e) => e.label)).toEqual(['BP λ = 0 (30 runs)', 'BP λ = 0.1 (30 runs)', 'BP λ = 0.3 (30 runs)', 'BP λ = 0.5 (30 runs)', 'FA λ = 0 (30 runs)', 'FA λ = 0.1 (30 runs)', 'FA λ = 0.3 (30 runs)', 'FA λ = 0.5 (30 runs)'])
     const figure = drawFigure(spec, comparison)
     expect(figure.lines).toHaveLength(8)
     const legends = figure.option.legend as { data: string[] }[]
@@ -159,12 +159,12 @@ describe('one comparison request, whatever the number of runs', () => {
 describe('every experiment opens on its natural figure', () => {
   it('an experiment opens grouped by its swept fields (the seed left out) with SD bands, on its alignment', async () => {
     const lab = sweepLab('natural', 3, 5)
-    const spec = await naturalFigure(lab.store, { experimentId: lab.experimentId })
+    const { spec } = await naturalFigure(lab.store, { experimentId: lab.experimentId })
     expect(spec).toMatchObject({ kind: 'curves', name: 'natural', measures: ['weightAlignment'], groupBy: ['regularization.outputL2', 'rule'], band: 'sd' })
     expect(spec.runIds).toEqual(lab.runIds)
     // a choice of a few runs: one line each; of many: groups
-    expect((await naturalFigure(lab.store, { runIds: lab.runIds.slice(0, 5) })).groupBy).toEqual([])
-    expect((await naturalFigure(lab.store, { runIds: lab.runIds })).groupBy).toEqual(['regularization.outputL2', 'rule'])
+    expect((await naturalFigure(lab.store, { runIds: lab.runIds.slice(0, 5) })).spec.groupBy).toEqual([])
+    expect((await naturalFigure(lab.store, { runIds: lab.runIds })).spec.groupBy).toEqual(['regularization.outputL2', 'rule'])
     await expect(naturalFigure(lab.store, { experimentId: 99 })).rejects.toThrow(/no experiment with id 99/)
     lab.store.close()
   })
@@ -172,13 +172,13 @@ describe('every experiment opens on its natural figure', () => {
   it('a preset’s experiment opens on the preset’s own figure: Fig. 3’s two panels for song2021-mnist, Fig. 2’s panels per activation for song2021-width', async () => {
     const store = openStore(join(dir, 'presets.sqlite'))
     const mnist = queueExperiment(store, (await findPreset('song2021-mnist')).experiment)
-    const fig3 = await naturalFigure(store, { experimentId: mnist.experimentId })
+    const fig3 = (await naturalFigure(store, { experimentId: mnist.experimentId })).spec
     expect(fig3).toMatchObject({ kind: 'curves', name: 'song2021-mnist', measures: ['signalAlignment', 'testAccuracy'], groupBy: ['regularization.outputL2'] })
     expect(fig3.runIds).toEqual(mnist.runIds)
     store.renameExperiment(mnist.experimentId, 'my Fig. 3')
-    expect((await naturalFigure(store, { experimentId: mnist.experimentId })).measures).toEqual(['signalAlignment', 'testAccuracy'])
+    expect((await naturalFigure(store, { experimentId: mnist.experimentId })).spec.measures).toEqual(['signalAlignment', 'testAccuracy'])
     const width = queueExperiment(store, (await findPreset('song2021-width')).experiment)
-    expect(await naturalFigure(store, { experimentId: width.experimentId })).toMatchObject({ kind: 'sweep', sweepField: 'model.hidden', splitBy: 'model.activation', logX: true })
+    expect((await naturalFigure(store, { experimentId: width.experimentId })).spec).toMatchObject({ kind: 'sweep', sweepField: 'model.hidden', splitBy: 'model.activation', logX: true })
     store.close()
   })
 })

@@ -73,7 +73,7 @@ describe('headless figures', () => {
   it('the CSV holds exactly the plotted numbers', async () => {
     const figure = await renderFigure(store, spec, 'svg')
     const lines = figure.csv.trim().split('\n')
-    expect(lines[0]).toBe('panel,line,curve,step,value,lower,upper,runs,panel title')
+    expect(lines[0]).toBe('panel,line,curve,step,value,"lower (mean, 95% CI)","upper (mean, 95% CI)",runs,panel title')
     // λ = 0 at step 100: runs 1 and 2 have 0.1 and 0.2 → mean 0.15
     const row = lines.find((l) => l.startsWith('weightAlignment,λ = 0,mean,100,'))!.split(',').map(Number)
     expect(row[4]).toBeCloseTo(0.15, 12)

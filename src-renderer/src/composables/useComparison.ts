@@ -1,6 +1,6 @@
 import { computed, reactive, ref, watch } from 'vue'
-import { comparisonKey } from '../../../src-shared/comparison'
-import type { ComparisonReply, LabApi } from '../../../src-shared/contract'
+import { compactSpec, comparisonKey } from '../../../src-shared/comparison'
+import type { ComparisonReply, LabApi, RequestArgument } from '../../../src-shared/contract'
 import { figureSizePt, FigureSpec, type FigureSpecInput } from '../../../src-shared/figure-spec'
 
 /**
@@ -28,6 +28,8 @@ export function useComparison(lab: LabApi) {
   /** Whether the comparison is the current spec's (else a newer one is on its way): only then may the spec be drawn over it. */
   const fresh = computed(() => reply.value !== null && replyKey.value === key())
   let sequence = 0
+  /** The runs the natural figure was asked for, where it opened on one: more than the spec's where a figure cannot draw them all. */
+  const runsAsked = ref<number | null>(null)
 
   async function refresh(): Promise<void> {
     if (!opened.value) return
@@ -35,7 +37,7 @@ export function useComparison(lab: LabApi) {
     const asked = key()
     loading.value = true
     try {
-      const next = await lab.compareRuns({ spec: JSON.parse(JSON.stringify(spec)) as FigureSpec, summary: summaryPerGroup.value ? 'groups' : 'runs' })
+      const next = await lab.compareRuns({ spec: compactSpec(spec), summary: summaryPerGroup.value ? 'groups' : 'runs' })
       if (mine !== sequence) return
       reply.value = next
       replyKey.value = asked
@@ -52,6 +54,7 @@ export function useComparison(lab: LabApi) {
 
   function show(next: FigureSpec): void {
     reply.value = null
+    runsAsked.value = null
     Object.assign(spec, next)
     opened.value = true
   }
@@ -61,14 +64,19 @@ export function useComparison(lab: LabApi) {
     show(FigureSpec.parse(input))
   }
 
-  /** Opens an experiment, or a choice of runs, on its natural figure (main decides: services/figures.ts naturalFigure). */
-  async function openNatural(request: { experimentId: number } | { runIds: number[] }): Promise<void> {
+  /**
+   * Opens an experiment, or a choice of runs (ids or ranges text, `1-10500`), on its natural figure
+   * (main decides: services/figures.ts naturalFigure); `runsAsked` keeps how many runs that named.
+   */
+  async function openNatural(request: RequestArgument<'naturalFigure'>): Promise<void> {
     try {
-      show(FigureSpec.parse(await lab.naturalFigure(request)))
+      const natural = await lab.naturalFigure(request)
+      show(FigureSpec.parse(natural.spec))
+      runsAsked.value = natural.runsAsked
     } catch (e) {
       error.value = (e as Error).message
     }
   }
 
-  return { spec, opened, fresh, comparison, measures, paths, summary, summaryPerGroup, error, loading, open, openNatural }
+  return { spec, opened, fresh, comparison, measures, paths, summary, summaryPerGroup, error, loading, runsAsked, open, openNatural }
 }
