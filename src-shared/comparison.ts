@@ -193,7 +193,7 @@ export function comparisonCaption(comparison: Pick<Comparison, 'runCount' | 'gro
   return notes.join('; ')
 }
 
-/** The config fields that differ among runs, for grouping, splitting and a sweep's x (numeric ones). */
+/** The config fields that differ among runs, for grouping, splitting and a sweep's x (numeric ones), in the order lines take them (orderFields). */
 export function comparisonFields(configs: unknown[]): { path: string; numeric: boolean }[] {
-  return differingPaths(configs).map((path) => ({ path, numeric: holdsNumbers(configs, path) }))
+  return orderFields(differingPaths(configs)).map((path) => ({ path, numeric: holdsNumbers(configs, path) }))
 }
