@@ -5,6 +5,7 @@ import { experimentPreset, experimentReproduction, loadReference, newestFinished
 import { openStore } from '../store/store'
 import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
+import { armStopSignals } from './signals'
 import { runCommand } from './run'
 
 /** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
@@ -30,65 +31,75 @@ export const reproduceCommand: Command = {
   synopsis,
   help: () => help,
   async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { db: { type: 'string' }, full: { type: 'boolean', default: false }, experiment: { type: 'string' }, json: { type: 'boolean', default: false }, out: { type: 'string' } },
-      true,
-    )
-    const name = positionals[0]
-    if (!name || positionals.length > 1 || !values.db) throw new UsageError(`a preset NAME and --db are required\n\n${help}`)
-    const experimentId = values.experiment === undefined ? null : Number(values.experiment)
-    if (experimentId !== null && !(Number.isInteger(experimentId) && experimentId > 0)) throw new UsageError(`--experiment '${values.experiment}': expected an experiment id (a positive integer)`)
-    if (experimentId !== null && !existsSync(values.db)) throw new UsageError(`${values.db}: no such lab file`)
-    const reference = await loadReference(name)
-    if (!reference) throw new UsageError(`no published numbers for '${name}' (resources/references/${name}.json)`)
-
-    const newest = (): number | null => {
-      if (!existsSync(values.db!)) return null
-      const store = openStore(values.db!, { readonly: true, mustExist: true })
-      try {
-        return newestFinishedExperiment(store, name, values.full || undefined)?.id ?? null
-      } finally {
-        store.close()
-      }
-    }
-    let id = experimentId ?? newest()
-    if (id === null) {
-      process.stderr.write(`no finished experiment of ${name} in ${values.db}: running it first (fa-lab run --preset ${name}${values.full ? ' --full' : ''})\n`)
-      const code = await runCommand.run(['--preset', name, '--db', values.db, ...(values.full ? ['--full'] : [])])
-      if (code !== 0 && code !== 1) return code
-      id = newest()
-      if (id === null) throw new Error(`the preset ${name} ran but none of its runs completed`)
-    }
-
-    const store = openStore(values.db, { readonly: true, mustExist: true })
-    let report
-    let experimentName
+    // Before anything else: Ctrl-C stops it cleanly, and the run it starts shares the signal (see signals.ts).
+    const signals = armStopSignals()
     try {
-      const experiment = store.getExperiment(id)
-      if (!experiment) throw new UsageError(`no experiment ${id} in ${values.db}`)
-      experimentName = experiment.name
-      report = experimentReproduction(store, id, reference)
+      return await reproduce(args)
+    } finally {
+      signals.release()
+    }
+  },
+}
+
+async function reproduce(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    { db: { type: 'string' }, full: { type: 'boolean', default: false }, experiment: { type: 'string' }, json: { type: 'boolean', default: false }, out: { type: 'string' } },
+    true,
+  )
+  const name = positionals[0]
+  if (!name || positionals.length > 1 || !values.db) throw new UsageError(`a preset NAME and --db are required\n\n${help}`)
+  const experimentId = values.experiment === undefined ? null : Number(values.experiment)
+  if (experimentId !== null && !(Number.isInteger(experimentId) && experimentId > 0)) throw new UsageError(`--experiment '${values.experiment}': expected an experiment id (a positive integer)`)
+  if (experimentId !== null && !existsSync(values.db)) throw new UsageError(`${values.db}: no such lab file`)
+  const reference = await loadReference(name)
+  if (!reference) throw new UsageError(`no published numbers for '${name}' (resources/references/${name}.json)`)
+
+  const newest = (): number | null => {
+    if (!existsSync(values.db!)) return null
+    const store = openStore(values.db!, { readonly: true, mustExist: true })
+    try {
+      return newestFinishedExperiment(store, name, values.full || undefined)?.id ?? null
     } finally {
       store.close()
     }
-    if (report.total === 0) throw new UsageError(`none of the completed runs of experiment ${id} (${experimentName}) falls in a cell of ${name}'s published numbers`)
-    const from = experimentPreset({ name: experimentName })
-    const title = `Reproduction of ${report.label} (${name}) by experiment ${id}, ${experimentName}${from && from !== name ? ` (made from ${from})` : ''}`
-    const markdown = reproductionMarkdown(report, title)
-    if (values.out) await writeFile(values.out, markdown)
-    if (values.json) {
-      const cells = report.cells.map((c) => ({
-        key: c.key,
-        measure: c.measure,
-        reference: { mean: c.reference.mean, sd: c.reference.sd, n: c.reference.n, source: c.reference.source },
-        ours: c.ours,
-        z: c.z,
-        verdict: c.verdict,
-        stepLimit: c.stepLimit,
-      }))
-      console.log(JSON.stringify({ preset: report.preset, experiment: id, cells, agree: report.agree, total: report.total, stepLimit: report.stepLimit }, null, 2))
-    } else process.stdout.write(markdown)
-    return reproductionExitCode(report)
-  },
+  }
+  let id = experimentId ?? newest()
+  if (id === null) {
+    process.stderr.write(`no finished experiment of ${name} in ${values.db}: running it first (fa-lab run --preset ${name}${values.full ? ' --full' : ''})\n`)
+    const code = await runCommand.run(['--preset', name, '--db', values.db, ...(values.full ? ['--full'] : [])])
+    if (code !== 0 && code !== 1) return code
+    id = newest()
+    if (id === null) throw new Error(`the preset ${name} ran but none of its runs completed`)
+  }
+
+  const store = openStore(values.db, { readonly: true, mustExist: true })
+  let report
+  let experimentName
+  try {
+    const experiment = store.getExperiment(id)
+    if (!experiment) throw new UsageError(`no experiment ${id} in ${values.db}`)
+    experimentName = experiment.name
+    report = experimentReproduction(store, id, reference)
+  } finally {
+    store.close()
+  }
+  if (report.total === 0) throw new UsageError(`none of the completed runs of experiment ${id} (${experimentName}) falls in a cell of ${name}'s published numbers`)
+  const from = experimentPreset({ name: experimentName })
+  const title = `Reproduction of ${report.label} (${name}) by experiment ${id}, ${experimentName}${from && from !== name ? ` (made from ${from})` : ''}`
+  const markdown = reproductionMarkdown(report, title)
+  if (values.out) await writeFile(values.out, markdown)
+  if (values.json) {
+    const cells = report.cells.map((c) => ({
+      key: c.key,
+      measure: c.measure,
+      reference: { mean: c.reference.mean, sd: c.reference.sd, n: c.reference.n, source: c.reference.source },
+      ours: c.ours,
+      z: c.z,
+      verdict: c.verdict,
+      stepLimit: c.stepLimit,
+    }))
+    console.log(JSON.stringify({ preset: report.preset, experiment: id, cells, agree: report.agree, total: report.total, stepLimit: report.stepLimit }, null, 2))
+  } else process.stdout.write(markdown)
+  return reproductionExitCode(report)
 }

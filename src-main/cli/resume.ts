@@ -4,6 +4,7 @@ import { resumableStatuses, openStore } from '../store/store'
 import { workerCountFault } from '../lib/limits'
 import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
+import { armStopSignals } from './signals'
 import { checkpointHelp, checkpointOptions, checkpointOptionSpecs, trainStoredRuns } from './train-runs'
 
 /** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
@@ -25,42 +26,52 @@ export const resumeCommand: Command = {
   synopsis,
   help: () => help,
   async run(args) {
-    const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean', default: false }, ...checkpointOptionSpecs })
-    if (!values.db) throw new UsageError(`--db is required\n\n${help}`)
-    const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
-    const workersFault = workerCountFault(workers)
-    if (workersFault) throw new UsageError(`--workers ${values.workers}: ${workersFault}`)
-    const ids = values.runs?.split(',').map((s) => Number(s.trim()))
-    if (ids?.some((id) => !Number.isInteger(id) || id < 1)) throw new UsageError(`--runs takes run ids separated by commas, not '${values.runs}'`)
-    const runnerOptions = checkpointOptions(values)
-    const store = openStore(values.db, { mustExist: true })
-    const candidates = ids ?? store.listRuns({ status: ['interrupted'] }).map((r) => r.id)
-    const resumed: number[] = []
-    const refused: string[] = []
-    for (const id of candidates) {
-      const from = store.checkpointStep(id)
-      const reason = store.prepareResume(id)
-      if (reason) refused.push(reason)
-      else {
-        resumed.push(id)
-        if (from === null) console.error(`run ${id} has no checkpoint (it ran before checkpoints existed, or stopped before its first one): restarting it from step 0; its seed gives the same run`)
-      }
+    // Before anything else: Ctrl-C while the runs are prepared stops it cleanly (see signals.ts).
+    const signals = armStopSignals()
+    try {
+      return await resume(args)
+    } finally {
+      signals.release()
     }
-    // a refusal quotes the checkpoint's own bytes (a header that is not JSON): shown, never obeyed
-    for (const reason of refused) console.error(terminalText(reason))
-    if (resumed.length === 0) {
-      if (!refused.length) console.error(`nothing to resume in ${values.db}: no interrupted runs (resumable: ${resumableStatuses.join(', ')})`)
-      store.close()
-      return refused.length ? 1 : 0
-    }
-    const code = await trainStoredRuns(store, resumed, {
-      workers,
-      json: values.json,
-      heading: `resuming ${resumed.length} run${resumed.length === 1 ? '' : 's'} (${resumed.join(', ')})`,
-      label: 'resume',
-      summary: { resumed, refused: refused.length },
-      runner: runnerOptions,
-    })
-    return code === 0 && refused.length ? 1 : code
   },
+}
+
+async function resume(args: string[]): Promise<number> {
+  const { values } = parseOptions(args, { db: { type: 'string' }, runs: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean', default: false }, ...checkpointOptionSpecs })
+  if (!values.db) throw new UsageError(`--db is required\n\n${help}`)
+  const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
+  const workersFault = workerCountFault(workers)
+  if (workersFault) throw new UsageError(`--workers ${values.workers}: ${workersFault}`)
+  const ids = values.runs?.split(',').map((s) => Number(s.trim()))
+  if (ids?.some((id) => !Number.isInteger(id) || id < 1)) throw new UsageError(`--runs takes run ids separated by commas, not '${values.runs}'`)
+  const runnerOptions = checkpointOptions(values)
+  const store = openStore(values.db, { mustExist: true })
+  const candidates = ids ?? store.listRuns({ status: ['interrupted'] }).map((r) => r.id)
+  const resumed: number[] = []
+  const refused: string[] = []
+  for (const id of candidates) {
+    const from = store.checkpointStep(id)
+    const reason = store.prepareResume(id)
+    if (reason) refused.push(reason)
+    else {
+      resumed.push(id)
+      if (from === null) console.error(`run ${id} has no checkpoint (it ran before checkpoints existed, or stopped before its first one): restarting it from step 0; its seed gives the same run`)
+    }
+  }
+  // a refusal quotes the checkpoint's own bytes (a header that is not JSON): shown, never obeyed
+  for (const reason of refused) console.error(terminalText(reason))
+  if (resumed.length === 0) {
+    if (!refused.length) console.error(`nothing to resume in ${values.db}: no interrupted runs (resumable: ${resumableStatuses.join(', ')})`)
+    store.close()
+    return refused.length ? 1 : 0
+  }
+  const code = await trainStoredRuns(store, resumed, {
+    workers,
+    json: values.json,
+    heading: `resuming ${resumed.length} run${resumed.length === 1 ? '' : 's'} (${resumed.join(', ')})`,
+    label: 'resume',
+    summary: { resumed, refused: refused.length },
+    runner: runnerOptions,
+  })
+  return code === 0 && refused.length ? 1 : code
 }

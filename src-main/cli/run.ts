@@ -13,6 +13,7 @@ import { resourcesDir } from '../lib/paths'
 import { workerCountFault, workerResourceLimits } from '../lib/limits'
 import { parseMaxRuns, parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
+import { armStopSignals, stopSeen, type StopSignals } from './signals'
 import { checkpointHelp, checkpointOptions, checkpointOptionSpecs, trainStoredRuns } from './train-runs'
 
 /** The shipped presets' names, from resources/presets (the help once listed them by hand and missed one). */
@@ -39,51 +40,66 @@ export const runCommand: Command = {
   synopsis: '(experiment.json | --preset NAME [--full]) --db lab.sqlite [--workers N] [--shard i/N] [--max-runs N]',
   help: help,
   async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { db: { type: 'string' }, workers: { type: 'string' }, 'max-runs': { type: 'string' }, shard: { type: 'string' }, preset: { type: 'string' }, full: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, ...checkpointOptionSpecs },
-      true,
-    )
-    const file = values.preset ? `preset ${values.preset}` : positionals[0]
-    if (!file || !values.db) throw new UsageError(`an experiment file (or --preset) and --db are required\n\n${help()}`)
-    const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
-    const workersFault = workerCountFault(workers)
-    if (workersFault) throw new UsageError(`--workers ${values.workers}: ${workersFault}`)
-    const maxRuns = parseMaxRuns(values['max-runs'])
-    const expandOptions = { maxRuns, limits: workerResourceLimits(workers) }
-    const input = values.preset ? (await findPreset(values.preset, values.full)).experiment : await readJsonFile(file)
-    const definition = input && typeof input === 'object' && 'base' in input ? input : singleRunExperiment(input as never, file)
-
-    let shard, expanded
+    // Before anything else: Ctrl-C while the experiment is read, checked or stored stops it cleanly (see signals.ts).
+    const signals = armStopSignals()
     try {
-      // Validate before touching the lab file: an invalid experiment stores (and creates) nothing.
-      expanded = expandExperiment(definition, expandOptions)
-      shard = parseShard(values.shard)
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        console.error(`${file}: ${error.message}`)
-        return 2
-      }
-      throw error
+      return await run(args, signals)
+    } finally {
+      signals.release()
     }
-    const runnerOptions = checkpointOptions(values)
-    const store = openStore(values.db)
-    const queued = storeExperiment(store, expanded, shard)
-    const completed = store.listRuns({ status: ['completed'] })
-    const calibration = store.setting(calibrationKey) as Calibration | null
-    const speeds = new Map<string | undefined, ReturnType<typeof measuredSpeed>>()
-    const speedOn = (backend?: string) => speeds.get(backend) ?? speeds.set(backend, measuredSpeed(completed, calibration, backend)).get(backend)!
-    const slow = timeWarning(queued.configs, workers, speedOn)
-    if (slow && !values.json) process.stderr.write(`warning: ${slow}\n`)
-    const { runIds, experimentId } = queued
-    return trainStoredRuns(store, runIds, {
-      workers,
-      json: values.json,
-      heading: `experiment ${experimentId} '${queued.experiment.name}': ${runIds.length} run${runIds.length === 1 ? '' : 's'}${queued.gridSize !== runIds.length ? ` of ${queued.gridSize} (shard ${values.shard ?? 'from SLURM'})` : ''}`,
-      label: `experiment ${experimentId}`,
-      summary: { experimentId },
-      // the ETA starts from the speed the warning quotes
-      runner: { ...runnerOptions, labSpeed: (backend) => measuredFlopsPerSecond(speedOn(backend)) },
-    })
   },
+}
+
+async function run(args: string[], signals: StopSignals): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    { db: { type: 'string' }, workers: { type: 'string' }, 'max-runs': { type: 'string' }, shard: { type: 'string' }, preset: { type: 'string' }, full: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, ...checkpointOptionSpecs },
+    true,
+  )
+  const file = values.preset ? `preset ${values.preset}` : positionals[0]
+  if (!file || !values.db) throw new UsageError(`an experiment file (or --preset) and --db are required\n\n${help()}`)
+  const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers)
+  const workersFault = workerCountFault(workers)
+  if (workersFault) throw new UsageError(`--workers ${values.workers}: ${workersFault}`)
+  const maxRuns = parseMaxRuns(values['max-runs'])
+  const expandOptions = { maxRuns, limits: workerResourceLimits(workers) }
+  const input = values.preset ? (await findPreset(values.preset, values.full)).experiment : await readJsonFile(file)
+  const definition = input && typeof input === 'object' && 'base' in input ? input : singleRunExperiment(input as never, file)
+
+  let shard, expanded
+  try {
+    // Validate before touching the lab file: an invalid experiment stores (and creates) nothing.
+    expanded = expandExperiment(definition, expandOptions)
+    shard = parseShard(values.shard)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${file}: ${error.message}`)
+      return 2
+    }
+    throw error
+  }
+  const runnerOptions = checkpointOptions(values)
+  const early = await stopSeen(signals)
+  if (early) {
+    console.error(`fa-lab run: stopped by ${early} before anything was stored in ${values.db}`)
+    return 130
+  }
+  const store = openStore(values.db)
+  const queued = storeExperiment(store, expanded, shard)
+  const completed = store.listRuns({ status: ['completed'] })
+  const calibration = store.setting(calibrationKey) as Calibration | null
+  const speeds = new Map<string | undefined, ReturnType<typeof measuredSpeed>>()
+  const speedOn = (backend?: string) => speeds.get(backend) ?? speeds.set(backend, measuredSpeed(completed, calibration, backend)).get(backend)!
+  const slow = timeWarning(queued.configs, workers, speedOn)
+  if (slow && !values.json) process.stderr.write(`warning: ${slow}\n`)
+  const { runIds, experimentId } = queued
+  return trainStoredRuns(store, runIds, {
+    workers,
+    json: values.json,
+    heading: `experiment ${experimentId} '${queued.experiment.name}': ${runIds.length} run${runIds.length === 1 ? '' : 's'}${queued.gridSize !== runIds.length ? ` of ${queued.gridSize} (shard ${values.shard ?? 'from SLURM'})` : ''}`,
+    label: `experiment ${experimentId}`,
+    summary: { experimentId },
+    // the ETA starts from the speed the warning quotes
+    runner: { ...runnerOptions, labSpeed: (backend) => measuredFlopsPerSecond(speedOn(backend)) },
+  })
 }

@@ -2,12 +2,13 @@
  * Training stored runs from the command line: a runner over the lab file, progress bars (or JSON
  * events), Ctrl-C cancelling cleanly. Shared by `run` and `resume`.
  */
-import { createRunner, type RunnerOptions, type RunProgress } from '../runner/runner'
+import { cancelledBeforeStart, createRunner, type RunnerOptions, type RunProgress } from '../runner/runner'
 import { defaultCheckpointPolicy } from '../engine/checkpoint'
 import { dataHome } from '../lib/paths'
 import { UsageError } from './args'
 import type { Store } from '../store/store'
 import { formatSeconds, progressFraction } from '../../src-shared/durations'
+import { armStopSignals, stopSeen } from './signals'
 
 export interface TrainRunsOptions {
   workers: number
@@ -32,9 +33,37 @@ function eta(ms: number | null): string {
 
 /**
  * Trains queued runs of `store` to the end and closes the store. Resolves to the exit code: 0 when
- * every run completed, 130 after Ctrl-C, else 1.
+ * every run completed, 130 after Ctrl-C (or SIGTERM), else 1. A signal received before training
+ * starts (while the caller stored the runs) cancels them all here, before any worker starts: they
+ * stay in the lab, `cancelled before it started`, and `fa-lab resume --runs` can still train them.
  */
 export async function trainStoredRuns(store: Store, runIds: number[], options: TrainRunsOptions): Promise<number> {
+  const signals = armStopSignals()
+  try {
+    const early = await stopSeen(signals)
+    if (early) {
+      store.cancelQueuedRuns(runIds, cancelledBeforeStart)
+      process.stderr.write(`cancelling: ${early} before training started; the ${runIds.length} stored run${runIds.length === 1 ? '' : 's'} are marked cancelled\n`)
+      return finish(store, runIds, options, true)
+    }
+    return await train(store, runIds, options, signals.stopped)
+  } finally {
+    signals.release()
+  }
+}
+
+/** Counts the runs' statuses (in SQL: reading 10,000 whole records back would hold up the exit after Ctrl-C), closes the store, prints the closing line. */
+function finish(store: Store, runIds: number[], options: TrainRunsOptions, interrupted: boolean): number {
+  const counts = store.statusCounts(runIds)
+  store.close()
+  const summary = { ...options.summary, runs: runIds.length, statuses: counts, db: store.path }
+  if (options.json) console.log(JSON.stringify({ event: 'done', ...summary }))
+  else process.stderr.write(`done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')} (lab file ${store.path})\n`)
+  if (interrupted) return 130
+  return counts.completed === runIds.length ? 0 : 1
+}
+
+async function train(store: Store, runIds: number[], options: TrainRunsOptions, stopped: Promise<NodeJS.Signals>): Promise<number> {
   const { json, workers } = options
   const tty = process.stderr.isTTY && !json
   const runner = createRunner({ store, workers, dataDir: dataHome(), ...options.runner })
@@ -42,6 +71,7 @@ export async function trainStoredRuns(store: Store, runIds: number[], options: T
   let drawnLines = 0
   let lastPlain = 0
   let interrupted = false
+  let trained = false
 
   const draw = () => {
     const events = [...latest.values()]
@@ -76,29 +106,21 @@ export async function trainStoredRuns(store: Store, runIds: number[], options: T
     }
     draw()
   })
-  const onSigint = () => {
-    if (interrupted) return
+  void stopped.then(() => {
+    if (trained) return
     interrupted = true
     process.stderr.write('\ncancelling: stopping the runs in progress...\n')
     runner.cancelAll()
-  }
-  process.on('SIGINT', onSigint)
+  })
   if (!json) process.stderr.write(`${options.heading} on ${Math.min(workers, runIds.length)} worker${workers === 1 ? '' : 's'}\n`)
   try {
     runner.enqueue(runIds)
     await runner.whenIdle()
   } finally {
-    process.off('SIGINT', onSigint)
+    trained = true
     await runner.close()
   }
-  // counted in SQL: reading 10,000 whole records back would hold up the exit after Ctrl-C
-  const counts = store.statusCounts(runIds)
-  store.close()
-  const summary = { ...options.summary, runs: runIds.length, statuses: counts, db: store.path }
-  if (json) console.log(JSON.stringify({ event: 'done', ...summary }))
-  else process.stderr.write(`done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')} (lab file ${store.path})\n`)
-  if (interrupted) return 130
-  return counts.completed === runIds.length ? 0 : 1
+  return finish(store, runIds, options, interrupted)
 }
 
 /** `--checkpoint-every N` (steps) and `--checkpoint-seconds M`, for `run` and `resume`. */

@@ -68,6 +68,9 @@ interface Active {
 
 type Listener<T> = (event: T) => void
 
+/** The error of a queued run cancelled before any worker took it (the runner's cancel, or a stop before training started). */
+export const cancelledBeforeStart = 'cancelled before it started'
+
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism())
 }
@@ -285,7 +288,7 @@ export function createRunner(options: RunnerOptions) {
   function cancelQueued(runIds: number[]): void {
     const ids = runIds.filter((id) => queue.remove(id))
     if (ids.length === 0) return
-    store.cancelQueuedRuns(ids, 'cancelled before it started')
+    store.cancelQueuedRuns(ids, cancelledBeforeStart)
     for (const id of ids) batch.finished(id, 0)
     estimate = null
     dispatch()

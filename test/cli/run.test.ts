@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
 import { openStore } from '../../src-main/store/store'
+import { tinySweep } from '../../scripts/bench/sweep-scale'
 
 const exec = promisify(execFile)
 const cli = new URL('../../src-main/cli/fa-lab.mjs', import.meta.url).pathname
@@ -131,6 +133,46 @@ describe('fa-lab run', () => {
     const store = openStore(db)
     expect(store.integrityCheck()).toBe('ok')
     expect(store.listRuns().map((r) => r.status)).toEqual(['cancelled', 'cancelled', 'cancelled'])
+    store.close()
+  })
+
+  it('Ctrl-C while the experiment is being stored stops it cleanly: exit 130, a line saying so, every stored run cancelled (not interrupted)', async () => {
+    const db = join(dir, 'sigint-storing.sqlite')
+    const file = experimentFile('sigint-storing.json', tinySweep(200))
+    // Another connection holds the new lab file locked, so `run` waits (in SQLite's busy handler,
+    // synchronously) while it sets up the file, until the test lets go: the Ctrl-C lands there
+    // whatever the machine's speed, and the runs are stored after it.
+    const lock = new Database(db)
+    lock.exec('BEGIN EXCLUSIVE')
+    const child = spawn(process.execPath, [cli, 'run', file, '--db', db, '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FA_LAB_HOME: dir } })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+    const opened = () => {
+      try {
+        return readdirSync(`/proc/${child.pid}/fd`).some((fd) => readlinkSync(`/proc/${child.pid}/fd/${fd}`) === db)
+      } catch {
+        return false
+      }
+    }
+    try {
+      while (!opened()) {
+        if (child.exitCode !== null) throw new Error(`fa-lab run exited before it opened ${db}: ${stderr}`)
+        await sleep(10)
+      }
+      child.kill('SIGINT')
+    } finally {
+      lock.exec('COMMIT')
+      lock.close()
+    }
+    expect(await exited, stderr).toEqual({ code: 130, signal: null })
+    expect(stderr).toMatch(/cancelling: SIGINT before training started; the 200 stored runs are marked cancelled/)
+    expect(stderr).toMatch(/done: 200 cancelled/)
+    const store = openStore(db)
+    expect(store.integrityCheck()).toBe('ok')
+    const runs = store.listRuns()
+    expect(runs).toHaveLength(200)
+    expect(new Set(runs.map((r) => `${r.status}: ${r.error}`))).toEqual(new Set(['cancelled: cancelled before it started']))
     store.close()
   })
 
