@@ -1,9 +1,10 @@
 /**
  * `fa-lab runs | head`: a real child process whose stdout's reader closes after the first lines.
- * The command stops quietly (exit 0, nothing on stderr) instead of an EPIPE stack trace.
+ * The command stops quietly (exit 0, nothing on stderr) instead of an EPIPE stack trace. Any other
+ * failed write to stdout (`>/dev/full`: ENOSPC) is an error, said in one line, exit 1.
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -42,5 +43,28 @@ describe('a reader that closes early', () => {
     const { code, stderr } = await readThenClose(['runs', '--db', db, '--json'], 0)
     expect(stderr).toBe('')
     expect(code).toBe(0)
+  })
+})
+
+describe.runIf(existsSync('/dev/full'))('a standard output that cannot be written (>/dev/full)', () => {
+  /** Runs the CLI with stdout on /dev/full (every write fails with ENOSPC); its exit and stderr. */
+  function toFull(args: string[]): { status: number | null; signal: string | null; stderr: string } {
+    const full = openSync('/dev/full', 'w')
+    try {
+      const { status, signal, stderr } = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' })
+      return { status, signal, stderr }
+    } finally {
+      closeSync(full)
+    }
+  }
+  const said = { status: 1, signal: null, stderr: 'fa-lab: cannot write to standard output: no space left on device (ENOSPC)\n' }
+
+  it('fa-lab runs says so in one line, naming the error, and exits 1', () => {
+    expect(toFull(['runs', '--db', db])).toEqual(said)
+  })
+
+  it('the same for one large write (--json) and for another command', () => {
+    expect(toFull(['runs', '--db', db, '--json'])).toEqual(said)
+    expect(toFull(['metrics', '--db', db, '--run', '1', '--json'])).toEqual(said)
   })
 })
