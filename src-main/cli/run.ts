@@ -31,7 +31,9 @@ Stores the experiment (a base run config and a grid over config paths, or a sing
 and trains its runs in worker threads, showing progress. --shard i/N (0-based; SLURM_ARRAY_TASK_ID
 and SLURM_ARRAY_TASK_COUNT are read when set) runs every N-th run: give each shard its own --db
 and combine them with fa-lab merge. A grid of more than 10,000 runs is refused unless --max-runs
-raises the limit. Ctrl-C cancels cleanly. Exit 0 when every run completed, 2 for an invalid experiment.
+raises the limit. Ctrl-C cancels cleanly at any moment, exit 130: the runs not finished become
+cancelled (all of them when it comes while the experiment is stored; nothing is stored when it
+comes before). Exit 0 when every run completed, 2 for an invalid experiment.
 
 ${checkpointHelp}`
 
