@@ -25,6 +25,8 @@ export interface AxisScale {
    * of under three decades, every second or fifth power where decades crowd).
    */
   ticks?: number[]
+  /** Log axes over less than a decade: ticks at linear steps of `interval`, labelled as plain decimals. */
+  linearTicks?: boolean
 }
 
 /** The fewest labelled ticks a y axis keeps: two ends alone do not say how the scale runs. */
@@ -42,8 +44,8 @@ function niceStep(span: number, count: number): number {
 }
 
 /** A tick label: plain decimals with as many places as the interval needs, powers of ten on log axes. */
-export function tickLabel(raw: number, scale: Pick<AxisScale, 'log' | 'interval' | 'factor'>): string {
-  if (scale.log) {
+export function tickLabel(raw: number, scale: Pick<AxisScale, 'log' | 'interval' | 'factor' | 'linearTicks'>): string {
+  if (scale.log && !scale.linearTicks) {
     const k = Math.log10(raw)
     if (Math.abs(k - Math.round(k)) < 1e-9) return `10${sup(Math.round(k))}`
     // 2 and 5 between decades: plain decimals near 1, else 2×10⁻⁵
@@ -135,7 +137,22 @@ export function fitTicks(lo: number, hi: number, log: boolean, manual: { min: nu
     return ticks.every((v, i) => i === 0 || (at(v) - at(ticks[i - 1])) * length >= f * stackedLabelPitch)
   }
   const enough = (scale: AxisScale) => tickValues(scale).length >= (horizontal ? minXTicks : minYTicks)
-  if (log) return logTicks(base, fits, enough, horizontal)
+  if (log) {
+    // y data inside one decade (a norm from 31 to 33, λ_max from 180 to 200): whole decades would
+    // draw a flat line, so the range is the data's own, with linear-nice ticks on the log scale
+    if (!horizontal && manual.min === null && manual.max === null && lo > 0 && hi / lo < 10) {
+      const tight = fitScale(lo, hi, false, 5, manual)
+      if (tight.min > 0) {
+        const onLog = [1, 2, 4, 5, 10].map((k) => {
+          const interval = round12(tight.interval * k)
+          return { ...tight, log: true, interval, factor: 0, linearTicks: true, ticks: tickValues({ ...tight, interval }) }
+        })
+        const chosen = onLog.find((scale) => fits(scale) && enough(scale))
+        if (chosen) return chosen
+      }
+    }
+    return logTicks(base, fits, enough, horizontal)
+  }
   const span = base.max - base.min
   const aligned = (interval: number) => {
     const steps = span / interval

@@ -349,7 +349,13 @@ describe('log y per panel', () => {
     const accuracy = drawn({ runIds: [1, 2], measures: ['testAccuracy', 'trainLoss'], logY: true, size: sizePresets.double }, { testAccuracy: [run(1, 'bp', (s) => 0.97 + s / 1e6), run(2, 'fa', (s) => 0.975 + s / 1e6)], trainLoss: loss })
     expect((accuracy.figure.option.yAxis as { type: string; name: string }[]).map((a) => [a.type, a.name.endsWith('(linear)')])).toEqual([['log', false], ['log', false]])
     expect(accuracy.figure.notes).toEqual([])
-    expect(accuracy.snapshot.axes.filter((a) => a.dim === 'y')[0].ticks.length).toBeGreaterThanOrEqual(3)
+    const accuracyAxis = accuracy.snapshot.axes.filter((a) => a.dim === 'y')[0]
+    expect(accuracyAxis.ticks.length).toBeGreaterThanOrEqual(3)
+    // the axis is the data's own range, not the decade 0.1–1 around it, where the lines lie flat at the top
+    const accuracyY = (accuracy.figure.option.yAxis as { min: number; max: number }[])[0]
+    expect(accuracyY.min).toBeGreaterThan(0.9)
+    expect(accuracyY.max).toBeLessThanOrEqual(1)
+    expect(accuracyAxis.ticks.every((t) => t >= 0.9 && t <= 1)).toBe(true)
     expectLabelledYTicks(accuracy.snapshot, 'log y over less than a decade')
   })
 
