@@ -119,7 +119,7 @@ describe('form and grid helpers', () => {
   it('validator messages in plain words with the field label and unit', () => {
     expect(plainMessage(fieldAt('optimizer.learningRate'), 'Too small: expected number to be >0')).toBe('Learning rate η must be greater than 0')
     expect(plainMessage(fieldAt('model.hidden'), 'Invalid input: expected int, received number')).toBe('Hidden width p must be a whole number')
-    expect(plainMessage(fieldAt('model.hidden'), 'Too small: expected number to be >=1')).toBe('Hidden width p must be at least 1 units')
+    expect(plainMessage(fieldAt('model.hidden'), 'Too small: expected number to be >=1')).toBe('Hidden width p must be at least 1 unit')
     expect(plainMessage(fieldAt('optimizer.learningRate'), 'Invalid input: expected number, received string')).toBe('Learning rate η must be a number')
     expect(plainMessage(undefined, 'Unrecognized key: "hiden"')).toBe('Has no setting named hiden')
   })
