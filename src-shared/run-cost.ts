@@ -1,7 +1,7 @@
 /**
  * What a run costs, known before it starts: parameters, the memory a worker needs to train it
  * (weights and their companions, activations at the batch size, the data arrays, evaluation
- * buffers) and the floating-point work of one step. Estimates err on the generous side; they
+ * buffers) and the floating-point work of one step and of one evaluation. Estimates err on the generous side; they
  * exist to refuse at once what cannot fit, not to predict to the byte. How long the work takes on
  * this machine is src-main/estimates/'s business. Pure: no node imports.
  */
@@ -15,8 +15,35 @@ export interface ResourceEstimate {
   memoryBytes: number
   /** Floating-point operations of one training step (forward, feedback, weight updates). */
   flopsPerStep: number
+  /**
+   * Floating-point operations of one evaluation (engine/evaluation.ts): a forward pass over the
+   * test split and the fit split (the whole training set under full batch, else the probe), and
+   * over the probe a forward pass with the rule's and backprop's signals sent back down.
+   */
+  flopsPerEvaluation: number
   /** Evaluations logged: step 0, every evalEvery steps, and the last. */
   evaluations: number
+}
+
+/** The two kinds of network, whose steps run at different speeds per FLOP (a conv step's im2col is far less efficient than a dense product). */
+export type ModelFamily = 'dense' | 'conv'
+
+export function modelFamily(config: Pick<RunConfig, 'model'>): ModelFamily {
+  return config.model.kind === 'conv' ? 'conv' : 'dense'
+}
+
+/** Evaluations a run makes in its first `steps` steps (train.ts): at step 0, at every multiple of evalEvery, and at its last step. */
+export function evaluationsIn(config: Pick<RunConfig, 'evalEvery'>, steps: number): number {
+  return 1 + Math.floor(steps / config.evalEvery) + (steps % config.evalEvery ? 1 : 0)
+}
+
+/**
+ * The floating-point work of a run's first `steps` steps with their evaluations: what its time is
+ * estimated from and its speed measured by (src-main/estimates/). Convergence checks (a forward
+ * pass over the fit split every checkEvery steps, 1000 in the presets) are left out.
+ */
+export function runFlops(config: RunConfig, steps: number, estimate: ResourceEstimate = estimateResources(config)): number {
+  return steps * estimate.flopsPerStep + evaluationsIn(config, steps) * estimate.flopsPerEvaluation
 }
 
 export interface ResourceLimits {
@@ -64,6 +91,8 @@ export function estimateResources(config: RunConfig): ResourceEstimate {
   const { weights, units, biases, multiplyAdds, columns } = modelSize(config, input)
   const batch = config.optimizer.batchSize === 0 ? train : Math.min(config.optimizer.batchSize, train)
   const probe = Math.min(config.evalSamples, train)
+  // the engine's splits (session.ts, conv-session.ts): under full batch the fit is the training set
+  const fit = batch === train ? train : probe
   const layerWidth = units + input
   const memoryBytes =
     float *
@@ -79,7 +108,9 @@ export function estimateResources(config: RunConfig): ResourceEstimate {
         (train + test) * (input + outputs) * 2) +
     rawBytes
   const evaluations = Math.floor(config.steps / config.evalEvery) + 2
-  return { parameters: weights + biases, memoryBytes, flopsPerStep: 6 * batch * multiplyAdds, evaluations }
+  // forward passes 2 FLOP per multiply-add; the probe's also sends two signals back down (2 + 2 + 2)
+  const flopsPerEvaluation = 2 * multiplyAdds * (test + fit) + 6 * multiplyAdds * probe
+  return { parameters: weights + biases, memoryBytes, flopsPerStep: 6 * batch * multiplyAdds, flopsPerEvaluation, evaluations }
 }
 
 /**

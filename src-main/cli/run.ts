@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { ConfigError } from '../../src-shared/config'
 import { expandExperiment, singleRunExperiment } from '../../src-shared/experiment'
 import { defaultWorkerCount } from '../runner/runner'
-import type { Calibration } from '../estimates/calibrate'
-import { calibrationKey, measuredFlopsPerSecond, measuredSpeed } from '../estimates/speed'
+import type { ModelFamily } from '../../src-shared/run-cost'
+import { measuredFlopsPerSecond, measuredSpeed, storedCalibrations } from '../estimates/speed'
 import { timeWarning } from '../estimates/time'
 import { parseShard, storeExperiment } from '../services/experiments'
 import { findPreset } from '../services/presets'
@@ -89,9 +89,12 @@ async function run(args: string[], signals: StopSignals): Promise<number> {
   const store = openStore(values.db)
   const queued = storeExperiment(store, expanded, shard)
   const completed = store.listRuns({ status: ['completed'] })
-  const calibration = store.setting(calibrationKey) as Calibration | null
-  const speeds = new Map<string | undefined, ReturnType<typeof measuredSpeed>>()
-  const speedOn = (backend?: string) => speeds.get(backend) ?? speeds.set(backend, measuredSpeed(completed, calibration, backend)).get(backend)!
+  const calibrations = storedCalibrations((key) => store.setting(key))
+  const speeds = new Map<string, ReturnType<typeof measuredSpeed>>()
+  const speedOn = (backend?: string, family: ModelFamily = 'dense') => {
+    const key = `${backend ?? ''}/${family}`
+    return speeds.get(key) ?? speeds.set(key, measuredSpeed(completed, calibrations, family, backend)).get(key)!
+  }
   const slow = timeWarning(queued.configs, workers, speedOn)
   if (slow && !values.json) process.stderr.write(`warning: ${slow}\n`)
   const { runIds, experimentId } = queued
@@ -102,6 +105,6 @@ async function run(args: string[], signals: StopSignals): Promise<number> {
     label: `experiment ${experimentId}`,
     summary: { experimentId },
     // the ETA starts from the speed the warning quotes
-    runner: { ...runnerOptions, labSpeed: (backend) => measuredFlopsPerSecond(speedOn(backend)) },
+    runner: { ...runnerOptions, labSpeed: (backend, family) => measuredFlopsPerSecond(speedOn(backend, family)) },
   })
 }

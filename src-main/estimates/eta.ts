@@ -11,9 +11,9 @@
  *
  * Each run's speed, best first: its own step rate once it has reported steps over
  * `minMeasuredMs`; the floating-point speed measured in this batch on runs of the same per-step
- * work (RunShape's flopsPerStep) and backend; that of every run measured in this batch on its
- * backend; the lab's
- * speed on the run's backend (speed.ts: its recent runs or its calibration), the speed the preset
+ * work (RunShape's flopsPerStep, evaluations included), model family and backend; that of every
+ * run of its family measured in this batch on its backend; the lab's speed for its family on its
+ * backend (speed.ts: its recent runs or its calibration), the speed the preset
  * cards and the form quote, so that at the start of an experiment the ETA is their estimate. With
  * none of these the estimate is null ("estimating…"), never a guess.
  *
@@ -25,6 +25,7 @@
  * starting, reporting and finishing a run are O(1).
  */
 import { layOnWorkers, type ScheduledRun } from './schedule'
+import type { ModelFamily } from '../../src-shared/run-cost'
 import { expectedSteps, trainingMs, type RunShape } from './time'
 
 export interface EstimatedRun extends RunShape {
@@ -67,10 +68,11 @@ export interface ProgressEstimatorOptions {
   /** The clock in milliseconds (performance.now by default; tests pass their own). */
   now?: () => number
   /**
-   * The lab's measured speed on `backend` (undefined: the backend of runs left on `auto`) in
-   * FLOP/s, or null while the lab has measured nothing. Asked at most once per backend and batch.
+   * The lab's measured speed for models of `family` on `backend` (undefined: the backend of runs
+   * left on `auto`) in FLOP/s, or null while the lab has measured nothing there. Asked at most
+   * once per backend, family and batch.
    */
-  labSpeed?: (backend?: string) => number | null
+  labSpeed?: (backend?: string, family?: ModelFamily) => number | null
 }
 
 /** A run's own rate counts once it has trained this long. */
@@ -92,7 +94,9 @@ interface Work {
   ms: number
 }
 
-const shapeKey = (run: RunShape) => `${run.flopsPerStep}/${run.backend ?? ''}`
+/** Runs whose speeds are read together: one family on one backend (a conv run's speed never stands in for a dense run's). */
+const speedKey = (run: RunShape) => `${run.backend ?? ''}/${run.family ?? 'dense'}`
+const shapeKey = (run: RunShape) => `${run.flopsPerStep}/${speedKey(run)}`
 
 function addWork(sums: Map<string, Work>, key: string, work: Work): void {
   const sum = sums.get(key)
@@ -111,7 +115,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
   const queued = new Map<number, Tracked>()
   /** This batch's finished runs' measured work and time, by shape, and over all shapes. */
   const finishedByShape = new Map<string, Work>()
-  const finishedByBackend = new Map<string, Work>()
+  const finishedBySpeedKey = new Map<string, Work>()
   /** Steps/minSteps of the runs of each cell that ended under a convergence stop, this batch: [sum, count]. */
   const cellMultiples = new Map<string, [number, number]>()
   /** Steps a run is expected to train: as its cell's ended runs did, else its own expectation. */
@@ -119,7 +123,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
     const learned = run.stop && run.cell ? cellMultiples.get(run.cell) : undefined
     return learned ? expectedSteps(run, learned[0] / learned[1]) : (run.expectedSteps ?? run.totalSteps)
   }
-  /** The lab's speed by backend, in FLOP per millisecond, asked once a batch. */
+  /** The lab's speed by backend and family, in FLOP per millisecond, asked once a batch. */
   const labSpeeds = new Map<string, number | null>()
 
   /** The run's work and time over the later half of its reports (at least minMeasuredMs), or null. */
@@ -137,10 +141,10 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
     return steps > 0 ? { flops: steps * run.flopsPerStep, ms } : null
   }
 
-  const labSpeed = (backend: string | undefined): number | null => {
-    const key = backend ?? ''
+  const labSpeed = (shape: RunShape): number | null => {
+    const key = speedKey(shape)
     if (!labSpeeds.has(key)) {
-      const flopsPerSecond = options.labSpeed?.(backend) ?? null
+      const flopsPerSecond = options.labSpeed?.(shape.backend, shape.family ?? 'dense') ?? null
       labSpeeds.set(key, flopsPerSecond && flopsPerSecond > 0 ? flopsPerSecond / 1000 : null)
     }
     return labSpeeds.get(key)!
@@ -149,13 +153,13 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
   /** FLOP per millisecond for a run of `shape` that has no rate of its own, by the order above; one table per estimate. */
   function speedTable(): (shape: RunShape) => number | null {
     const byShape = new Map(finishedByShape)
-    const byBackend = new Map(finishedByBackend)
+    const bySpeedKey = new Map(finishedBySpeedKey)
     for (const run of training.values()) {
       visits++
       const m = measured(run)
       if (!m) continue
       addWork(byShape, shapeKey(run), m)
-      addWork(byBackend, run.backend ?? '', m)
+      addWork(bySpeedKey, speedKey(run), m)
     }
     const rate = (work: Work | undefined) => (work && work.ms > 0 ? work.flops / work.ms : null)
     const cache = new Map<string, number | null>()
@@ -164,7 +168,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
       const key = shapeKey(shape)
       let perMs = cache.get(key)
       if (perMs === undefined) {
-        perMs = rate(byShape.get(key)) ?? rate(byBackend.get(shape.backend ?? '')) ?? labSpeed(shape.backend)
+        perMs = rate(byShape.get(key)) ?? rate(bySpeedKey.get(speedKey(shape))) ?? labSpeed(shape)
         cache.set(key, perMs)
       }
       return perMs
@@ -208,7 +212,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
       runsDone = 0
       runsTotal = 0
       finishedByShape.clear()
-      finishedByBackend.clear()
+      finishedBySpeedKey.clear()
       labSpeeds.clear()
       cellMultiples.clear()
     },
@@ -249,7 +253,7 @@ export function createProgressEstimator(workers: number, options: ProgressEstima
       const m = measured(run) ?? (steps > run.startStep && ms > 0 ? { flops: (steps - run.startStep) * run.flopsPerStep, ms } : null)
       if (m) {
         addWork(finishedByShape, shapeKey(run), m)
-        addWork(finishedByBackend, run.backend ?? '', m)
+        addWork(finishedBySpeedKey, speedKey(run), m)
       }
       if (ended && run.stop && run.cell && run.stop.minSteps > 0) {
         const [sum, count] = cellMultiples.get(run.cell) ?? [0, 0]

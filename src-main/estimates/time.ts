@@ -1,16 +1,17 @@
 /**
- * How long runs and experiments take: a run's floating-point work (src-shared/run-cost.ts) over the
- * lab's speed on its backend (speed.ts), and the runs laid onto the workers by the one scheduling
+ * How long runs and experiments take: a run's floating-point work, its steps and its evaluations
+ * (src-shared/run-cost.ts's runFlops), over the lab's speed for its model family on its backend
+ * (speed.ts), and the runs laid onto the workers by the one scheduling
  * model (schedule.ts). The preset cards, the form and `run`'s warning read `estimateExperiment`;
  * the live ETA (eta.ts) lays the same runs at the same speed, so at the start of an experiment the
  * two agree.
  */
 import type { RunConfig } from '../../src-shared/config'
 import { formatSeconds } from '../../src-shared/durations'
-import { estimateResources } from '../../src-shared/run-cost'
+import { modelFamily, runFlops, type ModelFamily } from '../../src-shared/run-cost'
 import type { RunRecord } from '../store/store'
 import { layOnWorkers } from './schedule'
-import { speedNote, type TrainingSpeed } from './speed'
+import { modelFamilies, speedNote, type TrainingSpeed } from './speed'
 
 /** Estimated time above which starting an experiment warns. */
 export const longExperimentSeconds = 3600
@@ -35,17 +36,24 @@ export interface RunShape {
   stop?: { minSteps: number; checkEvery: number } | null
   /** The run's cell: its config up to the seed (a hash), so runs that differ only in seed share what one of them took. */
   cell?: string
-  /** Floating-point operations of one step (estimateResources). */
+  /**
+   * Floating-point operations of one step with its share of the run's evaluations: runFlops over
+   * the expected steps, divided by them. A run's measured step rate (eta.ts) takes in its
+   * evaluations the same way.
+   */
   flopsPerStep: number
   /** The backend the run is forced onto, when it is (its speed is that backend's). */
   backend?: string
+  /** The model family (dense when absent): its speed is that family's. */
+  family?: ModelFamily
 }
 
 /** The shape of a validated run config. */
 export function runShape(config: RunConfig): RunShape {
   const stop = config.stopping ? { minSteps: config.stopping.minSteps, checkEvery: config.stopping.checkEvery } : null
   const shape = { totalSteps: config.steps, stop }
-  return { ...shape, expectedSteps: expectedSteps(shape), cell: cellOf(config), flopsPerStep: estimateResources(config).flopsPerStep, backend: config.backend === 'auto' ? undefined : config.backend }
+  const expected = expectedSteps(shape)
+  return { ...shape, expectedSteps: expected, cell: cellOf(config), flopsPerStep: runFlops(config, expected) / expected, backend: config.backend === 'auto' ? undefined : config.backend, family: modelFamily(config) }
 }
 
 /** Steps a run is expected to train: under a convergence stop `multiple`·minSteps (the prior unless runs of its cell taught another), within [minSteps, totalSteps]. */
@@ -83,8 +91,8 @@ export function trainingMs(run: RunShape, flopsPerMs: number, step = 0, expected
   return (remainingSteps(run, step, expected) * run.flopsPerStep) / flopsPerMs
 }
 
-/** The lab's speed on a backend (undefined: the backend runs left on `auto` get). */
-export type SpeedOn = (backend?: string) => TrainingSpeed
+/** The lab's speed for a model family (dense when undefined) on a backend (undefined: the backend runs left on `auto` get). */
+export type SpeedOn = (backend?: string, family?: ModelFamily) => TrainingSpeed
 
 export interface ExperimentEstimate {
   /** Wall-clock seconds until the last run ends, the runs laid onto the workers in order. */
@@ -95,16 +103,17 @@ export interface ExperimentEstimate {
 
 /** Estimated wall-clock seconds for `configs` (in queue order) on `workers` idle workers at the lab's speed. */
 export function estimateExperiment(configs: RunConfig[], workers: number, speed: SpeedOn | TrainingSpeed): ExperimentEstimate {
-  // asked once per backend, not once per run
-  const speeds = new Map<string | undefined, number>()
-  const flopsPerMs = (backend?: string) => {
-    if (!speeds.has(backend)) speeds.set(backend, (typeof speed === 'function' ? speed(backend) : speed).flopsPerSecond / 1000)
-    return speeds.get(backend)!
+  // asked once per backend and family, not once per run
+  const speeds = new Map<string, number>()
+  const flopsPerMs = (backend?: string, family?: ModelFamily) => {
+    const key = `${backend ?? ''}/${family ?? 'dense'}`
+    if (!speeds.has(key)) speeds.set(key, (typeof speed === 'function' ? speed(backend, family) : speed).flopsPerSecond / 1000)
+    return speeds.get(key)!
   }
   let longest = 0
   const runs = configs.map((config) => {
     const shape = runShape(config)
-    const ms = trainingMs(shape, flopsPerMs(shape.backend))
+    const ms = trainingMs(shape, flopsPerMs(shape.backend, shape.family))
     longest = Math.max(longest, ms)
     return { ms, experimentId: null }
   })
@@ -117,10 +126,24 @@ export function sharedBackend(configs: RunConfig[]): string | undefined {
   return first && first !== 'auto' && configs.every((c) => c.backend === first) ? first : undefined
 }
 
+/** The speeds an estimate of `configs` is quoted at: one per model family among them (dense first), each at the backend the family's runs share. */
+export function quotedSpeeds(configs: RunConfig[], speed: SpeedOn | TrainingSpeed): TrainingSpeed[] {
+  const present = modelFamilies.filter((family) => configs.some((c) => modelFamily(c) === family))
+  const families: ModelFamily[] = present.length ? present : ['dense']
+  return families.map((family) => (typeof speed === 'function' ? speed(sharedBackend(configs.filter((c) => modelFamily(c) === family)), family) : speed))
+}
+
+/** Where an estimate of `configs` takes its speeds from, in words (speedNote; a dense and a conv speed both named, "dense … ; conv …"). */
+export function estimateBasis(configs: RunConfig[], speed: SpeedOn | TrainingSpeed): string {
+  const speeds = quotedSpeeds(configs, speed)
+  return speeds.length === 1 ? speedNote(speeds[0]) : speeds.map((s) => `${s.family ?? 'dense'} ${speedNote(s)}`).join('; ')
+}
+
 /** A warning when `configs` would take longer than an hour on `workers` workers, else null. */
 export function timeWarning(configs: RunConfig[], workers: number, speed: SpeedOn | TrainingSpeed): string | null {
   const { total, longest } = estimateExperiment(configs, workers, speed)
   if (total <= longExperimentSeconds) return null
-  const lab = typeof speed === 'function' ? speed(sharedBackend(configs)) : speed
-  return `estimated time about ${formatSeconds(total)} on ${workers} worker${workers === 1 ? '' : 's'} (longest run ${formatSeconds(longest)}, at ${(lab.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s, ${lab.source === 'assumed' ? 'assumed until this lab has measured its speed' : speedNote(lab)})`
+  const speeds = quotedSpeeds(configs, speed)
+  const quoted = speeds.map((lab) => `${speeds.length > 1 ? `${lab.family ?? 'dense'} ` : ''}at ${(lab.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s, ${lab.source === 'assumed' ? 'assumed until this lab has measured its speed' : speedNote(lab)}`)
+  return `estimated time about ${formatSeconds(total)} on ${workers} worker${workers === 1 ? '' : 's'} (longest run ${formatSeconds(longest)}, ${quoted.join('; ')})`
 }

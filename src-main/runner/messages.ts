@@ -1,5 +1,6 @@
 /** Messages between the runner (parent) and a training worker. */
 import type { RunConfig, StopReason } from '../../src-shared/config'
+import type { ModelFamily } from '../../src-shared/run-cost'
 import type { Artifact } from '../engine/session'
 import type { Calibration } from '../estimates/calibrate'
 import type { Evaluation, TrainStatus } from '../engine/train'
@@ -17,8 +18,8 @@ export type ToWorker =
       resume?: Uint8Array
     }
   | { type: 'cancel'; runId: number }
-  /** Measure this machine's training speed (estimates/calibrate.ts); answered with `calibrated`. */
-  | { type: 'calibrate'; blasThreads?: number }
+  /** Measure this machine's training speed on a model family (estimates/calibrate.ts); answered with `calibrated`. */
+  | { type: 'calibrate'; family: ModelFamily; blasThreads?: number }
 
 export type FromWorker =
   | { type: 'ready' }
@@ -28,4 +29,4 @@ export type FromWorker =
   | { type: 'finished'; runId: number; status: TrainStatus; steps: number; durationMs: number; message?: string; stopReason?: StopReason; final: Record<string, number>; artifacts: Artifact[] }
   | { type: 'checkpoint'; runId: number; step: number; state: Uint8Array }
   | { type: 'failed'; runId: number; message: string }
-  | { type: 'calibrated'; calibration: Calibration | null; message?: string }
+  | { type: 'calibrated'; family: ModelFamily; calibration: Calibration | null; message?: string }

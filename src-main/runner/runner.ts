@@ -9,7 +9,9 @@ import type { Evaluation } from '../engine/train'
 import type { RunActivity, RunFinished, RunProgress } from '../../src-shared/contract'
 import { blasThreadsPerWorker } from '../lib/limits'
 import { leaseMs, type RunStatus, type Store } from '../store/store'
+import type { ModelFamily } from '../../src-shared/run-cost'
 import { poolCalibration, type Calibration } from '../estimates/calibrate'
+import type { Calibrations } from '../estimates/speed'
 import { createProgressEstimator, type ProgressEstimate } from '../estimates/eta'
 import { storedRunShape } from '../estimates/time'
 import type { FromWorker, ToWorker } from './messages'
@@ -43,11 +45,11 @@ export interface RunnerOptions {
   /** ...but at most once per this many milliseconds (0: at every multiple). */
   checkpointIntervalMs?: number
   /**
-   * The lab's measured training speed on `backend` in FLOP/s, null while it has measured nothing
-   * (estimates/speed.ts): the live ETA's speed until runs of the batch are measured, so that it
-   * starts at the preset card's and the form's estimate.
+   * The lab's measured training speed for models of `family` on `backend` in FLOP/s, null while
+   * it has measured nothing there (estimates/speed.ts): the live ETA's speed until runs of the
+   * batch are measured, so that it starts at the preset card's and the form's estimate.
    */
-  labSpeed?: (backend?: string) => number | null
+  labSpeed?: (backend?: string, family?: ModelFamily) => number | null
 }
 
 interface Active {
@@ -406,30 +408,39 @@ export function createRunner(options: RunnerOptions) {
     },
 
     /**
-     * Measures this machine's training speed per worker as this pool would train: one calibration
-     * (estimates/calibrate.ts, about 0.3 s of steps) in each of `workerCount` fresh workers at once,
-     * with the pool's BLAS threads, never on this thread. The median worker's speed, or null when
-     * every one failed.
+     * Measures this machine's training speed per worker as this pool would train, for each model
+     * family of `families` in turn: one calibration per family (estimates/calibrate.ts, about 0.3 s
+     * of steps each) in each of `workerCount` fresh workers at once, with the pool's BLAS threads,
+     * never on this thread. Each family's median worker's speed, or null when every one failed.
      */
-    async calibrate(): Promise<Calibration | null> {
-      if (closed) return null
+    async calibrate(families: readonly ModelFamily[] = ['dense']): Promise<Calibrations> {
+      if (closed || families.length === 0) return {}
       const one = () =>
-        new Promise<Calibration | null>((resolve) => {
+        new Promise<(Calibration | null)[]>((resolve) => {
+          const results: (Calibration | null)[] = []
+          const next = () => slot.worker.postMessage({ type: 'calibrate', family: families[results.length], blasThreads } satisfies ToWorker)
+          const done = () => {
+            while (results.length < families.length) results.push(null)
+            resolve(results)
+          }
           const slot = spawnSlot(workerUrl, options.memoryLimitMb, {
             message: (message) => {
               if (message.type !== 'calibrated') return
-              resolve(message.calibration)
+              results.push(message.calibration)
+              if (results.length < families.length) return next()
               calibrating.delete(slot)
               void slot.worker.terminate()
+              done()
             },
-            error: () => resolve(null),
-            exit: () => resolve(null),
+            error: done,
+            exit: done,
           })
           calibrating.add(slot)
-          void slot.ready.then(() => slot.worker.postMessage({ type: 'calibrate', blasThreads } satisfies ToWorker))
+          void slot.ready.then(next)
         })
       const results = await Promise.all(Array.from({ length: workerCount }, one))
-      return closed ? null : poolCalibration(results, workerCount)
+      if (closed) return {}
+      return Object.fromEntries(families.map((family, i) => [family, poolCalibration(results.map((r) => r[i]), workerCount)]))
     },
 
     /** What this runner's workers are doing with each run it holds: waiting for a worker, loading on one, or training. */

@@ -46,9 +46,10 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') cancelled.add(message.runId)
   else if (message.type === 'calibrate') {
     if (message.blasThreads) setBlasThreads(message.blasThreads)
-    void calibrate().then(
-      (calibration) => send({ type: 'calibrated', calibration }),
-      (error) => send({ type: 'calibrated', calibration: null, message: error instanceof Error ? error.message : String(error) }),
+    const { family } = message
+    void calibrate(family).then(
+      (calibration) => send({ type: 'calibrated', family, calibration }),
+      (error) => send({ type: 'calibrated', family, calibration: null, message: error instanceof Error ? error.message : String(error) }),
     )
   } else void start(message)
 })

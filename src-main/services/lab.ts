@@ -9,9 +9,9 @@ import { countRuns, defaultMaxRuns, expandExperiment } from '../../src-shared/ex
 import { minMaxIndices } from '../../src-shared/analysis'
 import { packRunList } from '../../src-shared/run-list'
 import { envMaxRuns, maxSeriesPoints, maxSeriesReplyPoints, workerResourceLimits } from '../lib/limits'
-import type { Calibration } from '../estimates/calibrate'
-import { calibrationKey, measuredFlopsPerSecond, measuredSpeed, speedNote, type TrainingSpeed } from '../estimates/speed'
-import { estimateExperiment, sharedBackend, timeWarning } from '../estimates/time'
+import type { ModelFamily } from '../../src-shared/run-cost'
+import { calibrationKeys, measuredFlopsPerSecond, measuredSpeed, modelFamilies, storedCalibrations, type TrainingSpeed } from '../estimates/speed'
+import { estimateBasis, estimateExperiment, timeWarning } from '../estimates/time'
 import { catalog } from '../data/catalog'
 import { importFolder, listDatasets } from '../data/registry'
 import { ensureDownloaded, loadRawImages } from '../data/sources'
@@ -88,7 +88,7 @@ export function createLabService(options: LabServiceOptions) {
     dataDir,
     workerUrl: options.workerUrl,
     // the live ETA starts from the speed the cards and the form quote
-    labSpeed: (backend) => measuredFlopsPerSecond(speedOn(backend)),
+    labSpeed: (backend, family) => measuredFlopsPerSecond(speedOn(backend, family)),
     ...options.runner,
   })
   const events = createEventHub<LabEvents>()
@@ -102,31 +102,42 @@ export function createLabService(options: LabServiceOptions) {
   const rates = new Map<string, { speed: TrainingSpeed; at: number }>()
   // a finished run is a new measurement
   runner.onRunFinished(() => rates.clear())
-  let calibration = store.setting(calibrationKey) as Calibration | null
-  // A lab that has measured nothing is calibrated once as it opens, in a worker (about 0.3 s of
-  // steps once the worker has loaded), and the result kept in the lab file.
-  const calibrating: Promise<void> | null =
-    options.calibrate && !calibration && measuredSpeed(store.listRuns({ status: ['completed'] })).source === 'assumed'
-      ? runner.calibrate().then((result) => {
-          if (!result) return
-          calibration = result
-          store.saveSetting(calibrationKey, result)
-          rates.clear()
-        })
-      : null
+  const calibrations = storedCalibrations((key) => store.setting(key))
+  // A lab that has measured nothing of a model family is calibrated on it once as it opens, in a
+  // worker (about 0.3 s of steps a family once the worker has loaded), and the result kept in the
+  // lab file. A lab calibrated before conv models had their own speed is calibrated on conv only.
+  const uncalibrated = options.calibrate
+    ? (() => {
+        const completed = store.listRuns({ status: ['completed'] })
+        return modelFamilies.filter((family) => !calibrations[family] && measuredSpeed(completed, {}, family).source === 'assumed')
+      })()
+    : []
+  const calibrating: Promise<void> | null = uncalibrated.length
+    ? runner.calibrate(uncalibrated).then((results) => {
+        for (const family of uncalibrated) {
+          const result = results[family]
+          if (!result) continue
+          calibrations[family] = result
+          store.saveSetting(calibrationKeys[family], result)
+        }
+        rates.clear()
+      })
+    : null
+  let calibrationDone = calibrating === null
+  void calibrating?.then(() => (calibrationDone = true))
   /**
-   * This lab's training speed on `backend` (default: the newest run's), refreshed at most once a
-   * minute and after every finished run.
+   * This lab's training speed for models of `family` on `backend` (default: the family's newest
+   * run's), refreshed at most once a minute and after every finished run.
    */
-  function speedOn(backend?: string): TrainingSpeed {
-    const key = backend ?? ''
+  function speedOn(backend?: string, family: ModelFamily = 'dense'): TrainingSpeed {
+    const key = `${backend ?? ''}/${family}`
     let rate = rates.get(key)
-    if (!rate || performance.now() - rate.at > 60_000) rates.set(key, (rate = { speed: measuredSpeed(store.listRuns({ status: ['completed'] }), calibration, backend), at: performance.now() }))
+    if (!rate || performance.now() - rate.at > 60_000) rates.set(key, (rate = { speed: measuredSpeed(store.listRuns({ status: ['completed'] }), calibrations, family, backend), at: performance.now() }))
     return rate.speed
   }
   /** While the first calibration is under way, an estimate waits for it at most `calibrationWaitMs`. */
   async function calibrated(): Promise<void> {
-    if (!calibration && calibrating) await Promise.race([calibrating, new Promise((resolve) => setTimeout(resolve, calibrationWaitMs).unref())])
+    if (!calibrationDone && calibrating) await Promise.race([calibrating, new Promise((resolve) => setTimeout(resolve, calibrationWaitMs).unref())])
   }
 
   function requireRun(runId: number): RunRecord {
@@ -149,7 +160,7 @@ export function createLabService(options: LabServiceOptions) {
         // each run at its backend's measured speed; the basis quoted is that of the backend they share
         const warning = timeWarning(configs, runner.workerCount, speedOn)
         const estimatedSeconds = estimateExperiment(configs, runner.workerCount, speedOn).total
-        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, estimateBasis: speedNote(speedOn(sharedBackend(configs))), warnings: warning ? [warning] : [], runNames: runs.slice(0, previewRuns).map((r) => r.name) }
+        return { ok: true, runCount: runs.length, issues: [], maxRuns, estimatedSeconds, estimateBasis: estimateBasis(configs, speedOn), warnings: warning ? [warning] : [], runNames: runs.slice(0, previewRuns).map((r) => r.name) }
       } catch (error) {
         if (error instanceof ConfigError) return { ok: false, runCount, issues: error.issues, omitted: error.omitted, maxRuns }
         throw error

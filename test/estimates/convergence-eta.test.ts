@@ -21,15 +21,17 @@ describe('estimates under a convergence stop', () => {
     let seconds = 0
     let atLimit = 0
     for (const c of configs) {
-      const flops = estimateResources(c).flopsPerStep
+      const { flopsPerStep, flopsPerEvaluation } = estimateResources(c)
       expect(c.steps).toBe(20 * c.stopping!.minSteps)
-      seconds += (Math.round(c.stopping!.minSteps * convergenceStepsPrior) * flops) / 1e9
-      atLimit += (c.steps * flops) / 1e9
+      const steps = Math.round(c.stopping!.minSteps * convergenceStepsPrior)
+      // its steps and its evaluations: at step 0, every evalEvery steps, and at the last
+      seconds += (steps * flopsPerStep + (1 + Math.ceil(steps / c.evalEvery)) * flopsPerEvaluation) / 1e9
+      atLimit += (c.steps * flopsPerStep + (1 + Math.ceil(c.steps / c.evalEvery)) * flopsPerEvaluation) / 1e9
     }
     const estimate = estimateExperiment(configs, 1, speed as never)
     expect(estimate.total).toBeCloseTo(seconds, 6)
     // a tenth of what the step limit gave (the quick preset's ~18 h on the cards)
-    expect(estimate.total / atLimit).toBeCloseTo(convergenceStepsPrior / 20, 9)
+    expect(estimate.total / atLimit).toBeCloseTo(convergenceStepsPrior / 20, 2)
   })
 
   it('a run without a stop is estimated at its steps; a prior never goes below minSteps or above the limit', () => {

@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { calibrate } from '../../src-main/estimates/calibrate'
 import { createRunner, type RunProgress } from '../../src-main/runner/runner'
 import { queueExperiment } from '../../src-main/services/experiments'
 import { openStore } from '../../src-main/store/store'
@@ -58,4 +59,35 @@ describe('the runner’s ETA on real runs', () => {
     expect(median).toBeLessThan(10)
     expect(median).toBeGreaterThan(0.1)
   }, 120_000)
+})
+
+describe('the runner’s ETA on real conv runs', () => {
+  it('starts from the lab’s conv calibration, not the dense speed, and comes to the right order of magnitude', async () => {
+    // the lab's conv speed as a lab that has finished no conv run has it: a real conv calibration (LeNet steps)
+    const conv = await calibrate('conv')
+    expect(conv.flopsPerSecond).toBeGreaterThan(0)
+    const asked: (string | undefined)[] = []
+    const runner = createRunner({ store, workers: 1, progressIntervalMs: 100, labSpeed: (_backend, family) => (asked.push(family), family === 'conv' ? conv.flopsPerSecond : null) })
+    // tiny LeNet runs: 640 digits, 20 steps of 64, evaluated every 10 steps on 200 test digits (a
+    // second or two each here when the machine is quiet)
+    const lenet = JSON.parse(readFileSync('resources/presets/biotorch-lenet.json', 'utf8')).quick.base
+    const base = { ...lenet, data: { ...lenet.data, trainSize: 640, testSize: 200 }, steps: 20, evalEvery: 10, evalSamples: 64 }
+    const { runIds, experimentId } = queueExperiment(store, { name: 'conv-eta', base, grid: { seed: [1, 2] } })
+    const events: (RunProgress & { at: number })[] = []
+    runner.onProgress((p) => events.push({ ...p, at: performance.now() }))
+    runner.enqueue(runIds)
+    await runner.whenIdle()
+    const end = performance.now()
+    await runner.close()
+    expect(store.listRuns({ ids: runIds }).every((r) => r.status === 'completed')).toBe(true)
+    expect(asked).toContain('conv')
+    expect(asked).not.toContain('dense')
+    const first = events.find((e) => e.experimentId === experimentId && e.etaMs !== null)!
+    const actual = end - first.at
+    console.log(`conv calibration ${(conv.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s; first estimate ${first.etaMs!.toFixed(0)} ms left, actually ${actual.toFixed(0)} ms`)
+    // a dense speed (tens of GFLOP/s) would put it about 30 times short; the bound is the order of
+    // magnitude, since a shared machine's load changes between the calibration and the runs
+    expect(first.etaMs! / actual).toBeLessThan(10)
+    expect(first.etaMs! / actual).toBeGreaterThan(0.1)
+  }, 300_000)
 })

@@ -133,9 +133,9 @@ describe('progress estimator (time left from measured speeds)', () => {
     eta.etaMs(7)
     expect(asked).toEqual([undefined, 'wasm'])
 
-    // runs 1 and 2 train at 5e8 FLOP/s, half the lab's speed: 200 steps in 1.2 s
-    const perStep = runShape(configs[0]).flopsPerStep
-    const msAt = (steps: number, flopsPerSecond: number) => (1000 * steps * perStep) / flopsPerSecond
+    // runs 1 and 2 train at 5e8 FLOP/s, half the lab's speed: 200 steps in 1.2 s. A run's work per
+    // step takes in its share of its evaluations, so it differs with the run's length
+    const msAt = (steps: number, flopsPerSecond: number, run = 1) => (1000 * steps * runShape(configs[run - 1]).flopsPerStep) / flopsPerSecond
     eta.started(1, 0)
     eta.started(2, 0)
     clock = 100
@@ -148,7 +148,8 @@ describe('progress estimator (time left from measured speeds)', () => {
     // nothing of its backend measured in the batch) at the lab's 1e8. Run 3 and run 4 start when runs
     // 1 and 2 end; run 5 follows run 4, which ends first.
     const left = msAt(99, 5e8)
-    expect(eta.etaMs(7)).toBeCloseTo(Math.max(left + msAt(200, 1e8), left + msAt(400, 5e8) + msAt(100, 5e8)), 6)
+    // the batch's measured FLOP/s is runs 1 and 2's (their shape), applied to run 4's and 5's work
+    expect(eta.etaMs(7)).toBeCloseTo(Math.max(left + msAt(200, 1e8, 3), left + msAt(400, 5e8, 4) + msAt(100, 5e8, 5)), 6)
 
     // with no lab speed and nothing measured: null ("estimating…"), never a guess
     const none = createProgressEstimator(2, { now: () => clock, labSpeed: () => null })
