@@ -5,7 +5,7 @@ import { experimentPreset, experimentReproduction, loadReference, newestFinished
 import { openStore } from '../store/store'
 import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
-import { armStopSignals } from './signals'
+import { withStopSignals } from './signals'
 import { runCommand } from './run'
 
 /** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
@@ -32,12 +32,7 @@ export const reproduceCommand: Command = {
   help: () => help,
   async run(args) {
     // Before anything else: Ctrl-C stops it cleanly, and the run it starts shares the signal (see signals.ts).
-    const signals = armStopSignals()
-    try {
-      return await reproduce(args)
-    } finally {
-      signals.release()
-    }
+    return withStopSignals(() => reproduce(args))
   },
 }
 

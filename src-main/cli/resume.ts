@@ -4,7 +4,7 @@ import { resumableStatuses, openStore } from '../store/store'
 import { workerCountFault } from '../lib/limits'
 import { parseOptions, UsageError } from './args'
 import type { Command } from './command'
-import { armStopSignals } from './signals'
+import { withStopSignals } from './signals'
 import { checkpointHelp, checkpointOptions, checkpointOptionSpecs, trainStoredRuns } from './train-runs'
 
 /** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
@@ -27,12 +27,7 @@ export const resumeCommand: Command = {
   help: () => help,
   async run(args) {
     // Before anything else: Ctrl-C while the runs are prepared stops it cleanly (see signals.ts).
-    const signals = armStopSignals()
-    try {
-      return await resume(args)
-    } finally {
-      signals.release()
-    }
+    return withStopSignals(() => resume(args))
   },
 }
 

@@ -13,7 +13,7 @@ import { resourcesDir } from '../lib/paths'
 import { workerCountFault, workerResourceLimits } from '../lib/limits'
 import { parseMaxRuns, parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
-import { armStopSignals, stopSeen, type StopSignals } from './signals'
+import { stopSeen, withStopSignals, type StopSignals } from './signals'
 import { checkpointHelp, checkpointOptions, checkpointOptionSpecs, trainStoredRuns } from './train-runs'
 
 /** The shipped presets' names, from resources/presets (the help once listed them by hand and missed one). */
@@ -43,12 +43,7 @@ export const runCommand: Command = {
   help: help,
   async run(args) {
     // Before anything else: Ctrl-C while the experiment is read, checked or stored stops it cleanly (see signals.ts).
-    const signals = armStopSignals()
-    try {
-      return await run(args, signals)
-    } finally {
-      signals.release()
-    }
+    return withStopSignals((signals) => run(args, signals))
   },
 }
 

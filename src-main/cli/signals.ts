@@ -28,6 +28,19 @@ interface Armed {
 let shared: Armed | null = null
 
 /**
+ * `body` with the stop signals armed from its first moment and released after it: a long
+ * command's whole run, so Ctrl-C while it reads, checks or stores stops it cleanly.
+ */
+export async function withStopSignals<T>(body: (signals: StopSignals) => Promise<T>): Promise<T> {
+  const signals = armStopSignals()
+  try {
+    return await body(signals)
+  } finally {
+    signals.release()
+  }
+}
+
+/**
  * Starts listening for SIGINT and SIGTERM, or joins the listener already armed (a command that
  * calls another shares its signal), and returns it; `release` when the command ends.
  */

@@ -11,7 +11,7 @@ import { train } from '../engine/train'
 import { dataHome } from '../lib/paths'
 import { parseOptions, readJsonFile, UsageError } from './args'
 import type { Command } from './command'
-import { armStopSignals, type StopSignals } from './signals'
+import { withStopSignals, type StopSignals } from './signals'
 
 /** Its arguments: `fa-lab --help`, the README's command table and its own --help read this one line. */
 const synopsis = `--config run.json [--json] [--backend ${fieldAt('backend')!.options!.join('|')}] [--blas-threads N]`
@@ -36,12 +36,7 @@ export const trainCommand: Command = {
   help: () => help,
   async run(args) {
     // Before anything else: Ctrl-C while the config and data load stops it cleanly (see signals.ts).
-    const signals = armStopSignals()
-    try {
-      return await trainOne(args, signals)
-    } finally {
-      signals.release()
-    }
+    return withStopSignals((signals) => trainOne(args, signals))
   },
 }
 
