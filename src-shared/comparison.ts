@@ -167,11 +167,14 @@ export function compareSeries(spec: FigureSpec, series: Record<string, RunSeries
 
 /**
  * The data's columns of a line's band, named by what the band is (`lower (mean ± SD)`), so a CSV
- * read alone says whether its bounds are an SD, an SE or a confidence interval.
+ * read alone says whether its bounds are an SD, an SE or a confidence interval; with published rows
+ * beside the runs', what theirs are too.
  */
-export function bandColumns(band: Band): [string, string] {
+export function bandColumns(band: Band, published = false, z = 2): [string, string] {
   const name = bandNames[band].replaceAll('\u00a0', ' ')
-  return name ? [`lower (${name})`, `upper (${name})`] : ['lower', 'upper']
+  // published rows (a reference overlay) hold the published mean ± z SE, whatever the runs' band
+  const says = [name, published ? `published rows: mean ± ${z} SE` : ''].filter(Boolean).join('; ')
+  return says ? [`lower (${says})`, `upper (${says})`] : ['lower', 'upper']
 }
 
 /**

@@ -114,6 +114,8 @@ interface Parts {
   yAxes: Record<string, unknown>[]
   series: Record<string, unknown>[]
   rows: (string | number)[][]
+  /** Rows of published numbers (a reference overlay) are among `rows`. */
+  published?: boolean
 }
 
 /** The figure's lines: groups of runs, the same (and so the same colours) in every panel. */
@@ -213,7 +215,7 @@ export function drawFigure(spec: FigureSpec, comparison: Comparison): BuiltFigur
     option,
     // `panel` is the key scripts and --panels use (the measure's registry name, `|value` of a split);
     // `panel title` is what the figure shows for it (its title, else the measure's label), as `line` is the legend's entry
-    data: { header: ['panel', 'line', 'curve', xHeader, 'value', ...bandColumns(spec.band), 'runs', 'panel title'], rows: parts.rows },
+    data: { header: ['panel', 'line', 'curve', xHeader, 'value', ...bandColumns(spec.band, parts.published, agreementZ), 'runs', 'panel title'], rows: parts.rows },
     width: W,
     height,
     lines: lines.lines,
@@ -796,5 +798,6 @@ function buildReferencePoints(frame: Frame, parts: Parts, lines: Lines, panel: P
   for (const r of points) {
     const group = groupOf.get(r.group)
     parts.rows.push([panel.key, group ? lines.dataLabelOf(group) : r.group, `${references.label} (±${agreementZ} SE)`, r.x, r.mean, r.lower, r.upper, r.n, panelTitle])
+    parts.published = true
   }
 }

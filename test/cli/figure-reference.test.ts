@@ -65,8 +65,8 @@ describe('fa-lab figure --reference', () => {
       const cell = reference.cells.find((c) => c.key['model.activation'] === activation && c.key['regularization.outputL2'] === lambda && c.key['model.hidden'] === Number(row.x))!
       const se = cell.sd! / Math.sqrt(cell.n)
       expect(Number(row.value)).toBe(cell.mean)
-      expect(Number(row.lower)).toBeCloseTo(cell.mean - 2 * se, 12)
-      expect(Number(row.upper)).toBeCloseTo(cell.mean + 2 * se, 12)
+      expect(Number(row['lower (mean ± SD; published rows: mean ± 2 SE)'])).toBeCloseTo(cell.mean - 2 * se, 12)
+      expect(Number(row['upper (mean ± SD; published rows: mean ± 2 SE)'])).toBeCloseTo(cell.mean + 2 * se, 12)
       expect(Number(row.runs)).toBe(50)
       // our line of that cell is drawn beside it
       expect(rows.some((r) => r.curve === 'mean' && r.panel === row.panel && r.line === row.line && r.x === row.x)).toBe(true)
