@@ -326,13 +326,18 @@ function buildLegend(frame: Frame, parts: Parts, { lines, legendTitle }: Lines, 
   const gap = f * 1.1
   /** The lines' entries, then the published points' (a hollow marker in black: each point takes its line's colour). */
   const entries: LegendEntry[] = [...lines.map((l) => ({ label: l.label })), ...(references ? [{ label: references.label, icon: 'emptyCircle', itemStyle: { color: '#000', borderColor: '#000', borderWidth: lineWidth(f, false) } }] : [])]
-  const itemSize = (l: LegendEntry) => itemWidth + 5 + textWidth(l.label, f, family)
+  // an entry wider than the figure (a mixed selection's label of many fields) wraps at its spaces,
+  // alone on its row, rather than running off the figure's edge
+  const room = W - 2 * pad - itemWidth - 5
+  const shown = new Map(entries.map((l) => [l.label, textWidth(l.label, f, family) <= room ? [l.label] : wrap(l.label, room, f, family)]))
+  const itemSize = (l: LegendEntry) => itemWidth + 5 + Math.max(...shown.get(l.label)!.map((line) => textWidth(line, f, family)))
   const rows: { items: LegendEntry[]; width: number }[] = []
   const titleWidth = legendTitle ? textWidth(legendTitle, f, family) : 0
   let row = { items: [] as LegendEntry[], width: titleWidth }
   for (const l of entries) {
     const w = itemSize(l)
-    if (row.items.length > 0 && row.width + gap + w > W - 2 * pad) {
+    // (a first entry too wide to stand beside the legend's title starts the next row)
+    if ((row.items.length > 0 || row.width > 0) && row.width + gap + w > W - 2 * pad) {
       rows.push(row)
       row = { items: [], width: 0 }
     }
@@ -346,8 +351,11 @@ function buildLegend(frame: Frame, parts: Parts, { lines, legendTitle }: Lines, 
       parts.graphics.push({ type: 'text', x: left, y: y + lineH / 2, silent: true, style: { ...textStyle(frame, f), text: legendTitle, align: 'left', verticalAlign: 'middle' } })
       left += titleWidth + gap
     }
-    parts.legends.push({ type: 'plain', orient: 'horizontal', left, top: y, padding: 0, itemGap: gap, itemWidth, itemHeight: f * 0.55, selectedMode: false, width: W, data: r.items.map((l) => (l.icon ? { name: l.label, icon: l.icon, itemStyle: l.itemStyle } : l.label)), textStyle: { fontFamily: family, fontSize: f, lineHeight: lineH, color: '#000' } })
-    y += lineH + f * 0.25
+    const rowLines = Math.max(1, ...r.items.map((l) => shown.get(l.label)!.length))
+    // the legend matches entries to series by name: a wrapped entry changes only how it is drawn
+    const formatter = rowLines > 1 ? (name: string) => (shown.get(name) ?? [name]).join('\n') : undefined
+    parts.legends.push({ type: 'plain', orient: 'horizontal', left, top: y, padding: 0, itemGap: gap, itemWidth, itemHeight: f * 0.55, selectedMode: false, width: W, ...(formatter ? { formatter } : {}), data: r.items.map((l) => (l.icon ? { name: l.label, icon: l.icon, itemStyle: l.itemStyle } : l.label)), textStyle: { fontFamily: family, fontSize: f, lineHeight: lineH, color: '#000' } })
+    y += rowLines * lineH + f * 0.25
   })
   return y + f * 0.25
 }

@@ -291,6 +291,25 @@ describe('a legend never squashes the plot', () => {
   })
 })
 
+describe('a legend never clips an entry', () => {
+  it('entries wider than a single-column figure (a mixed selection’s labels of many fields) wrap at their spaces, inside the figure, each whole', () => {
+    const runs = [1, 2, 3].map((i): RunSeries => ({ runId: i, config: { seed: i, rule: 'fa' }, steps, values: steps.map((s) => 0.1 * i + s / 20000), wallTimesMs: steps }))
+    const long = (i: number) => `learning rule FA, λ = 0.${i}, p = 800, data synthetic n = 50 teacher two-layer, activation relu, seed ${i}`
+    const { figure, snapshot } = drawn(
+      { runIds: [1, 2, 3], measures: ['weightAlignment'], groupBy: [], size: sizePresets.single, labels: { entries: { 'run 1': long(1), 'run 2': long(2), 'run 3': long(3) } } },
+      { weightAlignment: runs },
+    )
+    expect(figure.lines.map((l) => l.label)).toEqual([1, 2, 3].map(long))
+    // every entry's words are drawn, every line of them inside the figure, none over another or a plot
+    for (const i of [1, 2, 3]) {
+      const words = long(i).split(' ')
+      const drawnWords = snapshot.texts.flatMap((t) => t.text.split(/\s+/))
+      for (const word of words) expect(drawnWords, `${word} of entry ${i}`).toContain(word)
+    }
+    expectNoOverlaps(snapshot.texts, snapshot.grids, figure.width, figure.height, 'long legend entries')
+  })
+})
+
 describe('bands never hide lines', () => {
   it('eight groups’ SD bands over four panels at 3.25 in: in the SVG every line is drawn after every band, and the deepest stack of bands stays light', () => {
     // eight rules, two seeds each, whose bands all overlap; four measures as in the issue's small multiple
