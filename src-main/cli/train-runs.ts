@@ -8,7 +8,7 @@ import { dataHome } from '../lib/paths'
 import { UsageError } from './args'
 import type { Store } from '../store/store'
 import { formatSeconds, progressFraction } from '../../src-shared/durations'
-import { armStopSignals, stopSeen } from './signals'
+import { stopSeen, withStopSignals } from './signals'
 
 export interface TrainRunsOptions {
   workers: number
@@ -38,18 +38,15 @@ function eta(ms: number | null): string {
  * stay in the lab, `cancelled before it started`, and `fa-lab resume --runs` can still train them.
  */
 export async function trainStoredRuns(store: Store, runIds: number[], options: TrainRunsOptions): Promise<number> {
-  const signals = armStopSignals()
-  try {
+  return withStopSignals(async (signals) => {
     const early = await stopSeen(signals)
     if (early) {
       store.cancelQueuedRuns(runIds, cancelledBeforeStart)
       process.stderr.write(`cancelling: ${early} before training started; the ${runIds.length} stored run${runIds.length === 1 ? '' : 's'} are marked cancelled\n`)
       return finish(store, runIds, options, true)
     }
-    return await train(store, runIds, options, signals.stopped)
-  } finally {
-    signals.release()
-  }
+    return train(store, runIds, options, signals.stopped)
+  })
 }
 
 /** Counts the runs' statuses (in SQL: reading 10,000 whole records back would hold up the exit after Ctrl-C), closes the store, prints the closing line. */
